@@ -1,0 +1,58 @@
+package io.flashsale.schemas;
+
+import io.flashsale.schemas.serde.AvroSerde;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The one catalogue of topics: name, key and value serdes, and topic settings. Every module reads and
+ * writes topics through this class, so a topic's contract is stated once.
+ */
+public final class Topics {
+
+  /** A topic with the serdes of its keys and values and the settings it is created with. */
+  public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, Map<String, String> config) {}
+
+  private static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
+  private static final Map<String, String> EVENTS = Map.of();
+  private static final Map<String, String> COMPACTED =
+      Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+
+  /** Sale definitions, key = SKU so that a sale lands in the same task as its purchases. Kept forever: a sale is small. */
+  public final Topic<String, Sale> sales;
+  /** Purchase requests, key = SKU. The partition is the queue: first come first served is log order. */
+  public final Topic<String, PurchaseRequest> purchaseRequests;
+  /** Every decision about a request (ACCEPTED, REJECTED, and later how a hold ended), key = requestId. */
+  public final Topic<String, PurchaseOutcome> purchaseOutcomes;
+  /** Latest stock and counters per sale, key = saleId, compacted. */
+  public final Topic<String, StockLevel> stockLevels;
+  /** Input records the topology could not read or process, raw bytes with the error in headers. */
+  public final Topic<byte[], byte[]> deadLetters;
+
+  public static final String SALES = "sales";
+  public static final String PURCHASE_REQUESTS = "purchase-requests";
+  public static final String PURCHASE_OUTCOMES = "purchase-outcomes";
+  public static final String STOCK_LEVELS = "stock-levels";
+  public static final String DEAD_LETTERS = "flashsale-dead-letters";
+
+  private Topics(SchemaRegistry registry) {
+    sales = new Topic<>(SALES, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
+    purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), AvroSerde.forValues(PurchaseRequest.class, registry), EVENTS);
+    purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), EVENTS);
+    stockLevels = new Topic<>(STOCK_LEVELS, Serdes.String(), AvroSerde.forValues(StockLevel.class, registry), COMPACTED);
+    deadLetters = new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray(), EVENTS);
+  }
+
+  /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
+  public static Topics using(SchemaRegistry registry) {
+    return new Topics(registry);
+  }
+
+  public List<Topic<?, ?>> all() {
+    return List.of(sales, purchaseRequests, purchaseOutcomes, stockLevels, deadLetters);
+  }
+}

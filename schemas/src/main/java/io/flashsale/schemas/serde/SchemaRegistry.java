@@ -1,0 +1,36 @@
+package io.flashsale.schemas.serde;
+
+import java.net.URI;
+import org.apache.avro.Schema;
+
+/**
+ * The part of the Confluent Schema Registry REST API that the serdes need. Production points at any
+ * registry that speaks it (Confluent, Apicurio's ccompat, Karapace, Redpanda); {@code mock://name}
+ * selects an in-memory registry shared by everything in the JVM that names it.
+ */
+public interface SchemaRegistry {
+
+  /** Registers the schema under the subject (or finds it registered) and returns its global id. */
+  int register(String subject, Schema schema);
+
+  /** The schema with this global id. */
+  Schema schemaById(int id);
+
+  /** {@code mock://name} for an in-memory registry, {@code http(s)://host:port} for a real one. */
+  static SchemaRegistry forUrl(String url) {
+    if (url.startsWith(MockSchemaRegistry.SCHEME)) {
+      return MockSchemaRegistry.named(url.substring(MockSchemaRegistry.SCHEME.length()));
+    }
+    if (url.startsWith("http://") || url.startsWith("https://")) {
+      return new RestSchemaRegistry(URI.create(url));
+    }
+    throw new IllegalArgumentException("Schema registry URL must be http(s):// or mock://, was " + url);
+  }
+
+  /** The registry refused a schema because it is not compatible with what the subject holds. */
+  final class IncompatibleSchemaException extends RuntimeException {
+    public IncompatibleSchemaException(String message) {
+      super(message);
+    }
+  }
+}
