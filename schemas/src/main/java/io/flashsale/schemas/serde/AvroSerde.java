@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -20,11 +21,11 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Avro specific records in the Confluent wire format: magic byte 0, the writer schema's 4-byte
+ * Avro records in the Confluent wire format: magic byte 0, the writer schema's 4-byte
  * registry id, then Avro binary. Subjects follow the topic-name strategy ({@code <topic>-value}).
  * Readers resolve the writer's schema against their own, so old readers read evolved data.
  */
-public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
   static final byte MAGIC_BYTE = 0;
   private static final int HEADER_BYTES = 5;
 
@@ -49,8 +50,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     return new AvroSerde<>(SpecificData.get().getSchema(type), registry);
   }
 
-  /** Serde that writes with the given schema, for tests of schema evolution. */
-  public static <T extends SpecificRecord> AvroSerde<T> withSchema(Schema schema, SchemaRegistry registry) {
+  /** Serde that writes with the given schema (generic records too), for tests of schema evolution. */
+  public static <T extends IndexedRecord> AvroSerde<T> withSchema(Schema schema, SchemaRegistry registry) {
     return new AvroSerde<>(schema, registry);
   }
 

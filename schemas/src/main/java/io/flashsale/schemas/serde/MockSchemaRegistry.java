@@ -21,6 +21,11 @@ public final class MockSchemaRegistry implements SchemaRegistry {
   private final Map<Schema, Integer> idBySchema = new HashMap<>();
   private final Map<String, List<Schema>> versionsBySubject = new HashMap<>();
 
+  /** A registry of its own, shared with nobody (the embedded registry server keeps one). */
+  public static MockSchemaRegistry create() {
+    return new MockSchemaRegistry();
+  }
+
   /** The registry of this name in this JVM, created on first use. */
   public static MockSchemaRegistry named(String name) {
     return NAMED.computeIfAbsent(name, n -> new MockSchemaRegistry());

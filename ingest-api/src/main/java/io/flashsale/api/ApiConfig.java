@@ -1,0 +1,139 @@
+package io.flashsale.api;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Everything the ingest API reads from its environment, with the defaults of the local stack.
+ *
+ * @param httpHost FLASHSALE_HTTP_HOST, default 127.0.0.1
+ * @param httpPort FLASHSALE_HTTP_PORT, default 8080; 0 picks any free port
+ * @param bootstrapServers FLASHSALE_BOOTSTRAP_SERVERS, default localhost:9092
+ * @param schemaRegistryUrl FLASHSALE_SCHEMA_REGISTRY_URL, default mock://flashsale
+ * @param partitions FLASHSALE_PARTITIONS, default 8, for topics this process has to create
+ * @param replicationFactor FLASHSALE_REPLICATION_FACTOR, default 1
+ * @param localMode FLASHSALE_LOCAL_MODE, default false; true uses the fixed, publicly known local secrets
+ * @param adminToken FLASHSALE_ADMIN_TOKEN, required outside local mode
+ * @param jwtSecret FLASHSALE_JWT_SECRET (HS256, at least 32 bytes), required outside local mode
+ * @param maxBodyBytes FLASHSALE_MAX_BODY_BYTES, default 16384
+ * @param rateLimitPerSecond FLASHSALE_RATE_LIMIT_PER_SECOND, default 20 requests per user and second
+ * @param rateLimitBurst FLASHSALE_RATE_LIMIT_BURST, default twice the rate
+ * @param maxWaitMs FLASHSALE_MAX_WAIT_MS, default 30000, the longest long-poll a client may ask for
+ * @param topologyApplicationId FLASHSALE_TOPOLOGY_APPLICATION_ID, default flashsale-topology, checked for readiness
+ * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 10000: how long a request may wait for the broker's ack
+ * @param viewRetention FLASHSALE_VIEW_RETENTION_HOURS, default 24: how long the purchase view remembers a request
+ * @param viewMaxRequests FLASHSALE_VIEW_MAX_REQUESTS, default 1000000: most requests the purchase view holds
+ */
+public record ApiConfig(
+    String httpHost,
+    int httpPort,
+    String bootstrapServers,
+    String schemaRegistryUrl,
+    int partitions,
+    short replicationFactor,
+    boolean localMode,
+    String adminToken,
+    String jwtSecret,
+    int maxBodyBytes,
+    int rateLimitPerSecond,
+    int rateLimitBurst,
+    long maxWaitMs,
+    String topologyApplicationId,
+    Duration produceTimeout,
+    Duration viewRetention,
+    long viewMaxRequests) {
+
+  /** Published so that local tools can authenticate; never accepted outside local mode. */
+  public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
+  public static final String LOCAL_JWT_SECRET = "local-dev-secret-change-me";
+  /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
+  static final int MIN_JWT_SECRET_BYTES = 32;
+
+  public ApiConfig {
+    if (!localMode) {
+      requireRealSecret("FLASHSALE_ADMIN_TOKEN", adminToken, LOCAL_ADMIN_TOKEN);
+      requireRealSecret("FLASHSALE_JWT_SECRET", jwtSecret, LOCAL_JWT_SECRET);
+      if (jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+        throw new IllegalArgumentException("FLASHSALE_JWT_SECRET must be at least " + MIN_JWT_SECRET_BYTES + " bytes");
+      }
+    }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("FLASHSALE_HTTP_PORT must be 0..65535, was " + httpPort);
+    }
+    requirePositive("FLASHSALE_MAX_BODY_BYTES", maxBodyBytes);
+    requirePositive("FLASHSALE_RATE_LIMIT_PER_SECOND", rateLimitPerSecond);
+    requirePositive("FLASHSALE_RATE_LIMIT_BURST", rateLimitBurst);
+    requirePositive("FLASHSALE_PARTITIONS", partitions);
+    requirePositive("FLASHSALE_REPLICATION_FACTOR", replicationFactor);
+    requirePositive("FLASHSALE_VIEW_MAX_REQUESTS", viewMaxRequests);
+    if (maxWaitMs < 0) {
+      throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
+    }
+  }
+
+  public static ApiConfig fromEnv(Map<String, String> env) {
+    boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
+    int rate = intVar(env, "FLASHSALE_RATE_LIMIT_PER_SECOND", 20);
+    return new ApiConfig(
+        env.getOrDefault("FLASHSALE_HTTP_HOST", "127.0.0.1"),
+        intVar(env, "FLASHSALE_HTTP_PORT", 8080),
+        env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", "localhost:9092"),
+        env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", "mock://flashsale"),
+        intVar(env, "FLASHSALE_PARTITIONS", 8),
+        (short) intVar(env, "FLASHSALE_REPLICATION_FACTOR", 1),
+        localMode,
+        localMode ? LOCAL_ADMIN_TOKEN : env.get("FLASHSALE_ADMIN_TOKEN"),
+        localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET"),
+        intVar(env, "FLASHSALE_MAX_BODY_BYTES", 16384),
+        rate,
+        intVar(env, "FLASHSALE_RATE_LIMIT_BURST", 2 * rate),
+        intVar(env, "FLASHSALE_MAX_WAIT_MS", 30_000),
+        env.getOrDefault("FLASHSALE_TOPOLOGY_APPLICATION_ID", "flashsale-topology"),
+        Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 10_000)),
+        Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 24)),
+        intVar(env, "FLASHSALE_VIEW_MAX_REQUESTS", 1_000_000));
+  }
+
+  /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */
+  public static ApiConfig local(String bootstrapServers, String schemaRegistryUrl, int httpPort) {
+    return fromEnv(Map.of(
+        "FLASHSALE_LOCAL_MODE", "true",
+        "FLASHSALE_BOOTSTRAP_SERVERS", bootstrapServers,
+        "FLASHSALE_SCHEMA_REGISTRY_URL", schemaRegistryUrl,
+        "FLASHSALE_HTTP_PORT", Integer.toString(httpPort)));
+  }
+
+  @Override
+  public String toString() { // keeps the secrets out of logs
+    return "ApiConfig[http=" + httpHost + ":" + httpPort + ", bootstrap=" + bootstrapServers + ", registry="
+        + schemaRegistryUrl + ", localMode=" + localMode + ", topology=" + topologyApplicationId + "]";
+  }
+
+  private static void requireRealSecret(String name, String value, String localValue) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " is required outside local mode (FLASHSALE_LOCAL_MODE=true)");
+    }
+    if (value.equals(localValue)) {
+      throw new IllegalArgumentException(name + " must not be the published local-mode value outside local mode");
+    }
+  }
+
+  private static void requirePositive(String name, long value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+    }
+  }
+
+  private static int intVar(Map<String, String> env, String name, int defaultValue) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.flashsale.api;
+
+import java.util.Locale;
+
+/** The machine-readable {@code code} of every problem+json answer, with its HTTP status. */
+public enum ErrorCode {
+  VALIDATION(400, "Invalid request"),
+  UNAUTHENTICATED(401, "Authentication required"),
+  FORBIDDEN(403, "Not allowed"),
+  NOT_FOUND(404, "No such resource"),
+  SALE_NOT_FOUND(404, "Sale not found"),
+  PURCHASE_NOT_FOUND(404, "Purchase not found"),
+  METHOD_NOT_ALLOWED(405, "Method not allowed"),
+  SALE_EXISTS(409, "Sale already exists"),
+  SALE_NOT_STARTED(409, "Sale has not started"),
+  SALE_ENDED(409, "Sale has ended"),
+  SOLD_OUT(409, "Sold out"),
+  INVALID_STATE(409, "Invalid state"),
+  PAYLOAD_TOO_LARGE(413, "Payload too large"),
+  UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+  RATE_LIMITED(429, "Too many requests"),
+  INTERNAL(500, "Internal error"),
+  UNAVAILABLE(503, "Service unavailable");
+
+  public final int status;
+  public final String title;
+
+  ErrorCode(int status, String title) {
+    this.status = status;
+    this.title = title;
+  }
+
+  /** RFC 9457 {@code type}: a stable identifier per code, not meant to be dereferenced. */
+  public String type() {
+    return "urn:flashsale:problem:" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+}

@@ -1,0 +1,197 @@
+package io.flashsale.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP edge of Flashsale: {@link #start} wires topics, producer, views and routes. */
+public final class IngestApi implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
+  static final String PROBLEM_JSON = "application/problem+json";
+
+  private final List<AutoCloseable> resources; // closed in reverse order of start
+  private final Javalin app;
+
+  private IngestApi(List<AutoCloseable> resources, Javalin app) {
+    this.resources = resources;
+    this.app = app;
+  }
+
+  public static void main(String[] args) {
+    IngestApi api = start(ApiConfig.fromEnv(System.getenv()));
+    Runtime.getRuntime().addShutdownHook(new Thread(api::close, "flashsale-api-shutdown"));
+  }
+
+  /** Ensures the topics, starts the producer, the views and the HTTP server; returns once it listens. */
+  public static IngestApi start(ApiConfig config) {
+    if (config.localMode()) {
+      String warning = "WARNING: local mode, NOT for production. Admin token '" + ApiConfig.LOCAL_ADMIN_TOKEN
+          + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)";
+      System.out.println(warning); // printed, not only logged: local tools read the secrets from here
+    }
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
+      Admin admin = Admin.create(Map.of(
+          AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+          AdminClientConfig.CLIENT_ID_CONFIG, "flashsale-api-admin"));
+      resources.add(admin);
+      TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
+
+      ExecutorService responses = Executors.newFixedThreadPool(
+          Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("flashsale-api-response"));
+      resources.add(() -> shutdown(responses));
+      TopicWriter writer = new TopicWriter(config.bootstrapServers(), config.produceTimeout(), responses);
+      resources.add(writer);
+      SaleView sales = new SaleView(config.bootstrapServers(), topics);
+      resources.add(sales);
+      sales.start();
+      PurchaseView purchases = new PurchaseView(config.bootstrapServers(), topics, config.viewRetention(),
+          config.viewMaxRequests(), Duration.ofMillis(config.maxWaitMs()));
+      resources.add(purchases);
+      purchases.start();
+
+      Clock clock = Clock.systemUTC();
+      Identity identity = new Identity(config.jwtSecret(), config.adminToken());
+      JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
+      SaleRoutes saleRoutes = new SaleRoutes(identity, bodies, writer, topics, sales, purchases, clock);
+      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(identity,
+          new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()), bodies, writer, topics, sales,
+          purchases, clock, config.maxWaitMs(), responses);
+      Readiness readiness = new Readiness(admin, config.topologyApplicationId(), sales, purchases);
+
+      Javalin app = Javalin.create(cfg -> {
+        cfg.showJavalinBanner = false;
+        cfg.http.prefer405over404 = true;
+        cfg.http.maxRequestSize = config.maxBodyBytes();
+        cfg.jsonMapper(new JavalinJackson(bodies.mapper(), false));
+      });
+      app.post("/api/admin/sales", saleRoutes::create);
+      app.get("/api/sales/{saleId}", saleRoutes::show);
+      app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics);
+      app.post("/api/sales/{saleId}/purchases", purchaseRoutes::submit);
+      app.get("/api/purchases/{requestId}", purchaseRoutes::show);
+      app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+      app.get("/health/ready", ctx -> ready(ctx, readiness));
+      ObjectMapper mapper = bodies.mapper();
+      app.exception(Problem.class, (problem, ctx) -> answer(ctx, problem, mapper));
+      app.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, fromJavalin(e, ctx, app), mapper));
+      app.exception(Exception.class, (e, ctx) -> {
+        log.error("Unexpected error on {} {}", ctx.method(), ctx.path(), e);
+        answer(ctx, new Problem(ErrorCode.INTERNAL, "Unexpected error"), mapper);
+      });
+      resources.add(app::stop);
+      app.start(config.httpHost(), config.httpPort());
+      log.info("Ingest API listening on {}:{} ({})", config.httpHost(), app.port(), config);
+      return new IngestApi(resources, app);
+    } catch (RuntimeException e) {
+      closeAll(resources);
+      throw e;
+    }
+  }
+
+  /** The port the server listens on; the chosen one when the config asked for 0. */
+  public int port() {
+    return app.port();
+  }
+
+  /** Every route served, as "METHOD /path", for checking the OpenAPI document against the code. */
+  List<String> routes() {
+    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+        .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
+        .sorted().toList();
+  }
+
+  @Override
+  public void close() {
+    closeAll(resources);
+  }
+
+  private static void ready(Context ctx, Readiness readiness) {
+    Map<String, Boolean> checks = readiness.checks();
+    List<String> failed = checks.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+    if (!failed.isEmpty()) {
+      throw new Problem(ErrorCode.UNAVAILABLE, "Not ready: " + String.join(", ", failed),
+          Map.of("Retry-After", "1"), Map.of("checks", checks));
+    }
+    ctx.json(Map.of("status", "READY", "checks", checks));
+  }
+
+  private static void answer(Context ctx, Problem problem, ObjectMapper mapper) {
+    problem.headers.forEach(ctx::header);
+    try {
+      ctx.status(problem.code.status).contentType(PROBLEM_JSON)
+          .result(mapper.writeValueAsString(problem.body(ctx.path())));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("A problem body is always serializable", e);
+    }
+  }
+
+  /** Javalin's own answers (unknown route, wrong method, oversized body) in the same problem shape. */
+  private static Problem fromJavalin(HttpResponseException e, Context ctx, Javalin app) {
+    return switch (e.getStatus()) {
+      case 404 -> new Problem(ErrorCode.NOT_FOUND, "No route " + ctx.method() + " " + ctx.path());
+      case 405 -> new Problem(ErrorCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path(),
+          Map.of(Header.ALLOW, allowedMethods(ctx.path(), app)), Map.of());
+      case 413 -> new Problem(ErrorCode.PAYLOAD_TOO_LARGE, e.getMessage());
+      case 415 -> new Problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.getMessage());
+      default -> e.getStatus() < 500
+          ? new Problem(ErrorCode.VALIDATION, e.getMessage())
+          : new Problem(ErrorCode.INTERNAL, "Unexpected error");
+    };
+  }
+
+  private static String allowedMethods(String path, Javalin app) {
+    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+        .filter(e -> e.matches(path))
+        .map(e -> e.getEndpoint().getMethod().name())
+        .distinct().sorted().collect(Collectors.joining(", "));
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  private static void shutdown(ExecutorService executor) throws InterruptedException {
+    executor.shutdown();
+    executor.awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        log.warn("Error while closing", e);
+      }
+    }
+    resources.clear();
+  }
+}

@@ -1,0 +1,107 @@
+package io.flashsale.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Reads request bodies strictly: JSON media type, bounded size, no unknown fields, no type coercion
+ * ({@code "1"} is not a number, {@code 1} is not a string). Anything else is the client's problem, never a 5xx.
+ */
+public final class JsonBodies {
+  public static final String JSON = "application/json";
+
+  private final ObjectMapper mapper;
+  private final int maxBytes;
+
+  public JsonBodies(int maxBytes) {
+    this.maxBytes = maxBytes;
+    this.mapper = strictMapper();
+  }
+
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  static ObjectMapper strictMapper() {
+    ObjectMapper mapper = JsonMapper.builder()
+        .addModule(new JavaTimeModule())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .build();
+    for (LogicalType type : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+      mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+    }
+    for (CoercionInputShape shape : new CoercionInputShape[] {
+        CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean}) {
+      mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
+    }
+    return mapper;
+  }
+
+  /** The request's body as {@code type}; 415, 413 or 400 VALIDATION otherwise. */
+  public <T> T read(Context ctx, Class<T> type) {
+    return read(ctx.contentType(), ctx.contentLength(), ctx.bodyInputStream(), type);
+  }
+
+  /** The body as {@code type}; 415, 413 or 400 VALIDATION otherwise. */
+  public <T> T read(String contentType, long contentLength, InputStream body, Class<T> type) {
+    if (contentType == null || !JSON.equals(contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT))) {
+      throw new Problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON);
+    }
+    if (contentLength > maxBytes) {
+      throw tooLarge();
+    }
+    byte[] bytes;
+    try {
+      bytes = body.readNBytes(maxBytes + 1); // a body without Content-Length is bounded too
+    } catch (IOException e) {
+      throw new Problem(ErrorCode.VALIDATION, "Could not read the request body");
+    }
+    if (bytes.length > maxBytes) {
+      throw tooLarge();
+    }
+    if (bytes.length == 0) {
+      throw new Problem(ErrorCode.VALIDATION, "A JSON body is required");
+    }
+    try {
+      T value = mapper.readValue(bytes, type);
+      if (value == null) {
+        throw new Problem(ErrorCode.VALIDATION, "A JSON object is required");
+      }
+      return value;
+    } catch (UnrecognizedPropertyException e) {
+      throw new Problem(ErrorCode.VALIDATION, "Unknown field '" + e.getPropertyName() + "'");
+    } catch (MismatchedInputException e) {
+      String field = e.getPath().stream().map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+          .collect(Collectors.joining("."));
+      throw new Problem(ErrorCode.VALIDATION, field.isEmpty() ? "The body must be a JSON object" : "Wrong type for '" + field + "'");
+    } catch (JsonProcessingException e) {
+      throw new Problem(ErrorCode.VALIDATION, "Malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new Problem(ErrorCode.VALIDATION, "Could not read the request body");
+    }
+  }
+
+  private Problem tooLarge() {
+    return new Problem(ErrorCode.PAYLOAD_TOO_LARGE, "The body may have at most " + maxBytes + " bytes");
+  }
+}

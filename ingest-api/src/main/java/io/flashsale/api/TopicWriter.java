@@ -1,0 +1,74 @@
+package io.flashsale.api;
+
+import io.flashsale.schemas.Topics.Topic;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes records durably: idempotent producer, acks=all, and a future that completes only once every
+ * in-sync replica has the record. A broker or registry that cannot be reached is UNAVAILABLE (503).
+ */
+final class TopicWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TopicWriter.class);
+
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final Executor callbacks;
+
+  /** {@code callbacks} runs what follows an ack, so that HTTP responses are never written on the producer's I/O thread. */
+  TopicWriter(String bootstrapServers, Duration produceTimeout, Executor callbacks) {
+    this.callbacks = callbacks;
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "flashsale-api");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 1); // many clicks per batch under load, no noticeable wait when idle
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) produceTimeout.toMillis());
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) produceTimeout.toMillis() / 2);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) produceTimeout.toMillis() / 2);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    this.producer = new KafkaProducer<>(props);
+  }
+
+  /** Completes with the record's place in the log once the broker acknowledged it, or with UNAVAILABLE. */
+  <K, V> CompletableFuture<RecordMetadata> write(Topic<K, V> topic, K key, V value) {
+    CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
+    try {
+      byte[] keyBytes = topic.keySerde().serializer().serialize(topic.name(), key);
+      byte[] valueBytes = topic.valueSerde().serializer().serialize(topic.name(), value);
+      producer.send(new ProducerRecord<>(topic.name(), keyBytes, valueBytes), (metadata, error) ->
+          callbacks.execute(() -> {
+            if (error != null) {
+              acked.completeExceptionally(unavailable(topic, error));
+            } else {
+              acked.complete(metadata);
+            }
+          }));
+    } catch (RuntimeException e) { // metadata timeout, registry unreachable: the record is not written
+      acked.completeExceptionally(unavailable(topic, e));
+    }
+    return acked;
+  }
+
+  private static Problem unavailable(Topic<?, ?> topic, Throwable error) {
+    log.warn("Could not write to {}: {}", topic.name(), error.toString());
+    return new Problem(ErrorCode.UNAVAILABLE, "The request could not be stored, please retry",
+        Map.of("Retry-After", "1"), Map.of());
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,252 @@
+package io.flashsale.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.Topics.Topic;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** An ingest API on the shared in-JVM broker, with an HTTP client and direct access to the topics. */
+final class ApiFixture implements AutoCloseable {
+  /** One registry for all tests of this JVM: they share the broker, so they must agree on schema ids. */
+  static final String REGISTRY = "mock://ingest-api-tests";
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final EmbeddedKafka kafka = EmbeddedKafka.shared();
+  final Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY));
+  final ApiConfig config;
+  final IngestApi api;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private ApiFixture(Map<String, String> env) {
+    Map<String, String> local = new HashMap<>(Map.of(
+        "FLASHSALE_LOCAL_MODE", "true",
+        "FLASHSALE_HTTP_PORT", "0",
+        "FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+        "FLASHSALE_SCHEMA_REGISTRY_URL", REGISTRY));
+    local.putAll(env);
+    config = ApiConfig.fromEnv(local);
+    api = IngestApi.start(config);
+  }
+
+  static ApiFixture start() {
+    return new ApiFixture(Map.of());
+  }
+
+  /** An API whose environment has these variables on top of the local defaults. */
+  static ApiFixture start(Map<String, String> env) {
+    return new ApiFixture(env);
+  }
+
+  // --- identities
+
+  String buyer(String userId) {
+    return buyer(userId, "device-of-" + userId);
+  }
+
+  String buyer(String userId, String deviceId) {
+    return "Bearer " + JWT.create().withSubject(userId).withClaim(Identity.DEVICE_CLAIM, deviceId)
+        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(config.jwtSecret()));
+  }
+
+  String admin() {
+    return "Bearer " + config.adminToken();
+  }
+
+  static String newUser() {
+    return "user-" + UUID.randomUUID();
+  }
+
+  // --- HTTP
+
+  Call call(String method, String path) {
+    return new Call(method, path);
+  }
+
+  /** One HTTP request under construction. */
+  final class Call {
+    private final HttpRequest.Builder builder;
+    private final String method;
+    private HttpRequest.BodyPublisher body = BodyPublishers.noBody();
+
+    private Call(String method, String path) {
+      this.method = method;
+      this.builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path)).timeout(Duration.ofSeconds(60));
+    }
+
+    Call auth(String authorization) {
+      builder.header("Authorization", authorization);
+      return this;
+    }
+
+    Call header(String name, String value) {
+      builder.header(name, value);
+      return this;
+    }
+
+    Call json(String json) {
+      return body("application/json", json);
+    }
+
+    Call body(String contentType, String content) {
+      if (contentType != null) {
+        builder.header("Content-Type", contentType);
+      }
+      body = BodyPublishers.ofString(content);
+      return this;
+    }
+
+    Response send() {
+      return sendAsync().join();
+    }
+
+    CompletableFuture<Response> sendAsync() {
+      return http.sendAsync(builder.method(method, body).build(), BodyHandlers.ofString()).thenApply(Response::new);
+    }
+  }
+
+  /** An HTTP answer with its body parsed as JSON. */
+  record Response(HttpResponse<String> raw) {
+    int status() {
+      return raw.statusCode();
+    }
+
+    JsonNode json() {
+      try {
+        return JSON.readTree(raw.body());
+      } catch (IOException e) {
+        throw new UncheckedIOException("Not JSON: " + raw.body(), e);
+      }
+    }
+
+    String header(String name) {
+      return raw.headers().firstValue(name).orElse(null);
+    }
+
+    String contentType() {
+      return header("Content-Type");
+    }
+
+    /** Asserts a problem+json answer with this status and code. */
+    Response assertProblem(int status, ErrorCode code) {
+      assertThat(status()).as("status of %s", raw.body()).isEqualTo(status);
+      assertThat(contentType()).startsWith("application/problem+json");
+      JsonNode problem = json();
+      assertThat(problem.path("code").asText()).isEqualTo(code.name());
+      assertThat(problem.path("status").asInt()).isEqualTo(status);
+      assertThat(problem.path("type").asText()).isNotBlank();
+      assertThat(problem.path("title").asText()).isNotBlank();
+      assertThat(problem.path("detail").asText()).isNotBlank();
+      return this;
+    }
+  }
+
+  /** A sale definition as JSON, live from a minute ago for an hour, with the given fields replaced. */
+  static String saleJson(String saleId, Map<String, Object> overrides) {
+    Map<String, Object> sale = new HashMap<>(Map.of(
+        "saleId", saleId, "sku", "SKU-" + saleId, "name", "Headphones " + saleId, "stock", 5, "perUserLimit", 2,
+        "priceCents", 4999, "currency", "USD",
+        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plusSeconds(3600).toString()));
+    sale.putAll(overrides);
+    try {
+      return JSON.writeValueAsString(sale);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Creates a sale through the API and returns its id. */
+  String createSale(Map<String, Object> overrides) {
+    String saleId = "sale-" + UUID.randomUUID();
+    Response created = call("POST", "/api/admin/sales").auth(admin()).json(saleJson(saleId, overrides)).send();
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    return saleId;
+  }
+
+  // --- Kafka
+
+  <K, V> void produce(Topic<K, V> topic, K key, V value) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+      producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Every record now on the topic, committed or not. */
+  <K, V> List<ConsumerRecord<K, V>> readAll(Topic<K, V> topic) {
+    try (var consumer = consumer()) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<ConsumerRecord<K, V>> records = new ArrayList<>();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+          records.add(new ConsumerRecord<>(record.topic(), record.partition(), record.offset(),
+              topic.keySerde().deserializer().deserialize(record.topic(), record.key()),
+              topic.valueSerde().deserializer().deserialize(record.topic(), record.value())));
+        }
+      }
+      return records;
+    }
+  }
+
+  /** End offsets of the topics' partitions, uncommitted records included: any write moves them. */
+  Map<TopicPartition, Long> endOffsets(String... topicNames) {
+    try (var consumer = consumer()) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String name : topicNames) {
+        consumer.partitionsFor(name).forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+      }
+      return consumer.endOffsets(partitions);
+    }
+  }
+
+  private KafkaConsumer<byte[], byte[]> consumer() {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @Override
+  public void close() {
+    api.close();
+  }
+}

@@ -1,0 +1,234 @@
+package io.flashsale.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every error of the contract: the right status and code as problem+json, never a 5xx, nothing written to Kafka. */
+class BadInputTest {
+  private static final String PURCHASE = "{\"quantity\": 1}";
+  private static final String OVERSIZED = "{\"quantity\": 1, \"pad\": \"" + "x".repeat(20_000) + "\"}";
+
+  private static ApiFixture fixture;
+  private static String liveSale;
+  private static String scheduledSale;
+  private static String endedSale;
+  private static String soldOutSale;
+
+  @BeforeAll
+  static void startApiWithSales() {
+    fixture = ApiFixture.start(Map.of("FLASHSALE_RATE_LIMIT_PER_SECOND", "1", "FLASHSALE_RATE_LIMIT_BURST", "4"));
+    liveSale = fixture.createSale(Map.of("perUserLimit", 2));
+    scheduledSale = fixture.createSale(Map.of("startsAt", Instant.now().plusSeconds(3600).toString(),
+        "endsAt", Instant.now().plusSeconds(7200).toString()));
+    endedSale = fixture.createSale(Map.of("startsAt", Instant.now().minusSeconds(7200).toString(),
+        "endsAt", Instant.now().minusSeconds(3600).toString()));
+    soldOutSale = fixture.createSale(Map.of("stock", 3));
+    fixture.produce(fixture.topics.stockLevels, soldOutSale, StockLevel.newBuilder()
+        .setSaleId(soldOutSale).setSku("SKU-" + soldOutSale).setStock(3).setAvailable(0).setReserved(1).setConfirmed(2)
+        .setUpdatedAt(Instant.now()).build());
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        fixture.call("GET", "/api/sales/" + soldOutSale).send().json().path("status").asText().equals("SOLD_OUT"));
+  }
+
+  @AfterAll
+  static void stopApi() {
+    fixture.close();
+  }
+
+  static Stream<Arguments> errors() {
+    List<Arguments> cases = new ArrayList<>();
+    // Sales, admin side
+    add(cases, "create sale without credentials", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("POST", "/api/admin/sales").json(saleJson(Map.of())));
+    add(cases, "create sale with a wrong admin token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("POST", "/api/admin/sales").auth("Bearer not-the-token").json(saleJson(Map.of())));
+    add(cases, "create sale with a buyer token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.buyer(ApiFixture.newUser())).json(saleJson(Map.of())));
+    add(cases, "create sale as text", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).body("text/plain", saleJson(Map.of())));
+    add(cases, "create sale without content type", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).body(null, saleJson(Map.of())));
+    add(cases, "create sale with an oversized body", 413, ErrorCode.PAYLOAD_TOO_LARGE,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(OVERSIZED));
+    add(cases, "create sale with malformed JSON", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json("{\"sku\": "));
+    add(cases, "create sale with an unknown field", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("discount", 50))));
+    add(cases, "create sale with stock as a string", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("stock", "100"))));
+    add(cases, "create sale with stock 0", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("stock", 0))));
+    add(cases, "create sale ending when it starts", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin())
+            .json(saleJson(Map.of("startsAt", "2026-11-27T00:00:00Z", "endsAt", "2026-11-27T00:00:00Z"))));
+    add(cases, "create sale in an unknown currency", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("currency", "XYZ"))));
+    add(cases, "create sale with a malformed sale id", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("saleId", "a/b"))));
+    add(cases, "create sale with a hold of 0 s", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("holdSeconds", 0))));
+    add(cases, "create sale with an unknown allocation", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("allocation", "AUCTION"))));
+    add(cases, "create a sale that exists", 409, ErrorCode.SALE_EXISTS,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(ApiFixture.saleJson(liveSale, Map.of())));
+    add(cases, "show an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> fixture.call("GET", "/api/sales/no-such-sale"));
+    add(cases, "metrics without credentials", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("GET", "/api/admin/sales/" + liveSale + "/metrics"));
+    add(cases, "metrics with a buyer token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("GET", "/api/admin/sales/" + liveSale + "/metrics").auth(fixture.buyer(ApiFixture.newUser())));
+    add(cases, "metrics of an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> fixture.call("GET", "/api/admin/sales/no-such-sale/metrics").auth(fixture.admin()));
+
+    // Purchases
+    add(cases, "purchase without credentials", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, null).json(PURCHASE));
+    add(cases, "purchase with an expired token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1").withExpiresAt(Instant.now().minusSeconds(10))
+            .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+    add(cases, "purchase with an unsigned token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1").sign(Algorithm.none())).json(PURCHASE));
+    add(cases, "purchase with a token of another secret", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1")
+            .sign(Algorithm.HMAC256("some-other-secret-that-is-long-enough"))).json(PURCHASE));
+    add(cases, "purchase with a malformed token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, "Bearer not.a.jwt").json(PURCHASE));
+    add(cases, "purchase with the admin token", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, fixture.admin()).json(PURCHASE));
+    add(cases, "purchase as form data", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        () -> purchase(liveSale).body("application/x-www-form-urlencoded", "quantity=1"));
+    add(cases, "purchase without a body", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        () -> purchase(liveSale));
+    add(cases, "purchase with an oversized body", 413, ErrorCode.PAYLOAD_TOO_LARGE,
+        () -> purchase(liveSale).json(OVERSIZED));
+    add(cases, "purchase with malformed JSON", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{quantity: 1}"));
+    add(cases, "purchase with an empty JSON body", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json(""));
+    add(cases, "purchase with an unknown field", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{\"quantity\": 1, \"price\": 0}"));
+    add(cases, "purchase with quantity as a string", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{\"quantity\": \"1\"}"));
+    add(cases, "purchase with a fractional quantity", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{\"quantity\": 1.5}"));
+    add(cases, "purchase without quantity", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{}"));
+    add(cases, "purchase of quantity 0", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{\"quantity\": 0}"));
+    add(cases, "purchase above the per-user limit", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{\"quantity\": 3}"));
+    add(cases, "purchase with a too long Idempotency-Key", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).header("Idempotency-Key", "k".repeat(65)).json(PURCHASE));
+    add(cases, "purchase in an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> purchase("no-such-sale").json(PURCHASE));
+    add(cases, "purchase before the sale starts", 409, ErrorCode.SALE_NOT_STARTED,
+        () -> purchase(scheduledSale).json(PURCHASE));
+    add(cases, "purchase after the sale ended", 409, ErrorCode.SALE_ENDED,
+        () -> purchase(endedSale).json(PURCHASE));
+    add(cases, "purchase in a sold out sale", 409, ErrorCode.SOLD_OUT,
+        () -> purchase(soldOutSale).json(PURCHASE));
+    add(cases, "poll without credentials", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("GET", "/api/purchases/00000000-0000-0000-0000-000000000000"));
+    add(cases, "poll an unknown request", 404, ErrorCode.PURCHASE_NOT_FOUND,
+        () -> fixture.call("GET", "/api/purchases/00000000-0000-0000-0000-000000000000").auth(fixture.buyer(ApiFixture.newUser())));
+    add(cases, "poll with a negative wait", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("GET", "/api/purchases/x?waitMs=-1").auth(fixture.buyer(ApiFixture.newUser())));
+    add(cases, "poll with a wait above the maximum", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("GET", "/api/purchases/x?waitMs=30001").auth(fixture.buyer(ApiFixture.newUser())));
+    add(cases, "poll with a wait that is no number", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("GET", "/api/purchases/x?waitMs=soon").auth(fixture.buyer(ApiFixture.newUser())));
+
+    // Routes
+    add(cases, "unknown route", 404, ErrorCode.NOT_FOUND, () -> fixture.call("GET", "/api/nothing-here"));
+    add(cases, "unknown method on a route", 405, ErrorCode.METHOD_NOT_ALLOWED,
+        () -> fixture.call("DELETE", "/api/sales/" + liveSale));
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("errors")
+  void answeredWithAProblemAndNothingWritten(String name, int status, ErrorCode code, Supplier<ApiFixture.Call> request) {
+    Map<TopicPartition, Long> before = writableEndOffsets();
+
+    request.get().send().assertProblem(status, code);
+
+    assertThat(writableEndOffsets()).isEqualTo(before);
+  }
+
+  @Test
+  void methodNotAllowedNamesTheAllowedMethods() {
+    Response response = fixture.call("PUT", "/api/admin/sales").send().assertProblem(405, ErrorCode.METHOD_NOT_ALLOWED);
+
+    assertThat(response.header("Allow")).isEqualTo("POST");
+  }
+
+  @Test
+  void unauthenticatedAnswersNameTheScheme() {
+    Response response = purchase(liveSale, null).json(PURCHASE).send().assertProblem(401, ErrorCode.UNAUTHENTICATED);
+
+    assertThat(response.header("WWW-Authenticate")).isEqualTo("Bearer");
+  }
+
+  @Test
+  void tooManyRequestsOfOneBuyerAreRateLimited() {
+    Map<TopicPartition, Long> before = writableEndOffsets();
+    String buyer = fixture.buyer(ApiFixture.newUser());
+    List<Integer> statuses = new ArrayList<>();
+    Response limited = null;
+    for (int i = 0; i < 10 && limited == null; i++) {
+      // Bad bodies: the limit counts every request of the buyer, and nothing is written either way.
+      Response response = purchase(liveSale, buyer).json("{\"quantity\": 0}").send();
+      statuses.add(response.status());
+      if (response.status() == 429) {
+        limited = response;
+      }
+    }
+
+    assertThat(limited).as("statuses %s", statuses).isNotNull();
+    limited.assertProblem(429, ErrorCode.RATE_LIMITED);
+    assertThat(Integer.parseInt(limited.header("Retry-After"))).isPositive();
+    assertThat(statuses.subList(0, statuses.size() - 1)).isNotEmpty().containsOnly(400);
+    assertThat(writableEndOffsets()).isEqualTo(before);
+  }
+
+  private static void add(List<Arguments> cases, String name, int status, ErrorCode code, Supplier<ApiFixture.Call> request) {
+    cases.add(Arguments.of(name, status, code, request));
+  }
+
+  private static ApiFixture.Call purchase(String saleId) {
+    return purchase(saleId, fixture.buyer(ApiFixture.newUser()));
+  }
+
+  private static ApiFixture.Call purchase(String saleId, String authorization) {
+    ApiFixture.Call call = fixture.call("POST", "/api/sales/" + saleId + "/purchases");
+    return authorization == null ? call : call.auth(authorization);
+  }
+
+  private static String saleJson(Map<String, Object> overrides) {
+    return ApiFixture.saleJson("sale-" + java.util.UUID.randomUUID(), overrides);
+  }
+
+  private static Map<TopicPartition, Long> writableEndOffsets() {
+    return fixture.endOffsets(Topics.SALES, Topics.PURCHASE_REQUESTS);
+  }
+}

@@ -1,0 +1,99 @@
+package io.flashsale.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flashsale.api.PurchaseView.Purchase;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The view's bookkeeping, fed records directly; {@link PurchaseFlowTest} feeds it through the broker. */
+class PurchaseViewTest {
+  private static final int PARTITION = 3;
+  private final Topics topics = Topics.using(SchemaRegistry.forUrl("mock://purchase-view-test"));
+  private final PurchaseView view = new PurchaseView("unused:9092", topics, Duration.ofHours(1), 1000, Duration.ofSeconds(30));
+
+  @Test
+  void requestIsPendingWithItsPlaceInTheQueue() {
+    request("r1", "sale-a", 10);
+    request("r2", "sale-a", 11);
+    request("r3", "sale-b", 12);
+    outcome("r1", OutcomeStatus.ACCEPTED, 10);
+
+    Purchase r2 = view.purchase("r2").orElseThrow();
+    assertThat(r2.status()).isEqualTo("PENDING");
+    assertThat(view.queuePosition(r2)).isZero();
+    assertThat(view.queuePosition(view.purchase("r3").orElseThrow())).isEqualTo(1);
+    assertThat(view.queuePosition(view.purchase("r1").orElseThrow())).isNull();
+    assertThat(view.pendingCount("sale-a")).isEqualTo(1);
+    assertThat(view.pendingCount("sale-b")).isEqualTo(1);
+  }
+
+  @Test
+  void anOutcomeReadBeforeItsRequestIsNotUndone() {
+    outcome("r1", OutcomeStatus.REJECTED, 5);
+    request("r1", "sale-a", 5);
+
+    Purchase r1 = view.purchase("r1").orElseThrow();
+    assertThat(r1.status()).isEqualTo("REJECTED");
+    assertThat(r1.reason()).isEqualTo(RejectReason.SOLD_OUT);
+    assertThat(view.pendingCount("sale-a")).isZero();
+  }
+
+  @Test
+  void theEndOfAHoldKeepsTheExpiryTheAcceptanceGave() {
+    request("r1", "sale-a", 0);
+    Instant expiry = Instant.parse("2026-11-27T00:05:00Z");
+    apply(Topics.PURCHASE_OUTCOMES, 0, 0, topics.purchaseOutcomes.valueSerde().serializer().serialize(Topics.PURCHASE_OUTCOMES,
+        outcomeRecord("r1", OutcomeStatus.ACCEPTED, 0).setHoldExpiresAt(expiry).build()));
+    outcome("r1", OutcomeStatus.EXPIRED, 0);
+
+    assertThat(view.purchase("r1").orElseThrow().status()).isEqualTo("EXPIRED");
+    assertThat(view.purchase("r1").orElseThrow().holdExpiresAt()).isEqualTo(expiry);
+  }
+
+  @Test
+  void waitersGetTheDecisionOrTheStateWhenTheWaitEnds() {
+    request("r1", "sale-a", 0);
+    request("r2", "sale-a", 1);
+    CompletableFuture<Purchase> decided = view.awaitDecision("r1", Duration.ofSeconds(30));
+    CompletableFuture<Purchase> timedOut = view.awaitDecision("r2", Duration.ofMillis(50));
+
+    assertThat(decided).isNotDone();
+    outcome("r1", OutcomeStatus.ACCEPTED, 0);
+
+    assertThat(decided).succeedsWithin(Duration.ofSeconds(1)).extracting(Purchase::status).isEqualTo("ACCEPTED");
+    assertThat(timedOut).succeedsWithin(Duration.ofSeconds(1)).extracting(Purchase::status).isEqualTo("PENDING");
+    assertThat(view.awaitDecision("r1", Duration.ofSeconds(30))).isCompleted();
+  }
+
+  private void request(String requestId, String saleId, long offset) {
+    PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId(requestId).setSaleId(saleId).setSku("SKU")
+        .setUserId("user").setQuantity(1).setRequestedAt(Instant.now()).build();
+    apply(Topics.PURCHASE_REQUESTS, PARTITION, offset,
+        topics.purchaseRequests.valueSerde().serializer().serialize(Topics.PURCHASE_REQUESTS, request));
+  }
+
+  private void outcome(String requestId, OutcomeStatus status, long requestOffset) {
+    apply(Topics.PURCHASE_OUTCOMES, 0, 0, topics.purchaseOutcomes.valueSerde().serializer().serialize(Topics.PURCHASE_OUTCOMES,
+        outcomeRecord(requestId, status, requestOffset).build()));
+  }
+
+  private static PurchaseOutcome.Builder outcomeRecord(String requestId, OutcomeStatus status, long requestOffset) {
+    return PurchaseOutcome.newBuilder().setRequestId(requestId).setSaleId("sale-a").setSku("SKU").setUserId("user")
+        .setQuantity(1).setStatus(status).setReason(status == OutcomeStatus.REJECTED ? RejectReason.SOLD_OUT : null)
+        .setDecidedAt(Instant.now()).setRequestPartition(PARTITION).setRequestOffset(requestOffset);
+  }
+
+  private void apply(String topic, int partition, long offset, byte[] value) {
+    view.apply(new ConsumerRecord<>(topic, partition, offset, new byte[0], value));
+  }
+}

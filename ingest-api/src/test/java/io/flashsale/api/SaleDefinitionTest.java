@@ -1,0 +1,84 @@
+package io.flashsale.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.Sale;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class SaleDefinitionTest {
+  private static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+
+  private static SaleDefinition valid() {
+    return new SaleDefinition("bf-2026-headphones", "SKU-123", "Headphones", 100, 2, 4999L, "USD",
+        "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 120, "LOTTERY");
+  }
+
+  @Test
+  void validDefinitionBecomesTheSale() {
+    Sale sale = valid().toSale(NOW);
+
+    assertThat(sale.getSaleId()).isEqualTo("bf-2026-headphones");
+    assertThat(sale.getStock()).isEqualTo(100);
+    assertThat(sale.getPerUserLimit()).isEqualTo(2);
+    assertThat(sale.getStartsAt()).isEqualTo(Instant.parse("2026-11-27T00:00:00Z"));
+    assertThat(sale.getEndsAt()).isEqualTo(Instant.parse("2026-11-27T01:00:00Z"));
+    assertThat(sale.getHoldSeconds()).isEqualTo(120);
+    assertThat(sale.getAllocation()).isEqualTo(Allocation.LOTTERY);
+    assertThat(sale.getCreatedAt()).isEqualTo(NOW);
+  }
+
+  @Test
+  void optionalFieldsGetTheirDefaults() {
+    Sale sale = new SaleDefinition(null, "SKU-1", "Mug", 1, null, 0L, "EUR",
+        "2026-11-27T00:00:00Z", "2026-11-27T00:00:01Z", null, null).toSale(NOW);
+
+    assertThat(sale.getSaleId()).matches(SaleDefinition.SALE_ID.pattern());
+    assertThat(sale.getPerUserLimit()).isEqualTo(1);
+    assertThat(sale.getHoldSeconds()).isEqualTo(300);
+    assertThat(sale.getAllocation()).isEqualTo(Allocation.FCFS);
+  }
+
+  @Test
+  void generatedSaleIdsDiffer() {
+    SaleDefinition withoutId = new SaleDefinition(null, "SKU-1", "Mug", 1, null, 0L, "EUR",
+        "2026-11-27T00:00:00Z", "2026-11-27T00:00:01Z", null, null);
+
+    assertThat(withoutId.toSale(NOW).getSaleId()).isNotEqualTo(withoutId.toSale(NOW).getSaleId());
+  }
+
+  @Test
+  void eachBrokenRuleIsNamed() {
+    assertInvalid(new SaleDefinition("has space", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "saleId");
+    assertInvalid(new SaleDefinition("x".repeat(65), "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "saleId");
+    assertInvalid(new SaleDefinition("s", " ", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "sku");
+    assertInvalid(new SaleDefinition("s", "S", null, 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "name");
+    assertInvalid(new SaleDefinition("s", "S", "N", 0, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "stock");
+    assertInvalid(new SaleDefinition("s", "S", "N", null, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "stock");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 0, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "perUserLimit");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, -1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "priceCents");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "XYZ", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "currency");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "usd", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "currency");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "tomorrow", "2026-11-27T01:00:00Z", 1, "FCFS"), "startsAt");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T01:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "endsAt must be after");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", null, 1, "FCFS"), "endsAt");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 0, "FCFS"), "holdSeconds");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 86_401, "FCFS"), "holdSeconds");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "fcfs"), "allocation");
+  }
+
+  @Test
+  void allBrokenRulesAreReportedTogether() {
+    assertThatThrownBy(() -> new SaleDefinition(null, null, null, null, null, null, null, null, null, null, null).toSale(NOW))
+        .isInstanceOf(Problem.class)
+        .hasMessageContainingAll("sku", "name", "stock", "priceCents", "currency", "startsAt", "endsAt");
+  }
+
+  private static void assertInvalid(SaleDefinition definition, String mentioned) {
+    assertThatThrownBy(() -> definition.toSale(NOW))
+        .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.code).isEqualTo(ErrorCode.VALIDATION))
+        .hasMessageContaining(mentioned);
+  }
+}

@@ -1,0 +1,95 @@
+package io.flashsale.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/** A small HTTP client of the API as a buyer's app or an admin console would use it. */
+final class Buyers {
+  static final String ADMIN_TOKEN = FlashsaleCli.LOCAL_ADMIN_TOKEN;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  record Answer(int status, JsonNode body) {}
+
+  private final String baseUrl;
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  Buyers(String baseUrl) {
+    this.baseUrl = baseUrl;
+  }
+
+  static String tokenFor(String userId) {
+    return BuyerTokens.mint(FlashsaleCli.LOCAL_JWT_SECRET, userId, "device-" + userId, Duration.ofHours(1));
+  }
+
+  /** Creates a sale that is live now and returns its id. */
+  String createLiveSale(String sku, int stock, int perUserLimit) {
+    Map<String, Object> sale = Map.of(
+        "sku", sku, "name", "Rush " + sku, "stock", stock, "perUserLimit", perUserLimit,
+        "priceCents", 4999, "currency", "USD",
+        "startsAt", Instant.now().minusSeconds(60).toString(),
+        "endsAt", Instant.now().plus(Duration.ofHours(1)).toString());
+    Answer created = send(request("/api/admin/sales", ADMIN_TOKEN).POST(body(sale)));
+    if (created.status() != 201) {
+      throw new IllegalStateException("Sale not created: " + created);
+    }
+    return created.body().get("saleId").asText();
+  }
+
+  Answer purchase(String token, String saleId, int quantity, String idempotencyKey) {
+    HttpRequest.Builder post = request("/api/sales/" + saleId + "/purchases", token).POST(body(Map.of("quantity", quantity)));
+    if (idempotencyKey != null) {
+      post.header("Idempotency-Key", idempotencyKey);
+    }
+    return send(post);
+  }
+
+  Answer poll(String token, String requestId, int waitMs) {
+    return send(request("/api/purchases/" + requestId + "?waitMs=" + waitMs, token).GET());
+  }
+
+  boolean ready() {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + "/health/ready")).GET()).status() == 200;
+  }
+
+  Answer metrics(String saleId) {
+    return send(request("/api/admin/sales/" + saleId + "/metrics", ADMIN_TOKEN).GET());
+  }
+
+  private HttpRequest.Builder request(String path, String token) {
+    return HttpRequest.newBuilder(URI.create(baseUrl + path))
+        .timeout(Duration.ofSeconds(40))
+        .header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json");
+  }
+
+  private static HttpRequest.BodyPublisher body(Object value) {
+    try {
+      return HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(value));
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private Answer send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return new Answer(response.statusCode(), response.body().isEmpty() ? null : JSON.readTree(response.body()));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.flashsale.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Many buyers clicking at once: each buyer clicks several times, and every third buyer also retries
+ * its first click with the same Idempotency-Key, concurrently. Records what the API answered.
+ */
+final class Rush {
+  record Submitted(String requestId, String userId, String token, int quantity) {}
+
+  private static final int RETRIES_OF_FIRST_CLICK = 2;
+
+  final Map<String, Submitted> acceptedForProcessing = new ConcurrentHashMap<>();
+  final Map<String, List<String>> requestIdsByIdempotencyKey = new ConcurrentHashMap<>();
+  final Map<Integer, AtomicInteger> answersByStatus = new ConcurrentHashMap<>();
+  final Map<String, String> finalStatusByRequestId = new ConcurrentHashMap<>();
+  final Map<String, String> reasonByRequestId = new ConcurrentHashMap<>();
+
+  private final Buyers buyers;
+  private final String saleId;
+  private final Random random = new Random(42);
+
+  Rush(Buyers buyers, String saleId) {
+    this.buyers = buyers;
+    this.saleId = saleId;
+  }
+
+  /** Sends every click of every buyer through a pool of {@code concurrency} threads; returns when all were answered. */
+  Rush run(int buyerCount, int clicksPerBuyer, int maxQuantity, int concurrency) throws Exception {
+    List<Runnable> clicks = new ArrayList<>();
+    for (int b = 0; b < buyerCount; b++) {
+      String userId = "buyer-" + saleId + "-" + b;
+      String token = Buyers.tokenFor(userId);
+      for (int c = 0; c < clicksPerBuyer; c++) {
+        String key = userId + "-click-" + c;
+        int quantity = 1 + random.nextInt(maxQuantity);
+        int copies = (c == 0 && b % 3 == 0) ? 1 + RETRIES_OF_FIRST_CLICK : 1;
+        for (int i = 0; i < copies; i++) {
+          clicks.add(() -> click(userId, token, quantity, key));
+        }
+      }
+    }
+    Collections.shuffle(clicks, random);
+    runAll(clicks, concurrency);
+    return this;
+  }
+
+  private void click(String userId, String token, int quantity, String key) {
+    Buyers.Answer answer = buyers.purchase(token, saleId, quantity, key);
+    answersByStatus.computeIfAbsent(answer.status(), s -> new AtomicInteger()).incrementAndGet();
+    if (answer.status() == 202) {
+      String requestId = answer.body().get("requestId").asText();
+      acceptedForProcessing.putIfAbsent(requestId, new Submitted(requestId, userId, token, quantity));
+      requestIdsByIdempotencyKey.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>())).add(requestId);
+    } else {
+      // The only other answer a well-formed click may get in a rush is the edge's sold-out.
+      assertThat(answer.body().get("code").asText()).as("answer %s", answer).isEqualTo("SOLD_OUT");
+    }
+  }
+
+  /** Long-polls every request the API took until it leaves PENDING. */
+  Rush awaitDecisions(int concurrency, long timeoutMs) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    List<Runnable> polls = new ArrayList<>();
+    for (Submitted s : acceptedForProcessing.values()) {
+      polls.add(() -> {
+        while (System.currentTimeMillis() < deadline) {
+          Buyers.Answer answer = buyers.poll(s.token(), s.requestId(), 5_000);
+          assertThat(answer.status()).as("poll %s", answer).isEqualTo(200);
+          JsonNode body = answer.body();
+          String status = body.get("status").asText();
+          if (!status.equals("PENDING")) {
+            finalStatusByRequestId.put(s.requestId(), status);
+            if (body.hasNonNull("reason")) {
+              reasonByRequestId.put(s.requestId(), body.get("reason").asText());
+            }
+            return;
+          }
+        }
+      });
+    }
+    runAll(polls, concurrency);
+    return this;
+  }
+
+  int acceptedUnits() {
+    return finalStatusByRequestId.entrySet().stream()
+        .filter(e -> e.getValue().equals("ACCEPTED"))
+        .mapToInt(e -> acceptedForProcessing.get(e.getKey()).quantity())
+        .sum();
+  }
+
+  Map<String, Integer> acceptedUnitsByUser() {
+    Map<String, Integer> byUser = new ConcurrentHashMap<>();
+    finalStatusByRequestId.forEach((requestId, status) -> {
+      if (status.equals("ACCEPTED")) {
+        Submitted s = acceptedForProcessing.get(requestId);
+        byUser.merge(s.userId(), s.quantity(), Integer::sum);
+      }
+    });
+    return byUser;
+  }
+
+  private static void runAll(List<Runnable> tasks, int concurrency) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Runnable task : tasks) {
+        futures.add(pool.submit(task));
+      }
+      for (Future<?> f : futures) {
+        f.get(); // rethrows a failed assertion of any click or poll
+      }
+    } finally {
+      pool.shutdown();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.flashsale.schemas.serde;
+
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.StockLevel;
+import java.time.Instant;
+import java.util.Map;
+
+/** One filled-in record of each generated type; optional fields are set so that they travel too. */
+final class Samples {
+  // Whole milliseconds: timestamp-millis drops anything finer.
+  static final Instant OPENING = Instant.ofEpochMilli(1_767_261_600_000L);
+
+  private Samples() {}
+
+  static Sale sale() {
+    return Sale.newBuilder()
+        .setSaleId("sale-1").setSku("sku-42").setName("Espresso machine at half price")
+        .setStock(100).setPerUserLimit(2).setPriceCents(19_900).setCurrency("EUR")
+        .setStartsAt(OPENING).setEndsAt(OPENING.plusSeconds(3_600)).setHoldSeconds(600)
+        .setAllocation(Allocation.LOTTERY).setCreatedAt(OPENING.minusSeconds(86_400))
+        .build();
+  }
+
+  static PurchaseRequest purchaseRequest() {
+    return PurchaseRequest.newBuilder()
+        .setRequestId("req-1").setSaleId("sale-1").setSku("sku-42").setUserId("user-7")
+        .setDeviceId("phone-3").setQuantity(2).setIdempotencyKey("click-1")
+        .setRequestedAt(OPENING.plusMillis(15))
+        .build();
+  }
+
+  static PurchaseOutcome purchaseOutcome() {
+    return PurchaseOutcome.newBuilder()
+        .setRequestId("req-1").setSaleId("sale-1").setSku("sku-42").setUserId("user-7").setQuantity(2)
+        .setStatus(OutcomeStatus.REJECTED).setReason(RejectReason.LIMIT_EXCEEDED)
+        .setHoldExpiresAt(OPENING.plusSeconds(600)).setDecidedAt(OPENING.plusMillis(20))
+        .setRequestPartition(3).setRequestOffset(12_345L)
+        .build();
+  }
+
+  static StockLevel stockLevel() {
+    return StockLevel.newBuilder()
+        .setSaleId("sale-1").setSku("sku-42").setStock(100).setAvailable(90).setReserved(7).setConfirmed(3)
+        .setRequests(40).setAccepted(10).setRejected(Map.of("SOLD_OUT", 25L, "LIMIT_EXCEEDED", 5L))
+        .setExpired(1).setCancelled(0).setUpdatedAt(OPENING.plusSeconds(1))
+        .build();
+  }
+}

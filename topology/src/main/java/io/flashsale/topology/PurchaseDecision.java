@@ -1,0 +1,141 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.StockLevel;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What happens to one purchase request, decided from the sale, its stock and what the user already
+ * holds. Pure functions only: the processor reads the inputs from its stores and writes the results
+ * back, so the rules can be tested and measured without Kafka.
+ */
+public record PurchaseDecision(Verdict verdict, RejectReason reason) {
+
+  public enum Verdict {
+    /** Stock is reserved for the buyer. */
+    ACCEPT,
+    /** The request gets nothing, for {@link PurchaseDecision#reason()}. */
+    REJECT,
+    /** A lottery sale: the request waits for the draw at the end of the sale. */
+    ENTER_LOTTERY
+  }
+
+  static final PurchaseDecision ACCEPTED = new PurchaseDecision(Verdict.ACCEPT, null);
+  static final PurchaseDecision ENTERED_LOTTERY = new PurchaseDecision(Verdict.ENTER_LOTTERY, null);
+
+  public static PurchaseDecision rejected(RejectReason reason) {
+    return new PurchaseDecision(Verdict.REJECT, reason);
+  }
+
+  /**
+   * Decides a request as it arrives. Checks in this order: the sale is known on this SKU and the
+   * request was made inside [startsAt, endsAt); the user stays within the per-user limit; then either
+   * the request enters the lottery, or (first come first served) the stock still covers it.
+   *
+   * @param sale the sale, or null if none is known
+   * @param stock the sale's stock, or null if the sale is unknown
+   * @param userQuantity units the user already holds in this sale
+   */
+  public static PurchaseDecision decide(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest request) {
+    if (sale == null || stock == null || !sale.getSku().equals(request.getSku())
+        || !isInWindow(sale, request.getRequestedAt())) {
+      return rejected(RejectReason.SALE_NOT_LIVE);
+    }
+    if (exceedsLimit(sale, userQuantity, request.getQuantity())) {
+      return rejected(RejectReason.LIMIT_EXCEEDED);
+    }
+    if (sale.getAllocation() == Allocation.LOTTERY) {
+      return ENTERED_LOTTERY;
+    }
+    if (stock.getAvailable() < request.getQuantity()) {
+      return rejected(RejectReason.SOLD_OUT);
+    }
+    return ACCEPTED;
+  }
+
+  /** Decides a lottery entry when its turn in the draw comes: it wins if stock and the user's limit allow. */
+  public static PurchaseDecision draw(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest entry) {
+    if (exceedsLimit(sale, userQuantity, entry.getQuantity()) || stock.getAvailable() < entry.getQuantity()) {
+      return rejected(RejectReason.LOTTERY_LOST);
+    }
+    return ACCEPTED;
+  }
+
+  public boolean accepted() {
+    return verdict == Verdict.ACCEPT;
+  }
+
+  /** The sale's stock and counters after this decision about a request for {@code quantity} units. */
+  public StockLevel applyTo(StockLevel stock, int quantity, Instant decidedAt) {
+    if (verdict == Verdict.ENTER_LOTTERY) {
+      throw new IllegalStateException("A lottery entry is not decided yet");
+    }
+    StockLevel.Builder next = StockLevel.newBuilder(stock)
+        .setRequests(stock.getRequests() + 1)
+        .setUpdatedAt(decidedAt);
+    if (accepted()) {
+      next.setAvailable(stock.getAvailable() - quantity)
+          .setReserved(stock.getReserved() + quantity)
+          .setAccepted(stock.getAccepted() + 1);
+    } else {
+      Map<String, Long> rejected = new HashMap<>(stock.getRejected());
+      rejected.merge(reason.name(), 1L, Long::sum);
+      next.setRejected(rejected);
+    }
+    return next.build();
+  }
+
+  /** The outcome record of this decision. An accepted buyer holds the stock for the sale's hold time. */
+  public PurchaseOutcome toOutcome(PurchaseRequest request, Sale sale, Instant decidedAt, int requestPartition,
+      long requestOffset) {
+    if (verdict == Verdict.ENTER_LOTTERY) {
+      throw new IllegalStateException("A lottery entry has no outcome yet");
+    }
+    return PurchaseOutcome.newBuilder()
+        .setRequestId(request.getRequestId())
+        .setSaleId(request.getSaleId())
+        .setSku(request.getSku())
+        .setUserId(request.getUserId())
+        .setQuantity(request.getQuantity())
+        .setStatus(accepted() ? OutcomeStatus.ACCEPTED : OutcomeStatus.REJECTED)
+        .setReason(reason)
+        .setHoldExpiresAt(accepted() ? decidedAt.plusSeconds(sale.getHoldSeconds()) : null)
+        .setDecidedAt(decidedAt)
+        .setRequestPartition(requestPartition)
+        .setRequestOffset(requestOffset)
+        .build();
+  }
+
+  /** The stock a sale opens with: everything available, nothing decided yet. */
+  public static StockLevel openingStock(Sale sale, Instant at) {
+    return StockLevel.newBuilder()
+        .setSaleId(sale.getSaleId())
+        .setSku(sale.getSku())
+        .setStock(sale.getStock())
+        .setAvailable(sale.getStock())
+        .setReserved(0)
+        .setConfirmed(0)
+        .setRequests(0)
+        .setAccepted(0)
+        .setRejected(new HashMap<>())
+        .setExpired(0)
+        .setCancelled(0)
+        .setUpdatedAt(at)
+        .build();
+  }
+
+  private static boolean isInWindow(Sale sale, Instant requestedAt) {
+    return !requestedAt.isBefore(sale.getStartsAt()) && requestedAt.isBefore(sale.getEndsAt());
+  }
+
+  private static boolean exceedsLimit(Sale sale, int userQuantity, int quantity) {
+    return quantity > sale.getPerUserLimit() || (long) userQuantity + quantity > sale.getPerUserLimit();
+  }
+}

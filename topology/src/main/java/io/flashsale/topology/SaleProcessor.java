@@ -1,0 +1,49 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.StockLevel;
+import java.time.Instant;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Registers sales: the first definition of a saleId wins and opens the sale's stock. */
+final class SaleProcessor implements Processor<String, Sale, String, StockLevel> {
+  private static final Logger log = LoggerFactory.getLogger(SaleProcessor.class);
+
+  private ProcessorContext<String, StockLevel> context;
+  private KeyValueStore<String, Sale> sales;
+  private KeyValueStore<String, StockLevel> stock;
+  private KeyValueStore<String, Long> lotteryDrawsDue;
+
+  @Override
+  public void init(ProcessorContext<String, StockLevel> context) {
+    this.context = context;
+    sales = context.getStateStore(SaleTopology.SALES_STORE);
+    stock = context.getStateStore(SaleTopology.STOCK_STORE);
+    lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
+  }
+
+  @Override
+  public void process(Record<String, Sale> record) {
+    Sale sale = Validation.requireValidSale(record.key(), record.value());
+    String saleId = sale.getSaleId();
+    if (sales.get(saleId) != null) {
+      // Redefining a live sale would reset its stock under the buyers' feet.
+      log.warn("Sale {} is already defined; ignoring the later definition", saleId);
+      return;
+    }
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    StockLevel opening = PurchaseDecision.openingStock(sale, now);
+    sales.put(saleId, sale);
+    stock.put(saleId, opening);
+    if (sale.getAllocation() == Allocation.LOTTERY) {
+      lotteryDrawsDue.put(saleId, sale.getEndsAt().toEpochMilli());
+    }
+    context.forward(new Record<>(saleId, opening, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_SINK);
+  }
+}

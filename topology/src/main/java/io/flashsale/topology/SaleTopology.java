@@ -1,0 +1,83 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Topics;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The wiring of the flash-sale engine. Sales and purchase requests are both keyed by SKU and
+ * co-partitioned, so one task owns all state of a SKU and decides its requests in log order.
+ *
+ * <pre>
+ * sales             -> sale-registration -> stock-levels
+ * purchase-requests -> purchase-decision -> purchase-outcomes, stock-levels
+ * </pre>
+ */
+public final class SaleTopology {
+  /** saleId -> Sale, the first definition of each sale. */
+  public static final String SALES_STORE = "sale-definitions";
+  /** saleId -> StockLevel, the sale's stock and counters. */
+  public static final String STOCK_STORE = "sale-stock";
+  /** saleId + separator + userId -> units the user holds or bought in that sale. */
+  public static final String USER_QUANTITIES_STORE = "user-quantities";
+  /** requestId -> PurchaseOutcome, every request already decided (dedup, and the hold it started). */
+  public static final String DECIDED_REQUESTS_STORE = "decided-requests";
+  /** saleId + separator + requestId -> request waiting for its lottery's draw. */
+  public static final String LOTTERY_ENTRIES_STORE = "lottery-entries";
+  /** saleId -> endsAt (epoch ms) of every lottery sale not drawn yet. */
+  public static final String LOTTERY_DRAWS_DUE_STORE = "lottery-draws-due";
+
+  public static final String SALES_SOURCE = "sales-source";
+  public static final String PURCHASE_REQUESTS_SOURCE = "purchase-requests-source";
+  public static final String SALE_REGISTRATION = "sale-registration";
+  public static final String PURCHASE_DECISION = "purchase-decision";
+  public static final String OUTCOMES_SINK = "purchase-outcomes-sink";
+  public static final String STOCK_LEVELS_SINK = "stock-levels-sink";
+
+  /** How often ended lottery sales are looked for. */
+  public static final Duration LOTTERY_DRAW_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * How long after a lottery's end the draw waits, so that requests the API took just before the end
+   * are in the log and processed. An entry processed after its draw loses.
+   */
+  public static final Duration LOTTERY_DRAW_GRACE = Duration.ofSeconds(5);
+
+  private SaleTopology() {}
+
+  public static Topology build(Topics topics) {
+    Serde<String> ids = Serdes.String();
+    Serde<PurchaseRequest> requests = topics.purchaseRequests.valueSerde();
+    Topology topology = new Topology();
+
+    topology.addSource(SALES_SOURCE, topics.sales.keySerde().deserializer(),
+        topics.sales.valueSerde().deserializer(), topics.sales.name());
+    topology.addSource(PURCHASE_REQUESTS_SOURCE, topics.purchaseRequests.keySerde().deserializer(),
+        requests.deserializer(), topics.purchaseRequests.name());
+
+    topology.addProcessor(SALE_REGISTRATION, SaleProcessor::new, SALES_SOURCE);
+    topology.addProcessor(PURCHASE_DECISION, PurchaseProcessor::new, PURCHASE_REQUESTS_SOURCE);
+
+    topology.addStateStore(store(SALES_STORE, ids, topics.sales.valueSerde()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), PURCHASE_DECISION);
+    topology.addStateStore(store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), PURCHASE_DECISION);
+    topology.addStateStore(store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(requests)), PURCHASE_DECISION);
+
+    topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
+        topics.purchaseOutcomes.valueSerde().serializer(), PURCHASE_DECISION);
+    topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
+        topics.stockLevels.valueSerde().serializer(), SALE_REGISTRATION, PURCHASE_DECISION);
+    return topology;
+  }
+
+  // Persistent and changelogged (the default): a restarted or moved task restores its exact state.
+  private static <V> StoreBuilder<?> store(String name, Serde<String> keys, Serde<V> values) {
+    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values);
+  }
+}

@@ -1,0 +1,60 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs the topology: creates missing topics, starts Kafka Streams, and closes it cleanly on shutdown. */
+public final class TopologyApp {
+  /** Printed once the topology is RUNNING; launchers and tests wait for this line. */
+  public static final String RUNNING_LINE = "flashsale topology RUNNING";
+  private static final Logger log = LoggerFactory.getLogger(TopologyApp.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private TopologyApp() {}
+
+  /** Ensures the topics exist, then builds and starts the topology. The caller closes the result. */
+  public static KafkaStreams start(TopologyConfig config) {
+    return start(config, (newState, oldState) -> log.info("Topology {} -> {}", oldState, newState));
+  }
+
+  static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener) {
+    Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
+    try (Admin admin = Admin.create(config.adminProperties())) {
+      TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
+    }
+    KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics), config.streamsProperties());
+    // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
+    streams.setUncaughtExceptionHandler(e -> {
+      log.error("Stream thread failed; replacing it", e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener(stateListener);
+    streams.start();
+    return streams;
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    TopologyConfig config = TopologyConfig.fromEnv(System.getenv());
+    CountDownLatch failed = new CountDownLatch(1);
+    KafkaStreams streams = start(config, (newState, oldState) -> {
+      log.info("Topology {} -> {}", oldState, newState);
+      if (newState == KafkaStreams.State.RUNNING) {
+        System.out.println(RUNNING_LINE);
+      } else if (newState == KafkaStreams.State.ERROR) {
+        failed.countDown();
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(CLOSE_TIMEOUT), "flashsale-topology-shutdown"));
+    failed.await();
+    log.error("Topology failed for good; exiting");
+    System.exit(1);
+  }
+}

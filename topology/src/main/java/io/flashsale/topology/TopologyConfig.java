@@ -1,0 +1,101 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.Topics;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/**
+ * Everything the topology process is configured with, read from the environment in one place.
+ *
+ * <ul>
+ *   <li>{@code FLASHSALE_BOOTSTRAP_SERVERS} (default {@value #DEFAULT_BOOTSTRAP_SERVERS})
+ *   <li>{@code FLASHSALE_SCHEMA_REGISTRY_URL} (default {@value #DEFAULT_SCHEMA_REGISTRY_URL})
+ *   <li>{@code FLASHSALE_APPLICATION_ID} (default {@value #DEFAULT_APPLICATION_ID})
+ *   <li>{@code FLASHSALE_STATE_DIR} (default {@value #DEFAULT_STATE_DIR})
+ *   <li>{@code FLASHSALE_COMMIT_INTERVAL_MS} (default {@value #DEFAULT_COMMIT_INTERVAL_MS})
+ *   <li>{@code FLASHSALE_STREAM_THREADS} (default {@value #DEFAULT_STREAM_THREADS})
+ *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
+ *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR})
+ *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
+ *       case with dots as underscores, e.g. {@code FLASHSALE_STREAMS_SESSION_TIMEOUT_MS=6000}
+ * </ul>
+ */
+public record TopologyConfig(
+    String bootstrapServers,
+    String schemaRegistryUrl,
+    String applicationId,
+    Path stateDir,
+    long commitIntervalMs,
+    int streamThreads,
+    int partitions,
+    short replicationFactor,
+    Map<String, String> streamsOverrides) {
+
+  static final String STREAMS_OVERRIDE_PREFIX = "FLASHSALE_STREAMS_";
+
+  public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+  public static final String DEFAULT_SCHEMA_REGISTRY_URL = "mock://flashsale";
+  public static final String DEFAULT_APPLICATION_ID = "flashsale-topology";
+  public static final String DEFAULT_STATE_DIR = "./.flashsale/state";
+  public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
+  public static final int DEFAULT_STREAM_THREADS = 1;
+  public static final int DEFAULT_PARTITIONS = 8;
+  public static final short DEFAULT_REPLICATION_FACTOR = 1;
+
+  public static TopologyConfig fromEnv(Map<String, String> env) {
+    return new TopologyConfig(
+        env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
+        env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", DEFAULT_SCHEMA_REGISTRY_URL),
+        env.getOrDefault("FLASHSALE_APPLICATION_ID", DEFAULT_APPLICATION_ID),
+        Path.of(env.getOrDefault("FLASHSALE_STATE_DIR", DEFAULT_STATE_DIR)),
+        Long.parseLong(env.getOrDefault("FLASHSALE_COMMIT_INTERVAL_MS", String.valueOf(DEFAULT_COMMIT_INTERVAL_MS))),
+        Integer.parseInt(env.getOrDefault("FLASHSALE_STREAM_THREADS", String.valueOf(DEFAULT_STREAM_THREADS))),
+        Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
+        Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))),
+        streamsOverrides(env));
+  }
+
+  private static Map<String, String> streamsOverrides(Map<String, String> env) {
+    Map<String, String> overrides = new TreeMap<>();
+    env.forEach((name, value) -> {
+      if (name.startsWith(STREAMS_OVERRIDE_PREFIX)) {
+        overrides.put(name.substring(STREAMS_OVERRIDE_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+      }
+    });
+    return Map.copyOf(overrides);
+  }
+
+  /** Kafka Streams settings: exactly once, and poison records to the dead-letter topic instead of stopping. */
+  public Properties streamsProperties() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+    // KIP-1034: both handlers log, copy the raw input record (with the error in headers) to the
+    // dead-letter topic within the same transaction, and go on with the next record.
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // the 5.0 default, chosen now
+    props.putAll(streamsOverrides);
+    return props;
+  }
+
+  /** Settings for the admin client that creates the topics. */
+  public Properties adminProperties() {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return props;
+  }
+}

@@ -1,0 +1,60 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Sale;
+
+/** The rules an input record must pass before it may change any state. */
+final class Validation {
+  private Validation() {}
+
+  static Sale requireValidSale(String sku, Sale sale) {
+    if (sale == null) {
+      throw new InvalidRecordException("Sale record without a value (key " + sku + ")");
+    }
+    requireId("saleId", sale.getSaleId());
+    requireId("sku", sale.getSku());
+    requireKeyIsSku(sku, sale.getSku());
+    if (sale.getStock() < 1) {
+      throw new InvalidRecordException("Sale " + sale.getSaleId() + " has stock " + sale.getStock() + ", needs at least 1");
+    }
+    if (sale.getPerUserLimit() < 1) {
+      throw new InvalidRecordException("Sale " + sale.getSaleId() + " has perUserLimit " + sale.getPerUserLimit());
+    }
+    if (sale.getHoldSeconds() < 1) {
+      throw new InvalidRecordException("Sale " + sale.getSaleId() + " has holdSeconds " + sale.getHoldSeconds());
+    }
+    if (!sale.getEndsAt().isAfter(sale.getStartsAt())) {
+      throw new InvalidRecordException("Sale " + sale.getSaleId() + " ends at or before it starts");
+    }
+    return sale;
+  }
+
+  static PurchaseRequest requireValidPurchase(String sku, PurchaseRequest request) {
+    if (request == null) {
+      throw new InvalidRecordException("Purchase request record without a value (key " + sku + ")");
+    }
+    requireId("requestId", request.getRequestId());
+    requireId("saleId", request.getSaleId());
+    requireId("sku", request.getSku());
+    requireId("userId", request.getUserId());
+    requireKeyIsSku(sku, request.getSku());
+    if (request.getQuantity() < 1) {
+      throw new InvalidRecordException("Request " + request.getRequestId() + " has quantity " + request.getQuantity());
+    }
+    return request;
+  }
+
+  // Control characters are refused because ids are joined with one of them in store keys (see StoreKeys).
+  private static void requireId(String field, String value) {
+    if (value == null || value.isBlank() || value.chars().anyMatch(Character::isISOControl)) {
+      throw new InvalidRecordException(field + " must be non-blank printable text, was '" + value + "'");
+    }
+  }
+
+  // A record keyed by another SKU sits in the wrong partition, where its sale's state does not live.
+  private static void requireKeyIsSku(String key, String sku) {
+    if (!sku.equals(key)) {
+      throw new InvalidRecordException("Record key '" + key + "' is not its SKU '" + sku + "'");
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** The topology in a TopologyTestDriver with its own registry and state dir, plus builders of test records. */
+final class SaleTopologyDriver implements AutoCloseable {
+  /** The driver's wall clock starts here; sales in tests are placed around it. */
+  static final Instant NOW = Instant.parse("2026-11-27T00:00:00Z");
+  static final int HOLD_SECONDS = 300;
+
+  final Topics topics;
+  final TopologyTestDriver driver;
+  final TestInputTopic<String, Sale> sales;
+  final TestInputTopic<String, PurchaseRequest> requests;
+  final TestInputTopic<String, byte[]> rawRequests;
+  final TestOutputTopic<String, PurchaseOutcome> outcomes;
+  final TestOutputTopic<String, StockLevel> stockLevels;
+  final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final Path stateDir;
+
+  SaleTopologyDriver() {
+    String unique = UUID.randomUUID().toString();
+    try {
+      Path build = Files.createDirectories(Path.of("target", "state"));
+      stateDir = Files.createTempDirectory(build, "topology-test-");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    topics = Topics.using(SchemaRegistry.forUrl("mock://topology-" + unique));
+    TopologyConfig config = new TopologyConfig("unused:9092", "mock://topology-" + unique, "topology-test-" + unique,
+        stateDir, 100, 1, 1, (short) 1, Map.of());
+    driver = new TopologyTestDriver(SaleTopology.build(topics), config.streamsProperties(), NOW);
+    sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
+    requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
+        topics.purchaseRequests.valueSerde().serializer());
+    rawRequests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
+        Serdes.ByteArray().serializer());
+    outcomes = driver.createOutputTopic(Topics.PURCHASE_OUTCOMES, Serdes.String().deserializer(),
+        topics.purchaseOutcomes.valueSerde().deserializer());
+    stockLevels = driver.createOutputTopic(Topics.STOCK_LEVELS, Serdes.String().deserializer(),
+        topics.stockLevels.valueSerde().deserializer());
+    deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS, Serdes.ByteArray().deserializer(),
+        Serdes.ByteArray().deserializer());
+  }
+
+  void define(Sale sale) {
+    sales.pipeInput(sale.getSku(), sale, sale.getCreatedAt());
+  }
+
+  void purchase(PurchaseRequest request) {
+    requests.pipeInput(request.getSku(), request, request.getRequestedAt());
+  }
+
+  List<PurchaseOutcome> readOutcomes() {
+    return outcomes.readRecordsToList().stream().map(TestRecord::value).toList();
+  }
+
+  List<StockLevel> readStockLevels() {
+    return stockLevels.readValuesToList();
+  }
+
+  void advanceWallClock(Duration duration) {
+    driver.advanceWallClockTime(duration);
+  }
+
+  static Sale fcfsSale(String saleId, String sku, int stock, int perUserLimit) {
+    return sale(saleId, sku, stock, perUserLimit, Allocation.FCFS);
+  }
+
+  /** A sale that opened a minute before {@link #NOW} and ends an hour after it. */
+  static Sale sale(String saleId, String sku, int stock, int perUserLimit, Allocation allocation) {
+    return Sale.newBuilder()
+        .setSaleId(saleId)
+        .setSku(sku)
+        .setName("Headphones " + saleId)
+        .setStock(stock)
+        .setPerUserLimit(perUserLimit)
+        .setPriceCents(4999)
+        .setCurrency("USD")
+        .setStartsAt(NOW.minusSeconds(60))
+        .setEndsAt(NOW.plusSeconds(3600))
+        .setHoldSeconds(HOLD_SECONDS)
+        .setAllocation(allocation)
+        .setCreatedAt(NOW.minusSeconds(120))
+        .build();
+  }
+
+  /** A request made at {@link #NOW}, inside the window of {@link #sale}. */
+  static PurchaseRequest request(String requestId, Sale sale, String userId, int quantity) {
+    return request(requestId, sale.getSaleId(), sale.getSku(), userId, quantity, NOW);
+  }
+
+  static PurchaseRequest request(String requestId, String saleId, String sku, String userId, int quantity,
+      Instant requestedAt) {
+    return PurchaseRequest.newBuilder()
+        .setRequestId(requestId)
+        .setSaleId(saleId)
+        .setSku(sku)
+        .setUserId(userId)
+        .setQuantity(quantity)
+        .setRequestedAt(requestedAt)
+        .build();
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+    try (Stream<Path> files = Files.walk(stateDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

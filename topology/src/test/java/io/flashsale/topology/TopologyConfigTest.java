@@ -1,0 +1,48 @@
+package io.flashsale.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flashsale.schemas.Topics;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class TopologyConfigTest {
+
+  @Test
+  void defaultsWhenTheEnvironmentIsEmpty() {
+    TopologyConfig config = TopologyConfig.fromEnv(Map.of());
+
+    assertThat(config).isEqualTo(new TopologyConfig("localhost:9092", "mock://flashsale", "flashsale-topology",
+        Path.of("./.flashsale/state"), 100, 1, 8, (short) 1, Map.of()));
+  }
+
+  @Test
+  void readsEveryVariableAndRunsExactlyOnceWithADeadLetterTopic() {
+    TopologyConfig config = TopologyConfig.fromEnv(Map.of(
+        "FLASHSALE_BOOTSTRAP_SERVERS", "k1:9092,k2:9092",
+        "FLASHSALE_SCHEMA_REGISTRY_URL", "http://registry:8081",
+        "FLASHSALE_APPLICATION_ID", "flashsale-eu",
+        "FLASHSALE_STATE_DIR", "/var/lib/flashsale",
+        "FLASHSALE_COMMIT_INTERVAL_MS", "250",
+        "FLASHSALE_STREAM_THREADS", "4",
+        "FLASHSALE_PARTITIONS", "32",
+        "FLASHSALE_REPLICATION_FACTOR", "3",
+        "FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000"));
+
+    Properties props = config.streamsProperties();
+    assertThat(config.schemaRegistryUrl()).isEqualTo("http://registry:8081");
+    assertThat(config.partitions()).isEqualTo(32);
+    assertThat(props).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "flashsale-eu")
+        .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k1:9092,k2:9092")
+        .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("/var/lib/flashsale").toString())
+        .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 250L)
+        .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 4)
+        .containsEntry(StreamsConfig.REPLICATION_FACTOR_CONFIG, 3)
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+        .containsEntry(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS)
+        .containsEntry("session.timeout.ms", "6000");
+  }
+}
