@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +39,7 @@ public final class FlashsaleCli {
         stack.close();
         stopped.countDown();
       }, "flashsale-shutdown"));
-      awaitReady(stack.apiUrl());
+      awaitReady(stack);
       System.out.printf("""
 
           Flashsale is ready in %.1f s at %s
@@ -58,13 +59,15 @@ public final class FlashsaleCli {
       return 0;
     }
 
-    private static void awaitReady(String apiUrl) throws InterruptedException {
+    /** Waits until the API says ready and the topology has finished restoring its state. */
+    private static void awaitReady(LocalStack stack) throws InterruptedException {
       HttpClient http = HttpClient.newHttpClient();
-      HttpRequest ready = HttpRequest.newBuilder(URI.create(apiUrl + "/health/ready")).timeout(Duration.ofSeconds(2)).build();
+      HttpRequest ready = HttpRequest.newBuilder(URI.create(stack.apiUrl() + "/health/ready")).timeout(Duration.ofSeconds(2)).build();
       System.out.print("Waiting for /health/ready ");
       while (true) {
         try {
-          if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          if (stack.topology().state() == KafkaStreams.State.RUNNING
+              && http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
             System.out.println(" ok");
             return;
           }

@@ -39,6 +39,8 @@ public final class LocalStack implements AutoCloseable {
     env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registry.url());
     env.put("FLASHSALE_LOCAL_MODE", "true");
     env.putIfAbsent("FLASHSALE_STATE_DIR", config.dataDir().resolve("state").toString());
+    // After a hard kill the old member holds the partitions until its session times out: keep that short here.
+    env.putIfAbsent("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "10000");
     KafkaStreams topology = TopologyApp.start(TopologyConfig.fromEnv(env));
     ApiConfig apiConfig = ApiConfig.fromEnv(env);
     IngestApi api = IngestApi.start(apiConfig);
@@ -65,7 +67,7 @@ public final class LocalStack implements AutoCloseable {
   public void close() {
     // Reverse order of the data flow: stop taking requests before stopping what decides them.
     api.close();
-    topology.close();
+    TopologyApp.stop(topology);
     registry.close();
     kafka.close();
   }
