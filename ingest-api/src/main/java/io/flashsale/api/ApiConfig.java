@@ -1,5 +1,7 @@
 package io.flashsale.api;
 
+import io.flashsale.payments.HttpPaymentProvider;
+import io.flashsale.payments.SimulatorConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +26,11 @@ import java.util.Map;
  * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 10000: how long a request may wait for the broker's ack
  * @param viewRetention FLASHSALE_VIEW_RETENTION_HOURS, default 24: how long the purchase view remembers a request
  * @param viewMaxRequests FLASHSALE_VIEW_MAX_REQUESTS, default 1000000: most requests the purchase view holds
+ * @param paymentProviderUrl FLASHSALE_PAYMENT_PROVIDER_URL, default http://127.0.0.1:8090 (the local simulator)
+ * @param paymentProviderKey FLASHSALE_PAYMENT_PROVIDER_KEY, the provider's API key, required outside local mode
+ * @param paymentProviderTimeout FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS, default 5000: longest wait for the provider
+ * @param webhookSecret FLASHSALE_WEBHOOK_SECRET, signs the provider's webhooks, required outside local mode
+ * @param webhookTolerance FLASHSALE_WEBHOOK_TOLERANCE_SECONDS, default 300: the replay window of webhook signatures
  */
 public record ApiConfig(
     String httpHost,
@@ -42,11 +49,19 @@ public record ApiConfig(
     String topologyApplicationId,
     Duration produceTimeout,
     Duration viewRetention,
-    long viewMaxRequests) {
+    long viewMaxRequests,
+    String paymentProviderUrl,
+    String paymentProviderKey,
+    Duration paymentProviderTimeout,
+    String webhookSecret,
+    Duration webhookTolerance) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
   public static final String LOCAL_JWT_SECRET = "local-dev-secret-change-me";
+  /** The local payment-provider simulator's: local mode talks to it. */
+  public static final String LOCAL_PAYMENT_PROVIDER_KEY = SimulatorConfig.LOCAL_API_KEY;
+  public static final String LOCAL_WEBHOOK_SECRET = SimulatorConfig.LOCAL_WEBHOOK_SECRET;
   /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
   static final int MIN_JWT_SECRET_BYTES = 32;
 
@@ -54,6 +69,8 @@ public record ApiConfig(
     if (!localMode) {
       requireRealSecret("FLASHSALE_ADMIN_TOKEN", adminToken, LOCAL_ADMIN_TOKEN);
       requireRealSecret("FLASHSALE_JWT_SECRET", jwtSecret, LOCAL_JWT_SECRET);
+      requireRealSecret("FLASHSALE_PAYMENT_PROVIDER_KEY", paymentProviderKey, LOCAL_PAYMENT_PROVIDER_KEY);
+      requireRealSecret("FLASHSALE_WEBHOOK_SECRET", webhookSecret, LOCAL_WEBHOOK_SECRET);
       if (jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
         throw new IllegalArgumentException("FLASHSALE_JWT_SECRET must be at least " + MIN_JWT_SECRET_BYTES + " bytes");
       }
@@ -67,6 +84,8 @@ public record ApiConfig(
     requirePositive("FLASHSALE_PARTITIONS", partitions);
     requirePositive("FLASHSALE_REPLICATION_FACTOR", replicationFactor);
     requirePositive("FLASHSALE_VIEW_MAX_REQUESTS", viewMaxRequests);
+    requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
+    requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
     if (maxWaitMs < 0) {
       throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
     }
@@ -92,7 +111,13 @@ public record ApiConfig(
         env.getOrDefault("FLASHSALE_TOPOLOGY_APPLICATION_ID", "flashsale-topology"),
         Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 10_000)),
         Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 24)),
-        intVar(env, "FLASHSALE_VIEW_MAX_REQUESTS", 1_000_000));
+        intVar(env, "FLASHSALE_VIEW_MAX_REQUESTS", 1_000_000),
+        env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_URL", "http://127.0.0.1:" + SimulatorConfig.DEFAULT_PORT),
+        localMode ? LOCAL_PAYMENT_PROVIDER_KEY : env.get("FLASHSALE_PAYMENT_PROVIDER_KEY"),
+        Duration.ofMillis(intVar(env, "FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS",
+            (int) HttpPaymentProvider.DEFAULT_TIMEOUT.toMillis())),
+        localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
+        Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */
@@ -107,7 +132,8 @@ public record ApiConfig(
   @Override
   public String toString() { // keeps the secrets out of logs
     return "ApiConfig[http=" + httpHost + ":" + httpPort + ", bootstrap=" + bootstrapServers + ", registry="
-        + schemaRegistryUrl + ", localMode=" + localMode + ", topology=" + topologyApplicationId + "]";
+        + schemaRegistryUrl + ", localMode=" + localMode + ", topology=" + topologyApplicationId
+        + ", paymentProvider=" + paymentProviderUrl + "]";
   }
 
   private static void requireRealSecret(String name, String value, String localValue) {

@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -48,7 +49,9 @@ public final class IngestApi implements AutoCloseable {
   public static IngestApi start(ApiConfig config) {
     if (config.localMode()) {
       String warning = "WARNING: local mode, NOT for production. Admin token '" + ApiConfig.LOCAL_ADMIN_TOKEN
-          + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)";
+          + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)"
+          + ", payment provider key '" + ApiConfig.LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '"
+          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'";
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
     List<AutoCloseable> resources = new ArrayList<>();
@@ -79,7 +82,10 @@ public final class IngestApi implements AutoCloseable {
       SaleRoutes saleRoutes = new SaleRoutes(identity, bodies, writer, topics, sales, purchases, clock);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(identity,
           new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()), bodies, writer, topics, sales,
-          purchases, clock, config.maxWaitMs(), responses);
+          purchases, clock, config.maxWaitMs(), responses,
+          new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey(), config.paymentProviderTimeout()));
+      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookSecret(),
+          config.webhookTolerance());
       Readiness readiness = new Readiness(admin, config.topologyApplicationId(), sales, purchases);
 
       Javalin app = Javalin.create(cfg -> {
@@ -93,6 +99,9 @@ public final class IngestApi implements AutoCloseable {
       app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics);
       app.post("/api/sales/{saleId}/purchases", purchaseRoutes::submit);
       app.get("/api/purchases/{requestId}", purchaseRoutes::show);
+      app.post("/api/purchases/{requestId}/cancel", purchaseRoutes::cancel);
+      app.post("/api/purchases/{requestId}/checkout", purchaseRoutes::checkout);
+      app.post("/api/payments/webhook", paymentRoutes::webhook);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
       ObjectMapper mapper = bodies.mapper();

@@ -64,21 +64,8 @@ public final class JsonBodies {
 
   /** The body as {@code type}; 415, 413 or 400 VALIDATION otherwise. */
   public <T> T read(String contentType, long contentLength, InputStream body, Class<T> type) {
-    if (contentType == null || !JSON.equals(contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT))) {
-      throw new Problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON);
-    }
-    if (contentLength > maxBytes) {
-      throw tooLarge();
-    }
-    byte[] bytes;
-    try {
-      bytes = body.readNBytes(maxBytes + 1); // a body without Content-Length is bounded too
-    } catch (IOException e) {
-      throw new Problem(ErrorCode.VALIDATION, "Could not read the request body");
-    }
-    if (bytes.length > maxBytes) {
-      throw tooLarge();
-    }
+    requireJson(contentType);
+    byte[] bytes = bounded(contentLength, body);
     if (bytes.length == 0) {
       throw new Problem(ErrorCode.VALIDATION, "A JSON body is required");
     }
@@ -99,6 +86,34 @@ public final class JsonBodies {
     } catch (IOException e) {
       throw new Problem(ErrorCode.VALIDATION, "Could not read the request body");
     }
+  }
+
+  /** 415 unless the content type is JSON. */
+  public void requireJson(String contentType) {
+    if (contentType == null || !JSON.equals(contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT))) {
+      throw new Problem(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be " + JSON);
+    }
+  }
+
+  /** The raw body, at most the configured size (413 otherwise), for callers that need the exact bytes. */
+  public byte[] raw(Context ctx) {
+    return bounded(ctx.contentLength(), ctx.bodyInputStream());
+  }
+
+  private byte[] bounded(long contentLength, InputStream body) {
+    if (contentLength > maxBytes) {
+      throw tooLarge();
+    }
+    byte[] bytes;
+    try {
+      bytes = body.readNBytes(maxBytes + 1); // a body without Content-Length is bounded too
+    } catch (IOException e) {
+      throw new Problem(ErrorCode.VALIDATION, "Could not read the request body");
+    }
+    if (bytes.length > maxBytes) {
+      throw tooLarge();
+    }
+    return bytes;
   }
 
   private Problem tooLarge() {

@@ -2,7 +2,12 @@ package io.flashsale.api;
 
 import io.flashsale.api.Identity.Buyer;
 import io.flashsale.api.PurchaseView.Purchase;
+import io.flashsale.payments.PaymentProvider;
+import io.flashsale.payments.PaymentProvider.Payment;
+import io.flashsale.payments.PaymentProvider.PaymentOrder;
+import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
@@ -12,10 +17,14 @@ import io.javalin.http.HttpStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Taking a buyer's click into the queue, and telling the buyer what became of it. */
+/** Taking a buyer's click into the queue, telling the buyer what became of it, and paying for or giving back a hold. */
 final class PurchaseRoutes {
+  private static final Logger log = LoggerFactory.getLogger(PurchaseRoutes.class);
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
   /** The body of a purchase. */
@@ -24,9 +33,15 @@ final class PurchaseRoutes {
   /** The answer to a purchase: where to ask for its outcome. */
   record Submitted(String requestId, String status, String pollUrl) {}
 
-  /** A purchase as its buyer sees it. */
+  /** A purchase as its buyer sees it; {@code refund} is "DUE" when money is to be given back. */
   record PurchaseBody(String requestId, String saleId, int quantity, String status, String reason,
-                      Instant holdExpiresAt, Long queuePosition) {}
+                      Instant holdExpiresAt, Long queuePosition, String orderId, String refund) {}
+
+  /** The answer to a cancellation: the hold ends once the topology has read it. */
+  record Cancelling(String requestId, String pollUrl) {}
+
+  /** Where the buyer pays for a hold. */
+  record Checkout(String paymentId, String redirectUrl) {}
 
   private final Identity identity;
   private final RateLimits rateLimits;
@@ -38,9 +53,11 @@ final class PurchaseRoutes {
   private final Clock clock;
   private final long maxWaitMs;
   private final Executor responses;
+  private final PaymentProvider payments;
 
   PurchaseRoutes(Identity identity, RateLimits rateLimits, JsonBodies bodies, TopicWriter writer, Topics topics,
-                 SaleView sales, PurchaseView purchases, Clock clock, long maxWaitMs, Executor responses) {
+                 SaleView sales, PurchaseView purchases, Clock clock, long maxWaitMs, Executor responses,
+                 PaymentProvider payments) {
     this.identity = identity;
     this.rateLimits = rateLimits;
     this.bodies = bodies;
@@ -51,6 +68,7 @@ final class PurchaseRoutes {
     this.clock = clock;
     this.maxWaitMs = maxWaitMs;
     this.responses = responses;
+    this.payments = payments;
   }
 
   void submit(Context ctx) {
@@ -84,15 +102,64 @@ final class PurchaseRoutes {
     rateLimits.take(buyer.userId());
     Duration wait = Duration.ofMillis(waitMs(ctx.queryParam("waitMs")));
     String requestId = ctx.pathParam("requestId");
-    // Someone else's request is indistinguishable from none: ids are not to be probed.
-    Purchase purchase = purchases.purchase(requestId).filter(p -> p.userId().equals(buyer.userId()))
-        .orElseThrow(() -> new Problem(ErrorCode.PURCHASE_NOT_FOUND, "No purchase " + requestId));
+    Purchase purchase = ownPurchase(requestId, buyer);
     if (!purchase.pending() || wait.isZero()) {
       ctx.json(body(purchase));
       return;
     }
     ctx.future(() -> purchases.awaitDecision(requestId, wait)
         .thenAcceptAsync(latest -> ctx.json(body(latest != null ? latest : purchase)), responses));
+  }
+
+  /** The buyer gives the hold back; the topology ends it as CANCELLED and returns the stock. */
+  void cancel(Context ctx) {
+    Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
+    rateLimits.take(buyer.userId());
+    Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
+    HoldCancellation cancellation = HoldCancellation.newBuilder()
+        .setRequestId(purchase.requestId()).setSaleId(purchase.saleId()).setSku(purchase.sku())
+        .setUserId(buyer.userId()).setRequestedAt(clock.instant())
+        .build();
+    ctx.future(() -> writer.write(topics.holdCancellations, purchase.sku(), cancellation).thenAccept(written ->
+        ctx.status(HttpStatus.ACCEPTED).json(new Cancelling(purchase.requestId(), pollUrl(purchase.requestId())))));
+  }
+
+  /**
+   * A payment at the provider for the held quantity at the sale's price. The request id is the idempotency key,
+   * so a repeated checkout of the same hold gets the same payment and the buyer cannot be charged twice for it.
+   */
+  void checkout(Context ctx) {
+    Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
+    rateLimits.take(buyer.userId());
+    Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
+    Sale sale = sales.sale(purchase.saleId()).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
+        "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
+    long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
+    Payment payment;
+    try {
+      payment = payments.createPayment(new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
+          purchase.sku(), buyer.userId(), amountCents, sale.getCurrency()));
+    } catch (PaymentProviderException e) {
+      log.warn("Checkout of {} failed: {}", purchase.requestId(), e.getMessage());
+      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
+          Map.of("Retry-After", "1"), Map.of());
+    }
+    ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl()));
+  }
+
+  /** The buyer's own purchase; someone else's is indistinguishable from none, so ids cannot be probed. */
+  private Purchase ownPurchase(String requestId, Buyer buyer) {
+    return purchases.purchase(requestId).filter(p -> p.userId().equals(buyer.userId()))
+        .orElseThrow(() -> new Problem(ErrorCode.PURCHASE_NOT_FOUND, "No purchase " + requestId));
+  }
+
+  private Purchase heldPurchase(String requestId, Buyer buyer) {
+    Purchase purchase = ownPurchase(requestId, buyer);
+    if (!purchase.held()) {
+      throw new Problem(ErrorCode.INVALID_STATE, "Purchase " + requestId + " is " + purchase.status()
+          + "; only an ACCEPTED purchase holds stock");
+    }
+    return purchase;
   }
 
   /** Rejects at the edge what the topology would reject anyway, so that it never reaches the queue. */
@@ -135,12 +202,16 @@ final class PurchaseRoutes {
   }
 
   private static Submitted submitted(String requestId) {
-    return new Submitted(requestId, "PENDING", "/api/purchases/" + requestId);
+    return new Submitted(requestId, "PENDING", pollUrl(requestId));
+  }
+
+  private static String pollUrl(String requestId) {
+    return "/api/purchases/" + requestId;
   }
 
   private PurchaseBody body(Purchase purchase) {
     return new PurchaseBody(purchase.requestId(), purchase.saleId(), purchase.quantity(), purchase.status(),
         purchase.reason() == null ? null : purchase.reason().name(), purchase.holdExpiresAt(),
-        purchases.queuePosition(purchase));
+        purchases.queuePosition(purchase), purchase.orderId(), purchase.refundDue() ? "DUE" : null);
   }
 }

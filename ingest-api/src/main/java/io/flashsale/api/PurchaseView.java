@@ -16,17 +16,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What became of every recent purchase request, read from {@code purchase-requests} and
  * {@code purchase-outcomes}. A request seen without an outcome is PENDING; its place in the queue is
- * its offset against the highest offset the topology has decided in the same partition.
+ * its offset against the highest offset the topology has decided in the same partition. REFUND_DUE is not a
+ * state of the purchase but money owed back: the purchase keeps the status it had and is marked refund due.
  */
 public final class PurchaseView extends TopicView {
+  private static final Logger log = LoggerFactory.getLogger(PurchaseView.class);
 
-  /** A request and, once decided, its latest outcome. */
-  public record Purchase(String requestId, String saleId, String userId, int quantity,
-                         OutcomeStatus outcome, RejectReason reason, Instant holdExpiresAt,
+  /** A request and, once decided, its latest outcome (never REFUND_DUE: that is {@code refundDue}). */
+  public record Purchase(String requestId, String saleId, String sku, String userId, int quantity,
+                         OutcomeStatus outcome, RejectReason reason, Instant holdExpiresAt, boolean refundDue,
                          int requestPartition, long requestOffset) {
     public boolean pending() {
       return outcome == null;
@@ -34,6 +38,21 @@ public final class PurchaseView extends TopicView {
 
     public String status() {
       return pending() ? "PENDING" : outcome.name();
+    }
+
+    /** Stock is held for the buyer: the purchase may be paid or cancelled. */
+    public boolean held() {
+      return outcome == OutcomeStatus.ACCEPTED;
+    }
+
+    /** A paid purchase is an order, named by its request id. */
+    public String orderId() {
+      return outcome == OutcomeStatus.CONFIRMED ? requestId : null;
+    }
+
+    Purchase withRefundDue() {
+      return new Purchase(requestId, saleId, sku, userId, quantity, outcome, reason, holdExpiresAt, true,
+          requestPartition, requestOffset);
     }
   }
 
@@ -99,10 +118,11 @@ public final class PurchaseView extends TopicView {
 
   private void requestSeen(PurchaseRequest request, int partition, long offset) {
     purchases.asMap().compute(request.getRequestId(), (id, known) -> known == null
-        ? new Purchase(id, request.getSaleId(), request.getUserId(), request.getQuantity(), null, null, null, partition, offset)
+        ? new Purchase(id, request.getSaleId(), request.getSku(), request.getUserId(), request.getQuantity(), null, null,
+            null, false, partition, offset)
         // The outcome may have been read first (the topics are read side by side): keep it, add the queue place.
-        : new Purchase(id, known.saleId(), known.userId(), known.quantity(), known.outcome(), known.reason(),
-            known.holdExpiresAt(), partition, offset));
+        : new Purchase(id, known.saleId(), known.sku(), known.userId(), known.quantity(), known.outcome(), known.reason(),
+            known.holdExpiresAt(), known.refundDue(), partition, offset));
   }
 
   private void outcomeSeen(PurchaseOutcome outcome) {
@@ -110,15 +130,44 @@ public final class PurchaseView extends TopicView {
         && outcome.getRequestPartition() >= 0) {
       highestDecidedOffset.merge(outcome.getRequestPartition(), outcome.getRequestOffset(), Math::max);
     }
-    Purchase decided = purchases.asMap().compute(outcome.getRequestId(), (id, known) -> new Purchase(id,
-        outcome.getSaleId(), outcome.getUserId(), outcome.getQuantity(), outcome.getStatus(), outcome.getReason(),
-        // How a hold ended says nothing new about its expiry: keep the one the acceptance gave.
-        outcome.getHoldExpiresAt() != null ? outcome.getHoldExpiresAt() : known != null ? known.holdExpiresAt() : null,
-        known != null ? known.requestPartition() : outcome.getRequestPartition(),
-        known != null ? known.requestOffset() : outcome.getRequestOffset()));
+    Purchase decided = purchases.asMap().compute(outcome.getRequestId(), (id, known) -> withOutcome(known, outcome));
+    if (decided == null || decided.pending()) {
+      return;
+    }
     CompletableFuture<Purchase> waiting = decisions.asMap().remove(outcome.getRequestId());
     if (waiting != null) {
       waiting.complete(decided);
     }
+  }
+
+  /** The purchase after the outcome; null for a refund of a request this view does not know. */
+  private static Purchase withOutcome(Purchase known, PurchaseOutcome outcome) {
+    OutcomeStatus status = outcome.getStatus();
+    if (status == OutcomeStatus.REFUND_DUE) {
+      return known == null ? null : known.withRefundDue();
+    }
+    // Outcomes of one request arrive in order, but an outcome that would move a purchase back is not believed.
+    if (known != null && !known.pending() && !movesForward(known.outcome(), status)) {
+      if (known.outcome() != status) {
+        log.warn("Purchase {} is {}, ignored a later {}", known.requestId(), known.outcome(), status);
+      }
+      return known;
+    }
+    return new Purchase(outcome.getRequestId(), outcome.getSaleId(), outcome.getSku(), outcome.getUserId(),
+        outcome.getQuantity(), status, outcome.getReason(),
+        // How a hold ended says nothing new about its expiry: keep the one the acceptance gave.
+        outcome.getHoldExpiresAt() != null ? outcome.getHoldExpiresAt() : known != null ? known.holdExpiresAt() : null,
+        known != null && known.refundDue(),
+        known != null ? known.requestPartition() : outcome.getRequestPartition(),
+        known != null ? known.requestOffset() : outcome.getRequestOffset());
+  }
+
+  /** The lifecycle: ACCEPTED ends once; a payment arriving after the hold ended may still confirm it. */
+  static boolean movesForward(OutcomeStatus from, OutcomeStatus to) {
+    return switch (from) {
+      case ACCEPTED -> to == OutcomeStatus.CONFIRMED || to == OutcomeStatus.EXPIRED || to == OutcomeStatus.CANCELLED;
+      case EXPIRED, CANCELLED -> to == OutcomeStatus.CONFIRMED;
+      case REJECTED, CONFIRMED, REFUND_DUE -> false;
+    };
   }
 }

@@ -3,6 +3,8 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,23 +24,42 @@ class ApiConfigTest {
     assertThat(config.maxWaitMs()).isEqualTo(30_000);
     assertThat(config.rateLimitBurst()).isEqualTo(2 * config.rateLimitPerSecond());
     assertThat(config.topologyApplicationId()).isEqualTo("flashsale-topology");
+    assertThat(config.paymentProviderUrl()).isEqualTo("http://127.0.0.1:8090");
+    assertThat(config.paymentProviderKey()).isEqualTo("local-provider-key");
+    assertThat(config.webhookSecret()).isEqualTo("local-webhook-secret");
+    assertThat(config.webhookTolerance()).isEqualTo(Duration.ofSeconds(300));
   }
 
   @Test
   void outsideLocalModeRealSecretsAreRequired() {
-    assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of())).hasMessageContaining("FLASHSALE_ADMIN_TOKEN");
-    assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of("FLASHSALE_ADMIN_TOKEN", "admin")))
-        .hasMessageContaining("FLASHSALE_JWT_SECRET");
-    assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of("FLASHSALE_ADMIN_TOKEN", "local-admin-token",
-        "FLASHSALE_JWT_SECRET", REAL_SECRET))).hasMessageContaining("local-mode");
-    assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of("FLASHSALE_ADMIN_TOKEN", "admin",
-        "FLASHSALE_JWT_SECRET", "short"))).hasMessageContaining("32 bytes");
+    Map<String, String> env = new HashMap<>();
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_ADMIN_TOKEN");
+    env.put("FLASHSALE_ADMIN_TOKEN", "admin");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_JWT_SECRET");
+    env.put("FLASHSALE_JWT_SECRET", "short");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_PAYMENT_PROVIDER_KEY");
+    env.put("FLASHSALE_PAYMENT_PROVIDER_KEY", "sk_live_123");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_WEBHOOK_SECRET");
+    env.put("FLASHSALE_WEBHOOK_SECRET", "local-webhook-secret");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("local-mode");
+    env.put("FLASHSALE_WEBHOOK_SECRET", "whsec_real");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("32 bytes");
+    env.put("FLASHSALE_JWT_SECRET", REAL_SECRET);
+    env.put("FLASHSALE_ADMIN_TOKEN", "local-admin-token");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("local-mode");
+    env.put("FLASHSALE_ADMIN_TOKEN", "admin");
+    env.put("FLASHSALE_HTTP_PORT", "0");
+    env.put("FLASHSALE_PAYMENT_PROVIDER_URL", "https://provider.example");
+    env.put("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", "60");
 
-    ApiConfig config = ApiConfig.fromEnv(Map.of("FLASHSALE_ADMIN_TOKEN", "admin", "FLASHSALE_JWT_SECRET", REAL_SECRET,
-        "FLASHSALE_HTTP_PORT", "0"));
+    ApiConfig config = ApiConfig.fromEnv(env);
     assertThat(config.jwtSecret()).isEqualTo(REAL_SECRET);
     assertThat(config.httpPort()).isZero();
-    assertThat(config.toString()).doesNotContain(REAL_SECRET);
+    assertThat(config.paymentProviderUrl()).isEqualTo("https://provider.example");
+    assertThat(config.paymentProviderKey()).isEqualTo("sk_live_123");
+    assertThat(config.webhookSecret()).isEqualTo("whsec_real");
+    assertThat(config.webhookTolerance()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.toString()).doesNotContain(REAL_SECRET, "sk_live_123", "whsec_real");
   }
 
   @Test

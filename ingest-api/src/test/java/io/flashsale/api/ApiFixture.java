@@ -7,6 +7,10 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.payments.WebhookSignature;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.Topics.Topic;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -22,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -192,6 +197,59 @@ final class ApiFixture implements AutoCloseable {
     Response created = call("POST", "/api/admin/sales").auth(admin()).json(saleJson(saleId, overrides)).send();
     assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
     return saleId;
+  }
+
+  /** A purchase by the buyer through the API; returns its request id. */
+  String purchase(String saleId, String userId, int quantity) {
+    Response submitted = call("POST", "/api/sales/" + saleId + "/purchases").auth(buyer(userId))
+        .json("{\"quantity\": " + quantity + "}").send();
+    assertThat(submitted.status()).as(submitted.raw().body()).isEqualTo(202);
+    return submitted.json().path("requestId").asText();
+  }
+
+  /** Plays the topology: an outcome for a purchase made by {@link #purchase} in a sale made by {@link #createSale}. */
+  void decide(String saleId, String requestId, String userId, int quantity, OutcomeStatus status) {
+    produce(topics.purchaseOutcomes, requestId, PurchaseOutcome.newBuilder()
+        .setRequestId(requestId).setSaleId(saleId).setSku("SKU-" + saleId).setUserId(userId).setQuantity(quantity)
+        .setStatus(status).setReason(status == OutcomeStatus.REJECTED ? RejectReason.SOLD_OUT : null)
+        .setHoldExpiresAt(status == OutcomeStatus.ACCEPTED ? Instant.now().plusSeconds(300) : null)
+        .setDecidedAt(Instant.now()).build());
+  }
+
+  /** The purchase as its buyer sees it, long-polling up to {@code waitMs} for a decision. */
+  JsonNode poll(String requestId, String userId, long waitMs) {
+    Response response = call("GET", "/api/purchases/" + requestId + "?waitMs=" + waitMs).auth(buyer(userId)).send();
+    assertThat(response.status()).as(response.raw().body()).isEqualTo(200);
+    return response.json();
+  }
+
+  // --- payment webhooks
+
+  /** A webhook POST signed now with the API's secret. */
+  Call webhook(String body) {
+    return webhook(body, WebhookSignature.header(config.webhookSecret(), Instant.now().getEpochSecond(), body));
+  }
+
+  /** A webhook POST with this signature header (null: none). */
+  Call webhook(String body, String signature) {
+    Call call = call("POST", "/api/payments/webhook");
+    if (signature != null) {
+      call.header(WebhookSignature.HEADER, signature);
+    }
+    return call.json(body);
+  }
+
+  /** A provider event as the provider sends it. */
+  static String webhookJson(String eventId, String type, String paymentId, String requestId, String saleId, String sku,
+                            long amountCents, String currency) {
+    try {
+      return JSON.writeValueAsString(Map.of("id", eventId, "type", type, "created", Instant.now().getEpochSecond(),
+          "data", Map.of("paymentId", paymentId, "requestId", requestId, "saleId", saleId, "sku", sku,
+              "amountCents", amountCents, "currency", currency,
+              "status", type.substring(type.indexOf('.') + 1).toUpperCase(Locale.ROOT))));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   // --- Kafka

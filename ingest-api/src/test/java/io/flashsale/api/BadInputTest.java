@@ -6,8 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.payments.PaymentWebhook;
+import io.flashsale.payments.WebhookSignature;
+import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,10 +38,23 @@ class BadInputTest {
   private static String scheduledSale;
   private static String endedSale;
   private static String soldOutSale;
+  /** Purchases of liveSale by their owners, one per state; the payment provider is down. */
+  private static Owned pending;
+  private static Owned rejected;
+  private static Owned confirmed;
+  private static Owned held;
+
+  /** A purchase and the buyer who made it. */
+  record Owned(String requestId, String userId) {}
 
   @BeforeAll
-  static void startApiWithSales() {
-    fixture = ApiFixture.start(Map.of("FLASHSALE_RATE_LIMIT_PER_SECOND", "1", "FLASHSALE_RATE_LIMIT_BURST", "4"));
+  static void startApiWithSales() throws IOException {
+    int nobodyListens;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      nobodyListens = socket.getLocalPort();
+    }
+    fixture = ApiFixture.start(Map.of("FLASHSALE_RATE_LIMIT_PER_SECOND", "1", "FLASHSALE_RATE_LIMIT_BURST", "4",
+        "FLASHSALE_PAYMENT_PROVIDER_URL", "http://127.0.0.1:" + nobodyListens));
     liveSale = fixture.createSale(Map.of("perUserLimit", 2));
     scheduledSale = fixture.createSale(Map.of("startsAt", Instant.now().plusSeconds(3600).toString(),
         "endsAt", Instant.now().plusSeconds(7200).toString()));
@@ -48,6 +66,20 @@ class BadInputTest {
         .setUpdatedAt(Instant.now()).build());
     await().atMost(Duration.ofSeconds(10)).until(() ->
         fixture.call("GET", "/api/sales/" + soldOutSale).send().json().path("status").asText().equals("SOLD_OUT"));
+    String pendingUser = ApiFixture.newUser();
+    pending = new Owned(fixture.purchase(liveSale, pendingUser, 1), pendingUser);
+    rejected = decided(OutcomeStatus.REJECTED);
+    confirmed = decided(OutcomeStatus.CONFIRMED);
+    held = decided(OutcomeStatus.ACCEPTED);
+  }
+
+  /** A purchase of liveSale decided by hand; returns once the API shows the decision. */
+  private static Owned decided(OutcomeStatus status) {
+    String user = ApiFixture.newUser();
+    String requestId = fixture.purchase(liveSale, user, 1);
+    fixture.decide(liveSale, requestId, user, 1, status);
+    assertThat(fixture.poll(requestId, user, 10_000).path("status").asText()).isEqualTo(status.name());
+    return new Owned(requestId, user);
   }
 
   @AfterAll
@@ -158,6 +190,52 @@ class BadInputTest {
     add(cases, "poll with a wait that is no number", 400, ErrorCode.VALIDATION,
         () -> fixture.call("GET", "/api/purchases/x?waitMs=soon").auth(fixture.buyer(ApiFixture.newUser())));
 
+    // Cancel and checkout: only the buyer's own ACCEPTED purchase
+    for (String action : new String[] {"cancel", "checkout"}) {
+      add(cases, action + " without credentials", 401, ErrorCode.UNAUTHENTICATED,
+          () -> fixture.call("POST", "/api/purchases/" + held.requestId() + "/" + action));
+      add(cases, action + " of an unknown request", 404, ErrorCode.PURCHASE_NOT_FOUND,
+          () -> fixture.call("POST", "/api/purchases/00000000-0000-0000-0000-000000000000/" + action)
+              .auth(fixture.buyer(ApiFixture.newUser())));
+      add(cases, action + " of someone else's purchase", 404, ErrorCode.PURCHASE_NOT_FOUND,
+          () -> fixture.call("POST", "/api/purchases/" + held.requestId() + "/" + action)
+              .auth(fixture.buyer(ApiFixture.newUser())));
+      add(cases, action + " of a PENDING purchase", 409, ErrorCode.INVALID_STATE, () -> owned(pending, action));
+      add(cases, action + " of a REJECTED purchase", 409, ErrorCode.INVALID_STATE, () -> owned(rejected, action));
+      add(cases, action + " of a CONFIRMED purchase", 409, ErrorCode.INVALID_STATE, () -> owned(confirmed, action));
+    }
+    add(cases, "checkout while the payment provider is down", 503, ErrorCode.UNAVAILABLE,
+        () -> owned(held, "checkout"));
+
+    // Payment webhooks: the signature is the authentication
+    String event = ApiFixture.webhookJson("evt_bad_input", PaymentWebhook.SUCCEEDED, "pay_1", "req-1", "sale-1",
+        "SKU-1", 4999, "USD");
+    long now = Instant.now().getEpochSecond();
+    String secret = ApiConfig.LOCAL_WEBHOOK_SECRET;
+    add(cases, "webhook without a signature", 401, ErrorCode.UNAUTHENTICATED, () -> fixture.webhook(event, null));
+    add(cases, "webhook signed with another secret", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.webhook(event, WebhookSignature.header("not-the-secret", now, event)));
+    add(cases, "webhook with a signature of another body", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.webhook(event, WebhookSignature.header(secret, now, event.replace("4999", "1"))));
+    add(cases, "webhook signed more than 300 s ago", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.webhook(event, WebhookSignature.header(secret, Instant.now().getEpochSecond() - 301, event)));
+    add(cases, "webhook signed more than 300 s ahead", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.webhook(event, WebhookSignature.header(secret, Instant.now().getEpochSecond() + 301, event)));
+    add(cases, "webhook with a malformed signature", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.webhook(event, "t=" + now + ",v1=not-hex"));
+    add(cases, "webhook with an oversized body", 413, ErrorCode.PAYLOAD_TOO_LARGE,
+        () -> fixture.webhook(OVERSIZED));
+    add(cases, "signed webhook as text", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        () -> fixture.call("POST", "/api/payments/webhook")
+            .header(WebhookSignature.HEADER, WebhookSignature.header(secret, Instant.now().getEpochSecond(), event))
+            .body("text/plain", event));
+    add(cases, "signed webhook with malformed JSON", 400, ErrorCode.VALIDATION,
+        () -> fixture.webhook("{\"id\": "));
+    add(cases, "signed webhook without data", 400, ErrorCode.VALIDATION,
+        () -> fixture.webhook("{\"id\": \"evt_x\", \"type\": \"payment.succeeded\", \"created\": " + now + "}"));
+    add(cases, "signed webhook without an id", 400, ErrorCode.VALIDATION,
+        () -> fixture.webhook(event.replace("\"evt_bad_input\"", "null")));
+
     // Routes
     add(cases, "unknown route", 404, ErrorCode.NOT_FOUND, () -> fixture.call("GET", "/api/nothing-here"));
     add(cases, "unknown method on a route", 405, ErrorCode.METHOD_NOT_ALLOWED,
@@ -224,11 +302,15 @@ class BadInputTest {
     return authorization == null ? call : call.auth(authorization);
   }
 
+  private static ApiFixture.Call owned(Owned purchase, String action) {
+    return fixture.call("POST", "/api/purchases/" + purchase.requestId() + "/" + action).auth(fixture.buyer(purchase.userId()));
+  }
+
   private static String saleJson(Map<String, Object> overrides) {
     return ApiFixture.saleJson("sale-" + java.util.UUID.randomUUID(), overrides);
   }
 
   private static Map<TopicPartition, Long> writableEndOffsets() {
-    return fixture.endOffsets(Topics.SALES, Topics.PURCHASE_REQUESTS);
+    return fixture.endOffsets(Topics.SALES, Topics.PURCHASE_REQUESTS, Topics.HOLD_CANCELLATIONS, Topics.PAYMENT_EVENTS);
   }
 }

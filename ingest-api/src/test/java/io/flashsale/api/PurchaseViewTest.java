@@ -75,6 +75,83 @@ class PurchaseViewTest {
     assertThat(view.awaitDecision("r1", Duration.ofSeconds(30))).isCompleted();
   }
 
+  @Test
+  void aConfirmedPurchaseIsAnOrderAndARefundDueKeepsItsStatus() {
+    request("r1", "sale-a", 0);
+    outcome("r1", OutcomeStatus.ACCEPTED, 0);
+    assertThat(view.purchase("r1").orElseThrow().held()).isTrue();
+    outcome("r1", OutcomeStatus.CONFIRMED, 0);
+
+    Purchase confirmed = view.purchase("r1").orElseThrow();
+    assertThat(confirmed.status()).isEqualTo("CONFIRMED");
+    assertThat(confirmed.held()).isFalse();
+    assertThat(confirmed.orderId()).isEqualTo("r1");
+    assertThat(confirmed.refundDue()).isFalse();
+
+    outcome("r1", OutcomeStatus.REFUND_DUE, 0); // paid twice
+    Purchase paidTwice = view.purchase("r1").orElseThrow();
+    assertThat(paidTwice.status()).isEqualTo("CONFIRMED");
+    assertThat(paidTwice.orderId()).isEqualTo("r1");
+    assertThat(paidTwice.refundDue()).isTrue();
+  }
+
+  @Test
+  void aPaymentAfterTheHoldEndedIsConfirmedOrRefundDue() {
+    request("refunded", "sale-a", 0);
+    request("confirmed", "sale-a", 1);
+    for (String id : new String[] {"refunded", "confirmed"}) {
+      outcome(id, OutcomeStatus.ACCEPTED, 0);
+    }
+    outcome("refunded", OutcomeStatus.EXPIRED, 0);
+    outcome("refunded", OutcomeStatus.REFUND_DUE, 0);
+    outcome("confirmed", OutcomeStatus.CANCELLED, 1);
+    outcome("confirmed", OutcomeStatus.CONFIRMED, 1);
+
+    Purchase refunded = view.purchase("refunded").orElseThrow();
+    assertThat(refunded.status()).isEqualTo("EXPIRED");
+    assertThat(refunded.refundDue()).isTrue();
+    assertThat(refunded.orderId()).isNull();
+    Purchase confirmed = view.purchase("confirmed").orElseThrow();
+    assertThat(confirmed.status()).isEqualTo("CONFIRMED");
+    assertThat(confirmed.orderId()).isEqualTo("confirmed");
+    assertThat(confirmed.refundDue()).isFalse();
+  }
+
+  @Test
+  void anOutcomeThatWouldMoveAPurchaseBackIsIgnored() {
+    request("confirmed", "sale-a", 0);
+    request("rejected", "sale-a", 1);
+    request("expired", "sale-a", 2);
+    outcome("confirmed", OutcomeStatus.ACCEPTED, 0);
+    outcome("confirmed", OutcomeStatus.CONFIRMED, 0);
+    outcome("confirmed", OutcomeStatus.EXPIRED, 0);
+    outcome("confirmed", OutcomeStatus.ACCEPTED, 0);
+    outcome("rejected", OutcomeStatus.REJECTED, 1);
+    outcome("rejected", OutcomeStatus.ACCEPTED, 1);
+    outcome("rejected", OutcomeStatus.CONFIRMED, 1);
+    outcome("expired", OutcomeStatus.ACCEPTED, 2);
+    outcome("expired", OutcomeStatus.EXPIRED, 2);
+    outcome("expired", OutcomeStatus.CANCELLED, 2);
+
+    assertThat(view.purchase("confirmed").orElseThrow().status()).isEqualTo("CONFIRMED");
+    assertThat(view.purchase("rejected").orElseThrow().status()).isEqualTo("REJECTED");
+    assertThat(view.purchase("expired").orElseThrow().status()).isEqualTo("EXPIRED");
+  }
+
+  @Test
+  void aRefundForARequestNeverSeenShowsNothing() {
+    outcome("stranger", OutcomeStatus.REFUND_DUE, 0);
+
+    assertThat(view.purchase("stranger")).isEmpty();
+  }
+
+  @Test
+  void aPurchaseKnowsItsSku() {
+    request("r1", "sale-a", 0);
+
+    assertThat(view.purchase("r1").orElseThrow().sku()).isEqualTo("SKU");
+  }
+
   private void request(String requestId, String saleId, long offset) {
     PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId(requestId).setSaleId(saleId).setSku("SKU")
         .setUserId("user").setQuantity(1).setRequestedAt(Instant.now()).build();

@@ -1,5 +1,6 @@
 package io.flashsale.local;
 
+import io.flashsale.api.ApiConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,14 +19,14 @@ import picocli.CommandLine.Parameters;
     description = "Flash-sale inventory engine on Kafka Streams.",
     subcommands = {FlashsaleCli.Local.class, FlashsaleCli.Token.class})
 public final class FlashsaleCli {
-  static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
-  static final String LOCAL_JWT_SECRET = "local-dev-secret-change-me";
+  static final String LOCAL_ADMIN_TOKEN = ApiConfig.LOCAL_ADMIN_TOKEN;
+  static final String LOCAL_JWT_SECRET = ApiConfig.LOCAL_JWT_SECRET;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new FlashsaleCli()).execute(args));
   }
 
-  @Command(name = "local", description = "Run broker, schema registry, topology and API on this machine until Ctrl-C.")
+  @Command(name = "local", description = "Run broker, schema registry, PostgreSQL, payment simulator, topology, API and sink until Ctrl-C.")
   static final class Local implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
@@ -45,6 +46,8 @@ public final class FlashsaleCli {
           Flashsale is ready in %.1f s at %s
             Kafka bootstrap:  %s
             Schema registry:  %s
+            PostgreSQL:       %s (user postgres, password postgres)
+            Payment provider: %s (simulator)
           WARNING: local mode uses fixed, public secrets. Never expose this port.
             Admin token:      %s
             JWT secret:       %s (HS256)
@@ -54,7 +57,7 @@ public final class FlashsaleCli {
               -H 'Content-Type: application/json' -d '{"sku":"SKU-1","name":"Headphones","stock":100,
               "priceCents":4999,"currency":"USD","startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z"}'
           %n""", (System.nanoTime() - started) / 1e9, stack.apiUrl(), stack.bootstrapServers(),
-          stack.schemaRegistryUrl(), LOCAL_ADMIN_TOKEN, LOCAL_JWT_SECRET, stack.apiUrl(), LOCAL_ADMIN_TOKEN);
+          stack.schemaRegistryUrl(), stack.databaseUrl(), stack.paymentProviderUrl(), LOCAL_ADMIN_TOKEN, LOCAL_JWT_SECRET, stack.apiUrl(), LOCAL_ADMIN_TOKEN);
       stopped.await();
       return 0;
     }

@@ -3,7 +3,12 @@ package io.flashsale.local;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.api.IngestApi;
 import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.EmbeddedPostgres;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.payments.PaymentSimulator;
+import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.reconciliation.OutcomeSink;
+import io.flashsale.reconciliation.SinkConfig;
 import io.flashsale.topology.TopologyApp;
 import io.flashsale.topology.TopologyConfig;
 import java.util.HashMap;
@@ -11,21 +16,27 @@ import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The whole stack in one JVM on embedded defaults: a real KRaft broker, a schema registry, the
- * topology and the ingest API. Each part is started exactly as it would be on its own; only the
+ * The whole stack in one JVM on embedded defaults: a real KRaft broker, a schema registry, a real
+ * PostgreSQL, the payment-provider simulator, the topology, the ingest API and the sink. Each part is started exactly as it would be on its own; only the
  * addresses that tie them together are filled in here.
  */
 public final class LocalStack implements AutoCloseable {
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;
+  private final EmbeddedPostgres database;
+  private final PaymentSimulator paymentProvider;
   private final KafkaStreams topology;
   private final IngestApi api;
   private final ApiConfig apiConfig;
+  private final OutcomeSink sink;
 
-  private LocalStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry, KafkaStreams topology,
-      IngestApi api, ApiConfig apiConfig) {
+  private LocalStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry, EmbeddedPostgres database,
+      PaymentSimulator paymentProvider, KafkaStreams topology, IngestApi api, ApiConfig apiConfig, OutcomeSink sink) {
     this.kafka = kafka;
     this.registry = registry;
+    this.database = database;
+    this.paymentProvider = paymentProvider;
+    this.sink = sink;
     this.topology = topology;
     this.api = api;
     this.apiConfig = apiConfig;
@@ -34,9 +45,15 @@ public final class LocalStack implements AutoCloseable {
   public static LocalStack start(LocalStackConfig config, Map<String, String> environment) {
     EmbeddedKafka kafka = EmbeddedKafka.start(config.dataDir().resolve("kafka"));
     EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(config.dataDir().resolve("schemas"), config.schemaRegistryPort());
+    EmbeddedPostgres database = EmbeddedPostgres.start(config.dataDir().resolve("postgres"));
     Map<String, String> env = new HashMap<>(environment);
+    PaymentSimulator paymentProvider = PaymentSimulator.start(SimulatorConfig.fromEnv(env));
     env.put("FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registry.url());
+    env.put("FLASHSALE_PAYMENT_PROVIDER_URL", paymentProvider.baseUrl());
+    env.put("FLASHSALE_DATABASE_URL", database.jdbcUrl());
+    env.put("FLASHSALE_DATABASE_USER", database.user());
+    env.put("FLASHSALE_DATABASE_PASSWORD", database.password());
     env.put("FLASHSALE_LOCAL_MODE", "true");
     env.putIfAbsent("FLASHSALE_STATE_DIR", config.dataDir().resolve("state").toString());
     // After a hard kill the old member holds the partitions until its session times out: keep that short here.
@@ -44,7 +61,10 @@ public final class LocalStack implements AutoCloseable {
     KafkaStreams topology = TopologyApp.start(TopologyConfig.fromEnv(env));
     ApiConfig apiConfig = ApiConfig.fromEnv(env);
     IngestApi api = IngestApi.start(apiConfig);
-    return new LocalStack(kafka, registry, topology, api, apiConfig);
+    // The API's port may have been chosen at start, so the provider learns where to call back only now.
+    paymentProvider.setWebhookUrl("http://" + apiConfig.httpHost() + ":" + api.port() + "/api/payments/webhook");
+    OutcomeSink sink = OutcomeSink.start(SinkConfig.fromEnv(env));
+    return new LocalStack(kafka, registry, database, paymentProvider, topology, api, apiConfig, sink);
   }
 
   public String apiUrl() {
@@ -59,15 +79,27 @@ public final class LocalStack implements AutoCloseable {
     return registry.url();
   }
 
+  public String paymentProviderUrl() {
+    return paymentProvider.baseUrl();
+  }
+
+  /** The JDBC URL of the sink's database (user and password: {@link EmbeddedPostgres#user()}, both "postgres"). */
+  public String databaseUrl() {
+    return database.jdbcUrl();
+  }
+
   public KafkaStreams topology() {
     return topology;
   }
 
   @Override
   public void close() {
-    // Reverse order of the data flow: stop taking requests before stopping what decides them.
+    // The order of the data flow: stop taking requests before stopping what decides and records them.
     api.close();
     TopologyApp.stop(topology);
+    sink.close();
+    paymentProvider.close();
+    database.close();
     registry.close();
     kafka.close();
   }

@@ -14,6 +14,7 @@ import java.util.Map;
 /** A small HTTP client of the API as a buyer's app or an admin console would use it. */
 final class Buyers {
   static final String ADMIN_TOKEN = FlashsaleCli.LOCAL_ADMIN_TOKEN;
+  static final long PRICE_CENTS = 4999;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   record Answer(int status, JsonNode body) {}
@@ -34,9 +35,13 @@ final class Buyers {
 
   /** Creates a sale that is live now and returns its id. */
   String createLiveSale(String sku, int stock, int perUserLimit) {
+    return createLiveSale(sku, stock, perUserLimit, 300);
+  }
+
+  String createLiveSale(String sku, int stock, int perUserLimit, int holdSeconds) {
     Map<String, Object> sale = Map.of(
         "sku", sku, "name", "Rush " + sku, "stock", stock, "perUserLimit", perUserLimit,
-        "priceCents", 4999, "currency", "USD",
+        "priceCents", PRICE_CENTS, "currency", "USD", "holdSeconds", holdSeconds,
         "startsAt", Instant.now().minusSeconds(60).toString(),
         "endsAt", Instant.now().plus(Duration.ofHours(1)).toString());
     Answer created = send(request("/api/admin/sales", ADMIN_TOKEN).POST(body(sale)));
@@ -52,6 +57,41 @@ final class Buyers {
       post.header("Idempotency-Key", idempotencyKey);
     }
     return send(post);
+  }
+
+  Answer checkout(String token, String requestId) {
+    return send(request("/api/purchases/" + requestId + "/checkout", token).POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  Answer cancel(String token, String requestId) {
+    return send(request("/api/purchases/" + requestId + "/cancel", token).POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  /** Plays the buyer at the payment provider's page: pays, or fails to. */
+  Answer completePayment(String redirectUrl, String outcome) {
+    return send(HttpRequest.newBuilder(URI.create(redirectUrl + "/complete"))
+        .header("Content-Type", "application/json")
+        .POST(body(Map.of("outcome", outcome))));
+  }
+
+  /** Long-polls until the purchase reaches {@code status}; fails after the timeout. */
+  JsonNode awaitStatus(String token, String requestId, String status, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      last = poll(token, requestId, 1_000).body();
+      if (last != null && status.equals(last.path("status").asText())) {
+        return last;
+      }
+      // A long poll returns at once once the request left PENDING: pace the wait for a later state.
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("Purchase " + requestId + " did not reach " + status + " in " + timeout + "; last " + last);
   }
 
   Answer poll(String token, String requestId, int waitMs) {

@@ -30,6 +30,7 @@ class FlashSaleRushTest {
   static void startStack() {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("FLASHSALE_HTTP_PORT", "0");
+    env.put("FLASHSALE_SIMULATOR_PORT", "0");
     env.put("FLASHSALE_PARTITIONS", "4");
     long started = System.nanoTime();
     stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env);

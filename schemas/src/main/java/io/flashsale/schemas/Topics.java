@@ -28,6 +28,10 @@ public final class Topics {
   public final Topic<String, PurchaseRequest> purchaseRequests;
   /** Every decision about a request (ACCEPTED, REJECTED, and later how a hold ended), key = requestId. */
   public final Topic<String, PurchaseOutcome> purchaseOutcomes;
+  /** Verified webhooks of the payment provider, key = SKU (co-partitioned with the purchases they pay). */
+  public final Topic<String, PaymentEvent> paymentEvents;
+  /** Buyers giving a held purchase back, key = SKU. */
+  public final Topic<String, HoldCancellation> holdCancellations;
   /** Latest stock and counters per sale, key = saleId, compacted. */
   public final Topic<String, StockLevel> stockLevels;
   /** Input records the topology could not read or process, raw bytes with the error in headers. */
@@ -36,6 +40,8 @@ public final class Topics {
   public static final String SALES = "sales";
   public static final String PURCHASE_REQUESTS = "purchase-requests";
   public static final String PURCHASE_OUTCOMES = "purchase-outcomes";
+  public static final String PAYMENT_EVENTS = "payment-events";
+  public static final String HOLD_CANCELLATIONS = "hold-cancellations";
   public static final String STOCK_LEVELS = "stock-levels";
   public static final String DEAD_LETTERS = "flashsale-dead-letters";
 
@@ -43,6 +49,8 @@ public final class Topics {
     sales = new Topic<>(SALES, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
     purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), AvroSerde.forValues(PurchaseRequest.class, registry), EVENTS);
     purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), EVENTS);
+    paymentEvents = new Topic<>(PAYMENT_EVENTS, Serdes.String(), AvroSerde.forValues(PaymentEvent.class, registry), EVENTS);
+    holdCancellations = new Topic<>(HOLD_CANCELLATIONS, Serdes.String(), AvroSerde.forValues(HoldCancellation.class, registry), EVENTS);
     stockLevels = new Topic<>(STOCK_LEVELS, Serdes.String(), AvroSerde.forValues(StockLevel.class, registry), COMPACTED);
     deadLetters = new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray(), EVENTS);
   }
@@ -53,6 +61,6 @@ public final class Topics {
   }
 
   public List<Topic<?, ?>> all() {
-    return List.of(sales, purchaseRequests, purchaseOutcomes, stockLevels, deadLetters);
+    return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters);
   }
 }

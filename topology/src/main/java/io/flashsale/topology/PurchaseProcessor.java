@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides purchase requests in log order, one partition (one set of SKUs) per task. It only moves
  * data between the stores, {@link PurchaseDecision} and the sinks; every rule lives in the decision.
- * Lottery sales collect entries and are drawn by a wall-clock punctuator once they have ended.
+ * Lottery sales collect entries and are drawn by a wall-clock punctuator once they have ended. An
+ * accepted request starts a hold; this processor also schedules {@link HoldExpiry}, which ends the
+ * holds that run out.
  */
 final class PurchaseProcessor implements Processor<String, PurchaseRequest, String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(PurchaseProcessor.class);
@@ -33,21 +35,22 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, Sale> sales;
   private KeyValueStore<String, StockLevel> stock;
-  private KeyValueStore<String, Integer> userQuantities;
   private KeyValueStore<String, PurchaseOutcome> decidedRequests;
   private KeyValueStore<String, LotteryEntry> lotteryEntries;
   private KeyValueStore<String, Long> lotteryDrawsDue;
+  private Holds holds;
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
-    userQuantities = context.getStateStore(SaleTopology.USER_QUANTITIES_STORE);
     decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
     lotteryEntries = context.getStateStore(SaleTopology.LOTTERY_ENTRIES_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
+    holds = new Holds(context);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
+    context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
   }
 
   @Override
@@ -61,7 +64,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     }
     Sale sale = saleOnSku(saleId, request.getSku());
     StockLevel level = sale == null ? null : stock.get(saleId);
-    int userQuantity = userQuantity(saleId, request.getUserId());
+    int userQuantity = holds.userQuantity(saleId, request.getUserId());
     RecordMetadata position = context.recordMetadata().orElseThrow();
     PurchaseDecision decision = PurchaseDecision.decide(sale, level, userQuantity, request);
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
@@ -73,29 +76,28 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
       decision = PurchaseDecision.rejected(RejectReason.LOTTERY_LOST);
     }
     Instant now = now();
-    StockLevel next = settle(decision, request, sale, level, userQuantity, now, position.partition(), position.offset());
+    StockLevel next = settle(decision, request, sale, level, now, position.partition(), position.offset());
     if (next != null) {
       context.forward(new Record<>(saleId, next, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_SINK);
     }
   }
 
   /**
-   * Writes a decision: stock, the user's quantity, and the outcome (stored for dedup, and later for
-   * the hold it starts). Returns the sale's new stock level, or null for an unknown sale.
+   * Writes a decision: stock, the outcome (stored for dedup, and as the state of the hold it starts),
+   * and for an accepted request its hold. Returns the sale's new stock level, or null for an unknown sale.
    */
   private StockLevel settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, StockLevel level,
-      int userQuantity, Instant now, int partition, long offset) {
+      Instant now, int partition, long offset) {
     StockLevel next = null;
     if (level != null) {
       next = decision.applyTo(level, request.getQuantity(), now);
       stock.put(request.getSaleId(), next);
     }
-    if (decision.accepted()) {
-      userQuantities.put(StoreKeys.saleScoped(request.getSaleId(), request.getUserId()),
-          userQuantity + request.getQuantity());
-    }
     PurchaseOutcome outcome = decision.toOutcome(request, sale, now, partition, offset);
     decidedRequests.put(request.getRequestId(), outcome);
+    if (decision.accepted()) {
+      holds.start(outcome);
+    }
     context.forward(new Record<>(request.getRequestId(), outcome, now.toEpochMilli()), SaleTopology.OUTCOMES_SINK);
     return next;
   }
@@ -129,9 +131,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     Instant now = now();
     for (LotteryEntry entry : LotteryDraw.drawOrder(saleId, entries)) {
       PurchaseRequest request = entry.request();
-      int userQuantity = userQuantity(saleId, request.getUserId());
+      int userQuantity = holds.userQuantity(saleId, request.getUserId());
       PurchaseDecision decision = PurchaseDecision.draw(sale, level, userQuantity, request);
-      level = settle(decision, request, sale, level, userQuantity, now, entry.requestPartition(), entry.requestOffset());
+      level = settle(decision, request, sale, level, now, entry.requestPartition(), entry.requestOffset());
     }
     keys.forEach(lotteryEntries::delete);
     lotteryDrawsDue.delete(saleId);
@@ -143,11 +145,6 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
   private Sale saleOnSku(String saleId, String sku) {
     Sale sale = sales.get(saleId);
     return sale != null && sale.getSku().equals(sku) ? sale : null;
-  }
-
-  private int userQuantity(String saleId, String userId) {
-    Integer quantity = userQuantities.get(StoreKeys.saleScoped(saleId, userId));
-    return quantity == null ? 0 : quantity;
   }
 
   private Instant now() {

@@ -10,12 +10,16 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The wiring of the flash-sale engine. Sales and purchase requests are both keyed by SKU and
- * co-partitioned, so one task owns all state of a SKU and decides its requests in log order.
+ * The wiring of the flash-sale engine. Sales, purchase requests, hold cancellations and payment events
+ * are all keyed by SKU and co-partitioned, so one task owns all state of a SKU and decides its records
+ * in log order. Every processor that changes holds shares that task's stores.
  *
  * <pre>
- * sales             -> sale-registration -> stock-levels
- * purchase-requests -> purchase-decision -> purchase-outcomes, stock-levels
+ * sales              -> sale-registration -> stock-levels
+ * purchase-requests  -> purchase-decision -> purchase-outcomes, stock-levels
+ *                       + hold expiry and lottery draws (wall clock, every second)
+ * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
+ * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
  * </pre>
  */
 public final class SaleTopology {
@@ -25,17 +29,31 @@ public final class SaleTopology {
   public static final String STOCK_STORE = "sale-stock";
   /** saleId + separator + userId -> units the user holds or bought in that sale. */
   public static final String USER_QUANTITIES_STORE = "user-quantities";
-  /** requestId -> PurchaseOutcome, every request already decided (dedup, and the hold it started). */
+  /**
+   * requestId -> the request's latest PurchaseOutcome: dedup of retries, and the state of the hold it
+   * started (ACCEPTED while live, then CONFIRMED, EXPIRED or CANCELLED).
+   */
   public static final String DECIDED_REQUESTS_STORE = "decided-requests";
   /** saleId + separator + requestId -> request waiting for its lottery's draw. */
   public static final String LOTTERY_ENTRIES_STORE = "lottery-entries";
   /** saleId -> endsAt (epoch ms) of every lottery sale not drawn yet. */
   public static final String LOTTERY_DRAWS_DUE_STORE = "lottery-draws-due";
+  /**
+   * Live holds by expiry: holdExpiresAt in epoch ms zero-padded to 13 digits + separator + requestId ->
+   * requestId. Range-scanned up to now (see {@link StoreKeys#holdExpiry}).
+   */
+  public static final String HOLD_EXPIRIES_STORE = "hold-expiries";
+  /** eventId -> when it was processed (epoch ms): payment events already counted (dedup of redeliveries). */
+  public static final String PROCESSED_PAYMENT_EVENTS_STORE = "processed-payment-events";
 
   public static final String SALES_SOURCE = "sales-source";
   public static final String PURCHASE_REQUESTS_SOURCE = "purchase-requests-source";
+  public static final String HOLD_CANCELLATIONS_SOURCE = "hold-cancellations-source";
+  public static final String PAYMENT_EVENTS_SOURCE = "payment-events-source";
   public static final String SALE_REGISTRATION = "sale-registration";
   public static final String PURCHASE_DECISION = "purchase-decision";
+  public static final String HOLD_CANCELLATION = "hold-cancellation";
+  public static final String PAYMENT_DECISION = "payment-decision";
   public static final String OUTCOMES_SINK = "purchase-outcomes-sink";
   public static final String STOCK_LEVELS_SINK = "stock-levels-sink";
 
@@ -46,6 +64,8 @@ public final class SaleTopology {
    * are in the log and processed. An entry processed after its draw loses.
    */
   public static final Duration LOTTERY_DRAW_GRACE = Duration.ofSeconds(5);
+  /** How often holds that ran out are looked for: a hold ends at most this long after its holdExpiresAt. */
+  public static final Duration HOLD_EXPIRY_INTERVAL = Duration.ofSeconds(1);
 
   private SaleTopology() {}
 
@@ -58,21 +78,33 @@ public final class SaleTopology {
         topics.sales.valueSerde().deserializer(), topics.sales.name());
     topology.addSource(PURCHASE_REQUESTS_SOURCE, topics.purchaseRequests.keySerde().deserializer(),
         requests.deserializer(), topics.purchaseRequests.name());
+    topology.addSource(HOLD_CANCELLATIONS_SOURCE, topics.holdCancellations.keySerde().deserializer(),
+        topics.holdCancellations.valueSerde().deserializer(), topics.holdCancellations.name());
+    topology.addSource(PAYMENT_EVENTS_SOURCE, topics.paymentEvents.keySerde().deserializer(),
+        topics.paymentEvents.valueSerde().deserializer(), topics.paymentEvents.name());
 
     topology.addProcessor(SALE_REGISTRATION, SaleProcessor::new, SALES_SOURCE);
     topology.addProcessor(PURCHASE_DECISION, PurchaseProcessor::new, PURCHASE_REQUESTS_SOURCE);
+    topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
+    topology.addProcessor(PAYMENT_DECISION, PaymentProcessor::new, PAYMENT_EVENTS_SOURCE);
 
-    topology.addStateStore(store(SALES_STORE, ids, topics.sales.valueSerde()), SALE_REGISTRATION, PURCHASE_DECISION);
-    topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()), SALE_REGISTRATION, PURCHASE_DECISION);
+    String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
+    topology.addStateStore(store(SALES_STORE, ids, topics.sales.valueSerde()),
+        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION);
+    topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()),
+        SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION);
     topology.addStateStore(store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
-    topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), PURCHASE_DECISION);
-    topology.addStateStore(store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), PURCHASE_DECISION);
+    topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
+    topology.addStateStore(store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
+    topology.addStateStore(store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);
     topology.addStateStore(store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(requests)), PURCHASE_DECISION);
+    topology.addStateStore(store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
-        topics.purchaseOutcomes.valueSerde().serializer(), PURCHASE_DECISION);
+        topics.purchaseOutcomes.valueSerde().serializer(), holdKeepers);
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
-        topics.stockLevels.valueSerde().serializer(), SALE_REGISTRATION, PURCHASE_DECISION);
+        topics.stockLevels.valueSerde().serializer(), SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION,
+        PAYMENT_DECISION);
     return topology;
   }
 

@@ -1,12 +1,21 @@
 package io.flashsale.topology;
 
+import java.time.Instant;
+import java.util.Locale;
+
 /**
  * Keys of stores that hold several entries per sale: the saleId, a separator, then the entry's own id.
  * The separator is the ASCII unit separator, which {@link Validation} refuses in ids, so the prefix of
  * one sale never matches the keys of another and a prefix range scan finds exactly one sale's entries.
+ *
+ * <p>The hold-expiry index is keyed by time instead: the expiry in epoch millis, zero-padded to 13 digits
+ * (enough until the year 2286) so that the keys' byte order is time order, then the separator and the
+ * requestId. A range scan from {@link #FIRST_HOLD_EXPIRY} to {@link #holdExpiriesAfter} finds exactly
+ * the holds due by then.
  */
 final class StoreKeys {
   static final char SEPARATOR = '\u001F';
+  static final String FIRST_HOLD_EXPIRY = expiryMillis(0);
 
   private StoreKeys() {}
 
@@ -16,5 +25,22 @@ final class StoreKeys {
 
   static String salePrefix(String saleId) {
     return saleId + SEPARATOR;
+  }
+
+  static String holdExpiry(Instant expiresAt, String requestId) {
+    return expiryMillis(expiresAt.toEpochMilli()) + SEPARATOR + requestId;
+  }
+
+  /**
+   * The bound just above every index key of holds expiring at or before {@code nowMs}: the next
+   * millisecond alone. No key equals it (every key has a separator after the digits), and a key of a
+   * later millisecond sorts above it.
+   */
+  static String holdExpiriesAfter(long nowMs) {
+    return expiryMillis(nowMs + 1);
+  }
+
+  private static String expiryMillis(long epochMillis) {
+    return String.format(Locale.ROOT, "%013d", epochMillis);
   }
 }

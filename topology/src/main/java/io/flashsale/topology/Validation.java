@@ -1,5 +1,7 @@
 package io.flashsale.topology;
 
+import io.flashsale.schemas.HoldCancellation;
+import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 
@@ -42,6 +44,35 @@ final class Validation {
       throw new InvalidRecordException("Request " + request.getRequestId() + " has quantity " + request.getQuantity());
     }
     return request;
+  }
+
+  static PaymentEvent requireValidPaymentEvent(String sku, PaymentEvent event) {
+    if (event == null) {
+      throw new InvalidRecordException("Payment event record without a value (key " + sku + ")");
+    }
+    requireId("eventId", event.getEventId());
+    requireId("paymentId", event.getPaymentId());
+    requireId("requestId", event.getRequestId());
+    requireId("saleId", event.getSaleId());
+    requireId("sku", event.getSku());
+    requireId("currency", event.getCurrency());
+    requireKeyIsSku(sku, event.getSku());
+    if (event.getAmountCents() < 0) {
+      throw new InvalidRecordException("Payment event " + event.getEventId() + " has amount " + event.getAmountCents());
+    }
+    return event;
+  }
+
+  static HoldCancellation requireValidCancellation(String sku, HoldCancellation cancellation) {
+    if (cancellation == null) {
+      throw new InvalidRecordException("Hold cancellation record without a value (key " + sku + ")");
+    }
+    requireId("requestId", cancellation.getRequestId());
+    requireId("saleId", cancellation.getSaleId());
+    requireId("sku", cancellation.getSku());
+    requireId("userId", cancellation.getUserId());
+    requireKeyIsSku(sku, cancellation.getSku());
+    return cancellation;
   }
 
   // Control characters are refused because ids are joined with one of them in store keys (see StoreKeys).

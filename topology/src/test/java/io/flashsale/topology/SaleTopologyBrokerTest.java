@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
@@ -36,9 +38,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The topology with exactly_once_v2 against a real broker: a small rush, retries and poison records. */
+/**
+ * The topology with exactly_once_v2 against a real broker: a small rush, retries and poison records, and
+ * a hold lifecycle (a payment confirms one hold, another runs out on the wall clock).
+ */
 class SaleTopologyBrokerTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
+  // One registry for the class: the tests share the JVM's broker and its topics, and read each other's records.
+  private static final String REGISTRY_URL = "mock://broker-test-" + UUID.randomUUID();
 
   private final String unique = UUID.randomUUID().toString().substring(0, 8);
   private final String sku = "SKU-" + unique;
@@ -48,11 +55,10 @@ class SaleTopologyBrokerTest {
 
   @BeforeEach
   void startTopology() throws Exception {
-    String registryUrl = "mock://broker-test-" + unique;
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "broker-test-");
-    config = new TopologyConfig(EmbeddedKafka.shared().bootstrapServers(), registryUrl, "topology-it-" + unique,
+    config = new TopologyConfig(EmbeddedKafka.shared().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique,
         stateDir, 100, 1, 4, (short) 1, Map.of());
-    topics = Topics.using(SchemaRegistry.forUrl(registryUrl));
+    topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
     streams = TopologyApp.start(config);
     await().atMost(PATIENCE).until(() -> streams.state() == KafkaStreams.State.RUNNING);
   }
@@ -115,6 +121,51 @@ class SaleTopologyBrokerTest {
       assertThat(topics.purchaseRequests.valueSerde().deserializer().deserialize(Topics.PURCHASE_REQUESTS, r.value())
           .getRequestId()).isEqualTo(zero.getRequestId());
     });
+    assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+  }
+
+  @Test
+  void aPaymentConfirmsOneHoldAndAnotherExpiresOnTheWallClock() {
+    Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("hold-sale-" + unique, sku, 3, 1))
+        .setStartsAt(Instant.now().minusSeconds(60))
+        .setEndsAt(Instant.now().plusSeconds(3600))
+        .setHoldSeconds(1)
+        .build();
+    PurchaseRequest paid = request("paid-" + unique, sale, "alice", 1);
+    PurchaseRequest unpaid = request("unpaid-" + unique, sale, "bob", 1);
+    PaymentEvent payment = SaleTopologyDriver.payment("ev-" + unique, "pay-" + unique, paid.getRequestId(), sale, 1,
+        PaymentEventType.SUCCEEDED);
+
+    try (KafkaProducer<String, Sale> salesProducer = producer(topics.sales.valueSerde().serializer());
+        KafkaProducer<String, PurchaseRequest> requests = producer(topics.purchaseRequests.valueSerde().serializer());
+        KafkaProducer<String, PaymentEvent> payments = producer(topics.paymentEvents.valueSerde().serializer())) {
+      salesProducer.send(new ProducerRecord<>(Topics.SALES, sku, sale));
+      salesProducer.flush();
+      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, paid));
+      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, unpaid));
+      requests.flush();
+      // The hold lasts one second: pay at once, in the same partition right behind the requests.
+      payments.send(new ProducerRecord<>(Topics.PAYMENT_EVENTS, sku, payment));
+      payments.send(new ProducerRecord<>(Topics.PAYMENT_EVENTS, sku, payment)); // redelivered
+      payments.flush();
+    }
+
+    List<PurchaseOutcome> outcomes = readUntil(Topics.PURCHASE_OUTCOMES, topics.purchaseOutcomes.valueSerde()
+        .deserializer(), o -> o.getSaleId().equals(sale.getSaleId()), 4);
+    assertThat(outcomes).filteredOn(o -> o.getRequestId().equals(paid.getRequestId()))
+        .extracting(PurchaseOutcome::getStatus).containsExactly(OutcomeStatus.ACCEPTED, OutcomeStatus.CONFIRMED);
+    assertThat(outcomes).filteredOn(o -> o.getRequestId().equals(unpaid.getRequestId()))
+        .extracting(PurchaseOutcome::getStatus).containsExactly(OutcomeStatus.ACCEPTED, OutcomeStatus.EXPIRED);
+    PurchaseOutcome expired = outcomes.stream().filter(o -> o.getStatus() == OutcomeStatus.EXPIRED).findFirst()
+        .orElseThrow();
+    assertThat(expired.getDecidedAt()).isAfterOrEqualTo(expired.getHoldExpiresAt());
+
+    List<StockLevel> levels = readUntil(Topics.STOCK_LEVELS, topics.stockLevels.valueSerde().deserializer(),
+        l -> l.getSaleId().equals(sale.getSaleId()) && l.getExpired() == 1 && l.getConfirmed() == 1, 1);
+    StockLevel last = levels.get(levels.size() - 1);
+    assertThat(last.getAvailable()).as("the expired unit is back").isEqualTo(2);
+    assertThat(last.getReserved()).isZero();
+    assertThat(last.getRefundsDue()).isZero();
     assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
   }
 

@@ -1,6 +1,9 @@
 package io.flashsale.topology;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.HoldCancellation;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
@@ -34,10 +37,13 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestInputTopic<String, Sale> sales;
   final TestInputTopic<String, PurchaseRequest> requests;
   final TestInputTopic<String, byte[]> rawRequests;
+  final TestInputTopic<String, PaymentEvent> paymentEvents;
+  final TestInputTopic<String, HoldCancellation> cancellations;
   final TestOutputTopic<String, PurchaseOutcome> outcomes;
   final TestOutputTopic<String, StockLevel> stockLevels;
   final TestOutputTopic<byte[], byte[]> deadLetters;
   private final Path stateDir;
+  private Instant wallClock = NOW;
 
   SaleTopologyDriver() {
     String unique = UUID.randomUUID().toString();
@@ -56,6 +62,10 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.purchaseRequests.valueSerde().serializer());
     rawRequests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         Serdes.ByteArray().serializer());
+    paymentEvents = driver.createInputTopic(Topics.PAYMENT_EVENTS, Serdes.String().serializer(),
+        topics.paymentEvents.valueSerde().serializer());
+    cancellations = driver.createInputTopic(Topics.HOLD_CANCELLATIONS, Serdes.String().serializer(),
+        topics.holdCancellations.valueSerde().serializer());
     outcomes = driver.createOutputTopic(Topics.PURCHASE_OUTCOMES, Serdes.String().deserializer(),
         topics.purchaseOutcomes.valueSerde().deserializer());
     stockLevels = driver.createOutputTopic(Topics.STOCK_LEVELS, Serdes.String().deserializer(),
@@ -72,6 +82,14 @@ final class SaleTopologyDriver implements AutoCloseable {
     requests.pipeInput(request.getSku(), request, request.getRequestedAt());
   }
 
+  void pay(PaymentEvent event) {
+    paymentEvents.pipeInput(event.getSku(), event, event.getReceivedAt());
+  }
+
+  void cancel(HoldCancellation cancellation) {
+    cancellations.pipeInput(cancellation.getSku(), cancellation, cancellation.getRequestedAt());
+  }
+
   List<PurchaseOutcome> readOutcomes() {
     return outcomes.readRecordsToList().stream().map(TestRecord::value).toList();
   }
@@ -80,8 +98,24 @@ final class SaleTopologyDriver implements AutoCloseable {
     return stockLevels.readValuesToList();
   }
 
+  /** Moves the wall clock, which stamps decisions, and runs the punctuators (hold expiry, draws) due by then. */
   void advanceWallClock(Duration duration) {
+    wallClock = wallClock.plus(duration);
     driver.advanceWallClockTime(duration);
+  }
+
+  /** Moves the wall clock to {@code instant}, which must not be in its past. */
+  void advanceWallClockTo(Instant instant) {
+    advanceWallClock(Duration.between(wallClock, instant));
+  }
+
+  /** The value stored under {@code key} in one of the topology's key-value stores, or null. */
+  <V> V store(String storeName, String key) {
+    return driver.<String, V>getKeyValueStore(storeName).get(key);
+  }
+
+  Instant wallClock() {
+    return wallClock;
   }
 
   static Sale fcfsSale(String saleId, String sku, int stock, int perUserLimit) {
@@ -120,6 +154,38 @@ final class SaleTopologyDriver implements AutoCloseable {
         .setUserId(userId)
         .setQuantity(quantity)
         .setRequestedAt(requestedAt)
+        .build();
+  }
+
+  /** A payment event for the whole price of {@code quantity} units of {@code sale}, paid now. */
+  static PaymentEvent payment(String eventId, String paymentId, String requestId, Sale sale, int quantity,
+      PaymentEventType type) {
+    return paymentEvent(eventId, paymentId, requestId, sale, sale.getPriceCents() * quantity, type);
+  }
+
+  static PaymentEvent paymentEvent(String eventId, String paymentId, String requestId, Sale sale, long amountCents,
+      PaymentEventType type) {
+    return PaymentEvent.newBuilder()
+        .setEventId(eventId)
+        .setPaymentId(paymentId)
+        .setRequestId(requestId)
+        .setSaleId(sale.getSaleId())
+        .setSku(sale.getSku())
+        .setType(type)
+        .setAmountCents(amountCents)
+        .setCurrency(sale.getCurrency())
+        .setOccurredAt(NOW)
+        .setReceivedAt(NOW)
+        .build();
+  }
+
+  static HoldCancellation cancellation(String requestId, Sale sale, String userId) {
+    return HoldCancellation.newBuilder()
+        .setRequestId(requestId)
+        .setSaleId(sale.getSaleId())
+        .setSku(sale.getSku())
+        .setUserId(userId)
+        .setRequestedAt(NOW)
         .build();
   }
 

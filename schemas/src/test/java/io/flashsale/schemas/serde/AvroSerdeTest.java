@@ -51,6 +51,8 @@ class AvroSerdeTest {
         arguments(Topics.SALES, Samples.sale()),
         arguments(Topics.PURCHASE_REQUESTS, Samples.purchaseRequest()),
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
+        arguments(Topics.PAYMENT_EVENTS, Samples.paymentEvent()),
+        arguments(Topics.HOLD_CANCELLATIONS, Samples.holdCancellation()),
         arguments(Topics.STOCK_LEVELS, Samples.stockLevel()));
   }
 

@@ -1,7 +1,10 @@
 package io.flashsale.schemas.serde;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
@@ -48,6 +51,21 @@ final class Samples {
         .setSaleId("sale-1").setSku("sku-42").setStock(100).setAvailable(90).setReserved(7).setConfirmed(3)
         .setRequests(40).setAccepted(10).setRejected(Map.of("SOLD_OUT", 25L, "LIMIT_EXCEEDED", 5L))
         .setExpired(1).setCancelled(0).setUpdatedAt(OPENING.plusSeconds(1))
+        .build();
+  }
+
+  static PaymentEvent paymentEvent() {
+    return PaymentEvent.newBuilder()
+        .setEventId("evt-1").setPaymentId("pay-1").setRequestId("req-1").setSaleId("sale-1").setSku("sku-42")
+        .setType(PaymentEventType.SUCCEEDED).setAmountCents(39_800).setCurrency("EUR")
+        .setOccurredAt(OPENING.plusSeconds(60)).setReceivedAt(OPENING.plusSeconds(61))
+        .build();
+  }
+
+  static HoldCancellation holdCancellation() {
+    return HoldCancellation.newBuilder()
+        .setRequestId("req-1").setSaleId("sale-1").setSku("sku-42").setUserId("user-7")
+        .setRequestedAt(OPENING.plusSeconds(30))
         .build();
   }
 }

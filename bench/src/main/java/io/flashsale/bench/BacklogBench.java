@@ -1,0 +1,274 @@
+package io.flashsale.bench;
+
+import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.topology.TopologyApp;
+import io.flashsale.topology.TopologyConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Decisions per second from a preloaded backlog, against the ceiling of the same broker and settings.
+ *
+ * <p>Each run gets a fresh in-JVM broker of the same kind, so none inherits another's log. The backlog is
+ * produced first; then the application starts with a fresh id, and the time runs from RUNNING until the
+ * last output is visible to a read_committed consumer (so it includes the final commit).
+ *
+ * <p>The ceiling reads the very bytes of the hot-SKU backlog (same keys, same Avro values, same sizes)
+ * but does not deserialize them: per record one RocksDB get and put and one output, with exactly_once_v2
+ * and the topology's own settings (commit interval, threads). What the topology loses against it is the
+ * cost of its decision: Avro, four stores, two outputs per request.
+ */
+final class BacklogBench {
+  private static final String CEILING_INPUT = "bench-ceiling-input";
+  private static final String CEILING_OUTPUT = "bench-ceiling-output";
+  private static final String CEILING_STORE = "bench-ceiling-store";
+  private static final String HOT_SKU = "SKU-HOT";
+  private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
+
+  private final BenchConfig config;
+  private final BenchResults results;
+
+  BacklogBench(BenchConfig config, BenchResults results) {
+    this.config = config;
+    this.results = results;
+  }
+
+  void run() throws Exception {
+    int n = config.backlogRequests();
+    results.details.put("backlog_requests", n);
+    results.details.put("backlog_stock_per_sale", config.stockFor(n));
+    results.ceilingEosPassthroughRps = ceiling(n);
+    results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n);
+    List<String> skus = IntStream.range(0, config.manySkus()).mapToObj(i -> String.format("SKU-%04d", i)).toList();
+    results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n);
+  }
+
+  private double ceiling(int n) throws Exception {
+    System.out.printf("%nCeiling: exactly_once_v2 pass-through, one get + put + output per record, %,d records%n", n);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(null); Admin admin = admin(kafka)) {
+      admin.createTopics(List.of(new NewTopic(CEILING_INPUT, config.partitions(), (short) 1),
+          new NewTopic(CEILING_OUTPUT, config.partitions(), (short) 1))).all().get();
+      Topics topics = Topics.using(SchemaRegistry.forUrl("mock://bench-ceiling"));
+      List<Sale> sales = sales(List.of(HOT_SKU), n);
+      preload(kafka, "preload ceiling", requests(topics, CEILING_INPUT, sales, n), n);
+      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-ceiling", "mock://bench-ceiling");
+      Properties props = topologyConfig.streamsProperties();
+      return drain("ceiling pass-through", kafka, CEILING_OUTPUT, n, () -> new KafkaStreams(passThrough(), props),
+          topologyConfig.stateDir());
+    }
+  }
+
+  private double topology(String label, List<String> skus, int n) throws Exception {
+    System.out.printf("%nTopology: %s, %,d requests over %d partitions%n", label, n, config.partitions());
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(null); Admin admin = admin(kafka)) {
+      String registryUrl = "mock://bench-" + skus.size();
+      Topics topics = Topics.using(SchemaRegistry.forUrl(registryUrl));
+      TopicAdmin.ensureTopics(admin, topics, config.partitions(), (short) 1);
+      List<Sale> sales = sales(skus, n);
+      try (KafkaProducer<byte[], byte[]> producer = fastProducer(kafka)) {
+        // Stamped before every request: the task processes a SKU's sale before its purchases.
+        long definedAt = System.currentTimeMillis() - 60_000;
+        for (Sale sale : sales) {
+          producer.send(new ProducerRecord<>(Topics.SALES, null, definedAt, key(sale.getSku()),
+              topics.sales.valueSerde().serializer().serialize(Topics.SALES, sale)));
+        }
+      }
+      preload(kafka, "preload " + label, requests(topics, Topics.PURCHASE_REQUESTS, sales, n), n);
+      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-topology-" + skus.size(), registryUrl);
+      return drain(label, kafka, Topics.PURCHASE_OUTCOMES, n, () -> TopologyApp.start(topologyConfig), topologyConfig.stateDir());
+    }
+  }
+
+  /** The topology's settings from the environment, on this broker, with a fresh application id and state. */
+  private TopologyConfig topologyConfig(EmbeddedKafka kafka, String applicationId, String registryUrl)
+      throws IOException {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registryUrl);
+    env.put("FLASHSALE_APPLICATION_ID", applicationId);
+    env.put("FLASHSALE_STATE_DIR", Files.createTempDirectory(applicationId).toString());
+    env.put("FLASHSALE_PARTITIONS", String.valueOf(config.partitions()));
+    TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
+    results.details.put("stream_threads", topologyConfig.streamThreads());
+    results.details.put("commit_interval_ms", topologyConfig.commitIntervalMs());
+    return topologyConfig;
+  }
+
+  /** Starts the application and returns outputs per second from RUNNING until the last output is committed. */
+  private double drain(String label, EmbeddedKafka kafka, String outputTopic, int expected,
+      Supplier<KafkaStreams> start, Path stateDir) throws Exception {
+    KafkaStreams streams = start.get();
+    if (streams.state() == KafkaStreams.State.CREATED) {
+      streams.start();
+    }
+    try (KafkaConsumer<byte[], byte[]> outputs = committedReader(kafka);
+        Progress progress = Progress.start(label, expected)) {
+      List<TopicPartition> partitions = outputs.partitionsFor(outputTopic).stream()
+          .map(p -> new TopicPartition(outputTopic, p.partition())).toList();
+      outputs.assign(partitions);
+      outputs.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+      while (streams.state() != KafkaStreams.State.RUNNING) {
+        requireBefore(deadline, label + " did not reach RUNNING, state " + streams.state());
+        Thread.sleep(1);
+      }
+      long running = System.nanoTime();
+      while (progress.done() < expected) {
+        requireBefore(deadline, label + " wrote " + progress.done() + " of " + expected + " outputs");
+        progress.add(outputs.poll(Duration.ofMillis(100)).count());
+      }
+      double seconds = (System.nanoTime() - running) / 1e9;
+      double rate = expected / seconds;
+      System.out.printf("  %s: %,d outputs in %.2f s = %,.0f records/s%n", label, expected, seconds, rate);
+      return rate;
+    } finally {
+      TopologyApp.stop(streams);
+      Utils.delete(stateDir.toFile());
+    }
+  }
+
+  private void preload(EmbeddedKafka kafka, String label, Stream<ProducerRecord<byte[], byte[]>> records, int n) {
+    long started = System.nanoTime();
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    try (KafkaProducer<byte[], byte[]> producer = fastProducer(kafka); Progress progress = Progress.start(label, n)) {
+      records.forEach(record -> producer.send(record, (metadata, error) -> {
+        if (error != null) {
+          failure.compareAndSet(null, error);
+        }
+        progress.add(1);
+      }));
+      producer.flush();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("Preload failed", failure.get());
+    }
+    double rate = n / ((System.nanoTime() - started) / 1e9);
+    results.details.put("preload_rps", Math.round(rate));
+    System.out.printf("  preloaded %,d requests at %,.0f records/s%n", n, rate);
+  }
+
+  /** One live first-come-first-served sale per SKU; all sales together have the stock for n requests. */
+  private List<Sale> sales(List<String> skus, int n) {
+    Instant now = Instant.now();
+    int stockPerSale = Math.max(1, config.stockFor(n) / skus.size());
+    return skus.stream().map(sku -> Sale.newBuilder()
+        .setSaleId("sale-" + sku).setSku(sku).setName("Bench " + sku).setStock(stockPerSale).setPerUserLimit(1)
+        .setPriceCents(4999).setCurrency("USD").setStartsAt(now.minus(Duration.ofHours(1)))
+        .setEndsAt(now.plus(Duration.ofDays(1))).setHoldSeconds(300).setAllocation(Allocation.FCFS).setCreatedAt(now)
+        .build()).toList();
+  }
+
+  /** n requests from n distinct buyers, spread round-robin over the sales. */
+  private static Stream<ProducerRecord<byte[], byte[]>> requests(Topics topics, String topic, List<Sale> sales, int n) {
+    Instant now = Instant.now();
+    return IntStream.range(0, n).mapToObj(i -> {
+      Sale sale = sales.get(i % sales.size());
+      PurchaseRequest request = PurchaseRequest.newBuilder()
+          .setRequestId("bench-request-" + i).setSaleId(sale.getSaleId()).setSku(sale.getSku())
+          .setUserId("bench-buyer-" + i).setDeviceId(null).setQuantity(1).setIdempotencyKey(null)
+          .setRequestedAt(now).build();
+      return new ProducerRecord<>(topic, key(sale.getSku()), topics.purchaseRequests.valueSerde().serializer().serialize(topic, request));
+    });
+  }
+
+  private static byte[] key(String sku) {
+    return Serdes.String().serializer().serialize(null, sku);
+  }
+
+  /** Large lz4 batches: the preload is set-up, not what is measured. */
+  private static KafkaProducer<byte[], byte[]> fastProducer(EmbeddedKafka kafka) {
+    return new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.LINGER_MS_CONFIG, 20,
+        ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+  }
+
+  private static KafkaConsumer<byte[], byte[]> committedReader(EmbeddedKafka kafka) {
+    return new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000,
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+  }
+
+  private static Admin admin(EmbeddedKafka kafka) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+  }
+
+  private static Topology passThrough() {
+    Topology topology = new Topology();
+    topology.addSource("ceiling-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), CEILING_INPUT);
+    topology.addProcessor("ceiling-pass-through", PassThrough::new, "ceiling-source");
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CEILING_STORE),
+        Serdes.ByteArray(), Serdes.ByteArray()), "ceiling-pass-through");
+    topology.addSink("ceiling-sink", CEILING_OUTPUT, new ByteArraySerializer(), new ByteArraySerializer(),
+        "ceiling-pass-through");
+    return topology;
+  }
+
+  /** The least a stateful exactly-once step does: read its state, write it, emit one record. */
+  private static final class PassThrough implements Processor<byte[], byte[], byte[], byte[]> {
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<byte[], byte[]> store;
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+      this.context = context;
+      this.store = context.getStateStore(CEILING_STORE);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+      store.get(record.key());
+      store.put(record.key(), record.value());
+      context.forward(record.withTimestamp(context.currentSystemTimeMs()));
+    }
+  }
+
+  private static void requireBefore(long deadlineNanos, String message) {
+    if (System.nanoTime() > deadlineNanos) {
+      throw new IllegalStateException(message + " within " + DRAIN_TIMEOUT);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.flashsale.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./flashsale bench [--quick]}: every benchmark in one run, on this machine, written to
+ * bench-results/&lt;timestamp&gt;/. A scenario that fails is reported as null with a note; the others go on.
+ */
+@Command(name = "flashsale bench", mixinStandardHelpOptions = true,
+    description = "Benchmark the topology against its ceiling, the HTTP path, and PostgreSQL and Redis baselines.")
+public final class BenchCommand implements Callable<Integer> {
+  private static final DateTimeFormatter RUN_NAME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+  @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
+  boolean quick;
+
+  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, baselines, jmh.")
+  java.util.Set<String> only;
+
+  public static void main(String[] args) {
+    // The terminal shows progress; the libraries (and the stack) speak up only when something is wrong.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.io.flashsale", "warn");
+    // The broker and clients warn of what they retry anyway (CONCURRENT_TRANSACTIONS, topic already exists).
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.kafka", "error");
+    System.exit(new CommandLine(new BenchCommand()).execute(args));
+  }
+
+  /** One part of the run. */
+  private interface Part {
+    void run() throws Exception;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    BenchConfig config = BenchConfig.fromEnv(System.getenv(), quick);
+    LocalDateTime started = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS);
+    Path dir = config.outputRoot().resolve(RUN_NAME.format(started) + (quick ? "-quick" : ""));
+    Files.createDirectories(dir);
+    long startedNanos = System.nanoTime();
+    BenchResults results = new BenchResults();
+    results.mode = quick ? "quick" : "full";
+    results.startedAt = started.toString();
+    results.machine = BenchResults.Machine.current();
+    Map<String, Histogram> histograms = new LinkedHashMap<>();
+    System.out.printf("Flashsale bench (%s) on %d cores, %s; results in %s%n", results.mode, results.machine.cores(),
+        results.machine.jdk(), dir);
+
+    part("backlog", "ceiling and topology", results, () -> new BacklogBench(config, results).run());
+    part("http", "HTTP path", results, () -> new HttpBench(config, results, histograms).run());
+    part("baselines", "baselines", results, () -> new Baselines(config, results).run());
+    part("jmh", "JMH", results, () -> new JmhBench(config, results).run());
+
+    results.peakRssMb = peakRssMb();
+    results.durationSeconds = Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;
+    BenchReport.write(dir, results, histograms);
+    System.out.printf("%n%s%nWritten to %s in %.0f s%n", Files.readString(dir.resolve(BenchReport.REPORT_MD)), dir,
+        results.durationSeconds);
+    return 0;
+  }
+
+  private void part(String name, String title, BenchResults results, Part part) {
+    if (only != null && !only.contains(name)) {
+      results.note(title + " not run (--only " + String.join(",", only) + ")");
+      return;
+    }
+    try {
+      part.run();
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace();
+      results.note(title + " failed: " + e);
+    }
+  }
+
+  /** The most resident memory this JVM ever had (Linux VmHWM); PostgreSQL and Redis run in their own processes. */
+  private static Double peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 * 10) / 10.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux: no figure
+    }
+    return null;
+  }
+}

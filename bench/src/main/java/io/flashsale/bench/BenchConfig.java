@@ -1,0 +1,86 @@
+package io.flashsale.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How big each benchmark is. {@code ./flashsale bench} runs the full sizes, {@code --quick} a smoke run of
+ * the same scenarios in a few minutes. Read from the environment in one place:
+ *
+ * <ul>
+ *   <li>{@code FLASHSALE_BENCH_OUTPUT_DIR} (default {@value #DEFAULT_OUTPUT_DIR}): results go to a new
+ *       timestamped directory under it
+ *   <li>{@code FLASHSALE_BENCH_BACKLOG_REQUESTS} (default 1,000,000; quick 100,000): size of the preloaded
+ *       backlog of the ceiling and topology runs
+ *   <li>{@code FLASHSALE_BENCH_BASELINE_REQUESTS} (default 200,000; quick 20,000): purchases sent to each baseline
+ *   <li>{@code FLASHSALE_BENCH_RUN_SECONDS} (default 20; quick 5): length of each measured HTTP run, after a
+ *       warm-up of a quarter of it
+ *   <li>{@code FLASHSALE_STREAM_THREADS}, {@code FLASHSALE_COMMIT_INTERVAL_MS} and the other topology settings
+ *       apply to the ceiling and the topology alike (see TopologyConfig)
+ * </ul>
+ *
+ * @param backlogRequests purchase requests preloaded for each backlog run
+ * @param buyersPerItem requests per unit of stock; every design gets the same stock for the same requests
+ * @param manySkus SKUs of the many-SKU backlog run (one sale each)
+ * @param partitions partitions of every topic
+ * @param httpBuyers distinct buyers (JWTs) sending the HTTP load
+ * @param httpConcurrency requests in flight in the closed-loop HTTP runs
+ * @param httpWarmup unmeasured load before each closed-loop HTTP run (JIT, connection set-up)
+ * @param httpDuration length of each measured closed-loop HTTP run
+ * @param e2eRates offered loads (requests/s) of the time-to-decision runs
+ * @param e2eDuration length of each time-to-decision run
+ * @param maxInFlight most unfinished requests of a fixed-rate run; beyond it sends wait, and the wait counts
+ * @param baselineRequests purchases sent to each baseline
+ * @param baselineClients connections (and threads) of each baseline
+ * @param jmhForks 0 runs JMH inside this JVM (quick), 1 in a fresh JVM
+ */
+public record BenchConfig(
+    boolean quick,
+    Path outputRoot,
+    int backlogRequests,
+    int buyersPerItem,
+    int manySkus,
+    int partitions,
+    int httpBuyers,
+    int httpConcurrency,
+    Duration httpWarmup,
+    Duration httpDuration,
+    List<Integer> e2eRates,
+    Duration e2eDuration,
+    int maxInFlight,
+    int baselineRequests,
+    int baselineClients,
+    int jmhForks,
+    int jmhWarmupIterations,
+    int jmhMeasurementIterations,
+    Duration jmhIterationTime) {
+
+  public static final String DEFAULT_OUTPUT_DIR = "bench-results";
+  /** The offered loads the issue asks about; results.json names its keys after them. */
+  public static final List<Integer> E2E_RATES = List.of(1_000, 5_000);
+
+  public static BenchConfig fromEnv(Map<String, String> env, boolean quick) {
+    Path output = Path.of(env.getOrDefault("FLASHSALE_BENCH_OUTPUT_DIR", DEFAULT_OUTPUT_DIR));
+    int backlog = intVar(env, "FLASHSALE_BENCH_BACKLOG_REQUESTS", quick ? 100_000 : 1_000_000);
+    int baseline = intVar(env, "FLASHSALE_BENCH_BASELINE_REQUESTS", quick ? 20_000 : 200_000);
+    Duration run = Duration.ofSeconds(intVar(env, "FLASHSALE_BENCH_RUN_SECONDS", quick ? 5 : 20));
+    Duration warmup = run.dividedBy(4).isZero() ? Duration.ofSeconds(1) : run.dividedBy(4);
+    return quick
+        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, 64, warmup, run, E2E_RATES, run, 2_000,
+            baseline, 16, 0, 1, 2, Duration.ofSeconds(1))
+        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, 128, warmup, run, E2E_RATES, run, 5_000,
+            baseline, 16, 1, 3, 5, Duration.ofSeconds(2));
+  }
+
+  private static int intVar(Map<String, String> env, String name, int defaultValue) {
+    String value = env.get(name);
+    return value == null || value.isBlank() ? defaultValue : Integer.parseInt(value.trim());
+  }
+
+  /** Units on sale for {@code requests} purchase requests. */
+  public int stockFor(int requests) {
+    return Math.max(1, requests / buyersPerItem);
+  }
+}

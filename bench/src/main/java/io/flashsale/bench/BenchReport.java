@@ -1,0 +1,242 @@
+package io.flashsale.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/** Writes a run's results.json, report.md, the charts and an index.html that shows them. */
+final class BenchReport {
+  static final String RESULTS_JSON = "results.json";
+  static final String REPORT_MD = "report.md";
+  static final String THROUGHPUT_PNG = "throughput.png";
+  static final String LATENCY_PNG = "latency.png";
+  static final String PERCENTILES_PNG = "latency-percentiles.png";
+  static final String INDEX_HTML = "index.html";
+
+  /** The issue's goals: reported beside each figure, never asserted. */
+  static final double TARGET_HOT_SKU_SHARE_OF_CEILING = 0.8;
+  static final double TARGET_HOT_SKU_RPS = 100_000;
+  static final double TARGET_HTTP_ACCEPT_RPS = 20_000;
+  static final double TARGET_HTTP_ACCEPT_P99_MS = 50;
+  static final double TARGET_HTTP_SOLDOUT_RPS = 40_000;
+  static final double TARGET_E2E_P99_MS_AT_5K = 100;
+  static final double TARGET_TIMES_POSTGRES = 10;
+
+  /**
+   * One line of the report.
+   *
+   * @param met whether the target is met; null where there is no target or no figure
+   * @param throughput whether the figure is a rate, which is compared with the ceiling
+   */
+  record Row(String figure, String key, Double value, String unit, String target, Boolean met, boolean throughput) {}
+
+  private BenchReport() {}
+
+  static List<Row> rows(BenchResults r) {
+    List<Row> rows = new ArrayList<>();
+    rows.add(rate("Ceiling: exactly_once_v2 pass-through", "ceiling_eos_passthrough_rps", r.ceilingEosPassthroughRps, "records/s", "", null));
+    rows.add(rate("Topology, 1 hot SKU (1 partition)", "topology_hot_sku_rps", r.topologyHotSkuRps, "decisions/s",
+        ">= 80% of ceiling and >= 100,000/s", v -> r.ceilingEosPassthroughRps != null
+            && v >= TARGET_HOT_SKU_SHARE_OF_CEILING * r.ceilingEosPassthroughRps && v >= TARGET_HOT_SKU_RPS));
+    rows.add(rate("Topology, 1,000 SKUs (8 partitions)", "topology_many_skus_rps", r.topologyManySkusRps, "decisions/s", "", null));
+    rows.add(rate("HTTP accepted (POST until 202)", "http_accept_rps", r.httpAcceptRps, "requests/s", ">= 20,000/s",
+        v -> v >= TARGET_HTTP_ACCEPT_RPS));
+    rows.add(latency("HTTP accepted p50", "http_accept_p50_ms", r.httpAcceptP50Ms, "", null));
+    rows.add(latency("HTTP accepted p99", "http_accept_p99_ms", r.httpAcceptP99Ms, "< 50 ms", v -> v < TARGET_HTTP_ACCEPT_P99_MS));
+    rows.add(latency("HTTP accepted p99.9", "http_accept_p999_ms", r.httpAcceptP999Ms, "", null));
+    rows.add(rate("HTTP sold out at the edge (409)", "http_soldout_rps", r.httpSoldoutRps, "requests/s", ">= 40,000/s",
+        v -> v >= TARGET_HTTP_SOLDOUT_RPS));
+    rows.add(latency("HTTP sold out p99", "http_soldout_p99_ms", r.httpSoldoutP99Ms, "", null));
+    rows.add(latency("Time to decision p50 at 1k/s", "e2e_p50_ms_at_1k", r.e2eP50MsAt1k, "", null));
+    rows.add(latency("Time to decision p99 at 1k/s", "e2e_p99_ms_at_1k", r.e2eP99MsAt1k, "", null));
+    rows.add(latency("Time to decision p50 at 5k/s", "e2e_p50_ms_at_5k", r.e2eP50MsAt5k, "", null));
+    rows.add(latency("Time to decision p99 at 5k/s", "e2e_p99_ms_at_5k", r.e2eP99MsAt5k, "< 100 ms", v -> v < TARGET_E2E_P99_MS_AT_5K));
+    rows.add(rate("Baseline: PostgreSQL hot row", "baseline_postgres_hot_row_rps", r.baselinePostgresHotRowRps, "purchases/s",
+        "topology hot SKU >= 10x this", v -> r.topologyHotSkuRps != null && r.topologyHotSkuRps >= TARGET_TIMES_POSTGRES * v));
+    rows.add(rate("Baseline: Redis Lua script", "baseline_redis_lua_rps", r.baselineRedisLuaRps, "purchases/s", "", null));
+    rows.add(new Row("Peak RSS of the bench JVM", "peak_rss_mb", r.peakRssMb, "MiB", "", null, false));
+    return rows;
+  }
+
+  static void write(Path dir, BenchResults results, Map<String, Histogram> histograms) throws IOException {
+    Files.createDirectories(dir);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve(RESULTS_JSON).toFile(), results);
+    List<Row> rows = rows(results);
+    Files.writeString(dir.resolve(REPORT_MD), markdown(results, rows), StandardCharsets.UTF_8);
+    throughputChart(rows, dir.resolve(THROUGHPUT_PNG));
+    latencyChart(results, dir.resolve(LATENCY_PNG));
+    percentileChart(histograms, dir.resolve(PERCENTILES_PNG));
+    Files.writeString(dir.resolve(INDEX_HTML), html(results, rows), StandardCharsets.UTF_8);
+  }
+
+  static String markdown(BenchResults results, List<Row> rows) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Flashsale bench, ").append(results.mode).append(" run of ").append(results.startedAt).append("\n\n");
+    BenchResults.Machine m = results.machine;
+    if (m != null) {
+      md.append(String.format("Machine: %d cores, %,d MiB, %s, %s. Broker, topology, API, load generators, PostgreSQL and "
+          + "Redis all share it.%n%n", m.cores(), m.memoryMb(), m.jdk(), m.os()));
+    }
+    md.append("| Figure | Measured | Target | Met | Ratio to ceiling |\n|---|---:|---|:-:|---:|\n");
+    for (Row row : rows) {
+      md.append("| ").append(row.figure()).append(" (`").append(row.key()).append("`) | ").append(measured(row))
+          .append(" | ").append(row.target()).append(" | ").append(met(row.met())).append(" | ")
+          .append(ratio(row, results.ceilingEosPassthroughRps)).append(" |\n");
+    }
+    if (!results.latency.isEmpty()) {
+      md.append("\n## Latency percentiles (ms)\n\n| Scenario | Count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|\n");
+      results.latency.forEach((name, l) -> md.append(String.format("| %s | %,d | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
+          name, l.count(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.p999Ms(), l.maxMs())));
+    }
+    if (!results.jmhOpsPerSecond.isEmpty()) {
+      md.append("\n## JMH (operations/s)\n\n| Benchmark | ops/s |\n|---|---:|\n");
+      results.jmhOpsPerSecond.forEach((name, score) -> md.append(String.format("| %s | %,.0f |%n", name, score)));
+    }
+    if (!results.notes.isEmpty()) {
+      md.append("\n## Notes\n\n");
+      results.notes.forEach(note -> md.append("- ").append(note).append('\n'));
+    }
+    md.append("\nCharts: ").append(THROUGHPUT_PNG).append(", ").append(LATENCY_PNG).append(", ").append(PERCENTILES_PNG)
+        .append(" (all in ").append(INDEX_HTML).append("). Every figure and its details: ").append(RESULTS_JSON).append(".\n");
+    return md.toString();
+  }
+
+  private static Row rate(String figure, String key, Double value, String unit, String target, Predicate<Double> goal) {
+    return new Row(figure, key, value, unit, target, value == null || goal == null ? null : goal.test(value), true);
+  }
+
+  private static Row latency(String figure, String key, Double value, String target, Predicate<Double> goal) {
+    return new Row(figure, key, value, "ms", target, value == null || goal == null ? null : goal.test(value), false);
+  }
+
+  static String measured(Row row) {
+    if (row.value() == null) {
+      return "skipped";
+    }
+    return row.unit().equals("ms") ? String.format("%.2f ms", row.value()) : String.format("%,.0f %s", row.value(), row.unit());
+  }
+
+  private static String met(Boolean met) {
+    return met == null ? "" : met ? "yes" : "no";
+  }
+
+  static String ratio(Row row, Double ceiling) {
+    return row.throughput() && row.value() != null && ceiling != null && ceiling > 0
+        ? String.format("%.2f", row.value() / ceiling) : "";
+  }
+
+  private static void throughputChart(List<Row> rows, Path file) throws IOException {
+    List<String> names = new ArrayList<>();
+    List<Double> values = new ArrayList<>();
+    rows.stream().filter(r -> r.throughput() && r.value() != null).forEach(r -> {
+      names.add(r.figure().replaceFirst(" \\(.*", ""));
+      values.add(r.value());
+    });
+    if (names.isEmpty()) {
+      return;
+    }
+    CategoryChart chart = new CategoryChartBuilder().width(1200).height(600).title("Throughput (per second)")
+        .yAxisTitle("per second").build();
+    chart.getStyler().setLegendVisible(false);
+    chart.getStyler().setXAxisLabelRotation(20);
+    chart.getStyler().setLabelsVisible(true);
+    chart.addSeries("per second", names, values);
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /** p50 to p99.9 of every scenario side by side. */
+  private static void latencyChart(BenchResults results, Path file) throws IOException {
+    if (results.latency.isEmpty()) {
+      return;
+    }
+    List<String> scenarios = new ArrayList<>(results.latency.keySet());
+    CategoryChart chart = new CategoryChartBuilder().width(1200).height(600).title("Latency percentiles (ms)")
+        .yAxisTitle("ms").build();
+    chart.getStyler().setXAxisLabelRotation(20);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    addPercentile(chart, "p50", scenarios, results, Latency::p50Ms);
+    addPercentile(chart, "p90", scenarios, results, Latency::p90Ms);
+    addPercentile(chart, "p99", scenarios, results, Latency::p99Ms);
+    addPercentile(chart, "p99.9", scenarios, results, Latency::p999Ms);
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  private static void addPercentile(CategoryChart chart, String name, List<String> scenarios, BenchResults results,
+      java.util.function.ToDoubleFunction<Latency> percentile) {
+    chart.addSeries(name, scenarios, scenarios.stream().map(s -> percentile.applyAsDouble(results.latency.get(s))).toList());
+  }
+
+  /** The whole latency distribution of the HTTP scenarios, HdrHistogram style: x = 1 / (1 - percentile). */
+  private static void percentileChart(Map<String, Histogram> histograms, Path file) throws IOException {
+    if (histograms.isEmpty()) {
+      return;
+    }
+    XYChart chart = new XYChartBuilder().width(1200).height(600).title("Latency by percentile")
+        .xAxisTitle("percentile (1 / (1 - p): 10 = p90, 100 = p99, 1000 = p99.9)").yAxisTitle("ms").build();
+    chart.getStyler().setXAxisLogarithmic(true);
+    chart.getStyler().setMarkerSize(0);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    int series = 0;
+    for (Map.Entry<String, Histogram> entry : histograms.entrySet()) {
+      Histogram histogram = entry.getValue();
+      List<Double> x = new ArrayList<>();
+      List<Double> y = new ArrayList<>();
+      for (HistogramIterationValue value : histogram.percentiles(5)) {
+        double percentile = value.getPercentileLevelIteratedTo();
+        if (percentile >= 100.0) {
+          break;
+        }
+        x.add(100.0 / (100.0 - percentile));
+        y.add(value.getValueIteratedTo() / 1000.0);
+      }
+      if (!x.isEmpty()) {
+        chart.addSeries(entry.getKey(), x, y);
+        series++;
+      }
+    }
+    if (series > 0) {
+      BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+  }
+
+  private static String html(BenchResults results, List<Row> rows) {
+    StringBuilder table = new StringBuilder();
+    for (Row row : rows) {
+      table.append(String.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n", escape(row.figure()),
+          measured(row), escape(row.target()), met(row.met()), ratio(row, results.ceilingEosPassthroughRps)));
+    }
+    return """
+        <!doctype html>
+        <html><head><meta charset="utf-8"><title>Flashsale bench %s</title>
+        <style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}td:nth-child(2){text-align:right}</style>
+        </head><body>
+        <h1>Flashsale bench, %s run of %s</h1>
+        <table><tr><th>Figure</th><th>Measured</th><th>Target</th><th>Met</th><th>Ratio to ceiling</th></tr>
+        %s</table>
+        <h2>Throughput</h2><img src="%s" alt="throughput">
+        <h2>Latency</h2><img src="%s" alt="latency percentiles"><img src="%s" alt="latency by percentile">
+        <p>All figures: <a href="%s">%s</a>, <a href="%s">%s</a></p>
+        </body></html>
+        """.formatted(escape(results.startedAt), escape(results.mode), escape(results.startedAt), table, THROUGHPUT_PNG,
+        LATENCY_PNG, PERCENTILES_PNG, RESULTS_JSON, RESULTS_JSON, REPORT_MD, REPORT_MD);
+  }
+
+  private static String escape(String text) {
+    return text == null ? "" : text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}

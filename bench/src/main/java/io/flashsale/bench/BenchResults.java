@@ -1,0 +1,66 @@
+package io.flashsale.bench;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every figure of one bench run, as written to results.json. A figure is null when its scenario was
+ * skipped or failed; {@link #notes} says why. Throughputs are per second, latencies in milliseconds.
+ */
+public final class BenchResults {
+  /** The machine the figures were measured on. */
+  public record Machine(
+      @JsonProperty("cores") int cores,
+      @JsonProperty("memory_mb") long memoryMb,
+      @JsonProperty("max_heap_mb") long maxHeapMb,
+      @JsonProperty("jdk") String jdk,
+      @JsonProperty("os") String os) {
+
+    public static Machine current() {
+      Runtime runtime = Runtime.getRuntime();
+      long memory = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+          ? os.getTotalMemorySize() : -1;
+      return new Machine(runtime.availableProcessors(), memory / (1024 * 1024), runtime.maxMemory() / (1024 * 1024),
+          System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+          System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+    }
+  }
+
+  @JsonProperty("mode") String mode;
+  @JsonProperty("started_at") String startedAt;
+  @JsonProperty("duration_s") Double durationSeconds;
+  @JsonProperty("ceiling_eos_passthrough_rps") Double ceilingEosPassthroughRps;
+  @JsonProperty("topology_hot_sku_rps") Double topologyHotSkuRps;
+  @JsonProperty("topology_many_skus_rps") Double topologyManySkusRps;
+  @JsonProperty("http_accept_rps") Double httpAcceptRps;
+  @JsonProperty("http_accept_p50_ms") Double httpAcceptP50Ms;
+  @JsonProperty("http_accept_p99_ms") Double httpAcceptP99Ms;
+  @JsonProperty("http_accept_p999_ms") Double httpAcceptP999Ms;
+  @JsonProperty("http_soldout_rps") Double httpSoldoutRps;
+  @JsonProperty("http_soldout_p99_ms") Double httpSoldoutP99Ms;
+  @JsonProperty("e2e_p50_ms_at_1k") Double e2eP50MsAt1k;
+  @JsonProperty("e2e_p99_ms_at_1k") Double e2eP99MsAt1k;
+  @JsonProperty("e2e_p50_ms_at_5k") Double e2eP50MsAt5k;
+  @JsonProperty("e2e_p99_ms_at_5k") Double e2eP99MsAt5k;
+  @JsonProperty("baseline_postgres_hot_row_rps") Double baselinePostgresHotRowRps;
+  @JsonProperty("baseline_redis_lua_rps") Double baselineRedisLuaRps;
+  @JsonProperty("peak_rss_mb") Double peakRssMb;
+  @JsonProperty("machine") Machine machine;
+  /** The full percentiles behind every latency figure, by scenario. */
+  @JsonProperty("latency") final Map<String, Latency> latency = new LinkedHashMap<>();
+  /** JMH primary scores (operations per second), by benchmark. */
+  @JsonProperty("jmh_ops_per_s") final Map<String, Double> jmhOpsPerSecond = new LinkedHashMap<>();
+  /** Secondary numbers worth keeping: sizes, preload rates, error counts. */
+  @JsonProperty("details") final Map<String, Object> details = new LinkedHashMap<>();
+  /** What was skipped or failed, and why. */
+  @JsonProperty("notes") final List<String> notes = new ArrayList<>();
+
+  void note(String message) {
+    notes.add(message);
+    System.out.println("  NOTE: " + message);
+  }
+}

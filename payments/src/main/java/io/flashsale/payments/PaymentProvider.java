@@ -1,0 +1,43 @@
+package io.flashsale.payments;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The payment provider in the project's terms. {@link HttpPaymentProvider} speaks to a real provider's
+ * HTTP API (and to {@link PaymentSimulator}, which speaks the same API).
+ */
+public interface PaymentProvider {
+
+  /** Creates a payment for a held purchase. Idempotent on {@link PaymentOrder#idempotencyKey()}. */
+  Payment createPayment(PaymentOrder order);
+
+  /** The payment as the provider knows it now. */
+  Optional<Payment> payment(String paymentId);
+
+  /** Everything the provider settled (charges and refunds) on a day, UTC. */
+  List<Settlement> settlements(LocalDate day);
+
+  /** Refunds (part of) a payment. Idempotent on the key: a retried refund is made once. */
+  Refund refund(String paymentId, long amountCents, String idempotencyKey);
+
+  /** What the shop asks to be paid: the held purchase and its price. */
+  record PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
+                      long amountCents, String currency) {}
+
+  enum PaymentStatus { PENDING, SUCCEEDED, FAILED, REFUNDED }
+
+  /** A payment; {@code redirectUrl} is where the buyer pays. */
+  record Payment(String paymentId, String requestId, String saleId, String sku, long amountCents, String currency,
+                 PaymentStatus status, String redirectUrl, Instant createdAt) {}
+
+  enum SettlementType { CHARGE, REFUND }
+
+  /** Money that actually moved, as the provider reports it for a day. */
+  record Settlement(String settlementId, String paymentId, String requestId, SettlementType type,
+                    long amountCents, String currency, Instant settledAt) {}
+
+  record Refund(String refundId, String paymentId, long amountCents, String currency, Instant createdAt) {}
+}

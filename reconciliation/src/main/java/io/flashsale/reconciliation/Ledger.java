@@ -1,0 +1,152 @@
+package io.flashsale.reconciliation;
+
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Topics;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes sales, outcomes and payment events into the books within the caller's transaction, each at most
+ * once, and keeps the sales' reserved and confirmed counts as the outcomes move stock. One ledger serves
+ * one transaction; the caller calls {@link #close()} before committing.
+ *
+ * <p>Round trips are what a sink spends its time on, so stock moves are summed per sale and written once
+ * per transaction (the no-oversell check judges what is committed), and sales known to exist are
+ * remembered across transactions.
+ */
+final class Ledger {
+  private static final Logger log = LoggerFactory.getLogger(Ledger.class);
+  private static final String SALE_SAVEPOINT = "sale";
+  private static final String ACCEPTED = OutcomeStatus.ACCEPTED.name();
+  private static final String EXPIRED = OutcomeStatus.EXPIRED.name();
+  private static final String CANCELLED = OutcomeStatus.CANCELLED.name();
+
+  /** What became of an outcome. */
+  enum Recorded { APPLIED, ALREADY_RECORDED, SALE_UNKNOWN }
+
+  private final Handle handle;
+  private final LedgerStatements sql;
+  /** Sales committed before this transaction; shared with the next ledgers, so only added to once committed. */
+  private final Set<String> knownSales;
+  private final Set<String> salesAdded = new HashSet<>();
+  /** Per sale: units newly held and newly sold (either may be negative) in this transaction. */
+  private final Map<String, int[]> stockMoves = new HashMap<>();
+
+  Ledger(Handle handle, Set<String> knownSales) {
+    this.handle = handle;
+    this.sql = handle.attach(LedgerStatements.class);
+    this.knownSales = knownSales;
+  }
+
+  /** Writes the summed stock moves; the transaction may then commit. */
+  void close() {
+    stockMoves.forEach((saleId, move) -> sql.moveStock(saleId, move[0], move[1]));
+    stockMoves.clear();
+  }
+
+  /** Sales recorded in this transaction, to be known once it committed. */
+  Set<String> salesAdded() {
+    return salesAdded;
+  }
+
+  /**
+   * Records a sale's definition. One the database refuses (its checks: stock at least 1, no negative
+   * price) is one the topology refuses too, so it is logged and left out rather than stopping the sink.
+   */
+  void recordSale(Sale sale) {
+    handle.savepoint(SALE_SAVEPOINT);
+    try {
+      sql.insertSale(sale);
+      handle.releaseSavepoint(SALE_SAVEPOINT);
+      salesAdded.add(sale.getSaleId());
+    } catch (UnableToExecuteStatementException e) {
+      if (!(e.getCause() instanceof PSQLException psql
+          && PSQLState.CHECK_VIOLATION.getState().equals(psql.getSQLState()))) {
+        throw e;
+      }
+      handle.rollbackToSavepoint(SALE_SAVEPOINT);
+      log.warn("Sale {} is not valid and is left out: {}", sale.getSaleId(), psql.getServerErrorMessage());
+    }
+  }
+
+  void recordPayment(PaymentEvent event) {
+    sql.insertPayment(event);
+  }
+
+  /**
+   * Applies an outcome read at {@code offset} of {@code partition} of purchase-outcomes. A first decision
+   * about a sale not (yet) in the books is not written: the caller reads the sales first, or records it as
+   * {@link #recordOrphan an orphan} once it knows the sale will not come.
+   */
+  Recorded recordOutcome(PurchaseOutcome outcome, int partition, long offset) {
+    boolean opensOrder = outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED;
+    if (opensOrder && !saleExists(outcome.getSaleId())) {
+      return Recorded.SALE_UNKNOWN;
+    }
+    if (sql.insertOrderEvent(Topics.PURCHASE_OUTCOMES, partition, offset, outcome) == 0) {
+      return Recorded.ALREADY_RECORDED; // its effects were applied with it
+    }
+    switch (outcome.getStatus()) {
+      case ACCEPTED -> {
+        if (sql.openOrder(outcome, offset) == 1) {
+          moveStock(outcome.getSaleId(), outcome.getQuantity(), 0);
+        }
+      }
+      case REJECTED -> sql.openOrder(outcome, offset);
+      case CONFIRMED -> confirm(outcome, offset);
+      case EXPIRED, CANCELLED -> endHold(outcome, offset);
+      case REFUND_DUE -> sql.insertRefundDue(outcome);
+    }
+    return Recorded.APPLIED;
+  }
+
+  /** A decision about a sale the log never defined: kept in the history, without an order. */
+  void recordOrphan(PurchaseOutcome outcome, int partition, long offset) {
+    log.warn("Outcome {} of request {} names sale {}, which was never defined; kept in order_events only",
+        outcome.getStatus(), outcome.getRequestId(), outcome.getSaleId());
+    sql.insertOrderEvent(Topics.PURCHASE_OUTCOMES, partition, offset, outcome);
+  }
+
+  /** From a live hold: held units become sold. After the hold ended (a late payment): sold from available. */
+  private void confirm(PurchaseOutcome outcome, long offset) {
+    sql.endOrder(outcome, offset, List.of(ACCEPTED, EXPIRED, CANCELLED)).ifPresentOrElse(
+        before -> moveStock(before.saleId(), before.status().equals(ACCEPTED) ? -before.quantity() : 0, before.quantity()),
+        () -> log.warn("CONFIRMED for request {} that is not held or ended: no change", outcome.getRequestId()));
+  }
+
+  /** Expiry or cancellation ends a live hold and gives its units back; any other state stays as it is. */
+  private void endHold(PurchaseOutcome outcome, long offset) {
+    sql.endOrder(outcome, offset, List.of(ACCEPTED)).ifPresentOrElse(
+        before -> moveStock(before.saleId(), -before.quantity(), 0),
+        () -> log.warn("{} for request {} that holds nothing: no change", outcome.getStatus(), outcome.getRequestId()));
+  }
+
+  private boolean saleExists(String saleId) {
+    if (knownSales.contains(saleId) || salesAdded.contains(saleId)) {
+      return true;
+    }
+    if (sql.saleExists(saleId)) {
+      knownSales.add(saleId); // committed before this transaction began
+      return true;
+    }
+    return false;
+  }
+
+  private void moveStock(String saleId, int reserved, int confirmed) {
+    int[] move = stockMoves.computeIfAbsent(saleId, id -> new int[2]);
+    move[0] += reserved;
+    move[1] += confirmed;
+  }
+}

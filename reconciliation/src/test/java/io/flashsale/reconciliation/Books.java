@@ -1,0 +1,64 @@
+package io.flashsale.reconciliation;
+
+import io.flashsale.embedded.EmbeddedPostgres;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/** A fresh database of the shared PostgreSQL, and plain SQL to read what the sink wrote into it. */
+final class Books {
+  final String url;
+  final String user;
+  final String password;
+  private final Jdbi jdbi;
+
+  private Books(String url, String user, String password) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    this.jdbi = Jdbi.create(url, user, password);
+  }
+
+  static Books fresh(EmbeddedPostgres postgres) {
+    String name = "books_" + UUID.randomUUID().toString().replace("-", "");
+    return new Books(postgres.createDatabase(name), postgres.user(), postgres.password());
+  }
+
+  /** The sink's configuration against this database, with any FLASHSALE_* settings added. */
+  SinkConfig sinkConfig(String bootstrapServers, String schemaRegistryUrl, Map<String, String> extra) {
+    return SinkConfig.fromEnv(env(bootstrapServers, schemaRegistryUrl, extra));
+  }
+
+  Map<String, String> env(String bootstrapServers, String schemaRegistryUrl, Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(extra);
+    env.put("FLASHSALE_BOOTSTRAP_SERVERS", bootstrapServers);
+    env.put("FLASHSALE_SCHEMA_REGISTRY_URL", schemaRegistryUrl);
+    env.put("FLASHSALE_DATABASE_URL", url);
+    env.put("FLASHSALE_DATABASE_USER", user);
+    env.put("FLASHSALE_DATABASE_PASSWORD", password);
+    env.put("FLASHSALE_PARTITIONS", String.valueOf(LogWriter.PARTITIONS));
+    return env;
+  }
+
+  long count(String sql, Object... args) {
+    return jdbi.withHandle(h -> {
+      var query = h.createQuery(sql);
+      for (int i = 0; i < args.length; i++) {
+        query.bind(i, args[i]);
+      }
+      return query.mapTo(Long.class).one();
+    });
+  }
+
+  /** Rows as column-to-value maps, for comparing whole rows. */
+  java.util.List<Map<String, Object>> rows(String sql, Object... args) {
+    return jdbi.withHandle(h -> {
+      var query = h.createQuery(sql);
+      for (int i = 0; i < args.length; i++) {
+        query.bind(i, args[i]);
+      }
+      return query.mapToMap().list();
+    });
+  }
+}

@@ -1,0 +1,74 @@
+package io.flashsale.reconciliation;
+
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes sales, outcomes and payment events to the broker in transactions, as the topology and the API do,
+ * so that the sink's read_committed reading is what is tested. Keys follow the catalogue: SKU for sales and
+ * payments, requestId for outcomes.
+ */
+final class LogWriter implements AutoCloseable {
+  static final int PARTITIONS = 4;
+
+  private final Topics topics;
+  private final KafkaProducer<String, byte[]> producer;
+
+  LogWriter(String bootstrapServers, String schemaRegistryUrl) {
+    topics = Topics.using(SchemaRegistry.forUrl(schemaRegistryUrl));
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      TopicAdmin.ensureTopics(admin, topics, PARTITIONS, (short) 1);
+    }
+    producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sink-test-" + UUID.randomUUID()),
+        new StringSerializer(), new ByteArraySerializer());
+    producer.initTransactions();
+  }
+
+  void begin() {
+    producer.beginTransaction();
+  }
+
+  void commit() {
+    producer.commitTransaction();
+  }
+
+  void abort() {
+    producer.abortTransaction();
+  }
+
+  void send(Sale sale) {
+    send(topics.sales, sale.getSku(), sale);
+  }
+
+  void send(PurchaseOutcome outcome) {
+    send(topics.purchaseOutcomes, outcome.getRequestId(), outcome);
+  }
+
+  void send(PaymentEvent event) {
+    send(topics.paymentEvents, event.getSku(), event);
+  }
+
+  private <V> void send(Topics.Topic<String, V> topic, String key, V value) {
+    producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)));
+  }
+
+  @Override
+  public void close() {
+    producer.close();
+  }
+}

@@ -1,0 +1,84 @@
+package io.flashsale.reconciliation;
+
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Sale;
+import java.time.Instant;
+
+/**
+ * Records of one sale as the topology and the API would write them: the sale, decisions about its
+ * requests and the provider's payment events. Ids carry the sale's id, so stories never collide.
+ */
+final class SaleStory {
+  // Whole milliseconds: timestamp-millis drops anything finer.
+  static final Instant OPENING = Instant.ofEpochMilli(1_767_261_600_000L);
+  static final long PRICE_CENTS = 1_990;
+  static final String CURRENCY = "EUR";
+  static final int HOLD_SECONDS = 600;
+
+  final String saleId;
+  final String sku;
+  private final int stock;
+
+  SaleStory(String saleId, int stock) {
+    this.saleId = saleId;
+    this.sku = "sku-" + saleId;
+    this.stock = stock;
+  }
+
+  Sale sale() {
+    return Sale.newBuilder()
+        .setSaleId(saleId).setSku(sku).setName("Half-price kettle " + saleId)
+        .setStock(stock).setPerUserLimit(5).setPriceCents(PRICE_CENTS).setCurrency(CURRENCY)
+        .setStartsAt(OPENING).setEndsAt(OPENING.plusSeconds(3_600)).setHoldSeconds(HOLD_SECONDS)
+        .setAllocation(Allocation.FCFS).setCreatedAt(OPENING.minusSeconds(86_400))
+        .build();
+  }
+
+  String requestId(int n) {
+    return saleId + "-req-" + n;
+  }
+
+  String paymentId(int n) {
+    return saleId + "-pay-" + n;
+  }
+
+  PurchaseOutcome accepted(int request, int quantity) {
+    return outcome(request, quantity, OutcomeStatus.ACCEPTED)
+        .setHoldExpiresAt(OPENING.plusSeconds(HOLD_SECONDS)).setRequestOffset(request).build();
+  }
+
+  PurchaseOutcome rejected(int request, RejectReason reason) {
+    return outcome(request, 1, OutcomeStatus.REJECTED).setReason(reason).setRequestOffset(request).build();
+  }
+
+  /** The end of a hold: EXPIRED or CANCELLED. */
+  PurchaseOutcome ended(int request, int quantity, OutcomeStatus status) {
+    return outcome(request, quantity, status).setDecidedAt(OPENING.plusSeconds(HOLD_SECONDS)).build();
+  }
+
+  /** CONFIRMED or REFUND_DUE, carrying the payment. */
+  PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, int payment) {
+    return outcome(request, quantity, status).setDecidedAt(OPENING.plusSeconds(60))
+        .setPaymentId(paymentId(payment)).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY).build();
+  }
+
+  PaymentEvent payment(String eventId, int request, int quantity, int payment, PaymentEventType type) {
+    return PaymentEvent.newBuilder()
+        .setEventId(saleId + "-" + eventId).setPaymentId(paymentId(payment)).setRequestId(requestId(request))
+        .setSaleId(saleId).setSku(sku).setType(type).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY)
+        .setOccurredAt(OPENING.plusSeconds(59)).setReceivedAt(OPENING.plusSeconds(60))
+        .build();
+  }
+
+  private PurchaseOutcome.Builder outcome(int request, int quantity, OutcomeStatus status) {
+    return PurchaseOutcome.newBuilder()
+        .setRequestId(requestId(request)).setSaleId(saleId).setSku(sku).setUserId("user-" + request)
+        .setQuantity(quantity).setStatus(status).setDecidedAt(OPENING.plusMillis(request))
+        .setRequestPartition(0);
+  }
+}

@@ -1,0 +1,158 @@
+package io.flashsale.topology;
+
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.StockLevel;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The holds of one task, over its stores. A hold is live while its request's latest outcome in the
+ * decided-requests store is ACCEPTED; the hold-expiries store indexes live holds by expiry. Every way a
+ * hold ends (expiry, cancellation, payment) goes through here and first checks that the hold is still
+ * live, then stores the new status with the stock it moves in the same commit: so each hold ends once.
+ */
+final class Holds {
+  private final ProcessorContext<String, SpecificRecord> context;
+  private final KeyValueStore<String, StockLevel> stock;
+  private final KeyValueStore<String, Integer> userQuantities;
+  private final KeyValueStore<String, PurchaseOutcome> decidedRequests;
+  private final KeyValueStore<String, String> holdExpiries;
+
+  Holds(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+    stock = context.getStateStore(SaleTopology.STOCK_STORE);
+    userQuantities = context.getStateStore(SaleTopology.USER_QUANTITIES_STORE);
+    decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
+    holdExpiries = context.getStateStore(SaleTopology.HOLD_EXPIRIES_STORE);
+  }
+
+  /** The latest outcome of a request, or null if it was never decided in this task. */
+  PurchaseOutcome latest(String requestId) {
+    return decidedRequests.get(requestId);
+  }
+
+  StockLevel stockOf(String saleId) {
+    return stock.get(saleId);
+  }
+
+  /** Units the user holds or bought in the sale. */
+  int userQuantity(String saleId, String userId) {
+    Integer quantity = userQuantities.get(StoreKeys.saleScoped(saleId, userId));
+    return quantity == null ? 0 : quantity;
+  }
+
+  /** Starts the hold of an accepted purchase: the units count against the user's limit until it ends. */
+  void start(PurchaseOutcome accepted) {
+    addUserQuantity(accepted, accepted.getQuantity());
+    holdExpiries.put(expiryKey(accepted), accepted.getRequestId());
+  }
+
+  /**
+   * Ends, as EXPIRED, every live hold whose holdExpiresAt is at or before {@code now}. The index is
+   * scanned up to now only, so the cost follows the holds due, not the holds alive.
+   */
+  int expireDue(Instant now) {
+    List<KeyValue<String, String>> due = new ArrayList<>();
+    try (KeyValueIterator<String, String> found =
+        holdExpiries.range(StoreKeys.FIRST_HOLD_EXPIRY, StoreKeys.holdExpiriesAfter(now.toEpochMilli()))) {
+      found.forEachRemaining(due::add);
+    }
+    int expired = 0;
+    for (KeyValue<String, String> entry : due) {
+      holdExpiries.delete(entry.key);
+      if (release(entry.value, OutcomeStatus.EXPIRED, now)) {
+        expired++;
+      }
+    }
+    return expired;
+  }
+
+  /**
+   * Ends a live hold without payment (EXPIRED or CANCELLED): its units go back to the sale, and the
+   * user may buy them again. Returns false, changing nothing, if the request holds nothing (any more).
+   */
+  boolean release(String requestId, OutcomeStatus ending, Instant now) {
+    PurchaseOutcome hold = decidedRequests.get(requestId);
+    if (hold == null || hold.getStatus() != OutcomeStatus.ACCEPTED) {
+      return false;
+    }
+    PurchaseOutcome ended = PurchaseOutcome.newBuilder(hold).setStatus(ending).setDecidedAt(now).build();
+    decidedRequests.put(requestId, ended);
+    holdExpiries.delete(expiryKey(hold));
+    addUserQuantity(hold, -hold.getQuantity());
+    emit(ended);
+    StockLevel level = stock.get(hold.getSaleId());
+    changeStock(released(level, hold.getQuantity(), ending, now));
+    return true;
+  }
+
+  /**
+   * Writes what a payment did. A confirmation ends the hold (or, late, takes the units from available
+   * stock); a refund due changes no purchase, only counts on the sale if the sale is known.
+   *
+   * @param purchase the latest outcome of the paid request, as the decision saw it
+   * @param level the sale's stock as the decision saw it, or null if the sale is unknown
+   */
+  void recordPayment(PaymentDecision decision, PaymentEvent event, PurchaseOutcome purchase, StockLevel level,
+      Instant now) {
+    if (decision.verdict() == PaymentDecision.Verdict.NOTHING) {
+      return;
+    }
+    PurchaseOutcome outcome = decision.toOutcome(event, purchase, now);
+    if (decision.verdict() == PaymentDecision.Verdict.CONFIRM) {
+      holdExpiries.delete(expiryKey(purchase));
+    } else if (decision.verdict() == PaymentDecision.Verdict.CONFIRM_LATE) {
+      addUserQuantity(purchase, purchase.getQuantity());
+    }
+    if (decision.confirms()) {
+      decidedRequests.put(outcome.getRequestId(), outcome);
+    }
+    emit(outcome);
+    if (level != null) {
+      changeStock(decision.applyTo(level, outcome.getQuantity(), now));
+    }
+  }
+
+  /** The sale's stock after a hold of {@code quantity} units ended without payment. */
+  static StockLevel released(StockLevel stock, int quantity, OutcomeStatus ending, Instant at) {
+    StockLevel.Builder next = StockLevel.newBuilder(stock)
+        .setReserved(stock.getReserved() - quantity)
+        .setAvailable(stock.getAvailable() + quantity)
+        .setUpdatedAt(at);
+    switch (ending) {
+      case EXPIRED -> next.setExpired(stock.getExpired() + 1);
+      case CANCELLED -> next.setCancelled(stock.getCancelled() + 1);
+      default -> throw new IllegalArgumentException(ending + " is not how a hold ends unpaid");
+    }
+    return next.build();
+  }
+
+  private void addUserQuantity(PurchaseOutcome purchase, int delta) {
+    String key = StoreKeys.saleScoped(purchase.getSaleId(), purchase.getUserId());
+    userQuantities.put(key, userQuantity(purchase.getSaleId(), purchase.getUserId()) + delta);
+  }
+
+  private void changeStock(StockLevel next) {
+    stock.put(next.getSaleId(), next);
+    context.forward(new Record<>(next.getSaleId(), next, next.getUpdatedAt().toEpochMilli()),
+        SaleTopology.STOCK_LEVELS_SINK);
+  }
+
+  private void emit(PurchaseOutcome outcome) {
+    context.forward(new Record<>(outcome.getRequestId(), outcome, outcome.getDecidedAt().toEpochMilli()),
+        SaleTopology.OUTCOMES_SINK);
+  }
+
+  private static String expiryKey(PurchaseOutcome hold) {
+    return StoreKeys.holdExpiry(hold.getHoldExpiresAt(), hold.getRequestId());
+  }
+}
