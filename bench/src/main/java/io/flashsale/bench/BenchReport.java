@@ -155,6 +155,7 @@ final class BenchReport {
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setXAxisLabelRotation(20);
     chart.getStyler().setLabelsVisible(true);
+    chart.getStyler().setDecimalPattern("#,###");
     chart.addSeries("per second", names, values);
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
