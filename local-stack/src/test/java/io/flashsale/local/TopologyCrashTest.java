@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.flashsale.api.ApiConfig;
 import io.flashsale.api.IngestApi;
+import io.flashsale.embedded.ChildJvm;
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.topology.SaleTopology;
+import io.flashsale.topology.TopologyApp;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -47,7 +49,7 @@ class TopologyCrashTest {
       env.put("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000");
       env.put("FLASHSALE_STREAMS_HEARTBEAT_INTERVAL_MS", "1000");
 
-      TopologyProcess topology = TopologyProcess.start(env);
+      ChildJvm topology = startTopology(env);
       try (IngestApi api = IngestApi.start(ApiConfig.fromEnv(env))) {
         Buyers buyers = new Buyers("http://127.0.0.1:" + api.port());
         String saleId = buyers.createLiveSale("SKU-CRASH", STOCK, PER_USER_LIMIT);
@@ -65,7 +67,7 @@ class TopologyCrashTest {
         topology.crash();
         System.out.println("topology killed after "
             + buyers.metrics(saleId).body().path("requests").asInt() + " decisions");
-        topology = TopologyProcess.start(env);
+        topology = startTopology(env);
 
         flowing.get();
         rush.awaitDecisions(32, 180_000);
@@ -80,6 +82,10 @@ class TopologyCrashTest {
         topology.stop();
       }
     }
+  }
+
+  private static ChildJvm startTopology(Map<String, String> env) throws Exception {
+    return ChildJvm.start(TopologyApp.class.getName(), "512m", env, TopologyApp.RUNNING_LINE);
   }
 
   /** The topology's stock store as it is durably kept: the last value in its changelog. */

@@ -6,6 +6,7 @@ import static io.flashsale.schemas.OutcomeStatus.EXPIRED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flashsale.embedded.ChildJvm;
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedPostgres;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
@@ -60,14 +61,14 @@ class SinkCrashTest {
     Map<String, String> env = books.env(kafka.bootstrapServers(), registry.url(),
         Map.of("FLASHSALE_SINK_MAX_POLL_RECORDS", "50"));
 
-    SinkProcess sink = SinkProcess.start(env);
+    ChildJvm sink = startSink(env);
     await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
         .until(() -> books.count("SELECT count(*) FROM order_events") >= outcomes / 5);
     sink.crash();
     long writtenBeforeCrash = books.count("SELECT count(*) FROM order_events");
     assertThat(writtenBeforeCrash).as("killed half way, not after the end").isLessThan(outcomes);
 
-    SinkProcess restarted = SinkProcess.start(env);
+    ChildJvm restarted = startSink(env);
     try {
       await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM order_events") == outcomes
           && books.count("SELECT count(*) FROM payments") == SALES * PAID);
@@ -85,12 +86,12 @@ class SinkCrashTest {
     List<SaleStory> stories = writeBacklog(SALES / 5);
     Map<String, String> env = books.env(kafka.bootstrapServers(), registry.url(), Map.of());
 
-    SinkProcess sink = SinkProcess.start(env);
+    ChildJvm sink = startSink(env);
     await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM order_events") > 0);
     sink.stop();
     long writtenBeforeStop = books.count("SELECT count(*) FROM order_events");
 
-    SinkProcess restarted = SinkProcess.start(env);
+    ChildJvm restarted = startSink(env);
     try {
       await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM order_events") == stories.size() * OUTCOMES_PER_SALE
           && books.count("SELECT count(*) FROM payments") == stories.size() * PAID);
@@ -155,5 +156,9 @@ class SinkCrashTest {
             Map.of("status", "CONFIRMED", "n", (long) sales * PAID),
             Map.of("status", "EXPIRED", "n", (long) sales * EXPIRED_HOLDS),
             Map.of("status", "REJECTED", "n", (long) sales * REJECTED));
+  }
+
+  private static ChildJvm startSink(Map<String, String> env) throws Exception {
+    return ChildJvm.start(OutcomeSink.class.getName(), "256m", env, OutcomeSink.RUNNING_LINE);
   }
 }
