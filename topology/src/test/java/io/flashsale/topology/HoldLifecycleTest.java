@@ -7,6 +7,8 @@ import static io.flashsale.topology.SaleTopologyDriver.fcfsSale;
 import static io.flashsale.topology.SaleTopologyDriver.payment;
 import static io.flashsale.topology.SaleTopologyDriver.paymentEvent;
 import static io.flashsale.topology.SaleTopologyDriver.request;
+import static io.flashsale.topology.SaleTopologyDriver.last;
+import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.HoldCancellation;
@@ -400,15 +402,5 @@ class HoldLifecycleTest {
 
   private long expiryIndexSize() {
     return flashsale.driver.<String, String>getKeyValueStore(SaleTopology.HOLD_EXPIRIES_STORE).approximateNumEntries();
-  }
-
-  private static <T> T single(List<T> values) {
-    assertThat(values).hasSize(1);
-    return values.get(0);
-  }
-
-  private static <T> T last(List<T> values) {
-    assertThat(values).isNotEmpty();
-    return values.get(values.size() - 1);
   }
 }

@@ -1,5 +1,7 @@
 package io.flashsale.topology;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PaymentEvent;
@@ -197,5 +199,17 @@ final class SaleTopologyDriver implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The one record a step was expected to emit. */
+  static <T> T single(List<T> values) {
+    assertThat(values).hasSize(1);
+    return values.get(0);
+  }
+
+  /** The latest record a step emitted. */
+  static <T> T last(List<T> values) {
+    assertThat(values).isNotEmpty();
+    return values.get(values.size() - 1);
   }
 }

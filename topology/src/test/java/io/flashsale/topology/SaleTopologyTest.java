@@ -5,6 +5,8 @@ import static io.flashsale.topology.SaleTopologyDriver.NOW;
 import static io.flashsale.topology.SaleTopologyDriver.fcfsSale;
 import static io.flashsale.topology.SaleTopologyDriver.request;
 import static io.flashsale.topology.SaleTopologyDriver.sale;
+import static io.flashsale.topology.SaleTopologyDriver.last;
+import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.Allocation;
@@ -320,15 +322,5 @@ class SaleTopologyTest {
     assertThat(outcomes).extracting(PurchaseOutcome::getRequestId).doesNotHaveDuplicates();
     return outcomes.stream().collect(Collectors.toMap(PurchaseOutcome::getRequestId,
         o -> o.getReason() == null ? o.getStatus().name() : o.getStatus() + "/" + o.getReason()));
-  }
-
-  private static <T> T single(List<T> values) {
-    assertThat(values).hasSize(1);
-    return values.get(0);
-  }
-
-  private static <T> T last(List<T> values) {
-    assertThat(values).isNotEmpty();
-    return values.get(values.size() - 1);
   }
 }
