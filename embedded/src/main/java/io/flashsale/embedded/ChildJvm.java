@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,15 +24,15 @@ public final class ChildJvm {
     this.process = process;
   }
 
-  /** Starts {@code mainClass} with {@code env} and returns once it printed {@code readyLine}. */
-  public static ChildJvm start(String mainClass, String maxHeap, Map<String, String> env, String readyLine)
-      throws IOException, InterruptedException {
+  /** Starts {@code mainClass} with {@code env} and {@code args}, and returns once it printed {@code readyLine}. */
+  public static ChildJvm start(String mainClass, String maxHeap, Map<String, String> env, String readyLine,
+                               String... args) throws IOException, InterruptedException {
     // Surefire hides the test class path behind a manifest jar; this property has the real one.
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + maxHeap, "-cp", classPath, mainClass)
-        .redirectErrorStream(true);
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx" + maxHeap, "-cp", classPath, mainClass));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
     Process process = builder.start();
     String name = mainClass.substring(mainClass.lastIndexOf('.') + 1) + " " + process.pid();
@@ -58,6 +60,15 @@ public final class ChildJvm {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Waits for the process to end by itself; answers its exit code. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("Process " + process.pid() + " did not end within " + timeout);
+    }
+    return process.exitValue();
   }
 
   /** SIGKILL: no shutdown hook, no clean close, no commit. */

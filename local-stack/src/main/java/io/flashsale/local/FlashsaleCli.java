@@ -1,11 +1,14 @@
 package io.flashsale.local;
 
 import io.flashsale.api.ApiConfig;
+import io.flashsale.reconciliation.ReconcileCommand;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
@@ -23,7 +26,19 @@ public final class FlashsaleCli {
   static final String LOCAL_JWT_SECRET = ApiConfig.LOCAL_JWT_SECRET;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new FlashsaleCli()).execute(args));
+    System.exit(new CommandLine(new FlashsaleCli())
+        .addSubcommand("reconcile", new ReconcileCommand(reconciliationEnv(System.getenv())))
+        .execute(args));
+  }
+
+  /**
+   * {@code ./flashsale reconcile} runs beside the local stack: the addresses come from the running stack's
+   * endpoints file, and any FLASHSALE_* variable set in the environment wins over them.
+   */
+  static Map<String, String> reconciliationEnv(Map<String, String> environment) {
+    Map<String, String> env = new HashMap<>(LocalStack.endpoints(LocalStackConfig.fromEnv(environment)));
+    env.putAll(environment);
+    return env;
   }
 
   @Command(name = "local", description = "Run broker, schema registry, PostgreSQL, payment simulator, topology, API and sink until Ctrl-C.")

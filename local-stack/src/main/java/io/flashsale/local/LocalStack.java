@@ -11,8 +11,17 @@ import io.flashsale.reconciliation.OutcomeSink;
 import io.flashsale.reconciliation.SinkConfig;
 import io.flashsale.topology.TopologyApp;
 import io.flashsale.topology.TopologyConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -21,6 +30,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * addresses that tie them together are filled in here.
  */
 public final class LocalStack implements AutoCloseable {
+  private static final List<String> ENDPOINTS = List.of("FLASHSALE_BOOTSTRAP_SERVERS", "FLASHSALE_SCHEMA_REGISTRY_URL",
+      "FLASHSALE_PAYMENT_PROVIDER_URL", "FLASHSALE_DATABASE_URL", "FLASHSALE_DATABASE_USER", "FLASHSALE_DATABASE_PASSWORD");
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;
   private final EmbeddedPostgres database;
@@ -29,9 +40,11 @@ public final class LocalStack implements AutoCloseable {
   private final IngestApi api;
   private final ApiConfig apiConfig;
   private final OutcomeSink sink;
+  private final NightlyReconciliation nightly;
 
   private LocalStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry, EmbeddedPostgres database,
-      PaymentSimulator paymentProvider, KafkaStreams topology, IngestApi api, ApiConfig apiConfig, OutcomeSink sink) {
+      PaymentSimulator paymentProvider, KafkaStreams topology, IngestApi api, ApiConfig apiConfig, OutcomeSink sink,
+      NightlyReconciliation nightly) {
     this.kafka = kafka;
     this.registry = registry;
     this.database = database;
@@ -40,6 +53,7 @@ public final class LocalStack implements AutoCloseable {
     this.topology = topology;
     this.api = api;
     this.apiConfig = apiConfig;
+    this.nightly = nightly;
   }
 
   public static LocalStack start(LocalStackConfig config, Map<String, String> environment) {
@@ -64,7 +78,38 @@ public final class LocalStack implements AutoCloseable {
     // The API's port may have been chosen at start, so the provider learns where to call back only now.
     paymentProvider.setWebhookUrl("http://" + apiConfig.httpHost() + ":" + api.port() + "/api/payments/webhook");
     OutcomeSink sink = OutcomeSink.start(SinkConfig.fromEnv(env));
-    return new LocalStack(kafka, registry, database, paymentProvider, topology, api, apiConfig, sink);
+    writeEndpoints(config.endpointsFile(), env);
+    NightlyReconciliation nightly = config.reconcileAt() == null ? null
+        : NightlyReconciliation.schedule(config.reconcileAt(), env, Clock.systemUTC());
+    return new LocalStack(kafka, registry, database, paymentProvider, topology, api, apiConfig, sink, nightly);
+  }
+
+  /** The addresses of the parts, so that a command run beside the stack ({@code ./flashsale reconcile}) finds them. */
+  private static void writeEndpoints(Path file, Map<String, String> env) {
+    Properties endpoints = new Properties();
+    for (String name : ENDPOINTS) {
+      endpoints.setProperty(name, env.get(name));
+    }
+    try (Writer out = Files.newBufferedWriter(file)) {
+      endpoints.store(out, "Where the running local stack listens; rewritten at every start");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The settings of a running stack from its endpoints file, or none if no stack ever ran in {@code dataDir}. */
+  public static Map<String, String> endpoints(LocalStackConfig config) {
+    Properties endpoints = new Properties();
+    if (Files.exists(config.endpointsFile())) {
+      try (Reader in = Files.newBufferedReader(config.endpointsFile())) {
+        endpoints.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    Map<String, String> env = new HashMap<>();
+    endpoints.forEach((name, value) -> env.put((String) name, (String) value));
+    return env;
   }
 
   public String apiUrl() {
@@ -94,6 +139,9 @@ public final class LocalStack implements AutoCloseable {
 
   @Override
   public void close() {
+    if (nightly != null) {
+      nightly.close();
+    }
     // The order of the data flow: stop taking requests before stopping what decides and records them.
     api.close();
     TopologyApp.stop(topology);

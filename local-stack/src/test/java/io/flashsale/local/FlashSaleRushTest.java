@@ -1,14 +1,10 @@
 package io.flashsale.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,14 +24,9 @@ class FlashSaleRushTest {
 
   @BeforeAll
   static void startStack() {
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("FLASHSALE_HTTP_PORT", "0");
-    env.put("FLASHSALE_SIMULATOR_PORT", "0");
-    env.put("FLASHSALE_PARTITIONS", "4");
     long started = System.nanoTime();
-    stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env);
+    stack = TestStack.start(dataDir, 4);
     buyers = new Buyers(stack.apiUrl());
-    await().atMost(Duration.ofSeconds(60)).until(() -> buyers.ready());
     System.out.printf("local stack ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
     topics = Topics.using(SchemaRegistry.forUrl(stack.schemaRegistryUrl()));
   }

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,13 +28,8 @@ class HoldLifecycleTest {
 
   @BeforeAll
   static void startStack() {
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("FLASHSALE_HTTP_PORT", "0");
-    env.put("FLASHSALE_SIMULATOR_PORT", "0");
-    env.put("FLASHSALE_PARTITIONS", "2");
-    stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env);
+    stack = TestStack.start(dataDir, 2);
     buyers = new Buyers(stack.apiUrl());
-    await().atMost(Duration.ofSeconds(60)).until(buyers::ready);
   }
 
   @AfterAll
@@ -58,7 +49,7 @@ class HoldLifecycleTest {
     Buyer erin = buy("erin", saleId);
 
     // alice pays, and the provider delivers her webhook twice.
-    simulatorFaults("{\"duplicateWebhooks\": 1}");
+    TestStack.simulatorFaults(stack, "{\"duplicateWebhooks\": 1}");
     assertThat(buyers.completePayment(alice.checkout(), "SUCCEEDED").status()).isEqualTo(202);
     JsonNode paid = alice.awaitStatus("CONFIRMED");
     assertThat(paid.path("orderId").asText()).isNotBlank();
@@ -118,16 +109,6 @@ class HoldLifecycleTest {
     Buyer buyer = new Buyer(token, answer.body().get("requestId").asText());
     buyer.awaitStatus("ACCEPTED");
     return buyer;
-  }
-
-  private static void simulatorFaults(String json) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(stack.paymentProviderUrl() + "/v1/simulator/faults"))
-            .header("Authorization", "Bearer local-provider-key")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
   }
 
   private record Buyer(String token, String requestId) {

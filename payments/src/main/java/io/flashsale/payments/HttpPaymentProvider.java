@@ -1,6 +1,5 @@
 package io.flashsale.payments;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import java.io.IOException;
 import java.net.URI;
@@ -13,7 +12,6 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -57,10 +55,11 @@ public final class HttpPaymentProvider implements PaymentProvider {
   }
 
   @Override
-  public List<Settlement> settlements(LocalDate day) {
-    HttpResponse<String> response = send(request("/v1/settlements?date=" + day).GET().build());
-    return expect(response, "list the settlements of " + day,
-        ProviderJson.MAPPER.getTypeFactory().constructType(new TypeReference<List<Settlement>>() {}));
+  public SettlementPage settlements(LocalDate day, String startingAfter, int limit) {
+    String query = "?date=" + day + "&limit=" + limit
+        + (startingAfter == null ? "" : "&startingAfter=" + URLEncoder.encode(startingAfter, StandardCharsets.UTF_8));
+    HttpResponse<String> response = send(request("/v1/settlements" + query).GET().build());
+    return expect(response, "list the settlements of " + day, SettlementPage.class);
   }
 
   @Override

@@ -3,7 +3,9 @@ package io.flashsale.payments;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The payment provider in the project's terms. {@link HttpPaymentProvider} speaks to a real provider's
@@ -17,8 +19,24 @@ public interface PaymentProvider {
   /** The payment as the provider knows it now. */
   Optional<Payment> payment(String paymentId);
 
-  /** Everything the provider settled (charges and refunds) on a day, UTC. */
-  List<Settlement> settlements(LocalDate day);
+  /** How many settlements {@link #settlements(LocalDate)} asks for at once. */
+  int SETTLEMENT_PAGE_SIZE = 500;
+
+  /**
+   * One page of what the provider settled (charges and refunds) on a day, UTC, in the provider's order:
+   * at most {@code limit} settlements after the one with id {@code startingAfter} (null: from the first).
+   */
+  SettlementPage settlements(LocalDate day, String startingAfter, int limit);
+
+  /**
+   * Everything settled on a day, fetched page by page as the stream is read, so that a busy day is never
+   * held in memory at once.
+   */
+  default Stream<Settlement> settlements(LocalDate day) {
+    return Stream.iterate(settlements(day, null, SETTLEMENT_PAGE_SIZE), Objects::nonNull,
+            page -> page.hasMore() ? settlements(day, page.last().settlementId(), SETTLEMENT_PAGE_SIZE) : null)
+        .flatMap(page -> page.data().stream());
+  }
 
   /** Refunds (part of) a payment. Idempotent on the key: a retried refund is made once. */
   Refund refund(String paymentId, long amountCents, String idempotencyKey);
@@ -38,6 +56,13 @@ public interface PaymentProvider {
   /** Money that actually moved, as the provider reports it for a day. */
   record Settlement(String settlementId, String paymentId, String requestId, SettlementType type,
                     long amountCents, String currency, Instant settledAt) {}
+
+  /** A page of settlements; {@code hasMore} says whether another page follows. */
+  record SettlementPage(List<Settlement> data, boolean hasMore) {
+    Settlement last() {
+      return data.get(data.size() - 1);
+    }
+  }
 
   record Refund(String refundId, String paymentId, long amountCents, String currency, Instant createdAt) {}
 }

@@ -5,10 +5,12 @@ import io.flashsale.payments.PaymentProvider.PaymentOrder;
 import io.flashsale.payments.PaymentProvider.PaymentStatus;
 import io.flashsale.payments.PaymentProvider.Refund;
 import io.flashsale.payments.PaymentProvider.Settlement;
+import io.flashsale.payments.PaymentProvider.SettlementPage;
 import io.flashsale.payments.PaymentProvider.SettlementType;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.validation.ValidationException;
 import io.javalin.json.JavalinJackson;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -51,12 +53,21 @@ public final class PaymentSimulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PaymentSimulator.class);
 
   /** What goes wrong with the next webhooks and settlements; zero everywhere is a well-behaved provider. */
-  public record Faults(int dropWebhooks, int duplicateWebhooks, long delayWebhooksMs, int settleLateDays) {
-    static final Faults NONE = new Faults(0, 0, 0, 0);
+  public record Faults(int dropWebhooks, int duplicateWebhooks, long delayWebhooksMs, int settleLateDays,
+                       int shortSettlements) {
+    static final Faults NONE = new Faults(0, 0, 0, 0, 0);
+
+    Faults withShortSettlements(int count) {
+      return new Faults(dropWebhooks, duplicateWebhooks, delayWebhooksMs, settleLateDays, count);
+    }
   }
 
   /** A change of the faults: fields left out stay as they are. */
-  record FaultsChange(Integer dropWebhooks, Integer duplicateWebhooks, Long delayWebhooksMs, Integer settleLateDays) {}
+  record FaultsChange(Integer dropWebhooks, Integer duplicateWebhooks, Long delayWebhooksMs, Integer settleLateDays,
+                      Integer shortSettlements) {}
+
+  /** The most settlements one page holds. */
+  static final int MAX_SETTLEMENT_PAGE = 1000;
 
   record Completion(String outcome) {}
 
@@ -114,6 +125,8 @@ public final class PaymentSimulator implements AutoCloseable {
     app.post("/pay/{paymentId}/complete", this::complete);
     app.exception(ProviderError.class, (error, ctx) ->
         ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage())));
+    app.exception(ValidationException.class, (error, ctx) ->
+        ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", "invalid_request", "message", error.getErrors().toString())));
     app.exception(Exception.class, (error, ctx) -> {
       log.error("Simulator failed on {} {}", ctx.method(), ctx.path(), error);
       ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal", "message", error.toString()));
@@ -250,10 +263,22 @@ public final class PaymentSimulator implements AutoCloseable {
     } catch (DateTimeParseException e) {
       throw new ProviderError(400, "invalid_request", "date=YYYY-MM-DD is required");
     }
+    int limit = ctx.queryParamAsClass("limit", Integer.class).check(n -> n >= 1 && n <= MAX_SETTLEMENT_PAGE,
+        "limit must be 1.." + MAX_SETTLEMENT_PAGE).getOrDefault(PaymentProvider.SETTLEMENT_PAGE_SIZE);
+    String startingAfter = ctx.queryParam("startingAfter");
     synchronized (this) {
-      ctx.json(settlements.stream()
+      List<Settlement> ofDay = settlements.stream()
           .filter(s -> LocalDate.ofInstant(s.settledAt(), ZoneOffset.UTC).equals(day))
-          .toList());
+          .toList();
+      int from = 0;
+      if (startingAfter != null) {
+        from = 1 + ofDay.stream().map(Settlement::settlementId).toList().indexOf(startingAfter);
+        if (from == 0) {
+          throw new ProviderError(400, "invalid_request", "No settlement " + startingAfter + " on " + day);
+        }
+      }
+      int to = Math.min(ofDay.size(), from + limit);
+      ctx.json(new SettlementPage(ofDay.subList(from, to), to < ofDay.size()));
     }
   }
 
@@ -302,9 +327,14 @@ public final class PaymentSimulator implements AutoCloseable {
       payment = withStatus(payment, outcome);
       payments.put(payment.paymentId(), payment);
       if (outcome == PaymentStatus.SUCCEEDED) {
-        // A charge settles on the day it succeeded, or as many days later as the fault says.
+        // A charge settles on the day it succeeded, or as many days later as the fault says; a short
+        // settlement is a cent less than was charged.
+        boolean settlesShort = faults.shortSettlements() > 0;
+        if (settlesShort) {
+          faults = faults.withShortSettlements(faults.shortSettlements() - 1);
+        }
         settlements.add(new Settlement("st_" + compactUuid(), payment.paymentId(), payment.requestId(),
-            SettlementType.CHARGE, payment.amountCents(), payment.currency(),
+            SettlementType.CHARGE, payment.amountCents() - (settlesShort ? 1 : 0), payment.currency(),
             clock.instant().plus(Duration.ofDays(faults.settleLateDays()))));
       }
       event = newEvent(outcome == PaymentStatus.SUCCEEDED ? PaymentWebhook.SUCCEEDED : PaymentWebhook.FAILED,
@@ -319,7 +349,7 @@ public final class PaymentSimulator implements AutoCloseable {
   private void changeFaults(Context ctx) {
     FaultsChange change = body(ctx, FaultsChange.class);
     for (Number value : new Number[] {change.dropWebhooks(), change.duplicateWebhooks(), change.delayWebhooksMs(),
-        change.settleLateDays()}) {
+        change.settleLateDays(), change.shortSettlements()}) {
       if (value != null && value.longValue() < 0) {
         throw new ProviderError(400, "invalid_request", "Faults must not be negative");
       }
@@ -329,7 +359,8 @@ public final class PaymentSimulator implements AutoCloseable {
           change.dropWebhooks() != null ? change.dropWebhooks() : faults.dropWebhooks(),
           change.duplicateWebhooks() != null ? change.duplicateWebhooks() : faults.duplicateWebhooks(),
           change.delayWebhooksMs() != null ? change.delayWebhooksMs() : faults.delayWebhooksMs(),
-          change.settleLateDays() != null ? change.settleLateDays() : faults.settleLateDays())));
+          change.settleLateDays() != null ? change.settleLateDays() : faults.settleLateDays(),
+          change.shortSettlements() != null ? change.shortSettlements() : faults.shortSettlements())));
     }
   }
 
@@ -367,7 +398,7 @@ public final class PaymentSimulator implements AutoCloseable {
       twice = !drop && faults.duplicateWebhooks() > 0;
       delayMs = faults.delayWebhooksMs();
       faults = new Faults(faults.dropWebhooks() - (drop ? 1 : 0), faults.duplicateWebhooks() - (twice ? 1 : 0),
-          faults.delayWebhooksMs(), faults.settleLateDays());
+          faults.delayWebhooksMs(), faults.settleLateDays(), faults.shortSettlements());
     }
     if (drop) {
       log.info("Dropped webhook {} {} (fault)", event.type(), event.id());

@@ -127,7 +127,7 @@ class PaymentSimulatorTest {
     PaymentWebhook event = shop.next(WAIT).event();
     assertThat(event.type()).isEqualTo(PaymentWebhook.FAILED);
     assertThat(event.data().paymentId()).isEqualTo(payment.paymentId());
-    assertThat(provider.settlements(LocalDate.of(2026, 11, 27))).noneMatch(s -> s.paymentId().equals(payment.paymentId()));
+    assertThat(provider.settlements(LocalDate.of(2026, 11, 27)).toList()).noneMatch(s -> s.paymentId().equals(payment.paymentId()));
   }
 
   @Test
@@ -226,24 +226,48 @@ class PaymentSimulatorTest {
     clock.set(Instant.parse("2030-03-02T00:01:00Z"));
     Refund refund = provider.refund(onTime.paymentId(), 400, "refund-1");
 
-    assertThat(provider.settlements(LocalDate.of(2030, 3, 1))).singleElement().satisfies(s -> {
+    assertThat(provider.settlements(LocalDate.of(2030, 3, 1)).toList()).singleElement().satisfies(s -> {
       assertThat(s.paymentId()).isEqualTo(onTime.paymentId());
       assertThat(s.requestId()).isEqualTo(onTime.requestId());
       assertThat(s.type()).isEqualTo(SettlementType.CHARGE);
       assertThat(s.amountCents()).isEqualTo(1000);
       assertThat(s.currency()).isEqualTo("USD");
     });
-    assertThat(provider.settlements(LocalDate.of(2030, 3, 2))).singleElement().satisfies(s -> {
+    assertThat(provider.settlements(LocalDate.of(2030, 3, 2)).toList()).singleElement().satisfies(s -> {
       assertThat(s.paymentId()).isEqualTo(onTime.paymentId());
       assertThat(s.type()).isEqualTo(SettlementType.REFUND);
       assertThat(s.amountCents()).isEqualTo(refund.amountCents()).isEqualTo(400);
     });
-    assertThat(provider.settlements(LocalDate.of(2030, 3, 3))).singleElement().satisfies(s -> {
+    assertThat(provider.settlements(LocalDate.of(2030, 3, 3)).toList()).singleElement().satisfies(s -> {
       assertThat(s.paymentId()).isEqualTo(late.paymentId());
       assertThat(s.type()).isEqualTo(SettlementType.CHARGE);
       assertThat(s.amountCents()).isEqualTo(3000);
     });
-    assertThat(provider.settlements(LocalDate.of(2030, 3, 4))).isEmpty();
+    assertThat(provider.settlements(LocalDate.of(2030, 3, 4)).toList()).isEmpty();
+  }
+
+  @Test
+  void aBusyDayIsReadPageByPageAndAShortSettlementIsACentLess() throws Exception {
+    clock.set(Instant.parse("2030-05-01T12:00:00Z"));
+    int charges = PaymentProvider.SETTLEMENT_PAGE_SIZE + 3; // more than one page
+    faults("{\"shortSettlements\": 1, \"dropWebhooks\": 100000}"); // no webhooks left over for the next test
+    List<Payment> paid = new java.util.ArrayList<>();
+    for (int i = 0; i < charges; i++) {
+      Payment payment = provider.createPayment(order("req-" + UUID.randomUUID(), 1000));
+      complete(payment, "SUCCEEDED");
+      paid.add(payment);
+    }
+
+    List<Settlement> settled = provider.settlements(LocalDate.of(2030, 5, 1)).toList();
+
+    assertThat(settled).extracting(Settlement::paymentId)
+        .containsExactlyElementsOf(paid.stream().map(Payment::paymentId).toList());
+    assertThat(settled.get(0).amountCents()).isEqualTo(999);
+    assertThat(settled.subList(1, charges)).extracting(Settlement::amountCents).containsOnly(1000L);
+    assertThat(provider.settlements(LocalDate.of(2030, 5, 1), settled.get(charges - 2).settlementId(), 10).data())
+        .extracting(Settlement::paymentId).containsExactly(paid.get(charges - 1).paymentId());
+    assertThatThrownBy(() -> provider.settlements(LocalDate.of(2030, 5, 1), null, 0))
+        .isInstanceOfSatisfying(PaymentProviderException.class, e -> assertThat(e.status()).isEqualTo(400));
   }
 
   @Test
@@ -269,7 +293,7 @@ class PaymentSimulatorTest {
 
     assertThat(rest.refundId()).isNotEqualTo(first.refundId());
     assertThat(provider.payment(payment.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.REFUNDED);
-    List<Settlement> refunds = provider.settlements(LocalDate.of(2030, 4, 1)).stream()
+    List<Settlement> refunds = provider.settlements(LocalDate.of(2030, 4, 1))
         .filter(s -> s.type() == SettlementType.REFUND).toList();
     assertThat(refunds).extracting(Settlement::amountCents).containsExactlyInAnyOrder(600L, 400L);
     List<Delivery> events = shop.next(WAIT, 2);

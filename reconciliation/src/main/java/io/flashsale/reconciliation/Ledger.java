@@ -2,6 +2,7 @@ package io.flashsale.reconciliation;
 
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
@@ -81,8 +82,11 @@ final class Ledger {
     }
   }
 
+  /** A payment event; a refund the provider made also settles the refund owed for its payment. */
   void recordPayment(PaymentEvent event) {
-    sql.insertPayment(event);
+    if (sql.insertPayment(event) == 1 && event.getType() == PaymentEventType.REFUNDED) {
+      sql.markRefunded(event.getPaymentId(), event.getOccurredAt());
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.flashsale.reconciliation;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
@@ -90,6 +91,9 @@ interface LedgerStatements {
               :occurredAt, :receivedAt)
       ON CONFLICT (event_id) DO NOTHING""")
   int insertPayment(@BindBean PaymentEvent event);
+
+  @SqlUpdate("UPDATE refunds_due SET refunded_at = :at WHERE payment_id = :paymentId AND refunded_at IS NULL")
+  int markRefunded(@Bind("paymentId") String paymentId, @Bind("at") Instant refundedAt);
 
   @SqlQuery("SELECT topic, kafka_partition AS partition, next_offset FROM sink_offsets WHERE consumer_group = :group")
   @RegisterConstructorMapper(StoredOffset.class)

@@ -3,6 +3,8 @@ package io.flashsale.reconciliation;
 import com.zaxxer.hikari.HikariDataSource;
 import io.flashsale.reconciliation.Ledger.Recorded;
 import io.flashsale.reconciliation.LedgerStatements.StoredOffset;
+import io.flashsale.schemas.Correction;
+import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
@@ -37,7 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads sales, purchase outcomes and payment events (committed transactions only) into PostgreSQL, exactly
+ * Reads sales, purchase outcomes, payment events and the records the reconciliation replays (committed transactions only) into PostgreSQL, exactly
  * once: each poll's records are written in one database transaction together with the position after them
  * in every partition they came from, and on start the sink goes on from those positions. A crash at any
  * point loses the uncommitted transaction and its positions alike, so the records are simply read again.
@@ -68,6 +70,7 @@ public final class OutcomeSink implements AutoCloseable {
   private final Deserializer<Sale> sales;
   private final Deserializer<PurchaseOutcome> outcomes;
   private final Deserializer<PaymentEvent> payments;
+  private final Deserializer<Correction> corrections;
   /** The next offset per partition as committed in the database; only the sink thread touches it. */
   private final Map<TopicPartition, Long> stored = new HashMap<>();
   /** Sales committed in the books, so that outcomes need not ask; only the sink thread touches it. */
@@ -89,9 +92,11 @@ public final class OutcomeSink implements AutoCloseable {
     this.allPartitions = new ArrayList<>(salesPartitions);
     allPartitions.addAll(partitions(consumer, Topics.PURCHASE_OUTCOMES));
     allPartitions.addAll(partitions(consumer, Topics.PAYMENT_EVENTS));
+    allPartitions.addAll(partitions(consumer, Topics.CORRECTIONS));
     this.sales = topics.sales.valueSerde().deserializer();
     this.outcomes = topics.purchaseOutcomes.valueSerde().deserializer();
     this.payments = topics.paymentEvents.valueSerde().deserializer();
+    this.corrections = topics.corrections.valueSerde().deserializer();
     this.thread = new Thread(this::run, "flashsale-sink");
   }
 
@@ -196,6 +201,11 @@ public final class OutcomeSink implements AutoCloseable {
           written.put(partition, record.offset() + 1);
           count++;
         }
+        if (!heldAt.containsKey(partition)) {
+          // All of the partition's records are written: go on from the consumer's position, which is past the
+          // transaction markers after them too, so that a caught-up sink stands exactly at the log's end.
+          written.put(partition, consumer.position(partition));
+        }
       }
       ledger.close();
       moveOffsets(handle, written);
@@ -229,15 +239,35 @@ public final class OutcomeSink implements AutoCloseable {
       }
       case Topics.PURCHASE_OUTCOMES -> {
         PurchaseOutcome outcome = outcomes.deserialize(record.topic(), record.headers(), record.value());
-        if (outcome != null
-            && ledger.recordOutcome(outcome, record.partition(), record.offset()) == Recorded.SALE_UNKNOWN) {
-          if (!salesCaughtUp.get()) {
-            return false;
+        if (outcome != null) {
+          return applyOutcome(ledger, outcome, record.partition(), record.offset(), salesCaughtUp);
+        }
+      }
+      case Topics.CORRECTIONS -> {
+        // The reconciliation found a record of the log missing here: it is applied at its own position, so once.
+        Correction correction = corrections.deserialize(record.topic(), record.headers(), record.value());
+        if (correction != null && correction.getKind() == CorrectionKind.REPLAY_RECORD) {
+          if (correction.getOutcome() != null) {
+            return applyOutcome(ledger, correction.getOutcome(), correction.getSourcePartition(),
+                correction.getSourceOffset(), salesCaughtUp);
           }
-          ledger.recordOrphan(outcome, record.partition(), record.offset());
+          if (correction.getPayment() != null) {
+            ledger.recordPayment(correction.getPayment());
+          }
         }
       }
       default -> throw new IllegalStateException("Not a topic of the sink: " + record.topic());
+    }
+    return true;
+  }
+
+  private static boolean applyOutcome(Ledger ledger, PurchaseOutcome outcome, int partition, long offset,
+                                      SalesCaughtUp salesCaughtUp) {
+    if (ledger.recordOutcome(outcome, partition, offset) == Recorded.SALE_UNKNOWN) {
+      if (!salesCaughtUp.get()) {
+        return false;
+      }
+      ledger.recordOrphan(outcome, partition, offset);
     }
     return true;
   }

@@ -41,6 +41,10 @@ final class Books {
     return env;
   }
 
+  int update(String sql, Object... args) {
+    return jdbi.withHandle(h -> h.execute(sql, args));
+  }
+
   long count(String sql, Object... args) {
     return jdbi.withHandle(h -> {
       var query = h.createQuery(sql);

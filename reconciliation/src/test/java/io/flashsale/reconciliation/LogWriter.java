@@ -26,6 +26,8 @@ final class LogWriter implements AutoCloseable {
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
+  /** The time the next records are stamped with; null: the producer's clock. */
+  private Long timestamp;
 
   LogWriter(String bootstrapServers, String schemaRegistryUrl) {
     topics = Topics.using(SchemaRegistry.forUrl(schemaRegistryUrl));
@@ -37,6 +39,12 @@ final class LogWriter implements AutoCloseable {
         ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sink-test-" + UUID.randomUUID()),
         new StringSerializer(), new ByteArraySerializer());
     producer.initTransactions();
+  }
+
+  /** Stamps the records sent from now on with {@code time}, as if they had been written then. */
+  LogWriter at(java.time.Instant time) {
+    timestamp = time.toEpochMilli();
+    return this;
   }
 
   void begin() {
@@ -64,7 +72,8 @@ final class LogWriter implements AutoCloseable {
   }
 
   private <V> void send(Topics.Topic<String, V> topic, String key, V value) {
-    producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)));
+    producer.send(new ProducerRecord<>(topic.name(), null, timestamp, key,
+        topic.valueSerde().serializer().serialize(topic.name(), value)));
   }
 
   @Override

@@ -8,14 +8,18 @@ import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Records of one sale as the topology and the API would write them: the sale, decisions about its
  * requests and the provider's payment events. Ids carry the sale's id, so stories never collide.
  */
 final class SaleStory {
-  // Whole milliseconds: timestamp-millis drops anything finer.
-  static final Instant OPENING = Instant.ofEpochMilli(1_767_261_600_000L);
+  /**
+   * Yesterday at 10:00 UTC: recent enough that the broker's retention keeps records stamped then, and a whole
+   * day before now, which the reconciliation can read as a day gone by.
+   */
+  static final Instant OPENING = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS).plus(10, ChronoUnit.HOURS);
   static final long PRICE_CENTS = 1_990;
   static final String CURRENCY = "EUR";
   static final int HOLD_SECONDS = 600;
@@ -63,13 +67,21 @@ final class SaleStory {
 
   /** CONFIRMED or REFUND_DUE, carrying the payment. */
   PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, int payment) {
+    return paid(request, quantity, status, paymentId(payment));
+  }
+
+  PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, String paymentId) {
     return outcome(request, quantity, status).setDecidedAt(OPENING.plusSeconds(60))
-        .setPaymentId(paymentId(payment)).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY).build();
+        .setPaymentId(paymentId).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY).build();
   }
 
   PaymentEvent payment(String eventId, int request, int quantity, int payment, PaymentEventType type) {
+    return payment(eventId, request, quantity, paymentId(payment), type);
+  }
+
+  PaymentEvent payment(String eventId, int request, int quantity, String paymentId, PaymentEventType type) {
     return PaymentEvent.newBuilder()
-        .setEventId(saleId + "-" + eventId).setPaymentId(paymentId(payment)).setRequestId(requestId(request))
+        .setEventId(saleId + "-" + eventId).setPaymentId(paymentId).setRequestId(requestId(request))
         .setSaleId(saleId).setSku(sku).setType(type).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY)
         .setOccurredAt(OPENING.plusSeconds(59)).setReceivedAt(OPENING.plusSeconds(60))
         .build();

@@ -19,6 +19,9 @@ public final class Topics {
 
   private static final Map<String, String> KEEP_FOREVER = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1");
   private static final Map<String, String> EVENTS = Map.of();
+  /** The nightly reconciliation reads a past day from the log, so a day can be rerun for a month. */
+  private static final Map<String, String> RECONCILED =
+      Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 60 * 60 * 1000));
   private static final Map<String, String> COMPACTED =
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
@@ -36,6 +39,8 @@ public final class Topics {
   public final Topic<String, StockLevel> stockLevels;
   /** Input records the topology could not read or process, raw bytes with the error in headers. */
   public final Topic<byte[], byte[]> deadLetters;
+  /** What the nightly reconciliation corrected on its own, key = correctionId. Kept forever: it is the audit trail. */
+  public final Topic<String, Correction> corrections;
 
   public static final String SALES = "sales";
   public static final String PURCHASE_REQUESTS = "purchase-requests";
@@ -44,15 +49,17 @@ public final class Topics {
   public static final String HOLD_CANCELLATIONS = "hold-cancellations";
   public static final String STOCK_LEVELS = "stock-levels";
   public static final String DEAD_LETTERS = "flashsale-dead-letters";
+  public static final String CORRECTIONS = "reconciliation-corrections";
 
   private Topics(SchemaRegistry registry) {
     sales = new Topic<>(SALES, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
     purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), AvroSerde.forValues(PurchaseRequest.class, registry), EVENTS);
-    purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), EVENTS);
-    paymentEvents = new Topic<>(PAYMENT_EVENTS, Serdes.String(), AvroSerde.forValues(PaymentEvent.class, registry), EVENTS);
+    purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), RECONCILED);
+    paymentEvents = new Topic<>(PAYMENT_EVENTS, Serdes.String(), AvroSerde.forValues(PaymentEvent.class, registry), RECONCILED);
     holdCancellations = new Topic<>(HOLD_CANCELLATIONS, Serdes.String(), AvroSerde.forValues(HoldCancellation.class, registry), EVENTS);
     stockLevels = new Topic<>(STOCK_LEVELS, Serdes.String(), AvroSerde.forValues(StockLevel.class, registry), COMPACTED);
     deadLetters = new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray(), EVENTS);
+    corrections = new Topic<>(CORRECTIONS, Serdes.String(), AvroSerde.forValues(Correction.class, registry), KEEP_FOREVER);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -61,6 +68,7 @@ public final class Topics {
   }
 
   public List<Topic<?, ?>> all() {
-    return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters);
+    return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
+        corrections);
   }
 }

@@ -53,7 +53,8 @@ class AvroSerdeTest {
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
         arguments(Topics.PAYMENT_EVENTS, Samples.paymentEvent()),
         arguments(Topics.HOLD_CANCELLATIONS, Samples.holdCancellation()),
-        arguments(Topics.STOCK_LEVELS, Samples.stockLevel()));
+        arguments(Topics.STOCK_LEVELS, Samples.stockLevel()),
+        arguments(Topics.CORRECTIONS, Samples.correction()));
   }
 
   @ParameterizedTest(name = "{0}")

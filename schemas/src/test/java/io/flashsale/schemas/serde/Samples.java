@@ -1,6 +1,8 @@
 package io.flashsale.schemas.serde;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.Correction;
+import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
@@ -66,6 +68,15 @@ final class Samples {
     return HoldCancellation.newBuilder()
         .setRequestId("req-1").setSaleId("sale-1").setSku("sku-42").setUserId("user-7")
         .setRequestedAt(OPENING.plusSeconds(30))
+        .build();
+  }
+
+  static Correction correction() {
+    return Correction.newBuilder()
+        .setCorrectionId("replay-record:purchase-outcomes-3-17").setKind(CorrectionKind.REPLAY_RECORD)
+        .setDiscrepancy("MISSING_IN_DATABASE").setDay(java.time.LocalDate.of(2026, 1, 1)).setRunId("run-1")
+        .setSaleId("sale-1").setRequestId("req-1").setSourceTopic("purchase-outcomes").setSourcePartition(3)
+        .setSourceOffset(17L).setOutcome(purchaseOutcome()).setCreatedAt(OPENING.plusSeconds(86_400))
         .build();
   }
 }

@@ -1,0 +1,277 @@
+package io.flashsale.reconciliation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
+import io.flashsale.payments.HttpPaymentProvider;
+import io.flashsale.payments.PaymentProvider;
+import io.flashsale.payments.PaymentProvider.Payment;
+import io.flashsale.payments.PaymentProvider.PaymentStatus;
+import io.flashsale.reconciliation.ReconciliationStatements.Candidate;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+
+/**
+ * The nightly reconciliation of one day (UTC) between three parties: the Kafka log (outcomes and payment
+ * events stamped on the day, the latest stock levels), the database the sink keeps (orders, payments,
+ * refunds owed, sales) and the payment provider (the day's settlements, and a payment's state when asked).
+ *
+ * <p>The log and the settlements are streamed into temporary tables and compared in SQL; every discrepancy
+ * is stored with what each party says, then {@link Corrections} corrects what is safe to correct. A day is
+ * rerun as often as wanted: corrections are recorded by an id derived from what they correct, so a rerun
+ * finds the same discrepancies, makes no correction twice, and says so.
+ */
+public final class Reconciliation implements AutoCloseable {
+  /** The steps a run shows progress for. */
+  private static final int STEPS = 7;
+
+  private final ReconciliationConfig config;
+  private final Topics topics;
+  private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
+  private final PaymentProvider provider;
+  private final Clock clock;
+  private final PrintStream out;
+  private final ObjectMapper json = Reports.JSON;
+
+  private Reconciliation(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
+    this.config = config;
+    this.topics = Topics.using(SchemaRegistry.forUrl(config.sink().schemaRegistryUrl()));
+    this.dataSource = new HikariDataSource(config.sink().poolConfig());
+    this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
+    this.provider = provider;
+    this.clock = clock;
+    this.out = out;
+  }
+
+  /** Ready to run: the topics and the tables exist (created if missing). Progress goes to {@code out}. */
+  public static Reconciliation create(ReconciliationConfig config, PrintStream out) {
+    return create(config, new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey()),
+        Clock.systemUTC(), out);
+  }
+
+  static Reconciliation create(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
+    Reconciliation reconciliation = new Reconciliation(config, provider, clock, out);
+    try (Admin admin = Admin.create(config.sink().adminProperties())) {
+      TopicAdmin.ensureTopics(admin, reconciliation.topics, config.sink().partitions(), config.sink().replicationFactor());
+    }
+    Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
+    return reconciliation;
+  }
+
+  /** Reconciles {@code day} and writes its report; the result says whether a person is needed. */
+  public RunResult run(LocalDate day) {
+    Instant from = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+    Instant to = day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    String runId = day + "-" + UUID.randomUUID().toString().substring(0, 8);
+    Instant startedAt = clock.instant();
+    jdbi.useExtension(ReconciliationStatements.class, sql -> sql.startRun(runId, day, startedAt));
+    out.printf("Reconciling %s (run %s)%n", day, runId);
+    Progress progress = new Progress(out, STEPS);
+    // One session for the whole run: the staged tables are temporary and live in it.
+    try (Handle handle = jdbi.open(); DayLog log = new DayLog(config.consumerProperties())) {
+      ReconciliationStatements sql = handle.attach(ReconciliationStatements.class);
+      Staging.create(handle);
+      sql.snapshotSinkPosition(config.sink().sinkGroup());
+      Map<String, Object> parties = new LinkedHashMap<>();
+      parties.put("logOutcomes", stageOutcomes(handle, log, from, to, progress));
+      parties.put("logPaymentEvents", stagePayments(handle, log, from, to, progress));
+      parties.put("logStockLevels", stageStockLevels(handle, log, progress));
+      parties.put("providerSettlements", stageSettlements(handle, day, progress));
+      progress.step("Comparing the log, the database and the provider", 0);
+      Staging.index(handle);
+      long sinkLag = sinkLag(log);
+      long notSunk = sql.recordsOfTheDayNotSunk();
+      progress.note(String.format("sink lag: %,d offsets behind the log, %,d records of them from %s", sinkLag, notSunk, day));
+      findDiscrepancies(sql, runId, from, to, sinkLag == 0, progress);
+      List<Reports.SaleSummary> sales = Reports.sales(handle, runId);
+      progress.step("Correcting what is safe to correct", 0);
+      new Corrections(config, topics, provider, sql, log, clock, progress).correct(runId, day);
+      progress.step("Writing the report", 0);
+      RunResult result = Reports.write(handle, config.reportDir(), runId, day, startedAt, clock.instant(),
+          parties, Map.of("offsets", sinkLag, "recordsOfTheDay", notSunk), sales);
+      sql.finishRun(runId, result.status().name(), result.finishedAt(), json.writeValueAsString(result.summary()),
+          result.reportDir().toString());
+      progress.note("report: " + result.reportDir().resolve("report.html"));
+      return result;
+    } catch (Exception e) {
+      jdbi.useExtension(ReconciliationStatements.class,
+          sql -> sql.finishRun(runId, RunStatus.FAILED.name(), clock.instant(), null, null));
+      throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+    }
+  }
+
+  private long stageOutcomes(Handle handle, DayLog log, Instant from, Instant to, Progress progress) {
+    progress.step("Reading purchase-outcomes of the day", log.size(Topics.PURCHASE_OUTCOMES, from, to));
+    var outcomes = topics.purchaseOutcomes.valueSerde().deserializer();
+    try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_outcomes", "kafka_partition", "kafka_offset",
+        "logged_at", "request_id", "sale_id", "user_id", "quantity", "status", "payment_id", "amount_cents", "currency")) {
+      log.read(Topics.PURCHASE_OUTCOMES, from, to, record -> {
+        PurchaseOutcome o = outcomes.deserialize(record.topic(), record.headers(), record.value());
+        copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), o.getRequestId(),
+            o.getSaleId(), o.getUserId(), o.getQuantity(), o.getStatus().name(), o.getPaymentId(), o.getAmountCents(),
+            o.getCurrency());
+        progress.advance();
+      });
+      copy.close();
+      progress.done("outcomes");
+      return copy.copied();
+    }
+  }
+
+  private long stagePayments(Handle handle, DayLog log, Instant from, Instant to, Progress progress) {
+    progress.step("Reading payment-events of the day", log.size(Topics.PAYMENT_EVENTS, from, to));
+    var payments = topics.paymentEvents.valueSerde().deserializer();
+    try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_payments", "kafka_partition", "kafka_offset",
+        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency")) {
+      log.read(Topics.PAYMENT_EVENTS, from, to, record -> {
+        PaymentEvent e = payments.deserialize(record.topic(), record.headers(), record.value());
+        copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), e.getEventId(),
+            e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency());
+        progress.advance();
+      });
+      copy.close();
+      progress.done("payment events");
+      return copy.copied();
+    }
+  }
+
+  /** The latest level of every sale: the whole compacted topic, keeping one level per sale in memory. */
+  private long stageStockLevels(Handle handle, DayLog log, Progress progress) {
+    Instant everything = clock.instant().plus(Duration.ofDays(1));
+    progress.step("Reading the latest stock levels", log.size(Topics.STOCK_LEVELS, Instant.EPOCH, everything));
+    var levels = topics.stockLevels.valueSerde().deserializer();
+    Map<String, StockLevel> latest = new LinkedHashMap<>();
+    log.read(Topics.STOCK_LEVELS, Instant.EPOCH, everything, record -> {
+      StockLevel level = levels.deserialize(record.topic(), record.headers(), record.value());
+      if (level != null) {
+        latest.put(record.key(), level);
+      }
+      progress.advance();
+    });
+    try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_stock_levels", "sale_id", "stock", "available",
+        "reserved", "confirmed", "updated_at")) {
+      latest.values().forEach(l -> copy.row(l.getSaleId(), l.getStock(), l.getAvailable(), l.getReserved(),
+          l.getConfirmed(), l.getUpdatedAt()));
+      copy.close();
+      progress.done("stock levels");
+      return copy.copied();
+    }
+  }
+
+  private long stageSettlements(Handle handle, LocalDate day, Progress progress) {
+    progress.step("Reading the provider's settlements of the day", 0);
+    try (Staging.Copy copy = Staging.copy(handle, config.batch(), "provider_settlements", "settlement_id",
+        "payment_id", "request_id", "type", "amount_cents", "currency", "settled_at")) {
+      provider.settlements(day).forEach(s -> {
+        copy.row(s.settlementId(), s.paymentId(), s.requestId(), s.type().name(), s.amountCents(), s.currency(),
+            s.settledAt());
+        progress.advance();
+      });
+      copy.close();
+      progress.done("settlements");
+      return copy.copied();
+    }
+  }
+
+  /** Records the sink has yet to write, over its topics: the log's ends against the positions it stored. */
+  private long sinkLag(DayLog log) {
+    Map<String, Long> stored = new LinkedHashMap<>();
+    jdbi.useHandle(h -> h.createQuery("SELECT topic, kafka_partition, next_offset FROM sink_offsets WHERE consumer_group = :g")
+        .bind("g", config.sink().sinkGroup())
+        .map((rs, ctx) -> Map.entry(rs.getString(1) + "-" + rs.getInt(2), rs.getLong(3)))
+        .forEach(e -> stored.put(e.getKey(), e.getValue())));
+    long lag = 0;
+    for (String topic : List.of(Topics.SALES, Topics.PURCHASE_OUTCOMES, Topics.PAYMENT_EVENTS)) {
+      for (var end : log.endOffsets(topic).entrySet()) {
+        lag += Math.max(0, end.getValue() - stored.getOrDefault(topic + "-" + end.getKey().partition(), 0L));
+      }
+    }
+    return lag;
+  }
+
+  private void findDiscrepancies(ReconciliationStatements sql, String runId, Instant from, Instant to,
+                                 boolean sinkCaughtUp, Progress progress) {
+    progress.note("missing in the database: " + (sql.findOutcomesMissingInDatabase(runId)
+        + sql.findPaymentsMissingInDatabase(runId)));
+    progress.note("stock invariant broken: " + sql.findBrokenStock(runId, sinkCaughtUp));
+    progress.note("paid but not confirmed: " + sql.findPaidNotConfirmed(runId));
+    progress.note("amount or currency mismatch: " + sql.findAmountMismatches(runId));
+    // The rest depends on what the provider says about each payment now.
+    progress.note("charged twice: " + askProvider(sql, runId, DiscrepancyClass.CHARGED_TWICE,
+        sql::chargedTwiceCandidates, status -> status == PaymentStatus.SUCCEEDED));
+    progress.note("refund owed but not made: " + askProvider(sql, runId, DiscrepancyClass.REFUND_OWED,
+        (after, limit) -> sql.refundOwedCandidates(runId, from, to, after, limit),
+        status -> status != PaymentStatus.REFUNDED));
+    progress.note("confirmed but not paid: " + askProvider(sql, runId, DiscrepancyClass.CONFIRMED_NOT_PAID,
+        sql::confirmedWithoutSettlement, status -> status != PaymentStatus.SUCCEEDED));
+  }
+
+  /**
+   * Asks the provider about each candidate, page by page, and records those whose payment is in a state
+   * that makes them a discrepancy (an unknown payment always is). Answers how many were recorded.
+   */
+  private int askProvider(ReconciliationStatements sql, String runId, DiscrepancyClass discrepancyClass,
+                          BiFunction<String, Integer, List<Candidate>> candidates,
+                          Predicate<PaymentStatus> isDiscrepancy) {
+    int found = 0;
+    String after = "";
+    for (List<Candidate> page; !(page = candidates.apply(after, config.batch())).isEmpty(); ) {
+      for (Candidate c : page) {
+        Optional<Payment> payment = provider.payment(c.paymentId());
+        if (payment.isEmpty() || isDiscrepancy.test(payment.get().status())) {
+          sql.insertDiscrepancy(runId, discrepancyClass.name(), c.paymentId(), c.saleId(), c.requestId(),
+              c.paymentId(), c.logEvidence(), c.databaseEvidence(), providerEvidence(c, payment));
+          found++;
+        }
+      }
+      after = page.get(page.size() - 1).paymentId();
+    }
+    return found;
+  }
+
+  /** What the provider says: the settlement behind the candidate, if any, and the payment as it is now. */
+  private String providerEvidence(Candidate candidate, Optional<Payment> payment) {
+    try {
+      Map<String, Object> evidence = new LinkedHashMap<>();
+      if (candidate.providerEvidence() != null) {
+        evidence.putAll(json.readValue(candidate.providerEvidence(), Map.class));
+      }
+      evidence.put("paymentStatus", payment.map(p -> p.status().name()).orElse("UNKNOWN_TO_PROVIDER"));
+      payment.ifPresent(p -> {
+        evidence.put("amountCents", p.amountCents());
+        evidence.put("currency", p.currency());
+      });
+      return json.writeValueAsString(evidence);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

@@ -1,0 +1,53 @@
+-- What the reconciliation reads from the log and from the provider, staged in the database so that the
+-- comparisons run there, set against set, and a day of any size never has to fit in the job's memory.
+-- Temporary tables: private to the run's session and gone when it ends.
+CREATE TEMP TABLE log_outcomes (
+  kafka_partition integer     NOT NULL,
+  kafka_offset    bigint      NOT NULL,
+  logged_at       timestamptz NOT NULL,
+  request_id      text        NOT NULL,
+  sale_id         text        NOT NULL,
+  user_id         text        NOT NULL,
+  quantity        integer     NOT NULL,
+  status          text        NOT NULL,
+  payment_id      text,
+  amount_cents    bigint,
+  currency        text
+);
+CREATE TEMP TABLE log_payments (
+  kafka_partition integer     NOT NULL,
+  kafka_offset    bigint      NOT NULL,
+  logged_at       timestamptz NOT NULL,
+  event_id        text        NOT NULL,
+  payment_id      text        NOT NULL,
+  request_id      text        NOT NULL,
+  sale_id         text        NOT NULL,
+  type            text        NOT NULL,
+  amount_cents    bigint      NOT NULL,
+  currency        text        NOT NULL
+);
+-- The latest stock level of each sale in the log (its topic is compacted by sale).
+CREATE TEMP TABLE log_stock_levels (
+  sale_id    text        PRIMARY KEY,
+  stock      integer     NOT NULL,
+  available  integer     NOT NULL,
+  reserved   integer     NOT NULL,
+  confirmed  integer     NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE TEMP TABLE provider_settlements (
+  settlement_id text        NOT NULL,
+  payment_id    text        NOT NULL,
+  request_id    text        NOT NULL,
+  type          text        NOT NULL,
+  amount_cents  bigint      NOT NULL,
+  currency      text        NOT NULL,
+  settled_at    timestamptz NOT NULL
+);
+-- The sink's position per partition when the log was read: what lies before it must be in the database.
+CREATE TEMP TABLE sink_position (
+  topic           text    NOT NULL,
+  kafka_partition integer NOT NULL,
+  next_offset     bigint  NOT NULL,
+  PRIMARY KEY (topic, kafka_partition)
+);

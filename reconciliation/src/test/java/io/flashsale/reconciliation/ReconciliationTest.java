@@ -1,0 +1,229 @@
+package io.flashsale.reconciliation;
+
+import static io.flashsale.reconciliation.DiscrepancyClass.AMOUNT_MISMATCH;
+import static io.flashsale.reconciliation.DiscrepancyClass.CHARGED_TWICE;
+import static io.flashsale.reconciliation.DiscrepancyClass.CONFIRMED_NOT_PAID;
+import static io.flashsale.reconciliation.DiscrepancyClass.MISSING_IN_DATABASE;
+import static io.flashsale.reconciliation.DiscrepancyClass.PAID_NOT_CONFIRMED;
+import static io.flashsale.reconciliation.DiscrepancyClass.REFUND_OWED;
+import static io.flashsale.reconciliation.DiscrepancyClass.STOCK_INVARIANT_BROKEN;
+import static io.flashsale.schemas.OutcomeStatus.CONFIRMED;
+import static io.flashsale.schemas.OutcomeStatus.EXPIRED;
+import static io.flashsale.schemas.OutcomeStatus.REFUND_DUE;
+import static io.flashsale.schemas.PaymentEventType.SUCCEEDED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.payments.PaymentProvider.Payment;
+import io.flashsale.payments.PaymentProvider.PaymentStatus;
+import io.flashsale.payments.PaymentProvider.Settlement;
+import io.flashsale.payments.PaymentProvider.SettlementType;
+import io.flashsale.schemas.RejectReason;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The nightly reconciliation against a real broker (one per test, so that the day's log is the test's own),
+ * a real PostgreSQL written by the real sink, and the payment simulator over HTTP. The log is written as the
+ * topology would have written it, with the faults of a bad day put in by hand or by the simulator.
+ */
+class ReconciliationTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String REGISTRY = "mock://reconciliation-test";
+  private static final LocalDate DAY = LocalDate.ofInstant(SaleStory.OPENING, ZoneOffset.UTC);
+
+  private final EmbeddedKafka kafka = EmbeddedKafka.start(null);
+  private final Books books = Books.fresh(EmbeddedPostgres.shared());
+  private final SimulatedProvider provider = new SimulatedProvider(SaleStory.OPENING.plusSeconds(3_600));
+  private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
+  @TempDir
+  Path reports;
+
+  @AfterEach
+  void stop() {
+    provider.close();
+    kafka.close();
+  }
+
+  @Test
+  void aBadDayIsFoundClassifiedCorrectedOrListedAndARerunFindsNothingNew() throws Exception {
+    SaleStory story = new SaleStory("bad-day-" + UUID.randomUUID(), 10);
+    Payment paid = provider.payment(story, 1, 1, "a", true);
+    Payment webhookLost = provider.payment(story, 2, 1, "a", true);
+    Payment neverPaid = provider.payment(story, 3, 1, "a", false);
+    Payment first = provider.payment(story, 4, 1, "a", true);
+    Payment second = provider.payment(story, 4, 1, "b", true);
+    provider.faults("{\"shortSettlements\": 1}");
+    Payment settledShort = provider.payment(story, 5, 1, "a", true);
+    Payment afterExpiry = provider.payment(story, 7, 1, "a", true);
+    try (LogWriter log = new LogWriter(kafka.bootstrapServers(), REGISTRY).at(SaleStory.OPENING)) {
+      log.begin();
+      log.send(story.sale());
+      for (int request : new int[] {1, 2, 3, 4, 5, 7}) {
+        log.send(story.accepted(request, 1));
+      }
+      log.send(story.rejected(6, RejectReason.SOLD_OUT));
+      log.send(story.payment("evt-1", 1, 1, paid.paymentId(), SUCCEEDED));
+      log.send(story.paid(1, 1, CONFIRMED, paid.paymentId()));
+      log.send(story.ended(2, 1, EXPIRED)); // and the provider's webhook for its payment never came
+      log.send(story.payment("evt-3", 3, 1, neverPaid.paymentId(), SUCCEEDED)); // not what the provider says
+      log.send(story.paid(3, 1, CONFIRMED, neverPaid.paymentId()));
+      log.send(story.payment("evt-4a", 4, 1, first.paymentId(), SUCCEEDED));
+      log.send(story.paid(4, 1, CONFIRMED, first.paymentId()));
+      log.send(story.payment("evt-4b", 4, 1, second.paymentId(), SUCCEEDED));
+      log.send(story.paid(4, 1, REFUND_DUE, second.paymentId()));
+      log.send(story.payment("evt-5", 5, 1, settledShort.paymentId(), SUCCEEDED));
+      log.send(story.paid(5, 1, CONFIRMED, settledShort.paymentId()));
+      log.send(story.ended(7, 1, EXPIRED));
+      log.send(story.payment("evt-7", 7, 1, afterExpiry.paymentId(), SUCCEEDED));
+      log.send(story.paid(7, 1, REFUND_DUE, afterExpiry.paymentId()));
+      log.commit();
+    }
+
+    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
+      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+          && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 15);
+      // A restored backup lost one order, and someone moved a count by hand.
+      Map<String, Object> lost = books.rows("SELECT kafka_partition, kafka_offset FROM order_events WHERE request_id = ?",
+          story.requestId(6)).get(0);
+      books.update("DELETE FROM order_events WHERE request_id = ?", story.requestId(6));
+      books.update("DELETE FROM orders WHERE request_id = ?", story.requestId(6));
+      books.update("UPDATE sales SET reserved = reserved + 1 WHERE sale_id = ?", story.saleId);
+
+      RunResult night = reconcile();
+
+      assertThat(night.status()).isEqualTo(RunStatus.NEEDS_PERSON);
+      assertThat(night.found(PAID_NOT_CONFIRMED, "CORRECTED")).isEqualTo(1);
+      assertThat(night.found(CHARGED_TWICE, "CORRECTED")).isEqualTo(1);
+      assertThat(night.found(REFUND_OWED, "CORRECTED")).isEqualTo(1);
+      assertThat(night.found(MISSING_IN_DATABASE, "CORRECTED")).isEqualTo(1);
+      assertThat(night.found(CONFIRMED_NOT_PAID, "NEEDS_PERSON")).isEqualTo(1);
+      assertThat(night.found(AMOUNT_MISMATCH, "NEEDS_PERSON")).isEqualTo(1);
+      assertThat(night.found(STOCK_INVARIANT_BROKEN, "NEEDS_PERSON")).isEqualTo(1);
+      assertThat(night.found()).isEqualTo(7);
+      assertThat(subjects(night.runId())).containsExactlyInAnyOrderEntriesOf(Map.of(
+          PAID_NOT_CONFIRMED.name(), webhookLost.paymentId(),
+          CHARGED_TWICE.name(), second.paymentId(),
+          REFUND_OWED.name(), afterExpiry.paymentId(),
+          MISSING_IN_DATABASE.name(), "purchase-outcomes-" + lost.get("kafka_partition") + "-" + lost.get("kafka_offset"),
+          CONFIRMED_NOT_PAID.name(), neverPaid.paymentId(),
+          AMOUNT_MISMATCH.name(), settledShort.paymentId(),
+          STOCK_INVARIANT_BROKEN.name(), story.saleId));
+      // The evidence of each party is kept with the discrepancy.
+      assertThat(evidence(night.runId(), AMOUNT_MISMATCH, "provider_evidence").get("amountCents").asLong())
+          .isEqualTo(SaleStory.PRICE_CENTS - 1);
+      assertThat(evidence(night.runId(), AMOUNT_MISMATCH, "database_evidence").get("amountCents").asLong())
+          .isEqualTo(SaleStory.PRICE_CENTS);
+      assertThat(evidence(night.runId(), CONFIRMED_NOT_PAID, "provider_evidence").get("paymentStatus").asText())
+          .isEqualTo("PENDING");
+      assertThat(evidence(night.runId(), STOCK_INVARIANT_BROKEN, "database_evidence").get("reserved").asInt())
+          .isEqualTo(1);
+
+      // The corrections took effect: two refunds at the provider, the lost order back in the database through
+      // the sink, and the lost payment handed to the topology.
+      assertThat(provider.port.payment(second.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.REFUNDED);
+      assertThat(provider.port.payment(afterExpiry.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.REFUNDED);
+      assertThat(provider.port.payment(first.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.SUCCEEDED);
+      await().atMost(WAIT).untilAsserted(() -> {
+        assertThat(books.rows("SELECT status, reason FROM orders WHERE request_id = ?", story.requestId(6)))
+            .containsExactly(Map.of("status", "REJECTED", "reason", "SOLD_OUT"));
+        assertThat(books.rows("SELECT payment_id, type FROM payments WHERE event_id = ?",
+            "replay-payment:" + webhookLost.paymentId()))
+            .containsExactly(Map.of("payment_id", webhookLost.paymentId(), "type", "SUCCEEDED"));
+      });
+      assertThat(books.count("SELECT count(*) FROM reconciliation_corrections")).isEqualTo(4);
+
+      RunResult rerun = reconcile();
+
+      assertThat(rerun.corrected()).isZero();
+      assertThat(rerun.alreadyCorrected()).isEqualTo(1); // the lost payment waits for the topology, not here
+      assertThat(rerun.found(PAID_NOT_CONFIRMED, "ALREADY_CORRECTED")).isEqualTo(1);
+      assertThat(rerun.found(CHARGED_TWICE) + rerun.found(REFUND_OWED) + rerun.found(MISSING_IN_DATABASE)).isZero();
+      assertThat(rerun.needsPerson()).isEqualTo(3);
+      assertThat(books.count("SELECT count(*) FROM reconciliation_corrections")).isEqualTo(4);
+      List<Settlement> refunds = provider.port.settlements(DAY).filter(s -> s.type() == SettlementType.REFUND).toList();
+      assertThat(refunds).extracting(Settlement::paymentId)
+          .containsExactlyInAnyOrder(second.paymentId(), afterExpiry.paymentId());
+    }
+  }
+
+  @Test
+  void aCleanDayReportsZeroInTheDatabaseTheJsonAndTheHtml() throws Exception {
+    SaleStory story = new SaleStory("clean-day-" + UUID.randomUUID(), 5);
+    Payment paid = provider.payment(story, 1, 2, "a", true);
+    try (LogWriter log = new LogWriter(kafka.bootstrapServers(), REGISTRY).at(SaleStory.OPENING)) {
+      log.begin();
+      log.send(story.sale());
+      log.send(story.accepted(1, 2));
+      log.send(story.accepted(2, 1));
+      log.send(story.accepted(3, 1));
+      log.send(story.rejected(4, RejectReason.LIMIT_EXCEEDED));
+      log.send(story.payment("evt-1", 1, 2, paid.paymentId(), SUCCEEDED));
+      log.send(story.paid(1, 2, CONFIRMED, paid.paymentId()));
+      log.send(story.ended(2, 1, EXPIRED));
+      log.commit();
+    }
+    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
+      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+          && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 6);
+
+      RunResult night = reconcile();
+
+      assertThat(night.status()).isEqualTo(RunStatus.CLEAN);
+      assertThat(night.found()).isZero();
+      assertThat(books.count("SELECT count(*) FROM reconciliation_discrepancies")).isZero();
+      assertThat(books.rows("SELECT status FROM reconciliation_runs WHERE run_id = ?", night.runId()))
+          .containsExactly(Map.of("status", "CLEAN"));
+      JsonNode report = Reports.JSON.readTree(night.reportDir().resolve("report.json").toFile());
+      assertThat(report.get("status").asText()).isEqualTo("CLEAN");
+      assertThat(report.get("discrepancyList")).isEmpty();
+      assertThat(report.at("/parties/logOutcomes").asLong()).isEqualTo(6);
+      assertThat(report.at("/parties/providerSettlements").asLong()).isEqualTo(1);
+      JsonNode sale = report.get("sales").get(0);
+      assertThat(sale.get("saleId").asText()).isEqualTo(story.saleId);
+      assertThat(sale.get("accepted").asLong()).isEqualTo(3);
+      assertThat(sale.get("chargedCents").asLong()).isEqualTo(2 * SaleStory.PRICE_CENTS);
+      String html = Files.readString(night.reportDir().resolve("report.html"));
+      assertThat(html).contains("CLEAN", story.saleId, "<svg", "agree");
+      assertThat(progress.toString()).contains("[1/7]", "[7/7]", "outcomes");
+    }
+  }
+
+  private RunResult reconcile() {
+    Map<String, String> env = new HashMap<>(books.env(kafka.bootstrapServers(), REGISTRY, Map.of()));
+    env.put("FLASHSALE_PAYMENT_PROVIDER_URL", provider.url());
+    env.put("FLASHSALE_REPORT_DIR", reports.toString());
+    try (Reconciliation reconciliation = Reconciliation.create(ReconciliationConfig.fromEnv(env),
+        new PrintStream(progress, true))) {
+      return reconciliation.run(DAY);
+    }
+  }
+
+  private Map<String, String> subjects(String runId) {
+    Map<String, String> subjects = new HashMap<>();
+    books.rows("SELECT class, subject FROM reconciliation_discrepancies WHERE run_id = ?", runId)
+        .forEach(row -> subjects.put((String) row.get("class"), (String) row.get("subject")));
+    return subjects;
+  }
+
+  private JsonNode evidence(String runId, DiscrepancyClass discrepancyClass, String party) throws Exception {
+    String json = (String) books.rows("SELECT " + party + "::text AS e FROM reconciliation_discrepancies"
+        + " WHERE run_id = ? AND class = ?", runId, discrepancyClass.name()).get(0).get("e");
+    return Reports.JSON.readTree(json);
+  }
+}
