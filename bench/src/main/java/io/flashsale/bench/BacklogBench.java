@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
@@ -53,7 +55,8 @@ import org.apache.kafka.streams.state.Stores;
  * <p>The ceiling reads the very bytes of the hot-SKU backlog (same keys, same Avro values, same sizes)
  * but does not deserialize them: per record one RocksDB get and put and one output, with exactly_once_v2
  * and the topology's own settings (commit interval, threads). What the topology loses against it is the
- * cost of its decision: Avro, four stores, two outputs per request.
+ * cost of its decision: Avro, up to four store writes and an outcome per request, and a stock level per
+ * sale and interval (per request with {@code FLASHSALE_STOCK_LEVEL_INTERVAL_MS=0}).
  */
 final class BacklogBench {
   private static final String CEILING_INPUT = "bench-ceiling-input";
@@ -61,6 +64,7 @@ final class BacklogBench {
   private static final String CEILING_STORE = "bench-ceiling-store";
   private static final String HOT_SKU = "SKU-HOT";
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
+  private static final int COMPARE_ROUNDS = 2;
 
   private final BenchConfig config;
   private final BenchResults results;
@@ -75,9 +79,43 @@ final class BacklogBench {
     results.details.put("backlog_requests", n);
     results.details.put("backlog_stock_per_sale", config.stockFor(n));
     results.ceilingEosPassthroughRps = ceiling(n);
-    results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n);
     List<String> skus = IntStream.range(0, config.manySkus()).mapToObj(i -> String.format("SKU-%04d", i)).toList();
-    results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n);
+    if (!config.compareOldSettings()) {
+      results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n, Map.of());
+      results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, Map.of());
+      return;
+    }
+    // Old and current settings alternately, so that warm-up and the load of the machine fall on both alike.
+    List<Double> hotOld = new ArrayList<>();
+    List<Double> hotCurrent = new ArrayList<>();
+    for (int round = 0; round < COMPARE_ROUNDS; round++) {
+      hotOld.add(withOldSettings("topology, 1 hot SKU, old settings", List.of(HOT_SKU), n));
+      hotCurrent.add(topology("topology, 1 hot SKU", List.of(HOT_SKU), n, Map.of()));
+    }
+    double manyOld = withOldSettings("topology, " + skus.size() + " SKUs, old settings", skus, n);
+    results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, Map.of());
+    results.topologyHotSkuRps = mean(hotCurrent);
+    results.details.put("topology_hot_sku_rps_runs", hotCurrent);
+    results.details.put("topology_hot_sku_rps_old_settings_runs", hotOld);
+    results.details.put("topology_hot_sku_rps_old_settings", mean(hotOld));
+    results.details.put("topology_many_skus_rps_old_settings", manyOld);
+    System.out.printf("%n  hot SKU: %,.0f/s with the current settings, %,.0f/s with the old ones (%.2fx)%n",
+        mean(hotCurrent), mean(hotOld), mean(hotCurrent) / mean(hotOld));
+  }
+
+  /** A topology run as before profiling: old topology settings and the JVM's own format locale. */
+  private double withOldSettings(String label, List<String> skus, int n) throws Exception {
+    Locale current = Locale.getDefault(Locale.Category.FORMAT);
+    Locale.setDefault(Locale.Category.FORMAT, BenchCommand.STARTUP_FORMAT_LOCALE);
+    try {
+      return topology(label, skus, n, BenchConfig.OLD_TOPOLOGY_SETTINGS);
+    } finally {
+      Locale.setDefault(Locale.Category.FORMAT, current);
+    }
+  }
+
+  private static double mean(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
   }
 
   private double ceiling(int n) throws Exception {
@@ -88,14 +126,15 @@ final class BacklogBench {
       Topics topics = Topics.using(SchemaRegistry.forUrl("mock://bench-ceiling"));
       List<Sale> sales = sales(List.of(HOT_SKU), n);
       preload(kafka, "preload ceiling", requests(topics, CEILING_INPUT, sales, n), n);
-      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-ceiling", "mock://bench-ceiling");
+      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-ceiling", "mock://bench-ceiling", Map.of());
       Properties props = topologyConfig.streamsProperties();
       return drain("ceiling pass-through", kafka, CEILING_OUTPUT, n, () -> new KafkaStreams(passThrough(), props),
           topologyConfig.stateDir());
     }
   }
 
-  private double topology(String label, List<String> skus, int n) throws Exception {
+  /** Decisions per second of the topology over a backlog, with {@code settings} on top of the environment. */
+  private double topology(String label, List<String> skus, int n, Map<String, String> settings) throws Exception {
     System.out.printf("%nTopology: %s, %,d requests over %d partitions%n", label, n, config.partitions());
     try (EmbeddedKafka kafka = EmbeddedKafka.start(null); Admin admin = admin(kafka)) {
       String registryUrl = "mock://bench-" + skus.size();
@@ -111,15 +150,16 @@ final class BacklogBench {
         }
       }
       preload(kafka, "preload " + label, requests(topics, Topics.PURCHASE_REQUESTS, sales, n), n);
-      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-topology-" + skus.size(), registryUrl);
+      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-topology-" + skus.size(), registryUrl, settings);
       return drain(label, kafka, Topics.PURCHASE_OUTCOMES, n, () -> TopologyApp.start(topologyConfig), topologyConfig.stateDir());
     }
   }
 
   /** The topology's settings from the environment, on this broker, with a fresh application id and state. */
-  private TopologyConfig topologyConfig(EmbeddedKafka kafka, String applicationId, String registryUrl)
-      throws IOException {
+  private TopologyConfig topologyConfig(EmbeddedKafka kafka, String applicationId, String registryUrl,
+      Map<String, String> settings) throws IOException {
     Map<String, String> env = new HashMap<>(System.getenv());
+    env.putAll(settings);
     env.put("FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registryUrl);
     env.put("FLASHSALE_APPLICATION_ID", applicationId);
@@ -128,6 +168,9 @@ final class BacklogBench {
     TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
     results.details.put("stream_threads", topologyConfig.streamThreads());
     results.details.put("commit_interval_ms", topologyConfig.commitIntervalMs());
+    if (settings.isEmpty()) {
+      results.details.put("stock_level_interval_ms", topologyConfig.stockLevelInterval().toMillis());
+    }
     return topologyConfig;
   }
 

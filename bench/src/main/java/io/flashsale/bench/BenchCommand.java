@@ -1,5 +1,6 @@
 package io.flashsale.bench;
 
+import io.flashsale.topology.TopologyApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +8,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
@@ -22,6 +24,8 @@ import picocli.CommandLine.Option;
     description = "Benchmark the topology against its ceiling, the HTTP path, and PostgreSQL and Redis baselines.")
 public final class BenchCommand implements Callable<Integer> {
   private static final DateTimeFormatter RUN_NAME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+  /** The JVM's own default format locale, before {@link TopologyApp#useFastFormatLocale}: the old settings use it. */
+  static final Locale STARTUP_FORMAT_LOCALE = Locale.getDefault(Locale.Category.FORMAT);
 
   @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
   boolean quick;
@@ -29,13 +33,23 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, baselines, jmh.")
   java.util.Set<String> only;
 
+  /**
+   * The JDK HTTP client completes every async response through the common fork-join pool, which on 2 cores
+   * has a parallelism of 1 and then starts a new thread per task: the fixed-rate runs and the long-polls
+   * spent their time starting threads. A few pooled threads are enough.
+   */
+  static final int COMMON_POOL_PARALLELISM = 8;
+
   public static void main(String[] args) {
+    // Before anything touches the common pool, which reads this once.
+    System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", String.valueOf(COMMON_POOL_PARALLELISM));
     // The terminal shows progress; the libraries (and the stack) speak up only when something is wrong.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.log.io.flashsale", "warn");
     // The broker and clients warn of what they retry anyway (CONCURRENT_TRANSACTIONS, topic already exists).
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
     System.setProperty("org.slf4j.simpleLogger.log.kafka", "error");
+    TopologyApp.useFastFormatLocale(); // as the topology's own main does: the runs measure the topology as deployed
     System.exit(new CommandLine(new BenchCommand()).execute(args));
   }
 

@@ -5,6 +5,7 @@ import io.flashsale.local.LocalStackConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ final class HttpBench {
   private static final int UNLIMITED_PER_USER = 1_000_000;
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(5);
+  private static final int COMPARE_ROUNDS = 2;
 
   private final BenchConfig config;
   private final BenchResults results;
@@ -41,6 +43,7 @@ final class HttpBench {
     Path dataDir = Files.createTempDirectory("flashsale-bench-stack");
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("FLASHSALE_HTTP_PORT", "0");
+    env.put("FLASHSALE_SIMULATOR_PORT", "0"); // a running ./flashsale local holds the default port; no payments here
     env.put("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000");
     System.out.printf("%nHTTP: starting the local stack (%,d buyers) ...%n", config.httpBuyers());
     try (LocalStack stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env)) {
@@ -60,7 +63,7 @@ final class HttpBench {
   /** POST purchase until 202: validation, token, edge checks and the durable write to Kafka (acks=all). */
   private void accepted(BuyerClient client, List<String> tokens) throws Exception {
     String saleId = client.createLiveSale("bench-accept", "SKU-ACCEPT", UNLIMITED_STOCK, UNLIMITED_PER_USER);
-    LoadGenerator.Run run = closedLoop("HTTP accepted (202)", client, tokens, saleId, 202);
+    LoadGenerator.Run run = comparedClosedLoop("http_accept", "HTTP accepted (202)", client, tokens, saleId, 202);
     results.httpAcceptRps = run.succeededPerSecond();
     Latency latency = record("http_accept", run);
     results.httpAcceptP50Ms = latency.p50Ms();
@@ -80,7 +83,7 @@ final class HttpBench {
       requireBefore(deadline, "The API did not see sale " + saleId + " sell out");
       Thread.sleep(50);
     }
-    LoadGenerator.Run run = closedLoop("HTTP sold out (409)", client, tokens, saleId, 409);
+    LoadGenerator.Run run = comparedClosedLoop("http_soldout", "HTTP sold out (409)", client, tokens, saleId, 409);
     results.httpSoldoutRps = run.succeededPerSecond();
     results.httpSoldoutP99Ms = record("http_soldout", run).p99Ms();
   }
@@ -111,12 +114,38 @@ final class HttpBench {
     }
   }
 
+  /**
+   * The closed loop with the configured client calls; when comparing, also with the old async calls,
+   * alternately, and their rates in the details under {@code scenario}_rps_async_runs / _blocking_runs.
+   */
+  private LoadGenerator.Run comparedClosedLoop(String scenario, String label, BuyerClient client, List<String> tokens,
+      String saleId, int expectedStatus) throws Exception {
+    if (!config.compareOldSettings()) {
+      return closedLoop(label, client, tokens, saleId, expectedStatus, config.httpBlocking());
+    }
+    List<Double> async = new ArrayList<>();
+    List<Double> blocking = new ArrayList<>();
+    LoadGenerator.Run last = null;
+    for (int round = 0; round < COMPARE_ROUNDS; round++) {
+      async.add(closedLoop(label + ", async calls", client, tokens, saleId, expectedStatus, false).succeededPerSecond());
+      last = closedLoop(label, client, tokens, saleId, expectedStatus, true);
+      blocking.add(last.succeededPerSecond());
+    }
+    results.details.put(scenario + "_rps_async_runs", async);
+    results.details.put(scenario + "_rps_blocking_runs", blocking);
+    System.out.printf("  %s: blocking calls %s/s, async calls %s/s%n", scenario, blocking, async);
+    return last;
+  }
+
   private LoadGenerator.Run closedLoop(String label, BuyerClient client, List<String> tokens, String saleId,
-      int expectedStatus) throws Exception {
+      int expectedStatus, boolean blocking) throws Exception {
     System.out.printf("%n%s: %d in flight, %d s warm-up + %d s%n", label, config.httpConcurrency(),
         config.httpWarmup().toSeconds(), config.httpDuration().toSeconds());
-    LongFunction<CompletableFuture<Boolean>> click = i ->
-        client.purchase(tokens.get((int) (i % tokens.size())), saleId).thenApply(r -> r.statusCode() == expectedStatus);
+    LongFunction<CompletableFuture<Boolean>> click = blocking
+        ? i -> CompletableFuture.completedFuture(
+            client.purchaseNow(tokens.get((int) (i % tokens.size())), saleId).statusCode() == expectedStatus)
+        : i -> client.purchase(tokens.get((int) (i % tokens.size())), saleId)
+            .thenApply(r -> r.statusCode() == expectedStatus);
     try (Progress warmUp = Progress.start(label + " warm-up", 0)) {
       LoadGenerator.closedLoop(config.httpConcurrency(), config.httpWarmup(), Long.MAX_VALUE, warmUp, click);
     }

@@ -31,6 +31,8 @@ import java.util.Map;
  * @param paymentProviderTimeout FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS, default 5000: longest wait for the provider
  * @param webhookSecret FLASHSALE_WEBHOOK_SECRET, signs the provider's webhooks, required outside local mode
  * @param webhookTolerance FLASHSALE_WEBHOOK_TOLERANCE_SECONDS, default 300: the replay window of webhook signatures
+ * @param verifiedTokenCacheSize FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE, default 100000: buyer tokens remembered after
+ *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
  */
 public record ApiConfig(
     String httpHost,
@@ -54,7 +56,8 @@ public record ApiConfig(
     String paymentProviderKey,
     Duration paymentProviderTimeout,
     String webhookSecret,
-    Duration webhookTolerance) {
+    Duration webhookTolerance,
+    int verifiedTokenCacheSize) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -64,6 +67,8 @@ public record ApiConfig(
   public static final String LOCAL_WEBHOOK_SECRET = SimulatorConfig.LOCAL_WEBHOOK_SECRET;
   /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
   static final int MIN_JWT_SECRET_BYTES = 32;
+  /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
+  public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 100_000;
 
   public ApiConfig {
     if (!localMode) {
@@ -88,6 +93,9 @@ public record ApiConfig(
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
     if (maxWaitMs < 0) {
       throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
+    }
+    if (verifiedTokenCacheSize < 0) {
+      throw new IllegalArgumentException("FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE must not be negative");
     }
   }
 
@@ -117,7 +125,8 @@ public record ApiConfig(
         Duration.ofMillis(intVar(env, "FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS",
             (int) HttpPaymentProvider.DEFAULT_TIMEOUT.toMillis())),
         localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
-        Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)));
+        Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)),
+        intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

@@ -77,7 +77,7 @@ public final class IngestApi implements AutoCloseable {
       purchases.start();
 
       Clock clock = Clock.systemUTC();
-      Identity identity = new Identity(config.jwtSecret(), config.adminToken());
+      Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
       SaleRoutes saleRoutes = new SaleRoutes(identity, bodies, writer, topics, sales, purchases, clock);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(identity,

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.Identity.Buyer;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
@@ -90,5 +93,55 @@ class IdentityTest {
   private void assertUnauthenticated(String authorization) {
     assertThatThrownBy(() -> identity.buyer(authorization))
         .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.code).isEqualTo(ErrorCode.UNAUTHENTICATED));
+  }
+
+  @Test
+  void aRememberedTokenStillExpires() {
+    MovableClock clock = new MovableClock(Instant.parse("2026-11-24T10:00:00Z"));
+    Identity remembering = new Identity(SECRET, "the-admin-token", 10, clock);
+    String token = JWT.create().withSubject("user-9").withClaim("did", "phone-9")
+        .withExpiresAt(clock.instant().plusSeconds(60)).sign(Algorithm.HMAC256(SECRET));
+
+    assertThat(remembering.buyer("Bearer " + token)).isEqualTo(new Buyer("user-9", "phone-9"));
+    assertThat(remembering.buyer("Bearer " + token)).as("remembered").isEqualTo(new Buyer("user-9", "phone-9"));
+    clock.now = clock.now.plusSeconds(61);
+
+    assertThatThrownBy(() -> remembering.buyer("Bearer " + token))
+        .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.code).isEqualTo(ErrorCode.UNAUTHENTICATED));
+  }
+
+  @Test
+  void aRejectedTokenIsNotRemembered() {
+    Identity remembering = new Identity(SECRET, "the-admin-token", 10, Clock.systemUTC());
+    String forged = JWT.create().withSubject("user-7").sign(Algorithm.HMAC256("another-secret-just-as-long-as-the-first"));
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+      assertThatThrownBy(() -> remembering.buyer("Bearer " + forged))
+          .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.code).isEqualTo(ErrorCode.UNAUTHENTICATED));
+    }
+  }
+
+  /** A clock the test moves by hand. */
+  private static final class MovableClock extends Clock {
+    Instant now;
+
+    MovableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.flashsale.local;
 
 import io.flashsale.api.ApiConfig;
 import io.flashsale.reconciliation.ReconcileCommand;
+import io.flashsale.topology.TopologyApp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,7 @@ public final class FlashsaleCli {
   static final String LOCAL_JWT_SECRET = ApiConfig.LOCAL_JWT_SECRET;
 
   public static void main(String[] args) {
+    TopologyApp.useFastFormatLocale(); // the local stack runs the topology in this JVM
     System.exit(new CommandLine(new FlashsaleCli())
         .addSubcommand("reconcile", new ReconcileCommand(reconciliationEnv(System.getenv())))
         .execute(args));

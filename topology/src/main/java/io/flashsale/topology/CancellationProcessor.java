@@ -21,7 +21,7 @@ final class CancellationProcessor implements Processor<String, HoldCancellation,
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
-    holds = new Holds(context);
+    holds = new Holds(context, StockLevels.atOnce(context)); // rare changes: sent at once
   }
 
   @Override

@@ -26,9 +26,11 @@ final class Holds {
   private final KeyValueStore<String, Integer> userQuantities;
   private final KeyValueStore<String, PurchaseOutcome> decidedRequests;
   private final KeyValueStore<String, String> holdExpiries;
+  private final StockLevels stockLevels;
 
-  Holds(ProcessorContext<String, SpecificRecord> context) {
+  Holds(ProcessorContext<String, SpecificRecord> context, StockLevels stockLevels) {
     this.context = context;
+    this.stockLevels = stockLevels;
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
     userQuantities = context.getStateStore(SaleTopology.USER_QUANTITIES_STORE);
     decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
@@ -143,8 +145,7 @@ final class Holds {
 
   private void changeStock(StockLevel next) {
     stock.put(next.getSaleId(), next);
-    context.forward(new Record<>(next.getSaleId(), next, next.getUpdatedAt().toEpochMilli()),
-        SaleTopology.STOCK_LEVELS_SINK);
+    stockLevels.changed(next);
   }
 
   private void emit(PurchaseOutcome outcome) {

@@ -30,7 +30,7 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
     this.context = context;
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     processedPaymentEvents = context.getStateStore(SaleTopology.PROCESSED_PAYMENT_EVENTS_STORE);
-    holds = new Holds(context);
+    holds = new Holds(context, StockLevels.atOnce(context)); // rare changes: sent at once
   }
 
   @Override

@@ -1,13 +1,17 @@
 package io.flashsale.topology;
 
+import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -38,7 +42,18 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
   private KeyValueStore<String, PurchaseOutcome> decidedRequests;
   private KeyValueStore<String, LotteryEntry> lotteryEntries;
   private KeyValueStore<String, Long> lotteryDrawsDue;
+  private final Duration stockLevelInterval;
+  /**
+   * Sales read from the store, by saleId. A sale's definition never changes once stored (the first one
+   * wins), so each task reads and decodes it once instead of on every request.
+   */
+  private final Map<String, Sale> definedSales = new HashMap<>();
+  private StockLevels stockLevels;
   private Holds holds;
+
+  PurchaseProcessor(Duration stockLevelInterval) {
+    this.stockLevelInterval = stockLevelInterval;
+  }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
@@ -48,7 +63,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
     lotteryEntries = context.getStateStore(SaleTopology.LOTTERY_ENTRIES_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
-    holds = new Holds(context);
+    // Decisions are by far the most frequent stock changes, so this processor also resends all after a restart.
+    stockLevels = StockLevels.perInterval(stockLevelInterval, context);
+    holds = new Holds(context, stockLevels);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
   }
@@ -58,11 +75,13 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     PurchaseRequest request = Validation.requireValidPurchase(record.key(), record.value());
     String saleId = request.getSaleId();
     String entryKey = StoreKeys.saleScoped(saleId, request.getRequestId());
-    if (decidedRequests.get(request.getRequestId()) != null || lotteryEntries.get(entryKey) != null) {
+    Sale sale = saleOnSku(saleId, request.getSku());
+    // Only a lottery sale has entries, so only there can a retry be waiting for its draw.
+    boolean lottery = sale != null && sale.getAllocation() == Allocation.LOTTERY;
+    if (decidedRequests.get(request.getRequestId()) != null || (lottery && lotteryEntries.get(entryKey) != null)) {
       log.debug("Request {} is a retry; its first outcome stands", request.getRequestId());
       return;
     }
-    Sale sale = saleOnSku(saleId, request.getSku());
     StockLevel level = sale == null ? null : stock.get(saleId);
     int userQuantity = holds.userQuantity(saleId, request.getUserId());
     RecordMetadata position = context.recordMetadata().orElseThrow();
@@ -78,7 +97,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     Instant now = now();
     StockLevel next = settle(decision, request, sale, level, now, position.partition(), position.offset());
     if (next != null) {
-      context.forward(new Record<>(saleId, next, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_SINK);
+      stockLevels.changed(next);
     }
   }
 
@@ -137,13 +156,13 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     }
     keys.forEach(lotteryEntries::delete);
     lotteryDrawsDue.delete(saleId);
-    context.forward(new Record<>(saleId, level, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_SINK);
+    stockLevels.changed(level);
     log.info("Drew lottery {}: {} entries, {} units left", saleId, entries.size(), level.getAvailable());
   }
 
   /** The sale, if it is known and sells this SKU; a request naming another SKU's sale must not touch it. */
   private Sale saleOnSku(String saleId, String sku) {
-    Sale sale = sales.get(saleId);
+    Sale sale = definedSales.computeIfAbsent(saleId, sales::get);
     return sale != null && sale.getSku().equals(sku) ? sale : null;
   }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
@@ -69,7 +70,16 @@ public final class SaleTopology {
 
   private SaleTopology() {}
 
+  /** The topology that sends every stock change to stock-levels as it happens (as tests read them). */
   public static Topology build(Topics topics) {
+    return build(topics, Duration.ZERO);
+  }
+
+  /**
+   * The topology; purchase decisions and hold expiries send a changed sale's stock level once per
+   * {@code stockLevelInterval} instead of per change (see {@link StockLevels}), zero sends each at once.
+   */
+  public static Topology build(Topics topics, Duration stockLevelInterval) {
     Serde<String> ids = Serdes.String();
     Serde<PurchaseRequest> requests = topics.purchaseRequests.valueSerde();
     Topology topology = new Topology();
@@ -84,14 +94,15 @@ public final class SaleTopology {
         topics.paymentEvents.valueSerde().deserializer(), topics.paymentEvents.name());
 
     topology.addProcessor(SALE_REGISTRATION, SaleProcessor::new, SALES_SOURCE);
-    topology.addProcessor(PURCHASE_DECISION, PurchaseProcessor::new, PURCHASE_REQUESTS_SOURCE);
+    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval), PURCHASE_REQUESTS_SOURCE);
     topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
     topology.addProcessor(PAYMENT_DECISION, PaymentProcessor::new, PAYMENT_EVENTS_SOURCE);
 
     String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
     topology.addStateStore(store(SALES_STORE, ids, topics.sales.valueSerde()),
         SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION);
-    topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()),
+    // Every decision rewrites its sale's stock: cached, a hot sale's changelog gets one record per commit.
+    topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
         SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION);
     topology.addStateStore(store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
     topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
@@ -109,7 +120,7 @@ public final class SaleTopology {
   }
 
   // Persistent and changelogged (the default): a restarted or moved task restores its exact state.
-  private static <V> StoreBuilder<?> store(String name, Serde<String> keys, Serde<V> values) {
+  private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<String> keys, Serde<V> values) {
     return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values);
   }
 }

@@ -4,6 +4,7 @@ import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
@@ -31,7 +32,7 @@ public final class TopologyApp {
     try (Admin admin = Admin.create(config.adminProperties())) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
     }
-    KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics), config.streamsProperties());
+    KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval()), config.streamsProperties());
     // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Stream thread failed; replacing it", e);
@@ -40,6 +41,17 @@ public final class TopologyApp {
     streams.setStateListener(stateListener);
     streams.start();
     return streams;
+  }
+
+  /**
+   * Makes US English the JVM's default format locale. Kafka Streams (4.3.1) formats a log text with
+   * String.format for every empty input partition of a task on every record, logged or not; our tasks read
+   * four topics and two of them are nearly always empty. For any default locale but US English the JDK
+   * looks up the locale's digits on every such call, which made a hot sale's decisions about 20 % slower
+   * (measured in one JVM, en against en_US). Nothing the topology writes depends on the locale.
+   */
+  public static void useFastFormatLocale() {
+    Locale.setDefault(Locale.Category.FORMAT, Locale.US);
   }
 
   /**
@@ -52,6 +64,7 @@ public final class TopologyApp {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    useFastFormatLocale();
     TopologyConfig config = TopologyConfig.fromEnv(System.getenv());
     CountDownLatch failed = new CountDownLatch(1);
     KafkaStreams streams = start(config, (newState, oldState) -> {

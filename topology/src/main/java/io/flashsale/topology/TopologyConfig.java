@@ -2,6 +2,7 @@ package io.flashsale.topology;
 
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -23,6 +24,9 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
  *   <li>{@code FLASHSALE_STREAM_THREADS} (default {@value #DEFAULT_STREAM_THREADS})
  *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
  *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR})
+ *   <li>{@code FLASHSALE_STOCK_LEVEL_INTERVAL_MS} (default {@value #DEFAULT_STOCK_LEVEL_INTERVAL_MS}): how often
+ *       the latest stock level of each sale that purchases changed is sent to stock-levels; 0 sends one per
+ *       decision. Readers (the API's sold-out check) see a sale's level at most this much later.
  *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
  *       case with dots as underscores, e.g. {@code FLASHSALE_STREAMS_SESSION_TIMEOUT_MS=6000}
  * </ul>
@@ -36,6 +40,7 @@ public record TopologyConfig(
     int streamThreads,
     int partitions,
     short replicationFactor,
+    Duration stockLevelInterval,
     Map<String, String> streamsOverrides) {
 
   static final String STREAMS_OVERRIDE_PREFIX = "FLASHSALE_STREAMS_";
@@ -48,6 +53,8 @@ public record TopologyConfig(
   public static final int DEFAULT_STREAM_THREADS = 1;
   public static final int DEFAULT_PARTITIONS = 8;
   public static final short DEFAULT_REPLICATION_FACTOR = 1;
+  // One level per hot sale per commit instead of one per decision (the commit interval's default).
+  public static final long DEFAULT_STOCK_LEVEL_INTERVAL_MS = 100;
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
     return new TopologyConfig(
@@ -59,6 +66,8 @@ public record TopologyConfig(
         Integer.parseInt(env.getOrDefault("FLASHSALE_STREAM_THREADS", String.valueOf(DEFAULT_STREAM_THREADS))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
         Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_STOCK_LEVEL_INTERVAL_MS",
+            String.valueOf(DEFAULT_STOCK_LEVEL_INTERVAL_MS)))),
         streamsOverrides(env));
   }
 

@@ -57,7 +57,8 @@ class SaleTopologyBrokerTest {
   void startTopology() throws Exception {
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "broker-test-");
     config = new TopologyConfig(EmbeddedKafka.shared().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique,
-        stateDir, 100, 1, 4, (short) 1, Map.of());
+        stateDir, 100, 1, 4, (short) 1,
+        Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS), Map.of());
     topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
     streams = TopologyApp.start(config);
     await().atMost(PATIENCE).until(() -> streams.state() == KafkaStreams.State.RUNNING);

@@ -47,7 +47,13 @@ final class SaleTopologyDriver implements AutoCloseable {
   private final Path stateDir;
   private Instant wallClock = NOW;
 
+  /** Stock levels sent at once, one per change. */
   SaleTopologyDriver() {
+    this(Duration.ZERO);
+  }
+
+  /** Stock levels of purchase decisions sent once per {@code stockLevelInterval} of wall clock. */
+  SaleTopologyDriver(Duration stockLevelInterval) {
     String unique = UUID.randomUUID().toString();
     try {
       Path build = Files.createDirectories(Path.of("target", "state"));
@@ -57,8 +63,8 @@ final class SaleTopologyDriver implements AutoCloseable {
     }
     topics = Topics.using(SchemaRegistry.forUrl("mock://topology-" + unique));
     TopologyConfig config = new TopologyConfig("unused:9092", "mock://topology-" + unique, "topology-test-" + unique,
-        stateDir, 100, 1, 1, (short) 1, Map.of());
-    driver = new TopologyTestDriver(SaleTopology.build(topics), config.streamsProperties(), NOW);
+        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, Map.of());
+    driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval()), config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         topics.purchaseRequests.valueSerde().serializer());

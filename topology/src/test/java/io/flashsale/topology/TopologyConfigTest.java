@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -16,7 +17,7 @@ class TopologyConfigTest {
     TopologyConfig config = TopologyConfig.fromEnv(Map.of());
 
     assertThat(config).isEqualTo(new TopologyConfig("localhost:9092", "mock://flashsale", "flashsale-topology",
-        Path.of("./.flashsale/state"), 100, 1, 8, (short) 1, Map.of()));
+        Path.of("./.flashsale/state"), 100, 1, 8, (short) 1, Duration.ofMillis(100), Map.of()));
   }
 
   @Test
@@ -30,11 +31,13 @@ class TopologyConfigTest {
         "FLASHSALE_STREAM_THREADS", "4",
         "FLASHSALE_PARTITIONS", "32",
         "FLASHSALE_REPLICATION_FACTOR", "3",
+        "FLASHSALE_STOCK_LEVEL_INTERVAL_MS", "0",
         "FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000"));
 
     Properties props = config.streamsProperties();
     assertThat(config.schemaRegistryUrl()).isEqualTo("http://registry:8081");
     assertThat(config.partitions()).isEqualTo(32);
+    assertThat(config.stockLevelInterval()).isZero();
     assertThat(props).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "flashsale-eu")
         .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k1:9092,k2:9092")
         .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("/var/lib/flashsale").toString())
