@@ -7,7 +7,6 @@ import io.flashsale.payments.PaymentProvider.Refund;
 import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.reconciliation.ReconciliationStatements.ToCorrect;
 import io.flashsale.schemas.Correction;
-import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
@@ -59,8 +58,8 @@ final class Corrections {
     this.progress = progress;
   }
 
-  /** A correction and the event it hands to the topology, if any. */
-  private record Made(Correction correction, PaymentEvent replayedPayment) {}
+  /** A correction of a discrepancy, and the event it hands to the topology, if any. */
+  private record Made(ToCorrect discrepancy, Correction correction, PaymentEvent replayedPayment) {}
 
   void correct(String runId, LocalDate day) {
     int made = 0;
@@ -91,7 +90,7 @@ final class Corrections {
           Correction c = m.correction();
           sql.recordCorrection(c.getCorrectionId(), c.getKind().name(), c.getDiscrepancy(), day, runId,
               c.getCreatedAt(), c.getSaleId(), c.getRequestId(), c.getPaymentId(), c.getAmountCents(), c.getCurrency());
-          sql.settle(runId, c.getDiscrepancy(), subject(c), "CORRECTED", c.getCorrectionId(), null);
+          sql.settle(runId, c.getDiscrepancy(), m.discrepancy().subject(), "CORRECTED", c.getCorrectionId(), null);
           progress.advance();
         }
         made += corrections.size();
@@ -126,7 +125,7 @@ final class Corrections {
           throw new CannotCorrect("the provider does not know payment " + d.paymentId());
         }
         Refund refund = provider.refund(d.paymentId(), d.amountCents(), id);
-        return new Made(correction.setAmountCents(refund.amountCents()).setCurrency(refund.currency()).build(), null);
+        return new Made(d, correction.setAmountCents(refund.amountCents()).setCurrency(refund.currency()).build(), null);
       }
       case REPLAY_PAYMENT -> {
         Payment payment = provider.payment(d.paymentId())
@@ -136,7 +135,7 @@ final class Corrections {
             .setRequestId(payment.requestId()).setSaleId(payment.saleId()).setSku(payment.sku())
             .setType(PaymentEventType.SUCCEEDED).setAmountCents(payment.amountCents()).setCurrency(payment.currency())
             .setOccurredAt(payment.createdAt()).setReceivedAt(clock.instant()).build();
-        return new Made(correction.setSaleId(payment.saleId()).setAmountCents(payment.amountCents())
+        return new Made(d, correction.setSaleId(payment.saleId()).setAmountCents(payment.amountCents())
             .setCurrency(payment.currency()).setPayment(event).build(), event);
       }
       case REPLAY_RECORD -> {
@@ -150,7 +149,7 @@ final class Corrections {
           correction.setPayment(topics.paymentEvents.valueSerde().deserializer()
               .deserialize(record.topic(), record.headers(), record.value()));
         }
-        return new Made(correction.build(), null);
+        return new Made(d, correction.build(), null);
       }
       default -> throw new IllegalArgumentException(discrepancyClass + " is not corrected automatically");
     }
@@ -176,13 +175,6 @@ final class Corrections {
       }
     }
     producer.commitTransaction();
-  }
-
-  /** The discrepancy's subject, as {@link ReconciliationStatements} stored it. */
-  private static String subject(Correction c) {
-    return c.getKind() == CorrectionKind.REPLAY_RECORD
-        ? c.getSourceTopic() + "-" + c.getSourcePartition() + "-" + c.getSourceOffset()
-        : c.getPaymentId();
   }
 
   /** A correction that cannot be made; the discrepancy is left for a person with this reason. */

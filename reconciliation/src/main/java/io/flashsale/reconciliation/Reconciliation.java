@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -196,17 +198,15 @@ public final class Reconciliation implements AutoCloseable {
     }
   }
 
-  /** Records the sink has yet to write, over its topics: the log's ends against the positions it stored. */
+  /** Offsets the sink has yet to write, over its topics: the log's ends against the positions it stored. */
   private long sinkLag(DayLog log) {
-    Map<String, Long> stored = new LinkedHashMap<>();
-    jdbi.useHandle(h -> h.createQuery("SELECT topic, kafka_partition, next_offset FROM sink_offsets WHERE consumer_group = :g")
-        .bind("g", config.sink().sinkGroup())
-        .map((rs, ctx) -> Map.entry(rs.getString(1) + "-" + rs.getInt(2), rs.getLong(3)))
-        .forEach(e -> stored.put(e.getKey(), e.getValue())));
+    Map<TopicPartition, Long> stored = new HashMap<>();
+    jdbi.withExtension(LedgerStatements.class, sql -> sql.offsets(config.sink().sinkGroup()))
+        .forEach(o -> stored.put(new TopicPartition(o.topic(), o.partition()), o.nextOffset()));
     long lag = 0;
     for (String topic : List.of(Topics.SALES, Topics.PURCHASE_OUTCOMES, Topics.PAYMENT_EVENTS)) {
       for (var end : log.endOffsets(topic).entrySet()) {
-        lag += Math.max(0, end.getValue() - stored.getOrDefault(topic + "-" + end.getKey().partition(), 0L));
+        lag += Math.max(0, end.getValue() - stored.getOrDefault(end.getKey(), 0L));
       }
     }
     return lag;
