@@ -2,6 +2,7 @@ package io.flashsale.bench;
 
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.TopicAdmin;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,8 +55,9 @@ import org.apache.kafka.streams.state.Stores;
  * <p>The ceiling reads the very bytes of the hot-SKU backlog (same keys, same Avro values, same sizes)
  * but does not deserialize them: per record one RocksDB get and put and one output, with exactly_once_v2
  * and the topology's own settings (commit interval, threads). What the topology loses against it is the
- * cost of its decision: Avro, up to four store writes and an outcome per request, and a stock level per
- * sale and interval (per request with {@code FLASHSALE_STOCK_LEVEL_INTERVAL_MS=0}).
+ * cost of its decisions: Avro, the store writes of an accepted request and an outcome per request, and a
+ * stock level per sale and interval. The topology reads the backlog in records of
+ * {@code FLASHSALE_BENCH_BACKLOG_BATCH} requests, as the API writes them in a surge.
  */
 final class BacklogBench {
   private static final String CEILING_INPUT = "bench-ceiling-input";
@@ -76,42 +77,34 @@ final class BacklogBench {
 
   void run() throws Exception {
     int n = config.backlogRequests();
+    int batch = config.backlogBatch();
     results.details.put("backlog_requests", n);
+    results.details.put("backlog_batch", batch);
     results.details.put("backlog_stock_per_sale", config.stockFor(n));
     results.ceilingEosPassthroughRps = ceiling(n);
     List<String> skus = IntStream.range(0, config.manySkus()).mapToObj(i -> String.format("SKU-%04d", i)).toList();
-    if (!config.compareOldSettings()) {
-      results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n, Map.of());
-      results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, Map.of());
+    if (!config.compareUnbatched()) {
+      results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n, batch);
+      results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, batch);
       return;
     }
-    // Old and current settings alternately, so that warm-up and the load of the machine fall on both alike.
-    List<Double> hotOld = new ArrayList<>();
-    List<Double> hotCurrent = new ArrayList<>();
+    // One request per record (as before batching) and batches alternately, so that warm-up and the load of the
+    // machine fall on both alike.
+    List<Double> hotSingle = new ArrayList<>();
+    List<Double> hotBatched = new ArrayList<>();
     for (int round = 0; round < COMPARE_ROUNDS; round++) {
-      hotOld.add(withOldSettings("topology, 1 hot SKU, old settings", List.of(HOT_SKU), n));
-      hotCurrent.add(topology("topology, 1 hot SKU", List.of(HOT_SKU), n, Map.of()));
+      hotSingle.add(topology("topology, 1 hot SKU, one request per record", List.of(HOT_SKU), n, 1));
+      hotBatched.add(topology("topology, 1 hot SKU", List.of(HOT_SKU), n, batch));
     }
-    double manyOld = withOldSettings("topology, " + skus.size() + " SKUs, old settings", skus, n);
-    results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, Map.of());
-    results.topologyHotSkuRps = mean(hotCurrent);
-    results.details.put("topology_hot_sku_rps_runs", hotCurrent);
-    results.details.put("topology_hot_sku_rps_old_settings_runs", hotOld);
-    results.details.put("topology_hot_sku_rps_old_settings", mean(hotOld));
-    results.details.put("topology_many_skus_rps_old_settings", manyOld);
-    System.out.printf("%n  hot SKU: %,.0f/s with the current settings, %,.0f/s with the old ones (%.2fx)%n",
-        mean(hotCurrent), mean(hotOld), mean(hotCurrent) / mean(hotOld));
-  }
-
-  /** A topology run as before profiling: old topology settings and the JVM's own format locale. */
-  private double withOldSettings(String label, List<String> skus, int n) throws Exception {
-    Locale current = Locale.getDefault(Locale.Category.FORMAT);
-    Locale.setDefault(Locale.Category.FORMAT, BenchCommand.STARTUP_FORMAT_LOCALE);
-    try {
-      return topology(label, skus, n, BenchConfig.OLD_TOPOLOGY_SETTINGS);
-    } finally {
-      Locale.setDefault(Locale.Category.FORMAT, current);
-    }
+    double manySingle = topology("topology, " + skus.size() + " SKUs, one request per record", skus, n, 1);
+    results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, batch);
+    results.topologyHotSkuRps = mean(hotBatched);
+    results.details.put("topology_hot_sku_rps_runs", hotBatched);
+    results.details.put("topology_hot_sku_rps_unbatched_runs", hotSingle);
+    results.details.put("topology_hot_sku_rps_unbatched", mean(hotSingle));
+    results.details.put("topology_many_skus_rps_unbatched", manySingle);
+    System.out.printf("%n  hot SKU: %,.0f/s in records of %d, %,.0f/s one per record (%.2fx)%n",
+        mean(hotBatched), batch, mean(hotSingle), mean(hotBatched) / mean(hotSingle));
   }
 
   private static double mean(List<Double> values) {
@@ -125,8 +118,9 @@ final class BacklogBench {
           new NewTopic(CEILING_OUTPUT, config.partitions(), (short) 1))).all().get();
       Topics topics = Topics.using(SchemaRegistry.forUrl("mock://bench-ceiling"));
       List<Sale> sales = sales(List.of(HOT_SKU), n);
-      preload(kafka, "preload ceiling", requests(topics, CEILING_INPUT, sales, n), n);
-      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-ceiling", "mock://bench-ceiling", Map.of());
+      // One request per record: the ceiling is per record, as a decision of an unbatched request costs one.
+      preload(kafka, "preload ceiling", requests(topics, CEILING_INPUT, sales, n, 1), n);
+      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-ceiling", "mock://bench-ceiling");
       Properties props = topologyConfig.streamsProperties();
       return drain("ceiling pass-through", kafka, CEILING_OUTPUT, n, () -> new KafkaStreams(passThrough(), props),
           topologyConfig.stateDir());
@@ -134,8 +128,9 @@ final class BacklogBench {
   }
 
   /** Decisions per second of the topology over a backlog, with {@code settings} on top of the environment. */
-  private double topology(String label, List<String> skus, int n, Map<String, String> settings) throws Exception {
-    System.out.printf("%nTopology: %s, %,d requests over %d partitions%n", label, n, config.partitions());
+  private double topology(String label, List<String> skus, int n, int batchSize) throws Exception {
+    System.out.printf("%nTopology: %s, %,d requests in records of %d over %d partitions%n", label, n, batchSize,
+        config.partitions());
     try (EmbeddedKafka kafka = EmbeddedKafka.start(null); Admin admin = admin(kafka)) {
       String registryUrl = "mock://bench-" + skus.size();
       Topics topics = Topics.using(SchemaRegistry.forUrl(registryUrl));
@@ -149,17 +144,16 @@ final class BacklogBench {
               topics.sales.valueSerde().serializer().serialize(Topics.SALES, sale)));
         }
       }
-      preload(kafka, "preload " + label, requests(topics, Topics.PURCHASE_REQUESTS, sales, n), n);
-      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-topology-" + skus.size(), registryUrl, settings);
+      preload(kafka, "preload " + label, requests(topics, Topics.PURCHASE_REQUESTS, sales, n, batchSize), n);
+      TopologyConfig topologyConfig = topologyConfig(kafka, "bench-topology-" + skus.size(), registryUrl);
       return drain(label, kafka, Topics.PURCHASE_OUTCOMES, n, () -> TopologyApp.start(topologyConfig), topologyConfig.stateDir());
     }
   }
 
   /** The topology's settings from the environment, on this broker, with a fresh application id and state. */
-  private TopologyConfig topologyConfig(EmbeddedKafka kafka, String applicationId, String registryUrl,
-      Map<String, String> settings) throws IOException {
+  private TopologyConfig topologyConfig(EmbeddedKafka kafka, String applicationId, String registryUrl)
+      throws IOException {
     Map<String, String> env = new HashMap<>(System.getenv());
-    env.putAll(settings);
     env.put("FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registryUrl);
     env.put("FLASHSALE_APPLICATION_ID", applicationId);
@@ -168,9 +162,7 @@ final class BacklogBench {
     TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
     results.details.put("stream_threads", topologyConfig.streamThreads());
     results.details.put("commit_interval_ms", topologyConfig.commitIntervalMs());
-    if (settings.isEmpty()) {
-      results.details.put("stock_level_interval_ms", topologyConfig.stockLevelInterval().toMillis());
-    }
+    results.details.put("stock_level_interval_ms", topologyConfig.stockLevelInterval().toMillis());
     return topologyConfig;
   }
 
@@ -238,16 +230,24 @@ final class BacklogBench {
         .build()).toList();
   }
 
-  /** n requests from n distinct buyers, spread round-robin over the sales. */
-  private static Stream<ProducerRecord<byte[], byte[]>> requests(Topics topics, String topic, List<Sale> sales, int n) {
+  /**
+   * n requests from n distinct buyers in records of {@code batchSize} requests of one sale (the last may be
+   * smaller), the records spread round-robin over the sales: as the API writes a surge.
+   */
+  private static Stream<ProducerRecord<byte[], byte[]>> requests(Topics topics, String topic, List<Sale> sales, int n,
+      int batchSize) {
     Instant now = Instant.now();
-    return IntStream.range(0, n).mapToObj(i -> {
-      Sale sale = sales.get(i % sales.size());
-      PurchaseRequest request = PurchaseRequest.newBuilder()
-          .setRequestId("bench-request-" + i).setSaleId(sale.getSaleId()).setSku(sale.getSku())
-          .setUserId("bench-buyer-" + i).setDeviceId(null).setQuantity(1).setIdempotencyKey(null)
-          .setRequestedAt(now).build();
-      return new ProducerRecord<>(topic, key(sale.getSku()), topics.purchaseRequests.valueSerde().serializer().serialize(topic, request));
+    int records = (n + batchSize - 1) / batchSize;
+    return IntStream.range(0, records).mapToObj(r -> {
+      Sale sale = sales.get(r % sales.size());
+      List<PurchaseRequest> batch = IntStream.range(r * batchSize, Math.min(n, (r + 1) * batchSize))
+          .mapToObj(i -> PurchaseRequest.newBuilder()
+              .setRequestId("bench-request-" + i).setSaleId(sale.getSaleId()).setSku(sale.getSku())
+              .setUserId("bench-buyer-" + i).setDeviceId(null).setQuantity(1).setIdempotencyKey(null)
+              .setRequestedAt(now).build())
+          .toList();
+      return new ProducerRecord<>(topic, key(sale.getSku()), topics.purchaseRequests.valueSerde().serializer()
+          .serialize(topic, new PurchaseBatch(sale.getSku(), batch)));
     });
   }
 

@@ -8,7 +8,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.Histogram;
@@ -24,8 +23,6 @@ import picocli.CommandLine.Option;
     description = "Benchmark the topology against its ceiling, the HTTP path, and PostgreSQL and Redis baselines.")
 public final class BenchCommand implements Callable<Integer> {
   private static final DateTimeFormatter RUN_NAME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
-  /** The JVM's own default format locale, before {@link TopologyApp#useFastFormatLocale}: the old settings use it. */
-  static final Locale STARTUP_FORMAT_LOCALE = Locale.getDefault(Locale.Category.FORMAT);
 
   @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
   boolean quick;
@@ -78,6 +75,9 @@ public final class BenchCommand implements Callable<Integer> {
     part("baselines", "baselines", results, () -> new Baselines(config, results).run());
     part("jmh", "JMH", results, () -> new JmhBench(config, results).run());
 
+    if (results.topologyHotSkuRps != null && results.baselineRedisLuaRps != null) {
+      results.topologyVsRedis = Math.round(results.topologyHotSkuRps / results.baselineRedisLuaRps * 100) / 100.0;
+    }
     results.peakRssMb = peakRssMb();
     results.durationSeconds = Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;
     BenchReport.write(dir, results, histograms);

@@ -36,18 +36,23 @@ public final class BenchResults {
   @JsonProperty("ceiling_eos_passthrough_rps") Double ceilingEosPassthroughRps;
   @JsonProperty("topology_hot_sku_rps") Double topologyHotSkuRps;
   @JsonProperty("topology_many_skus_rps") Double topologyManySkusRps;
+  @JsonProperty("http_ceiling_rps") Double httpCeilingRps;
   @JsonProperty("http_accept_rps") Double httpAcceptRps;
+  @JsonProperty("http_accept_ratio") Double httpAcceptRatio;
   @JsonProperty("http_accept_p50_ms") Double httpAcceptP50Ms;
   @JsonProperty("http_accept_p99_ms") Double httpAcceptP99Ms;
   @JsonProperty("http_accept_p999_ms") Double httpAcceptP999Ms;
   @JsonProperty("http_soldout_rps") Double httpSoldoutRps;
   @JsonProperty("http_soldout_p99_ms") Double httpSoldoutP99Ms;
+  @JsonProperty("http_soldout_ratio") Double httpSoldoutRatio;
   @JsonProperty("e2e_p50_ms_at_1k") Double e2eP50MsAt1k;
   @JsonProperty("e2e_p99_ms_at_1k") Double e2eP99MsAt1k;
   @JsonProperty("e2e_p50_ms_at_5k") Double e2eP50MsAt5k;
   @JsonProperty("e2e_p99_ms_at_5k") Double e2eP99MsAt5k;
+  @JsonProperty("e2e_max_rate_p99_under_100ms") Double e2eMaxRateP99Under100ms;
   @JsonProperty("baseline_postgres_hot_row_rps") Double baselinePostgresHotRowRps;
   @JsonProperty("baseline_redis_lua_rps") Double baselineRedisLuaRps;
+  @JsonProperty("topology_vs_redis") Double topologyVsRedis;
   @JsonProperty("peak_rss_mb") Double peakRssMb;
   @JsonProperty("machine") Machine machine;
   /** The full percentiles behind every latency figure, by scenario. */

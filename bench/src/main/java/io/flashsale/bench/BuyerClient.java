@@ -59,15 +59,11 @@ final class BuyerClient {
         .POST(HttpRequest.BodyPublishers.ofString(PURCHASE_BODY)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /**
-   * The same purchase, waiting for the answer on this thread. A caller that waits anyway saves the two
-   * thread hand-offs of {@link #purchase}, and on 2 cores the JDK client starts a new thread for every
-   * async response (its common-pool hop runs thread-per-task when the pool's parallelism is 1).
-   */
-  HttpResponse<String> purchaseNow(String token, String saleId) {
-    return send(request("/api/sales/" + saleId + "/purchases", token)
-        .POST(HttpRequest.BodyPublishers.ofString(PURCHASE_BODY)));
+  /** Where a buyer POSTs a purchase of the sale, for load generators of their own. */
+  String purchaseUrl(String saleId) {
+    return baseUrl + "/api/sales/" + saleId + "/purchases";
   }
+
 
   /** Long-polls until the request leaves PENDING; completes with its final status. */
   CompletableFuture<String> decision(String token, String requestId) {

@@ -2,18 +2,15 @@ package io.flashsale.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
 
 /**
  * A redis-server of our own on a free port, without persistence (the baseline measures the script, not
- * the disk), stopped on close. Installed first through bench/setup-redis.sh where it is missing.
+ * the disk), stopped on close. Installed first through bench/setup-package.sh where it is missing.
  */
 final class RedisServer implements AutoCloseable {
-  static final Path SETUP_SCRIPT = Path.of("bench", "setup-redis.sh");
   private static final String HOST = "127.0.0.1";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
 
@@ -26,7 +23,7 @@ final class RedisServer implements AutoCloseable {
   }
 
   static RedisServer start() throws IOException, InterruptedException {
-    ensureInstalled();
+    DebianPackages.ensure("redis-server", "redis-server");
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
@@ -52,17 +49,6 @@ final class RedisServer implements AutoCloseable {
 
   Jedis connect() {
     return new Jedis(HOST, port);
-  }
-
-  private static void ensureInstalled() throws IOException, InterruptedException {
-    if (!Files.isRegularFile(SETUP_SCRIPT)) {
-      return; // not run from the repository: redis-server must be on the PATH already
-    }
-    Process setup = new ProcessBuilder("bash", SETUP_SCRIPT.toString()).inheritIO().start();
-    if (!setup.waitFor(5, TimeUnit.MINUTES) || setup.exitValue() != 0) {
-      setup.destroy();
-      throw new IllegalStateException("redis-server is not available (" + SETUP_SCRIPT + " failed)");
-    }
   }
 
   @Override

@@ -33,6 +33,8 @@ import java.util.Map;
  * @param webhookTolerance FLASHSALE_WEBHOOK_TOLERANCE_SECONDS, default 300: the replay window of webhook signatures
  * @param verifiedTokenCacheSize FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE, default 100000: buyer tokens remembered after
  *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
+ * @param batchMaxRequests FLASHSALE_BATCH_MAX_REQUESTS, default 1000: most purchase requests of one SKU in one Kafka
+ *     record (see {@link PurchaseBatcher}); 1 writes a record per request
  */
 public record ApiConfig(
     String httpHost,
@@ -57,7 +59,8 @@ public record ApiConfig(
     Duration paymentProviderTimeout,
     String webhookSecret,
     Duration webhookTolerance,
-    int verifiedTokenCacheSize) {
+    int verifiedTokenCacheSize,
+    int batchMaxRequests) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -69,6 +72,11 @@ public record ApiConfig(
   static final int MIN_JWT_SECRET_BYTES = 32;
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
   public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 100_000;
+  /**
+   * Most purchase requests of one SKU in one record. About 100 bytes each, so a full record stays far below
+   * the broker's 1 MiB message limit; and one record of that size is a few milliseconds of the topology's time.
+   */
+  public static final int DEFAULT_BATCH_MAX_REQUESTS = 1_000;
 
   public ApiConfig {
     if (!localMode) {
@@ -94,6 +102,7 @@ public record ApiConfig(
     if (maxWaitMs < 0) {
       throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
     }
+    requirePositive("FLASHSALE_BATCH_MAX_REQUESTS", batchMaxRequests);
     if (verifiedTokenCacheSize < 0) {
       throw new IllegalArgumentException("FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE must not be negative");
     }
@@ -126,7 +135,8 @@ public record ApiConfig(
             (int) HttpPaymentProvider.DEFAULT_TIMEOUT.toMillis())),
         localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
         Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)),
-        intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE));
+        intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
+        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

@@ -11,6 +11,7 @@ import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
+import io.javalin.http.ContentType;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
@@ -30,9 +31,6 @@ final class PurchaseRoutes {
   /** The body of a purchase. */
   record PurchaseOrder(Integer quantity) {}
 
-  /** The answer to a purchase: where to ask for its outcome. */
-  record Submitted(String requestId, String status, String pollUrl) {}
-
   /** A purchase as its buyer sees it; {@code refund} is "DUE" when money is to be given back. */
   record PurchaseBody(String requestId, String saleId, int quantity, String status, String reason,
                       Instant holdExpiresAt, Long queuePosition, String orderId, String refund) {}
@@ -47,6 +45,8 @@ final class PurchaseRoutes {
   private final RateLimits rateLimits;
   private final JsonBodies bodies;
   private final TopicWriter writer;
+  private final PurchaseBatcher batcher;
+  private final ClosedSaleAnswers answers;
   private final Topics topics;
   private final SaleView sales;
   private final PurchaseView purchases;
@@ -55,13 +55,15 @@ final class PurchaseRoutes {
   private final Executor responses;
   private final PaymentProvider payments;
 
-  PurchaseRoutes(Identity identity, RateLimits rateLimits, JsonBodies bodies, TopicWriter writer, Topics topics,
-                 SaleView sales, PurchaseView purchases, Clock clock, long maxWaitMs, Executor responses,
-                 PaymentProvider payments) {
+  PurchaseRoutes(Identity identity, RateLimits rateLimits, JsonBodies bodies, TopicWriter writer,
+                 PurchaseBatcher batcher, Topics topics, SaleView sales, PurchaseView purchases, Clock clock,
+                 long maxWaitMs, Executor responses, PaymentProvider payments) {
     this.identity = identity;
     this.rateLimits = rateLimits;
     this.bodies = bodies;
     this.writer = writer;
+    this.batcher = batcher;
+    this.answers = new ClosedSaleAnswers(bodies.mapper());
     this.topics = topics;
     this.sales = sales;
     this.purchases = purchases;
@@ -71,17 +73,31 @@ final class PurchaseRoutes {
     this.payments = payments;
   }
 
+  /**
+   * Takes a click. The cheapest check comes first: a sale that is not started, ended or sold out, all of which
+   * the public sale view shows anyway, is answered from a pre-rendered body before the token, the body, the
+   * rate limit or an id are touched, so a sold-out rush costs the edge almost nothing. Only a retry with an
+   * Idempotency-Key is looked at first, because its click may already be in the log and then gets its id back.
+   */
   void submit(Context ctx) {
+    String saleId = ctx.pathParam("saleId");
+    Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    String keyHeader = ctx.header(IDEMPOTENCY_KEY);
+    if (keyHeader == null) {
+      ErrorCode closed = closedAt(sale, clock.instant());
+      if (closed != null) {
+        answers.write(ctx, closed, sale, ctx.path());
+        return;
+      }
+    }
     Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
     rateLimits.take(buyer.userId());
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
-    String idempotencyKey = RequestIds.idempotencyKey(ctx.header(IDEMPOTENCY_KEY));
-    Sale sale = sales.sale(ctx.pathParam("saleId"))
-        .orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + ctx.pathParam("saleId")));
+    String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
     // A retry of a click already in the log gets its id back even if the sale has closed since.
     if (idempotencyKey != null && purchases.purchase(requestId).isPresent()) {
-      ctx.status(HttpStatus.ACCEPTED).json(submitted(requestId));
+      accepted(ctx, requestId);
       return;
     }
     Instant now = clock.instant();
@@ -91,10 +107,16 @@ final class PurchaseRoutes {
         .setUserId(buyer.userId()).setDeviceId(buyer.deviceId()).setQuantity(quantity)
         .setIdempotencyKey(idempotencyKey).setRequestedAt(now)
         .build();
-    ctx.future(() -> writer.write(topics.purchaseRequests, sale.getSku(), request).thenAccept(written -> {
-      purchases.submitted(request, written.partition(), written.offset());
-      ctx.status(HttpStatus.ACCEPTED).json(submitted(requestId));
+    ctx.future(() -> batcher.submit(request).thenAccept(placed -> {
+      purchases.submitted(request);
+      accepted(ctx, requestId);
     }));
+  }
+
+  /** 202 with where to poll; written by hand, as a request id is a UUID and needs no escaping. */
+  private static void accepted(Context ctx, String requestId) {
+    ctx.status(HttpStatus.ACCEPTED).contentType(ContentType.APPLICATION_JSON).result("{\"requestId\":\"" + requestId
+        + "\",\"status\":\"PENDING\",\"pollUrl\":\"" + pollUrl(requestId) + "\"}");
   }
 
   void show(Context ctx) {
@@ -164,19 +186,28 @@ final class PurchaseRoutes {
 
   /** Rejects at the edge what the topology would reject anyway, so that it never reaches the queue. */
   private void rejectDecided(Sale sale, int quantity, Instant now) {
-    if (now.isBefore(sale.getStartsAt())) {
-      throw new Problem(ErrorCode.SALE_NOT_STARTED, "Sale " + sale.getSaleId() + " starts at " + sale.getStartsAt());
-    }
-    if (!now.isBefore(sale.getEndsAt())) {
-      throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " ended at " + sale.getEndsAt());
+    ErrorCode closed = closedAt(sale, now);
+    if (closed != null) {
+      throw answers.problem(closed, sale);
     }
     if (quantity > sale.getPerUserLimit()) {
       throw new Problem(ErrorCode.VALIDATION, "quantity must be at most " + sale.getPerUserLimit());
     }
+  }
+
+  /** Why the sale takes no clicks now, as anyone can see from the sale itself; null while it takes them. */
+  private ErrorCode closedAt(Sale sale, Instant now) {
+    if (now.isBefore(sale.getStartsAt())) {
+      return ErrorCode.SALE_NOT_STARTED;
+    }
+    if (!now.isBefore(sale.getEndsAt())) {
+      return ErrorCode.SALE_ENDED;
+    }
     // A lottery draws after the sale: its stock is never "taken" while clicks still count.
     if (sale.getAllocation() == Allocation.FCFS && sales.available(sale) == 0) {
-      throw new Problem(ErrorCode.SOLD_OUT, "Sale " + sale.getSaleId() + " is sold out");
+      return ErrorCode.SOLD_OUT;
     }
+    return null;
   }
 
   private static int quantity(PurchaseOrder order) {
@@ -199,10 +230,6 @@ final class PurchaseRoutes {
       // answered below
     }
     throw new Problem(ErrorCode.VALIDATION, "waitMs must be an integer 0.." + maxWaitMs);
-  }
-
-  private static Submitted submitted(String requestId) {
-    return new Submitted(requestId, "PENDING", pollUrl(requestId));
   }
 
   private static String pollUrl(String requestId) {

@@ -3,6 +3,7 @@ package io.flashsale.api;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,17 +24,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What became of every recent purchase request, read from {@code purchase-requests} and
- * {@code purchase-outcomes}. A request seen without an outcome is PENDING; its place in the queue is
- * its offset against the highest offset the topology has decided in the same partition. REFUND_DUE is not a
- * state of the purchase but money owed back: the purchase keeps the status it had and is marked refund due.
+ * {@code purchase-outcomes}. A request seen without an outcome is PENDING; its place in the queue counts the
+ * requests of the same SKU between it and the last one the topology decided (see {@link SkuQueue}). REFUND_DUE is
+ * not a state of the purchase but money owed back: the purchase keeps the status it had and is marked refund due.
  */
 public final class PurchaseView extends TopicView {
   private static final Logger log = LoggerFactory.getLogger(PurchaseView.class);
 
-  /** A request and, once decided, its latest outcome (never REFUND_DUE: that is {@code refundDue}). */
+  /**
+   * A request and, once decided, its latest outcome (never REFUND_DUE: that is {@code refundDue}).
+   * {@code queueSeq} is its number among the requests of its SKU as this view read them, -1 until read.
+   */
   public record Purchase(String requestId, String saleId, String sku, String userId, int quantity,
                          OutcomeStatus outcome, RejectReason reason, Instant holdExpiresAt, boolean refundDue,
-                         int requestPartition, long requestOffset) {
+                         long queueSeq) {
     public boolean pending() {
       return outcome == null;
     }
@@ -51,8 +57,7 @@ public final class PurchaseView extends TopicView {
     }
 
     Purchase withRefundDue() {
-      return new Purchase(requestId, saleId, sku, userId, quantity, outcome, reason, holdExpiresAt, true,
-          requestPartition, requestOffset);
+      return new Purchase(requestId, saleId, sku, userId, quantity, outcome, reason, holdExpiresAt, true, queueSeq);
     }
   }
 
@@ -60,7 +65,7 @@ public final class PurchaseView extends TopicView {
   private final Cache<String, Purchase> purchases;
   /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
   private final Cache<String, CompletableFuture<Purchase>> decisions;
-  private final Map<Integer, Long> highestDecidedOffset = new ConcurrentHashMap<>();
+  private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
 
   PurchaseView(String bootstrapServers, Topics topics, Duration retention, long maxRequests, Duration maxWait) {
     super("purchases", bootstrapServers, List.of(Topics.PURCHASE_REQUESTS, Topics.PURCHASE_OUTCOMES));
@@ -84,13 +89,13 @@ public final class PurchaseView extends TopicView {
     return decided.copy().completeOnTimeout(current, wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** How many requests in the same partition are still ahead of this one; null once decided. */
+  /** How many requests of the same SKU are still ahead of this one; null once decided or not yet read here. */
   public Long queuePosition(Purchase purchase) {
-    if (!purchase.pending() || purchase.requestOffset() < 0) {
+    SkuQueue queue = queues.get(purchase.sku());
+    if (!purchase.pending() || purchase.queueSeq() < 0 || queue == null) {
       return null;
     }
-    long decided = highestDecidedOffset.getOrDefault(purchase.requestPartition(), -1L);
-    return Math.max(0, purchase.requestOffset() - decided - 1);
+    return Math.max(0, purchase.queueSeq() - queue.decidedSeq() - 1);
   }
 
   /** Requests of the sale seen without an outcome. */
@@ -99,8 +104,8 @@ public final class PurchaseView extends TopicView {
   }
 
   /** Records a request this instance just wrote, so that an immediate poll here finds it PENDING. */
-  void submitted(PurchaseRequest request, int partition, long offset) {
-    requestSeen(request, partition, offset);
+  void submitted(PurchaseRequest request) {
+    requestSeen(request, -1);
   }
 
   @Override
@@ -109,26 +114,31 @@ public final class PurchaseView extends TopicView {
       return;
     }
     if (record.topic().equals(Topics.PURCHASE_REQUESTS)) {
-      PurchaseRequest request = topics.purchaseRequests.valueSerde().deserializer().deserialize(record.topic(), record.value());
-      requestSeen(request, record.partition(), record.offset());
+      PurchaseBatch batch = topics.purchaseRequests.valueSerde().deserializer().deserialize(record.topic(), record.value());
+      long firstSeq = queues.computeIfAbsent(batch.getSku(), sku -> new SkuQueue())
+          .read(record.offset(), batch.getRequests().size());
+      for (int i = 0; i < batch.getRequests().size(); i++) {
+        requestSeen(batch.getRequests().get(i), firstSeq + i);
+      }
     } else {
       outcomeSeen(topics.purchaseOutcomes.valueSerde().deserializer().deserialize(record.topic(), record.value()));
     }
   }
 
-  private void requestSeen(PurchaseRequest request, int partition, long offset) {
+  private void requestSeen(PurchaseRequest request, long queueSeq) {
     purchases.asMap().compute(request.getRequestId(), (id, known) -> known == null
         ? new Purchase(id, request.getSaleId(), request.getSku(), request.getUserId(), request.getQuantity(), null, null,
-            null, false, partition, offset)
+            null, false, queueSeq)
         // The outcome may have been read first (the topics are read side by side): keep it, add the queue place.
         : new Purchase(id, known.saleId(), known.sku(), known.userId(), known.quantity(), known.outcome(), known.reason(),
-            known.holdExpiresAt(), known.refundDue(), partition, offset));
+            known.holdExpiresAt(), known.refundDue(), queueSeq >= 0 ? queueSeq : known.queueSeq()));
   }
 
   private void outcomeSeen(PurchaseOutcome outcome) {
+    SkuQueue queue = queues.get(outcome.getSku());
     if ((outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED)
-        && outcome.getRequestPartition() >= 0) {
-      highestDecidedOffset.merge(outcome.getRequestPartition(), outcome.getRequestOffset(), Math::max);
+        && queue != null) {
+      queue.decided(outcome.getRequestOffset(), outcome.getRequestIndex());
     }
     Purchase decided = purchases.asMap().compute(outcome.getRequestId(), (id, known) -> withOutcome(known, outcome));
     if (decided == null || decided.pending()) {
@@ -157,9 +167,7 @@ public final class PurchaseView extends TopicView {
         outcome.getQuantity(), status, outcome.getReason(),
         // How a hold ended says nothing new about its expiry: keep the one the acceptance gave.
         outcome.getHoldExpiresAt() != null ? outcome.getHoldExpiresAt() : known != null ? known.holdExpiresAt() : null,
-        known != null && known.refundDue(),
-        known != null ? known.requestPartition() : outcome.getRequestPartition(),
-        known != null ? known.requestOffset() : outcome.getRequestOffset());
+        known != null && known.refundDue(), known != null ? known.queueSeq() : -1);
   }
 
   /** The lifecycle: ACCEPTED ends once; a payment arriving after the hold ended may still confirm it. */
@@ -169,5 +177,38 @@ public final class PurchaseView extends TopicView {
       case EXPIRED, CANCELLED -> to == OutcomeStatus.CONFIRMED;
       case REJECTED, CONFIRMED, REFUND_DUE -> false;
     };
+  }
+
+  /**
+   * The requests of one SKU in log order, numbered as this view reads them. A record's first number is kept by
+   * its offset until the topology has decided past it, so an outcome's (offset, index) tells how far the
+   * topology got; only the records not yet decided are kept.
+   */
+  static final class SkuQueue {
+    private final NavigableMap<Long, Long> firstSeqByOffset = new TreeMap<>();
+    private long read;
+    private volatile long decidedSeq = -1;
+
+    /** A record of {@code count} requests at {@code offset} was read; returns the number of its first. */
+    synchronized long read(long offset, int count) {
+      long first = read;
+      firstSeqByOffset.put(offset, first);
+      read += count;
+      return first;
+    }
+
+    /** The topology decided the request at {@code index} of the record at {@code offset}. */
+    synchronized void decided(long offset, int index) {
+      Long first = firstSeqByOffset.get(offset);
+      if (first == null) {
+        return; // a record read before this view started, or already passed
+      }
+      decidedSeq = Math.max(decidedSeq, first + index);
+      firstSeqByOffset.headMap(offset, false).clear();
+    }
+
+    long decidedSeq() {
+      return decidedSeq;
+    }
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flashsale.api.ApiFixture.Response;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.StockLevel;
@@ -15,10 +16,12 @@ import io.flashsale.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,7 +82,7 @@ class PurchaseFlowTest {
     String requestId = first.json().path("requestId").asText();
     assertThat(first.json().path("status").asText()).isEqualTo("PENDING");
     assertThat(first.json().path("pollUrl").asText()).isEqualTo("/api/purchases/" + requestId);
-    ConsumerRecord<String, PurchaseRequest> written = requestsWithId(requestId).get(0);
+    Logged written = requestsWithId(requestId).get(0);
     assertThat(written.key()).isEqualTo("SKU-" + saleId);
     PurchaseRequest request = written.value();
     assertThat(request.getSaleId()).isEqualTo(saleId);
@@ -124,14 +127,14 @@ class PurchaseFlowTest {
     String saleId = fixture.createSale(Map.of());
     String user = ApiFixture.newUser();
     String requestId = purchase(saleId, user, "k1").json().path("requestId").asText();
-    ConsumerRecord<String, PurchaseRequest> first = requestsWithId(requestId).get(0);
+    Logged first = requestsWithId(requestId).get(0);
 
     JsonNode pending = poll(requestId, user, 0).json();
     assertThat(pending.path("status").asText()).isEqualTo("PENDING");
     assertThat(pending.path("saleId").asText()).isEqualTo(saleId);
     assertThat(pending.path("quantity").asInt()).isEqualTo(1);
     assertThat(pending.path("queuePosition").isIntegralNumber()).isTrue();
-    assertThat(pending.path("queuePosition").asLong()).isBetween(0L, first.offset());
+    assertThat(pending.path("queuePosition").asLong()).isZero(); // the sale's first request: nothing ahead
 
     long started = System.nanoTime();
     CompletableFuture<Response> longPoll = fixture.call("GET", "/api/purchases/" + requestId + "?waitMs=20000")
@@ -148,9 +151,11 @@ class PurchaseFlowTest {
 
     // The next click of the same SKU queues behind what was decided.
     String nextId = purchase(saleId, ApiFixture.newUser(), "k2").json().path("requestId").asText();
-    ConsumerRecord<String, PurchaseRequest> next = requestsWithId(nextId).get(0);
+    Logged next = requestsWithId(nextId).get(0);
     assertThat(next.partition()).isEqualTo(first.partition());
-    long expectedPosition = next.offset() - first.offset() - 1;
+    // Requests of this sale's SKU between the decided one and this one; other SKUs of the partition do not count.
+    long expectedPosition = requestsOf(r -> r.getSku().equals(first.value().getSku())).stream()
+        .filter(r -> r.offset() > first.offset() && r.offset() < next.offset()).count();
     JsonNode nextPending = poll(nextId, next.value().getUserId(), 0).json();
     assertThat(nextPending.path("queuePosition").asLong()).isEqualTo(expectedPosition);
   }
@@ -284,17 +289,49 @@ class PurchaseFlowTest {
     return fixture.call("GET", "/api/admin/sales/" + saleId + "/metrics").auth(fixture.admin()).send().json();
   }
 
-  private static List<ConsumerRecord<String, PurchaseRequest>> requestsWithId(String requestId) {
-    return fixture.readAll(fixture.topics.purchaseRequests).stream()
-        .filter(r -> r.value().getRequestId().equals(requestId)).toList();
+  /** A request as the log holds it: the record of its batch and its index there. */
+  private record Logged(ConsumerRecord<String, PurchaseBatch> record, int index) {
+    PurchaseRequest value() {
+      return record.value().getRequests().get(index);
+    }
+
+    String key() {
+      return record.key();
+    }
+
+    int partition() {
+      return record.partition();
+    }
+
+    long offset() {
+      return record.offset();
+    }
   }
 
-  private static PurchaseOutcome outcome(ConsumerRecord<String, PurchaseRequest> request, OutcomeStatus status,
+  /** Every copy of a request in the log, in log order. */
+  private static List<Logged> requestsWithId(String requestId) {
+    return requestsOf(r -> r.getRequestId().equals(requestId));
+  }
+
+  private static List<Logged> requestsOf(Predicate<PurchaseRequest> which) {
+    List<Logged> found = new ArrayList<>();
+    for (ConsumerRecord<String, PurchaseBatch> record : fixture.readAll(fixture.topics.purchaseRequests)) {
+      for (int i = 0; i < record.value().getRequests().size(); i++) {
+        if (which.test(record.value().getRequests().get(i))) {
+          found.add(new Logged(record, i));
+        }
+      }
+    }
+    return found;
+  }
+
+  private static PurchaseOutcome outcome(Logged request, OutcomeStatus status,
                                          RejectReason reason, Instant holdExpiresAt) {
     PurchaseRequest r = request.value();
     return PurchaseOutcome.newBuilder().setRequestId(r.getRequestId()).setSaleId(r.getSaleId()).setSku(r.getSku())
         .setUserId(r.getUserId()).setQuantity(r.getQuantity()).setStatus(status).setReason(reason)
         .setHoldExpiresAt(holdExpiresAt).setDecidedAt(Instant.now())
-        .setRequestPartition(request.partition()).setRequestOffset(request.offset()).build();
+        .setRequestPartition(request.partition()).setRequestOffset(request.offset()).setRequestIndex(request.index())
+        .build();
   }
 }

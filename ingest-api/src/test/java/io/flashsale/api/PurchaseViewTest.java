@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.api.PurchaseView.Purchase;
 import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
@@ -11,6 +12,7 @@ import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,20 @@ class PurchaseViewTest {
     assertThat(view.queuePosition(view.purchase("r1").orElseThrow())).isNull();
     assertThat(view.pendingCount("sale-a")).isEqualTo(1);
     assertThat(view.pendingCount("sale-b")).isEqualTo(1);
+  }
+
+  @Test
+  void thePlaceInTheQueueCountsTheRequestsOfTheSameSkuAheadAcrossAndWithinBatches() {
+    batch("SKU", 20, request("a0", "sale-a", "SKU"), request("a1", "sale-a", "SKU"), request("a2", "sale-a", "SKU"));
+    batch("OTHER", 21, request("o0", "sale-o", "OTHER"), request("o1", "sale-o", "OTHER"));
+    batch("SKU", 22, request("b0", "sale-a", "SKU"));
+    apply(Topics.PURCHASE_OUTCOMES, 0, 0, topics.purchaseOutcomes.valueSerde().serializer().serialize(
+        Topics.PURCHASE_OUTCOMES, outcomeRecord("a0", OutcomeStatus.ACCEPTED, 20).setRequestIndex(0).build()));
+
+    assertThat(view.queuePosition(view.purchase("a1").orElseThrow())).isZero();
+    assertThat(view.queuePosition(view.purchase("a2").orElseThrow())).isEqualTo(1);
+    assertThat(view.queuePosition(view.purchase("b0").orElseThrow())).as("OTHER's requests are not ahead").isEqualTo(2);
+    assertThat(view.queuePosition(view.purchase("o1").orElseThrow())).as("nothing of OTHER decided yet").isEqualTo(1);
   }
 
   @Test
@@ -153,10 +169,17 @@ class PurchaseViewTest {
   }
 
   private void request(String requestId, String saleId, long offset) {
-    PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId(requestId).setSaleId(saleId).setSku("SKU")
+    batch("SKU", offset, request(requestId, saleId, "SKU"));
+  }
+
+  private static PurchaseRequest request(String requestId, String saleId, String sku) {
+    return PurchaseRequest.newBuilder().setRequestId(requestId).setSaleId(saleId).setSku(sku)
         .setUserId("user").setQuantity(1).setRequestedAt(Instant.now()).build();
-    apply(Topics.PURCHASE_REQUESTS, PARTITION, offset,
-        topics.purchaseRequests.valueSerde().serializer().serialize(Topics.PURCHASE_REQUESTS, request));
+  }
+
+  private void batch(String sku, long offset, PurchaseRequest... requests) {
+    apply(Topics.PURCHASE_REQUESTS, PARTITION, offset, topics.purchaseRequests.valueSerde().serializer()
+        .serialize(Topics.PURCHASE_REQUESTS, new PurchaseBatch(sku, List.of(requests))));
   }
 
   private void outcome(String requestId, OutcomeStatus status, long requestOffset) {

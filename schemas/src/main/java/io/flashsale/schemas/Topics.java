@@ -1,6 +1,7 @@
 package io.flashsale.schemas;
 
 import io.flashsale.schemas.serde.AvroSerde;
+import io.flashsale.schemas.serde.PurchaseBatchSerde;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.util.List;
 import java.util.Map;
@@ -27,14 +28,19 @@ public final class Topics {
 
   /** Sale definitions, key = SKU so that a sale lands in the same task as its purchases. Kept forever: a sale is small. */
   public final Topic<String, Sale> sales;
-  /** Purchase requests, key = SKU. The partition is the queue: first come first served is log order. */
-  public final Topic<String, PurchaseRequest> purchaseRequests;
+  /**
+   * Purchase requests, key = SKU, many per record ({@link PurchaseBatch}). The partition is the queue: first
+   * come first served is log order, then order within the record.
+   */
+  public final Topic<String, PurchaseBatch> purchaseRequests;
   /** Every decision about a request (ACCEPTED, REJECTED, and later how a hold ended), key = requestId. */
   public final Topic<String, PurchaseOutcome> purchaseOutcomes;
   /** Verified webhooks of the payment provider, key = SKU (co-partitioned with the purchases they pay). */
   public final Topic<String, PaymentEvent> paymentEvents;
   /** Buyers giving a held purchase back, key = SKU. */
   public final Topic<String, HoldCancellation> holdCancellations;
+  /** One purchase request on its own, as a batch holds it: for stores and dead letters of a single request. */
+  public final Serde<PurchaseRequest> purchaseRequest;
   /** Latest stock and counters per sale, key = saleId, compacted. */
   public final Topic<String, StockLevel> stockLevels;
   /** Input records the topology could not read or process, raw bytes with the error in headers. */
@@ -53,7 +59,8 @@ public final class Topics {
 
   private Topics(SchemaRegistry registry) {
     sales = new Topic<>(SALES, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
-    purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), AvroSerde.forValues(PurchaseRequest.class, registry), EVENTS);
+    purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), new PurchaseBatchSerde(registry), EVENTS);
+    purchaseRequest = AvroSerde.forValues(PurchaseRequest.class, registry);
     purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), RECONCILED);
     paymentEvents = new Topic<>(PAYMENT_EVENTS, Serdes.String(), AvroSerde.forValues(PaymentEvent.class, registry), RECONCILED);
     holdCancellations = new Topic<>(HOLD_CANCELLATIONS, Serdes.String(), AvroSerde.forValues(HoldCancellation.class, registry), EVENTS);

@@ -13,13 +13,14 @@ import java.util.Random;
 
 /**
  * The order in which a lottery's entries are drawn. Anyone holding the request log can repeat it:
- * entries are first put in log order (partition, offset, then requestId), then shuffled with
+ * entries are first put in log order (partition, offset, index in the batch, then requestId), then shuffled with
  * {@link Collections#shuffle(List, Random)} and a {@link Random} seeded with {@link #seed(String)}.
  */
 public final class LotteryDraw {
   private static final Comparator<LotteryEntry> LOG_ORDER = Comparator
       .comparingInt(LotteryEntry::requestPartition)
       .thenComparingLong(LotteryEntry::requestOffset)
+      .thenComparingInt(LotteryEntry::requestIndex)
       .thenComparing(e -> e.request().getRequestId());
 
   private LotteryDraw() {}

@@ -8,9 +8,12 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Stores a lottery entry as partition (4 bytes), offset (8 bytes), then the request in the catalogue's Avro format. */
+/**
+ * Stores a lottery entry as partition (4 bytes), offset (8 bytes), index in its batch (4 bytes), then the
+ * request in the Avro wire format.
+ */
 final class LotteryEntrySerde implements Serde<LotteryEntry>, Serializer<LotteryEntry>, Deserializer<LotteryEntry> {
-  private static final int POSITION_BYTES = Integer.BYTES + Long.BYTES;
+  private static final int POSITION_BYTES = Integer.BYTES + Long.BYTES + Integer.BYTES;
   private final Serde<PurchaseRequest> requests;
 
   LotteryEntrySerde(Serde<PurchaseRequest> requests) {
@@ -26,6 +29,7 @@ final class LotteryEntrySerde implements Serde<LotteryEntry>, Serializer<Lottery
     return ByteBuffer.allocate(POSITION_BYTES + request.length)
         .putInt(entry.requestPartition())
         .putLong(entry.requestOffset())
+        .putInt(entry.requestIndex())
         .put(request)
         .array();
   }
@@ -38,9 +42,10 @@ final class LotteryEntrySerde implements Serde<LotteryEntry>, Serializer<Lottery
     ByteBuffer buffer = ByteBuffer.wrap(data);
     int partition = buffer.getInt();
     long offset = buffer.getLong();
+    int index = buffer.getInt();
     PurchaseRequest request = requests.deserializer().deserialize(topic,
         Arrays.copyOfRange(data, POSITION_BYTES, data.length));
-    return new LotteryEntry(request, partition, offset);
+    return new LotteryEntry(request, partition, offset, index);
   }
 
   @Override

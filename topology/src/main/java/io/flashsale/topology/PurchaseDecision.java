@@ -94,7 +94,7 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
 
   /** The outcome record of this decision. An accepted buyer holds the stock for the sale's hold time. */
   public PurchaseOutcome toOutcome(PurchaseRequest request, Sale sale, Instant decidedAt, int requestPartition,
-      long requestOffset) {
+      long requestOffset, int requestIndex) {
     if (verdict == Verdict.ENTER_LOTTERY) {
       throw new IllegalStateException("A lottery entry has no outcome yet");
     }
@@ -110,6 +110,7 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
         .setDecidedAt(decidedAt)
         .setRequestPartition(requestPartition)
         .setRequestOffset(requestOffset)
+        .setRequestIndex(requestIndex)
         .build();
   }
 

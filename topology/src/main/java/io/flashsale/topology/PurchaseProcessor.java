@@ -1,11 +1,14 @@
 package io.flashsale.topology;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,8 +37,18 @@ import org.slf4j.LoggerFactory;
  * accepted request starts a hold; this processor also schedules {@link HoldExpiry}, which ends the
  * holds that run out.
  */
-final class PurchaseProcessor implements Processor<String, PurchaseRequest, String, SpecificRecord> {
+final class PurchaseProcessor implements Processor<String, PurchaseBatch, String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(PurchaseProcessor.class);
+  /**
+   * Headers of a dead-lettered request: those Kafka Streams puts on the records it dead-letters (KIP-1034), so
+   * that one reader handles both, and the request's index in its batch.
+   */
+  static final String DEAD_LETTER_EXCEPTION_HEADER = "__streams.errors.exception";
+  static final String DEAD_LETTER_MESSAGE_HEADER = "__streams.errors.message";
+  static final String DEAD_LETTER_TOPIC_HEADER = "__streams.errors.topic";
+  static final String DEAD_LETTER_PARTITION_HEADER = "__streams.errors.partition";
+  static final String DEAD_LETTER_OFFSET_HEADER = "__streams.errors.offset";
+  static final String DEAD_LETTER_INDEX_HEADER = "flashsale.errors.index";
   private static final StringSerializer KEY_PREFIX_SERIALIZER = new StringSerializer();
 
   private ProcessorContext<String, SpecificRecord> context;
@@ -70,55 +85,109 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
   }
 
+  /**
+   * Decides a batch's requests one by one, in order. Each sale's stock is read once and written once per
+   * batch; a request that is itself invalid goes to the dead-letter topic alone, and the rest of its batch
+   * is decided as usual. Anything else that fails fails the whole record, so that exactly-once aborts it.
+   */
   @Override
-  public void process(Record<String, PurchaseRequest> record) {
-    PurchaseRequest request = Validation.requireValidPurchase(record.key(), record.value());
+  public void process(Record<String, PurchaseBatch> record) {
+    PurchaseBatch batch = Validation.requireValidBatch(record.key(), record.value());
+    RecordMetadata position = context.recordMetadata().orElseThrow();
+    Instant now = now();
+    Map<String, StockLevel> levels = new HashMap<>(); // the sales this batch changed, by saleId
+    List<PurchaseRequest> requests = batch.getRequests();
+    for (int index = 0; index < requests.size(); index++) {
+      PurchaseRequest request = requests.get(index);
+      try {
+        Validation.requireValidPurchase(record.key(), request);
+      } catch (InvalidRecordException invalid) {
+        deadLetter(record.key(), request, position, index, invalid);
+        continue;
+      }
+      decide(request, new Place(position.partition(), position.offset(), index), now, levels);
+    }
+    levels.values().forEach(level -> {
+      stock.put(level.getSaleId(), level);
+      stockLevels.changed(level);
+    });
+  }
+
+  /** Where a request stands in the log: its record, and its index within the record's batch. */
+  record Place(int partition, long offset, int index) {}
+
+  private void decide(PurchaseRequest request, Place place, Instant now, Map<String, StockLevel> levels) {
     String saleId = request.getSaleId();
     String entryKey = StoreKeys.saleScoped(saleId, request.getRequestId());
     Sale sale = saleOnSku(saleId, request.getSku());
     // Only a lottery sale has entries, so only there can a retry be waiting for its draw.
     boolean lottery = sale != null && sale.getAllocation() == Allocation.LOTTERY;
-    if (decidedRequests.get(request.getRequestId()) != null || (lottery && lotteryEntries.get(entryKey) != null)) {
+    if (canRepeat(request)
+        && (decidedRequests.get(request.getRequestId()) != null || (lottery && lotteryEntries.get(entryKey) != null))) {
       log.debug("Request {} is a retry; its first outcome stands", request.getRequestId());
       return;
     }
-    StockLevel level = sale == null ? null : stock.get(saleId);
+    StockLevel level = sale == null ? null : levels.computeIfAbsent(saleId, stock::get);
     int userQuantity = holds.userQuantity(saleId, request.getUserId());
-    RecordMetadata position = context.recordMetadata().orElseThrow();
     PurchaseDecision decision = PurchaseDecision.decide(sale, level, userQuantity, request);
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
       if (lotteryDrawsDue.get(saleId) != null) {
-        lotteryEntries.put(entryKey, new LotteryEntry(request, position.partition(), position.offset()));
+        lotteryEntries.put(entryKey, new LotteryEntry(request, place.partition(), place.offset(), place.index()));
         return;
       }
       // Processed only after the draw (the task lagged behind the sale's end): the draw is over.
       decision = PurchaseDecision.rejected(RejectReason.LOTTERY_LOST);
     }
-    Instant now = now();
-    StockLevel next = settle(decision, request, sale, level, now, position.partition(), position.offset());
+    StockLevel next = settle(decision, request, sale, level, now, place);
     if (next != null) {
-      stockLevels.changed(next);
+      levels.put(saleId, next);
     }
   }
 
   /**
-   * Writes a decision: stock, the outcome (stored for dedup, and as the state of the hold it starts),
-   * and for an accepted request its hold. Returns the sale's new stock level, or null for an unknown sale.
+   * A request id comes again only for a retry with the same Idempotency-Key: without one the API makes a
+   * random id once. So only such requests need the dedup read, and a rejection needs storing only for them.
+   */
+  private static boolean canRepeat(PurchaseRequest request) {
+    return request.getIdempotencyKey() != null;
+  }
+
+  /**
+   * The outcome of a decision, stored where it must be (an accepted request's hold, a rejection that a retry
+   * could repeat) and emitted. Returns the sale's stock level after it, or null for an unknown sale; the
+   * caller writes that level.
    */
   private StockLevel settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, StockLevel level,
-      Instant now, int partition, long offset) {
-    StockLevel next = null;
-    if (level != null) {
-      next = decision.applyTo(level, request.getQuantity(), now);
-      stock.put(request.getSaleId(), next);
-    }
-    PurchaseOutcome outcome = decision.toOutcome(request, sale, now, partition, offset);
-    decidedRequests.put(request.getRequestId(), outcome);
+      Instant now, Place place) {
+    StockLevel next = level == null ? null : decision.applyTo(level, request.getQuantity(), now);
+    PurchaseOutcome outcome = decision.toOutcome(request, sale, now, place.partition(), place.offset(), place.index());
     if (decision.accepted()) {
+      decidedRequests.put(request.getRequestId(), outcome);
       holds.start(outcome);
+    } else if (canRepeat(request)) {
+      decidedRequests.put(request.getRequestId(), outcome);
     }
     context.forward(new Record<>(request.getRequestId(), outcome, now.toEpochMilli()), SaleTopology.OUTCOMES_SINK);
     return next;
+  }
+
+  private void deadLetter(String sku, PurchaseRequest request, RecordMetadata position, int index,
+      InvalidRecordException invalid) {
+    log.warn("Request {} of {}-{}@{} (entry {}) is invalid, sent to {}: {}", request.getRequestId(), position.topic(),
+        position.partition(), position.offset(), index, Topics.DEAD_LETTERS, invalid.getMessage());
+    Headers headers = new RecordHeaders()
+        .add(DEAD_LETTER_EXCEPTION_HEADER, utf8(invalid.getClass().getName()))
+        .add(DEAD_LETTER_MESSAGE_HEADER, utf8(invalid.getMessage()))
+        .add(DEAD_LETTER_TOPIC_HEADER, utf8(position.topic()))
+        .add(DEAD_LETTER_PARTITION_HEADER, utf8(Integer.toString(position.partition())))
+        .add(DEAD_LETTER_OFFSET_HEADER, utf8(Long.toString(position.offset())))
+        .add(DEAD_LETTER_INDEX_HEADER, utf8(Integer.toString(index)));
+    context.forward(new Record<String, SpecificRecord>(sku, request, context.currentSystemTimeMs(), headers),
+        SaleTopology.INVALID_REQUESTS_SINK);
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private void drawDueLotteries(long wallClockMs) {
@@ -152,10 +221,12 @@ final class PurchaseProcessor implements Processor<String, PurchaseRequest, Stri
       PurchaseRequest request = entry.request();
       int userQuantity = holds.userQuantity(saleId, request.getUserId());
       PurchaseDecision decision = PurchaseDecision.draw(sale, level, userQuantity, request);
-      level = settle(decision, request, sale, level, now, entry.requestPartition(), entry.requestOffset());
+      level = settle(decision, request, sale, level, now,
+          new Place(entry.requestPartition(), entry.requestOffset(), entry.requestIndex()));
     }
     keys.forEach(lotteryEntries::delete);
     lotteryDrawsDue.delete(saleId);
+    stock.put(saleId, level);
     stockLevels.changed(level);
     log.info("Drew lottery {}: {} entries, {} units left", saleId, entries.size(), level.getAvailable());
   }

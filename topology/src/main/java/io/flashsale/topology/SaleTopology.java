@@ -1,6 +1,6 @@
 package io.flashsale.topology;
 
-import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.Topics;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
@@ -17,7 +17,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * sales              -> sale-registration -> stock-levels
- * purchase-requests  -> purchase-decision -> purchase-outcomes, stock-levels
+ * purchase-requests  -> purchase-decision -> purchase-outcomes, stock-levels, dead letters (one per invalid request)
+ *   (batches of requests)
  *                       + hold expiry and lottery draws (wall clock, every second)
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
@@ -57,6 +58,8 @@ public final class SaleTopology {
   public static final String PAYMENT_DECISION = "payment-decision";
   public static final String OUTCOMES_SINK = "purchase-outcomes-sink";
   public static final String STOCK_LEVELS_SINK = "stock-levels-sink";
+  /** Single requests of a batch that are themselves invalid; the rest of the batch is decided. */
+  public static final String INVALID_REQUESTS_SINK = "invalid-requests-sink";
 
   /** How often ended lottery sales are looked for. */
   public static final Duration LOTTERY_DRAW_INTERVAL = Duration.ofSeconds(1);
@@ -81,7 +84,7 @@ public final class SaleTopology {
    */
   public static Topology build(Topics topics, Duration stockLevelInterval) {
     Serde<String> ids = Serdes.String();
-    Serde<PurchaseRequest> requests = topics.purchaseRequests.valueSerde();
+    Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
     Topology topology = new Topology();
 
     topology.addSource(SALES_SOURCE, topics.sales.keySerde().deserializer(),
@@ -108,11 +111,13 @@ public final class SaleTopology {
     topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
     topology.addStateStore(store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);
-    topology.addStateStore(store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(requests)), PURCHASE_DECISION);
+    topology.addStateStore(store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(topics.purchaseRequest)), PURCHASE_DECISION);
     topology.addStateStore(store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
         topics.purchaseOutcomes.valueSerde().serializer(), holdKeepers);
+    topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
+        topics.purchaseRequest.serializer(), PURCHASE_DECISION);
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
         topics.stockLevels.valueSerde().serializer(), SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION,
         PAYMENT_DECISION);

@@ -9,8 +9,6 @@ import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 
 /**
  * Everything the topology process is configured with, read from the environment in one place.
@@ -81,7 +79,7 @@ public record TopologyConfig(
     return Map.copyOf(overrides);
   }
 
-  /** Kafka Streams settings: exactly once, and poison records to the dead-letter topic instead of stopping. */
+  /** Kafka Streams settings: exactly once, and invalid records to the dead-letter topic instead of stopping. */
   public Properties streamsProperties() {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -91,10 +89,10 @@ public record TopologyConfig(
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
-    // KIP-1034: both handlers log, copy the raw input record (with the error in headers) to the
-    // dead-letter topic within the same transaction, and go on with the next record.
-    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+    // KIP-1034: for a record that is itself invalid, both handlers log, copy the raw input record (with the
+    // error in headers) to the dead-letter topic within the same transaction, and go on; other errors fail.
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RecordErrors.Deserialization.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RecordErrors.Processing.class);
     props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // the 5.0 default, chosen now
     props.putAll(streamsOverrides);

@@ -2,6 +2,7 @@ package io.flashsale.topology;
 
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 
@@ -29,6 +30,16 @@ final class Validation {
       throw new InvalidRecordException("Sale " + sale.getSaleId() + " ends at or before it starts");
     }
     return sale;
+  }
+
+  /** The envelope of a batch; its requests are checked one by one, so that one bad request spoils only itself. */
+  static PurchaseBatch requireValidBatch(String sku, PurchaseBatch batch) {
+    if (batch == null) {
+      throw new InvalidRecordException("Purchase request record without a value (key " + sku + ")");
+    }
+    requireId("sku", batch.getSku());
+    requireKeyIsSku(sku, batch.getSku());
+    return batch;
   }
 
   static PurchaseRequest requireValidPurchase(String sku, PurchaseRequest request) {

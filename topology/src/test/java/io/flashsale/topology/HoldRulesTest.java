@@ -23,7 +23,7 @@ class HoldRulesTest {
   private final Sale sale = fcfsSale("s1", "SKU-1", 4, 2);
   private final StockLevel opening = PurchaseDecision.openingStock(sale, NOW);
   private final PurchaseOutcome accepted =
-      PurchaseDecision.ACCEPTED.toOutcome(request("r1", sale, "alice", 2), sale, NOW, 0, 7);
+      PurchaseDecision.ACCEPTED.toOutcome(request("r1", sale, "alice", 2), sale, NOW, 0, 7, 0);
   private final StockLevel held = PurchaseDecision.ACCEPTED.applyTo(opening, 2, NOW);
   private final PaymentEvent paid = payment("ev1", "pay1", "r1", sale, 2, PaymentEventType.SUCCEEDED);
 

@@ -77,7 +77,7 @@ class PurchaseDecisionTest {
   @Test
   void theDrawOrderDependsOnTheLogNotOnTheOrderEntriesAreFound() {
     List<LotteryEntry> entries = IntStream.range(0, 30)
-        .mapToObj(i -> new LotteryEntry(request("r" + i, sale, "u" + i, 1), 0, i)).toList();
+        .mapToObj(i -> new LotteryEntry(request("r" + i, sale, "u" + i, 1), 0, i / 3, i % 3)).toList();
     List<LotteryEntry> reversed = new ArrayList<>(entries);
     Collections.reverse(reversed);
 

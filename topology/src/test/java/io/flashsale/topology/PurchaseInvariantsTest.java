@@ -32,9 +32,10 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Random interleavings of sale definitions, purchases, retries, payments (successes and failures, right
- * and wrong amounts, second charges, redeliveries), cancellations and the passing of time against the
- * whole topology: the guarantees hold after every step, whatever the order.
+ * Random interleavings of sale definitions, purchases (with and without an Idempotency-Key, gathered into
+ * batches of random size per SKU as the API writes them), retries (inside a batch and across batches),
+ * payments (successes and failures, right and wrong amounts, second charges, redeliveries), cancellations and
+ * the passing of time against the whole topology: the guarantees hold after every record, whatever the order.
  *
  * <p>All tries share one driver (starting one costs more than a whole try): each try names its own sales
  * and requests and looks only at those. Holds of earlier tries may still end meanwhile; they touch no
@@ -54,10 +55,15 @@ class PurchaseInvariantsTest {
 
   record DefineSale(int sale, int stock, int perUserLimit) implements Step {}
 
-  record Purchase(int sale, int user, int quantity, boolean inWindow) implements Step {}
+  /**
+   * A click; it waits in its SKU's batch, which leaves with it when {@code endsBatch}, or before any other kind
+   * of step. Only a keyed click ({@code keyed}) can be retried: without a key the API makes a random id once.
+   */
+  record Purchase(int sale, int user, int quantity, boolean inWindow, boolean keyed, boolean endsBatch)
+      implements Step {}
 
-  /** Sends an earlier request again, byte for byte: {@code which} picks one of those sent so far. */
-  record Retry(int which) implements Step {}
+  /** Sends an earlier keyed request again, byte for byte: {@code which} picks one of those sent so far. */
+  record Retry(int which, boolean endsBatch) implements Step {}
 
   enum Payment { SUCCEEDED, WRONG_AMOUNT, FAILED, UNKNOWN_REQUEST }
 
@@ -90,12 +96,17 @@ class PurchaseInvariantsTest {
     KeyValueStore<String, StockLevel> stock = flashsale.driver.getKeyValueStore(SaleTopology.STOCK_STORE);
     Map<String, Sale> firstDefinitions = new HashMap<>();
     List<PurchaseRequest> sent = new ArrayList<>();
+    List<PurchaseRequest> retriable = new ArrayList<>();
+    Map<String, List<PurchaseRequest>> batches = new HashMap<>(); // by SKU, not sent yet
     List<PaymentEvent> payments = new ArrayList<>();
     Set<String> requestIds = new LinkedHashSet<>();
     Map<String, List<PurchaseOutcome>> history = new HashMap<>();
     int counter = 0;
 
     for (Step step : steps) {
+      if (!(step instanceof Purchase) && !(step instanceof Retry)) {
+        sendBatches(batches);
+      }
       if (step instanceof DefineSale define) {
         Sale sale = SaleTopologyDriver.fcfsSale(run + SALE_IDS.get(define.sale()), SKUS.get(define.sale()),
             define.stock(), define.perUserLimit());
@@ -105,15 +116,22 @@ class PurchaseInvariantsTest {
         PurchaseRequest request = SaleTopologyDriver.request(run + "req-" + counter++, run + SALE_IDS.get(purchase.sale()),
             SKUS.get(purchase.sale()), "user-" + purchase.user(), purchase.quantity(),
             purchase.inWindow() ? NOW : NOW.minusSeconds(7200));
+        if (!purchase.keyed()) {
+          request = PurchaseRequest.newBuilder(request).setIdempotencyKey(null).build();
+        } else {
+          retriable.add(request);
+        }
         sent.add(request);
         requestIds.add(request.getRequestId());
-        flashsale.purchase(request);
+        batch(batches, request, purchase.endsBatch());
       } else if (step instanceof PassTime time) {
         flashsale.advanceWallClock(Duration.ofMillis(time.millis()));
       } else if (sent.isEmpty()) {
         continue; // a retry, payment or cancellation before anything was sent
       } else if (step instanceof Retry retry) {
-        flashsale.purchase(sent.get(retry.which() % sent.size()));
+        if (!retriable.isEmpty()) {
+          batch(batches, retriable.get(retry.which() % retriable.size()), retry.endsBatch());
+        }
       } else if (step instanceof Pay pay) {
         PaymentEvent event = payment(run + "ev-" + counter++, pay, sent.get(pay.which() % sent.size()));
         payments.add(event);
@@ -166,7 +184,28 @@ class PurchaseInvariantsTest {
       });
     }
 
+    sendBatches(batches);
+    for (PurchaseOutcome outcome : flashsale.readOutcomes()) {
+      if (outcome.getRequestId().contains(run)) {
+        history.computeIfAbsent(outcome.getRequestId(), id -> new ArrayList<>()).add(outcome);
+      }
+    }
+    history.forEach(PurchaseInvariantsTest::assertOneDecisionAndOneEnd);
     assertThat(history.keySet()).as("every request decided").containsAll(requestIds);
+  }
+
+  private static void batch(Map<String, List<PurchaseRequest>> batches, PurchaseRequest request, boolean send) {
+    List<PurchaseRequest> batch = batches.computeIfAbsent(request.getSku(), sku -> new ArrayList<>());
+    batch.add(request);
+    if (send) {
+      flashsale.purchaseTogether(batch.toArray(PurchaseRequest[]::new));
+      batches.remove(request.getSku());
+    }
+  }
+
+  private static void sendBatches(Map<String, List<PurchaseRequest>> batches) {
+    batches.values().forEach(batch -> flashsale.purchaseTogether(batch.toArray(PurchaseRequest[]::new)));
+    batches.clear();
   }
 
   /**
@@ -245,9 +284,12 @@ class PurchaseInvariantsTest {
     Arbitrary<Step> define = Combinators.combine(sale, Arbitraries.integers().between(1, 8),
         Arbitraries.integers().between(1, 3)).as(DefineSale::new);
     // Few users, so that they run into their limits across holds, expiries and late payments.
+    // Batches of one to a few: a batch ends after a click with a probability of one in three.
+    Arbitrary<Boolean> endsBatch = Arbitraries.of(true, false, false);
     Arbitrary<Step> purchase = Combinators.combine(sale, Arbitraries.integers().between(0, 2),
-        Arbitraries.integers().between(1, 3), Arbitraries.of(true, true, true, false)).as(Purchase::new);
-    Arbitrary<Step> retry = which.map(Retry::new);
+        Arbitraries.integers().between(1, 3), Arbitraries.of(true, true, true, false), Arbitraries.of(true, true, false),
+        endsBatch).as(Purchase::new);
+    Arbitrary<Step> retry = Combinators.combine(which, endsBatch).as(Retry::new);
     Arbitrary<Step> pay = Combinators.combine(which, Arbitraries.of(0, 0, 0, 1),
         Arbitraries.of(Payment.SUCCEEDED, Payment.SUCCEEDED, Payment.SUCCEEDED, Payment.WRONG_AMOUNT, Payment.FAILED,
             Payment.UNKNOWN_REQUEST)).as(Pay::new);

@@ -7,6 +7,7 @@ import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
@@ -84,17 +85,20 @@ class SaleTopologyBrokerTest {
     byte[] garbage = ("garbage " + unique).getBytes(StandardCharsets.UTF_8);
 
     try (KafkaProducer<String, Sale> salesProducer = producer(topics.sales.valueSerde().serializer());
-        KafkaProducer<String, PurchaseRequest> requests = producer(topics.purchaseRequests.valueSerde().serializer());
+        KafkaProducer<String, PurchaseBatch> requests = producer(topics.purchaseRequests.valueSerde().serializer());
         KafkaProducer<String, byte[]> raw = producer(new ByteArraySerializer())) {
       salesProducer.send(new ProducerRecord<>(Topics.SALES, sku, sale));
       salesProducer.flush();
-      rush.forEach(r -> requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, r)));
-      rush.subList(0, 3).forEach(r -> requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, r)));
+      // Batches of four, then retries of three ids in a batch of their own.
+      for (int i = 0; i < rush.size(); i += 4) {
+        requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, batchOf(rush.subList(i, i + 4))));
+      }
+      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, batchOf(rush.subList(0, 3))));
       requests.flush();
       raw.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, garbage));
       raw.flush();
-      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, zero));
-      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, afterPoison));
+      // An invalid request inside a batch is dead-lettered alone; the one behind it in the batch is decided.
+      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, batchOf(List.of(zero, afterPoison))));
       requests.flush();
     }
 
@@ -119,7 +123,7 @@ class SaleTopologyBrokerTest {
     assertThat(dead).anySatisfy(r -> assertThat(r.value()).isEqualTo(garbage));
     assertThat(dead).anySatisfy(r -> {
       assertThat(header(r, "__streams.errors.exception")).isEqualTo(InvalidRecordException.class.getName());
-      assertThat(topics.purchaseRequests.valueSerde().deserializer().deserialize(Topics.PURCHASE_REQUESTS, r.value())
+      assertThat(topics.purchaseRequest.deserializer().deserialize(Topics.PURCHASE_REQUESTS, r.value())
           .getRequestId()).isEqualTo(zero.getRequestId());
     });
     assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -138,12 +142,11 @@ class SaleTopologyBrokerTest {
         PaymentEventType.SUCCEEDED);
 
     try (KafkaProducer<String, Sale> salesProducer = producer(topics.sales.valueSerde().serializer());
-        KafkaProducer<String, PurchaseRequest> requests = producer(topics.purchaseRequests.valueSerde().serializer());
+        KafkaProducer<String, PurchaseBatch> requests = producer(topics.purchaseRequests.valueSerde().serializer());
         KafkaProducer<String, PaymentEvent> payments = producer(topics.paymentEvents.valueSerde().serializer())) {
       salesProducer.send(new ProducerRecord<>(Topics.SALES, sku, sale));
       salesProducer.flush();
-      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, paid));
-      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, unpaid));
+      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, batchOf(List.of(paid, unpaid))));
       requests.flush();
       // The hold lasts one second: pay at once, in the same partition right behind the requests.
       payments.send(new ProducerRecord<>(Topics.PAYMENT_EVENTS, sku, payment));
@@ -234,5 +237,9 @@ class SaleTopologyBrokerTest {
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
     var header = record.headers().lastHeader(name);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static PurchaseBatch batchOf(List<PurchaseRequest> requests) {
+    return new PurchaseBatch(requests.get(0).getSku(), List.copyOf(requests));
   }
 }

@@ -6,6 +6,7 @@ import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
@@ -37,7 +38,7 @@ final class SaleTopologyDriver implements AutoCloseable {
   final Topics topics;
   final TopologyTestDriver driver;
   final TestInputTopic<String, Sale> sales;
-  final TestInputTopic<String, PurchaseRequest> requests;
+  final TestInputTopic<String, PurchaseBatch> requests;
   final TestInputTopic<String, byte[]> rawRequests;
   final TestInputTopic<String, PaymentEvent> paymentEvents;
   final TestInputTopic<String, HoldCancellation> cancellations;
@@ -86,8 +87,18 @@ final class SaleTopologyDriver implements AutoCloseable {
     sales.pipeInput(sale.getSku(), sale, sale.getCreatedAt());
   }
 
+  /** One request in a record of its own. */
   void purchase(PurchaseRequest request) {
-    requests.pipeInput(request.getSku(), request, request.getRequestedAt());
+    purchaseTogether(request);
+  }
+
+  /** Requests of one SKU in one record, as the API writes them in a surge. */
+  void purchaseTogether(PurchaseRequest... batch) {
+    requests.pipeInput(batch[0].getSku(), batchOf(batch), batch[0].getRequestedAt());
+  }
+
+  static PurchaseBatch batchOf(PurchaseRequest... requests) {
+    return new PurchaseBatch(requests[0].getSku(), List.of(requests));
   }
 
   void pay(PaymentEvent event) {
@@ -149,13 +160,23 @@ final class SaleTopologyDriver implements AutoCloseable {
   }
 
   /** A request made at {@link #NOW}, inside the window of {@link #sale}. */
+  /** A click without an Idempotency-Key: its id is random, made once, so it never comes again. */
+  static PurchaseRequest unkeyed(String requestId, Sale sale, String userId) {
+    return PurchaseRequest.newBuilder(request(requestId, sale, userId, 1)).setIdempotencyKey(null).build();
+  }
+
   static PurchaseRequest request(String requestId, Sale sale, String userId, int quantity) {
     return request(requestId, sale.getSaleId(), sale.getSku(), userId, quantity, NOW);
   }
 
+  /**
+   * A click with an Idempotency-Key, so that it can be retried under the same id, as every test of dedup needs;
+   * see {@link #unkeyed} for a click without one.
+   */
   static PurchaseRequest request(String requestId, String saleId, String sku, String userId, int quantity,
       Instant requestedAt) {
     return PurchaseRequest.newBuilder()
+        .setIdempotencyKey("key-" + requestId)
         .setRequestId(requestId)
         .setSaleId(saleId)
         .setSku(sku)

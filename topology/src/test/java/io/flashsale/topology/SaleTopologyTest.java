@@ -193,14 +193,14 @@ class SaleTopologyTest {
 
     flashsale.purchase(request("zero", sale, "alice", 0));
     flashsale.purchase(request(" ", sale, "alice", 1));
-    flashsale.requests.pipeInput("SKU-OTHER", request("wrong-key", sale, "alice", 1));
+    flashsale.requests.pipeInput("SKU-OTHER", SaleTopologyDriver.batchOf(request("wrong-key", sale, "alice", 1)));
     flashsale.purchase(request("r1", sale, "alice", 1));
 
     List<TestRecord<byte[], byte[]>> dead = flashsale.deadLetters.readRecordsToList();
     assertThat(dead).hasSize(3).allSatisfy(record -> assertThat(
         new String(record.headers().lastHeader("__streams.errors.exception").value(), StandardCharsets.UTF_8))
         .isEqualTo(InvalidRecordException.class.getName()));
-    assertThat(flashsale.topics.purchaseRequests.valueSerde().deserializer().deserialize(Topics.PURCHASE_REQUESTS,
+    assertThat(flashsale.topics.purchaseRequest.deserializer().deserialize(Topics.PURCHASE_REQUESTS,
         dead.get(0).value()).getRequestId()).isEqualTo("zero");
     assertThat(statusByRequest(flashsale.readOutcomes())).containsExactlyEntriesOf(Map.of("r1", "ACCEPTED"));
     StockLevel level = single(flashsale.readStockLevels());

@@ -1,6 +1,7 @@
 package io.flashsale.bench.jmh;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -57,14 +59,14 @@ public class DecisionBenchmark {
   public void rules(Rules state, Blackhole results) {
     PurchaseDecision decision = PurchaseDecision.decide(state.sale, state.stock, 0, state.request);
     results.consume(decision.applyTo(state.stock, state.request.getQuantity(), state.now));
-    results.consume(decision.toOutcome(state.request, state.sale, state.now, 0, 0L));
+    results.consume(decision.toOutcome(state.request, state.sale, state.now, 0, 0L, 0));
   }
 
   /** The topology with one live sale; every invocation is a new buyer's request for it. */
   @State(Scope.Thread)
   public static class Processor {
     TopologyTestDriver driver;
-    TestInputTopic<String, PurchaseRequest> requests;
+    TestInputTopic<String, PurchaseBatch> requests;
     TestOutputTopic<byte[], byte[]> outcomes;
     TestOutputTopic<byte[], byte[]> stockLevels;
     Path stateDir;
@@ -99,7 +101,8 @@ public class DecisionBenchmark {
 
   @Benchmark
   public byte[] processor(Processor state) {
-    state.requests.pipeInput(state.sale.getSku(), request(state.sale, state.buyer++, Instant.now()));
+    state.requests.pipeInput(state.sale.getSku(),
+        new PurchaseBatch(state.sale.getSku(), List.of(request(state.sale, state.buyer++, Instant.now()))));
     state.stockLevels.readRecord(); // the driver keeps every output until read
     return state.outcomes.readRecord().value();
   }

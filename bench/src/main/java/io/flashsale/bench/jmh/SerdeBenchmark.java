@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.State;
 @State(Scope.Thread)
 public class SerdeBenchmark {
   private final Topics topics = Topics.using(SchemaRegistry.forUrl("mock://jmh-serde"));
-  private final Serde<PurchaseRequest> requests = topics.purchaseRequests.valueSerde();
+  private final Serde<PurchaseRequest> requests = topics.purchaseRequest;
   private final Serde<PurchaseOutcome> outcomes = topics.purchaseOutcomes.valueSerde();
   private final Instant now = Instant.now();
   private final Sale sale = DecisionBenchmark.sale(now, 100);

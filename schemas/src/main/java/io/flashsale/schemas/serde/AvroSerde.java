@@ -22,7 +22,8 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Avro records in the Confluent wire format: magic byte 0, the writer schema's 4-byte
- * registry id, then Avro binary. Subjects follow the topic-name strategy ({@code <topic>-value}).
+ * registry id, then Avro binary. Subjects follow the topic-name strategy ({@code <topic>-value}), or for a
+ * topic that holds several record types the topic-record-name strategy ({@code <topic>-<record full name>}).
  * Readers resolve the writer's schema against their own, so old readers read evolved data.
  */
 public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
@@ -31,6 +32,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
 
   private final Schema readerSchema;
   private final SchemaRegistry registry;
+  private final String subjectSuffix;
   private final SpecificDatumWriter<T> writer;
   private final Map<String, Integer> writerIdByTopic = new ConcurrentHashMap<>();
   private final Map<Integer, SpecificDatumReader<T>> readerByWriterId = new ConcurrentHashMap<>();
@@ -39,20 +41,27 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
   private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
-  private AvroSerde(Schema readerSchema, SchemaRegistry registry) {
+  private AvroSerde(Schema readerSchema, SchemaRegistry registry, String subjectSuffix) {
     this.readerSchema = readerSchema;
     this.registry = registry;
+    this.subjectSuffix = subjectSuffix;
     this.writer = new SpecificDatumWriter<>(readerSchema);
   }
 
   /** Serde for record values of this generated class. */
   public static <T extends SpecificRecord> AvroSerde<T> forValues(Class<T> type, SchemaRegistry registry) {
-    return new AvroSerde<>(SpecificData.get().getSchema(type), registry);
+    return new AvroSerde<>(SpecificData.get().getSchema(type), registry, "-value");
+  }
+
+  /** Serde for values of this class on a topic that holds other record types too (topic-record-name subjects). */
+  public static <T extends SpecificRecord> AvroSerde<T> forRecordsOf(Class<T> type, SchemaRegistry registry) {
+    Schema schema = SpecificData.get().getSchema(type);
+    return new AvroSerde<>(schema, registry, "-" + schema.getFullName());
   }
 
   /** Serde that writes with the given schema (generic records too), for tests of schema evolution. */
   public static <T extends IndexedRecord> AvroSerde<T> withSchema(Schema schema, SchemaRegistry registry) {
-    return new AvroSerde<>(schema, registry);
+    return new AvroSerde<>(schema, registry, "-value");
   }
 
   @Override
@@ -60,7 +69,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     if (record == null) {
       return null;
     }
-    int schemaId = writerIdByTopic.computeIfAbsent(topic, t -> registry.register(t + "-value", readerSchema));
+    int schemaId = writerIdByTopic.computeIfAbsent(topic, t -> registry.register(t + subjectSuffix, readerSchema));
     ByteArrayOutputStream out = buffers.get();
     out.reset();
     out.write(MAGIC_BYTE);
@@ -79,15 +88,20 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     return out.toByteArray();
   }
 
+  /** The registry id of the schema {@code data} was written with; SerializationException if it is not in the wire format. */
+  static int writerId(String topic, byte[] data) {
+    if (data.length < HEADER_BYTES || data[0] != MAGIC_BYTE) {
+      throw new SerializationException("Not in the Confluent wire format (topic " + topic + ")");
+    }
+    return ByteBuffer.wrap(data, 1, 4).getInt();
+  }
+
   @Override
   public T deserialize(String topic, byte[] data) {
     if (data == null) {
       return null;
     }
-    if (data.length < HEADER_BYTES || data[0] != MAGIC_BYTE) {
-      throw new SerializationException("Not in the Confluent wire format (topic " + topic + ")");
-    }
-    int writerId = ByteBuffer.wrap(data, 1, 4).getInt();
+    int writerId = writerId(topic, data);
     try {
       SpecificDatumReader<T> reader = readerByWriterId.computeIfAbsent(writerId,
           id -> new SpecificDatumReader<>(registry.schemaById(id), readerSchema));

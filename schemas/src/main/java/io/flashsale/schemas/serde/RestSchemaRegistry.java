@@ -50,12 +50,15 @@ final class RestSchemaRegistry implements SchemaRegistry {
       if (response.statusCode() == INCOMPATIBLE) {
         throw new IncompatibleSchemaException(response.body());
       }
+      if (response.statusCode() / 100 == 5) {
+        throw new UnavailableException("Schema registry answered " + response.statusCode() + ": " + response.body(), null);
+      }
       if (response.statusCode() / 100 != 2) {
         throw new IllegalStateException("Schema registry answered " + response.statusCode() + ": " + response.body());
       }
       return JSON.readTree(response.body());
     } catch (IOException e) {
-      throw new IllegalStateException("Schema registry at " + base + " unreachable", e);
+      throw new UnavailableException("Schema registry at " + base + " unreachable", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted talking to the schema registry", e);

@@ -33,4 +33,24 @@ public interface SchemaRegistry {
       super(message);
     }
   }
+
+  /**
+   * The registry could not be asked (unreachable, timed out, a 5xx). Says nothing about the record being
+   * read or written: whoever meets it retries instead of treating the record as bad.
+   */
+  final class UnavailableException extends RuntimeException {
+    public UnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** True if {@code error} or one of its causes is an {@link UnavailableException}. */
+  static boolean isUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof UnavailableException) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.Topics.Topic;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
@@ -37,7 +39,7 @@ class AvroSerdeTest {
     }
     PurchaseRequest request = Samples.purchaseRequest();
 
-    byte[] bytes = topics.purchaseRequests.valueSerde().serializer().serialize(Topics.PURCHASE_REQUESTS, request);
+    byte[] bytes = topics.purchaseRequest.serializer().serialize(Topics.PURCHASE_REQUESTS, request);
 
     int registeredId = registry.register(Topics.PURCHASE_REQUESTS + "-value", PurchaseRequest.getClassSchema());
     assertThat(registeredId).isGreaterThan(255);
@@ -49,7 +51,7 @@ class AvroSerdeTest {
   static Stream<Arguments> oneRecordPerTopic() {
     return Stream.of(
         arguments(Topics.SALES, Samples.sale()),
-        arguments(Topics.PURCHASE_REQUESTS, Samples.purchaseRequest()),
+        arguments(Topics.PURCHASE_REQUESTS, new PurchaseBatch("SKU-1", List.of(Samples.purchaseRequest(), Samples.purchaseRequest()))),
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
         arguments(Topics.PAYMENT_EVENTS, Samples.paymentEvent()),
         arguments(Topics.HOLD_CANCELLATIONS, Samples.holdCancellation()),
@@ -70,10 +72,42 @@ class AvroSerdeTest {
   /** A topic added to the catalogue with an Avro value needs a sample above, else its serde goes untested. */
   @Test
   void theRoundTripCoversEveryAvroTopicOfTheCatalogue() {
-    var avroTopics = topics.all().stream().filter(t -> t.valueSerde() instanceof AvroSerde).map(Topic::name);
+    var avroTopics = topics.all().stream()
+        .filter(t -> t.valueSerde() instanceof AvroSerde || t.valueSerde() instanceof PurchaseBatchSerde).map(Topic::name);
     var sampledTopics = oneRecordPerTopic().map(arguments -> (String) arguments.get()[0]).toList();
 
     assertThat(avroTopics).containsExactlyInAnyOrderElementsOf(sampledTopics);
+  }
+
+  /** Batches share their topic with single requests, so each type has a subject of its own (topic and record name). */
+  @Test
+  void aBatchIsRegisteredUnderItsTopicAndRecordName() {
+    PurchaseBatch batch = new PurchaseBatch("SKU-1", List.of(Samples.purchaseRequest()));
+
+    byte[] bytes = topics.purchaseRequests.valueSerde().serializer().serialize(Topics.PURCHASE_REQUESTS, batch);
+
+    int registeredId = registry.register(Topics.PURCHASE_REQUESTS + "-io.flashsale.schemas.PurchaseBatch",
+        PurchaseBatch.getClassSchema());
+    assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(registeredId);
+  }
+
+  /** A single request written before batching, still in the log, reads as a batch of one. */
+  @Test
+  void aSingleRequestOnTheTopicReadsAsABatchOfOne() {
+    PurchaseRequest request = Samples.purchaseRequest();
+    byte[] single = AvroSerde.forValues(PurchaseRequest.class, registry).serialize(Topics.PURCHASE_REQUESTS, request);
+
+    PurchaseBatch read = topics.purchaseRequests.valueSerde().deserializer().deserialize(Topics.PURCHASE_REQUESTS, single);
+
+    assertThat(read).isEqualTo(new PurchaseBatch(request.getSku(), List.of(request)));
+  }
+
+  @Test
+  void aBatchWithAnUnknownWriterSchemaIsRefused() {
+    byte[] unknownId = {0, 0x7f, 0, 0, 1, 2, 3};
+
+    assertThatThrownBy(() -> topics.purchaseRequests.valueSerde().deserializer()
+        .deserialize(Topics.PURCHASE_REQUESTS, unknownId)).isInstanceOf(SerializationException.class);
   }
 
   /** Compacted topics delete a key with a null value; that must stay null on the wire. */
