@@ -132,14 +132,10 @@ final class HttpBench {
     String name = scenario + "_" + identity.name().toLowerCase(Locale.ROOT);
     System.out.printf("%n%s, %s: wrk -t%d -c%d, %d s warm-up + %d s%n", label, identity, threads, CONNECTIONS,
         config.httpWarmup().toSeconds(), config.httpDuration().toSeconds());
-    try (Progress warmUp = Progress.start(label + " warm-up", 0)) {
-      wrk.run(url, CONNECTIONS, threads, config.httpWarmup(), identity, expected);
-    }
+    Wrk.Run warm = wrk.run(url, CONNECTIONS, threads, config.httpWarmup(), identity, expected);
+    System.out.printf("  warm-up: %,.0f/s; measuring ...%n", warm.requestsPerSecond());
     long cpuBefore = processCpuNanos();
-    Wrk.Run run;
-    try (Progress progress = Progress.start(label, 0)) {
-      run = wrk.run(url, CONNECTIONS, threads, config.httpDuration(), identity, expected);
-    }
+    Wrk.Run run = wrk.run(url, CONNECTIONS, threads, config.httpDuration(), identity, expected);
     double serverCpu = (processCpuNanos() - cpuBefore) / 1e9;
     results.details.put("http_" + name + "_rps", Math.round(run.requestsPerSecond()));
     results.details.put("http_" + name + "_p50_ms", run.p50Ms());

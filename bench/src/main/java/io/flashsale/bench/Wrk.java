@@ -34,7 +34,8 @@ final class Wrk {
   private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
   private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
   private static final Pattern P999 = Pattern.compile("p999_us (\\d+)");
-  private static final Pattern CPU = Pattern.compile("^cpu ([\\d.]+) ([\\d.]+)$", Pattern.MULTILINE);
+  /** The last line of bash's {@code times}: user and system time of its children, e.g. "0m1.234s 0m0.567s". */
+  private static final Pattern CPU = Pattern.compile("^(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s$", Pattern.MULTILINE);
 
   private final Path script;
   private final Path tokens;
@@ -63,9 +64,9 @@ final class Wrk {
   Run run(String url, int connections, int threads, Duration duration, Identity identity, int expectedStatus)
       throws IOException, InterruptedException {
     // bash's `times` reports the CPU its children (wrk) used; wrk itself prints rate, count and latency.
-    String command = String.format(Locale.ROOT, "wrk -t%d -c%d -d%ds --latency -s %s %s; times | tail -1 | "
-            + "awk '{gsub(/[ms]/,\" \"); print \"cpu\", $1*60+$2, $3*60+$4}'", threads, connections,
-        duration.toSeconds(), script, url);
+    // (Not piped: a pipeline would run `times` in a subshell, which has no children.)
+    String command = String.format(Locale.ROOT, "wrk -t%d -c%d -d%ds --latency -s %s %s && times", threads,
+        connections, duration.toSeconds(), script, url);
     ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true);
     builder.environment().put("FLASHSALE_WRK_TOKENS", tokens.toString());
     builder.environment().put("FLASHSALE_WRK_IDENTITY", identity.name());
@@ -80,7 +81,11 @@ final class Wrk {
     long non2xx = NON_2XX.matcher(output).find() ? find(NON_2XX, output) : 0;
     long unexpected = expectedStatus / 100 == 2 ? non2xx : total - non2xx;
     Matcher cpu = CPU.matcher(output);
-    double cpuSeconds = cpu.find() ? Double.parseDouble(cpu.group(1)) + Double.parseDouble(cpu.group(2)) : Double.NaN;
+    double cpuSeconds = Double.NaN;
+    while (cpu.find()) { // the second of the two lines is the children's
+      cpuSeconds = 60 * (Long.parseLong(cpu.group(1)) + Long.parseLong(cpu.group(3)))
+          + Double.parseDouble(cpu.group(2)) + Double.parseDouble(cpu.group(4));
+    }
     return new Run(Double.parseDouble(match(RATE, output)), total, unexpected, percentileMs(output, "50%"),
         percentileMs(output, "99%"), find(P999, output) / 1000.0, cpuSeconds, seconds);
   }

@@ -16,6 +16,7 @@ import io.flashsale.topology.TopologyApp;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -78,6 +79,8 @@ class TopologyCrashTest {
         DecisionLog log = new DecisionLog(kafka.bootstrapServers(), topics);
         log.assertAgreesWith(saleId, rush);
         assertThat(storedStockLevel(kafka, topics, applicationId, saleId)).isEqualTo(log.latestStockLevel(saleId));
+        // The API gathered the concurrent clicks into batches, so batches were in flight when the topology died.
+        assertThat(requestsPerRecord(kafka, topics, saleId)).as("requests per record").anyMatch(size -> size > 1);
       } finally {
         topology.stop();
       }
@@ -86,6 +89,14 @@ class TopologyCrashTest {
 
   private static ChildJvm startTopology(Map<String, String> env) throws Exception {
     return ChildJvm.start(TopologyApp.class.getName(), "512m", env, TopologyApp.RUNNING_LINE);
+  }
+
+  private static List<Long> requestsPerRecord(EmbeddedKafka kafka, Topics topics, String saleId) {
+    return TopicLog.readAll(kafka.bootstrapServers(), Topics.PURCHASE_REQUESTS, Serdes.String().deserializer(),
+            topics.purchaseRequests.valueSerde().deserializer()).stream()
+        .map(r -> r.value().getRequests().stream().filter(request -> request.getSaleId().equals(saleId)).count())
+        .filter(count -> count > 0)
+        .toList();
   }
 
   /** The topology's stock store as it is durably kept: the last value in its changelog. */
