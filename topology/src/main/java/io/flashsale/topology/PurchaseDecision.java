@@ -9,7 +9,6 @@ import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.Map;
 
 /**
  * What happens to one purchase request, decided from the sale, its stock and what the user already
@@ -44,7 +43,13 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
    * @param userQuantity units the user already holds in this sale
    */
   public static PurchaseDecision decide(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest request) {
-    if (sale == null || stock == null || !sale.getSku().equals(request.getSku())
+    return decideFromAvailable(sale, stock == null ? null : stock.getAvailable(), userQuantity, request);
+  }
+
+  /** The same, from the units still available (null if the sale is unknown). */
+  public static PurchaseDecision decideFromAvailable(Sale sale, Integer available, int userQuantity,
+      PurchaseRequest request) {
+    if (sale == null || available == null || !sale.getSku().equals(request.getSku())
         || !isInWindow(sale, request.getRequestedAt())) {
       return rejected(RejectReason.SALE_NOT_LIVE);
     }
@@ -54,7 +59,7 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
     if (sale.getAllocation() == Allocation.LOTTERY) {
       return ENTERED_LOTTERY;
     }
-    if (stock.getAvailable() < request.getQuantity()) {
+    if (available < request.getQuantity()) {
       return rejected(RejectReason.SOLD_OUT);
     }
     return ACCEPTED;
@@ -74,22 +79,28 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
 
   /** The sale's stock and counters after this decision about a request for {@code quantity} units. */
   public StockLevel applyTo(StockLevel stock, int quantity, Instant decidedAt) {
+    StockLevel.Builder next = StockLevel.newBuilder(stock);
+    next.setRejected(new HashMap<>(stock.getRejected()));
+    return addTo(next, quantity, decidedAt).build();
+  }
+
+  /**
+   * Counts this decision into {@code tally}, a sale's stock being changed by several decisions in a row (a
+   * batch): built into a record once at the end instead of once per decision. Its rejected map must be mutable.
+   */
+  public StockLevel.Builder addTo(StockLevel.Builder tally, int quantity, Instant decidedAt) {
     if (verdict == Verdict.ENTER_LOTTERY) {
       throw new IllegalStateException("A lottery entry is not decided yet");
     }
-    StockLevel.Builder next = StockLevel.newBuilder(stock)
-        .setRequests(stock.getRequests() + 1)
-        .setUpdatedAt(decidedAt);
+    tally.setRequests(tally.getRequests() + 1).setUpdatedAt(decidedAt);
     if (accepted()) {
-      next.setAvailable(stock.getAvailable() - quantity)
-          .setReserved(stock.getReserved() + quantity)
-          .setAccepted(stock.getAccepted() + 1);
+      tally.setAvailable(tally.getAvailable() - quantity)
+          .setReserved(tally.getReserved() + quantity)
+          .setAccepted(tally.getAccepted() + 1);
     } else {
-      Map<String, Long> rejected = new HashMap<>(stock.getRejected());
-      rejected.merge(reason.name(), 1L, Long::sum);
-      next.setRejected(rejected);
+      tally.getRejected().merge(reason.name(), 1L, Long::sum);
     }
-    return next.build();
+    return tally;
   }
 
   /** The outcome record of this decision. An accepted buyer holds the stock for the sale's hold time. */

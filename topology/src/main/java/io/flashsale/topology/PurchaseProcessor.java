@@ -95,7 +95,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     PurchaseBatch batch = Validation.requireValidBatch(record.key(), record.value());
     RecordMetadata position = context.recordMetadata().orElseThrow();
     Instant now = now();
-    Map<String, StockLevel> levels = new HashMap<>(); // the sales this batch changed, by saleId
+    Map<String, StockLevel.Builder> levels = new HashMap<>(); // the sales this batch read, by saleId
     List<PurchaseRequest> requests = batch.getRequests();
     for (int index = 0; index < requests.size(); index++) {
       PurchaseRequest request = requests.get(index);
@@ -107,7 +107,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       }
       decide(request, new Place(position.partition(), position.offset(), index), now, levels);
     }
-    levels.values().forEach(level -> {
+    levels.values().forEach(tally -> {
+      StockLevel level = tally.build();
       stock.put(level.getSaleId(), level);
       stockLevels.changed(level);
     });
@@ -116,7 +117,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   /** Where a request stands in the log: its record, and its index within the record's batch. */
   record Place(int partition, long offset, int index) {}
 
-  private void decide(PurchaseRequest request, Place place, Instant now, Map<String, StockLevel> levels) {
+  private void decide(PurchaseRequest request, Place place, Instant now, Map<String, StockLevel.Builder> levels) {
     String saleId = request.getSaleId();
     String entryKey = StoreKeys.saleScoped(saleId, request.getRequestId());
     Sale sale = saleOnSku(saleId, request.getSku());
@@ -127,9 +128,10 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       log.debug("Request {} is a retry; its first outcome stands", request.getRequestId());
       return;
     }
-    StockLevel level = sale == null ? null : levels.computeIfAbsent(saleId, stock::get);
+    StockLevel.Builder level = sale == null ? null : levels.computeIfAbsent(saleId, this::tally);
     int userQuantity = holds.userQuantity(saleId, request.getUserId());
-    PurchaseDecision decision = PurchaseDecision.decide(sale, level, userQuantity, request);
+    PurchaseDecision decision = PurchaseDecision.decideFromAvailable(sale, level == null ? null : level.getAvailable(),
+        userQuantity, request);
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
       if (lotteryDrawsDue.get(saleId) != null) {
         lotteryEntries.put(entryKey, new LotteryEntry(request, place.partition(), place.offset(), place.index()));
@@ -138,10 +140,20 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       // Processed only after the draw (the task lagged behind the sale's end): the draw is over.
       decision = PurchaseDecision.rejected(RejectReason.LOTTERY_LOST);
     }
-    StockLevel next = settle(decision, request, sale, level, now, place);
-    if (next != null) {
-      levels.put(saleId, next);
+    if (level != null) {
+      decision.addTo(level, request.getQuantity(), now);
     }
+    settle(decision, request, sale, now, place);
+  }
+
+  /** A sale's stock as a tally that the decisions of one batch count into; null for a sale without stock. */
+  private StockLevel.Builder tally(String saleId) {
+    StockLevel level = stock.get(saleId);
+    if (level == null) {
+      return null;
+    }
+    // The decoded level is this batch's own object: its builder may take the rejected map over and change it.
+    return StockLevel.newBuilder(level).setRejected(new HashMap<>(level.getRejected()));
   }
 
   /**
@@ -154,12 +166,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
 
   /**
    * The outcome of a decision, stored where it must be (an accepted request's hold, a rejection that a retry
-   * could repeat) and emitted. Returns the sale's stock level after it, or null for an unknown sale; the
-   * caller writes that level.
+   * could repeat) and emitted. The caller counts the decision into the sale's stock.
    */
-  private StockLevel settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, StockLevel level,
-      Instant now, Place place) {
-    StockLevel next = level == null ? null : decision.applyTo(level, request.getQuantity(), now);
+  private void settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, Instant now, Place place) {
     PurchaseOutcome outcome = decision.toOutcome(request, sale, now, place.partition(), place.offset(), place.index());
     if (decision.accepted()) {
       decidedRequests.put(request.getRequestId(), outcome);
@@ -168,7 +177,6 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       decidedRequests.put(request.getRequestId(), outcome);
     }
     context.forward(new Record<>(request.getRequestId(), outcome, now.toEpochMilli()), SaleTopology.OUTCOMES_SINK);
-    return next;
   }
 
   private void deadLetter(String sku, PurchaseRequest request, RecordMetadata position, int index,
@@ -221,8 +229,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       PurchaseRequest request = entry.request();
       int userQuantity = holds.userQuantity(saleId, request.getUserId());
       PurchaseDecision decision = PurchaseDecision.draw(sale, level, userQuantity, request);
-      level = settle(decision, request, sale, level, now,
-          new Place(entry.requestPartition(), entry.requestOffset(), entry.requestIndex()));
+      level = decision.applyTo(level, request.getQuantity(), now);
+      settle(decision, request, sale, now, new Place(entry.requestPartition(), entry.requestOffset(), entry.requestIndex()));
     }
     keys.forEach(lotteryEntries::delete);
     lotteryDrawsDue.delete(saleId);
