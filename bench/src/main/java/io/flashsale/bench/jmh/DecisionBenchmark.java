@@ -107,6 +107,22 @@ public class DecisionBenchmark {
     return state.outcomes.readRecord().value();
   }
 
+  /** Requests per record in {@link #processorBatch}, as the API gathers a hot SKU's clicks in a surge. */
+  static final int BATCH = 100;
+
+  /** The same, a record of {@value #BATCH} requests per invocation: divide by it for decisions per second. */
+  @Benchmark
+  public List<byte[]> processorBatch(Processor state) {
+    Instant now = Instant.now();
+    List<PurchaseRequest> batch = new java.util.ArrayList<>(BATCH);
+    for (int i = 0; i < BATCH; i++) {
+      batch.add(request(state.sale, state.buyer++, now));
+    }
+    state.requests.pipeInput(state.sale.getSku(), new PurchaseBatch(state.sale.getSku(), batch));
+    state.stockLevels.readRecord(); // one level per record
+    return state.outcomes.readValuesToList();
+  }
+
   static Sale sale(Instant now, int stock) {
     return Sale.newBuilder()
         .setSaleId("jmh-sale").setSku("SKU-JMH").setName("JMH").setStock(stock).setPerUserLimit(1)
