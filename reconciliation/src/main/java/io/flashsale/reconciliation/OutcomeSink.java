@@ -59,6 +59,8 @@ public final class OutcomeSink implements AutoCloseable {
   public static final String RUNNING_LINE = "flashsale sink RUNNING";
   /** Records set aside in sink_quarantine, tagged by topic. */
   public static final String QUARANTINED_METER = "flashsale.sink.quarantined.records";
+  /** The exit code of {@link #main} when another sink writes the same books. */
+  public static final int FENCED_EXIT_CODE = 3;
   private static final Logger log = LoggerFactory.getLogger(OutcomeSink.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
@@ -364,5 +366,8 @@ public final class OutcomeSink implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(sink::close, "flashsale-sink-shutdown"));
     System.out.println(RUNNING_LINE);
     sink.awaitTermination();
+    if (sink.progress().fenced()) {
+      System.exit(FENCED_EXIT_CODE); // a supervisor must not take this for a clean stop
+    }
   }
 }
