@@ -50,10 +50,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
    *     on close
    */
   public static EmbeddedPostgres start(Path dataDir) {
+    return start(dataDir, 0);
+  }
+
+  /**
+   * Starts PostgreSQL on {@code port} (0: a free one). Closing it and starting it again with the same data
+   * directory and port is a database that was away for a while, as its clients see it.
+   */
+  public static EmbeddedPostgres start(Path dataDir, int port) {
     try {
       long started = System.nanoTime();
       var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
           .setPGStartupWait(STARTUP_TIMEOUT);
+      if (port != 0) {
+        builder.setPort(port);
+      }
       if (dataDir != null) {
         Files.createDirectories(dataDir);
         stopOrphanedPostmaster(dataDir);
@@ -76,6 +87,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
       shared = postgres;
     }
     return shared;
+  }
+
+  public int port() {
+    return postgres.getPort();
   }
 
   /** The JDBC URL of the default database, without credentials. */

@@ -12,16 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.PSQLState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes sales, outcomes and payment events into the books within the caller's transaction, each at most
  * once, and keeps the sales' reserved and confirmed counts as the outcomes move stock. One ledger serves
- * one transaction; the caller calls {@link #close()} before committing.
+ * one transaction; the caller calls {@link #flush()} before committing.
  *
  * <p>Round trips are what a sink spends its time on, so stock moves are summed per sale and written once
  * per transaction (the no-oversell check judges what is committed), and sales known to exist are
@@ -29,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Ledger {
   private static final Logger log = LoggerFactory.getLogger(Ledger.class);
-  private static final String SALE_SAVEPOINT = "sale";
   private static final String ACCEPTED = OutcomeStatus.ACCEPTED.name();
   private static final String EXPIRED = OutcomeStatus.EXPIRED.name();
   private static final String CANCELLED = OutcomeStatus.CANCELLED.name();
@@ -37,7 +33,6 @@ final class Ledger {
   /** What became of an outcome. */
   enum Recorded { APPLIED, ALREADY_RECORDED, SALE_UNKNOWN }
 
-  private final Handle handle;
   private final LedgerStatements sql;
   /** Sales committed before this transaction; shared with the next ledgers, so only added to once committed. */
   private final Set<String> knownSales;
@@ -46,14 +41,21 @@ final class Ledger {
   private final Map<String, int[]> stockMoves = new HashMap<>();
 
   Ledger(Handle handle, Set<String> knownSales) {
-    this.handle = handle;
     this.sql = handle.attach(LedgerStatements.class);
     this.knownSales = knownSales;
   }
 
   /** Writes the summed stock moves; the transaction may then commit. */
-  void close() {
-    stockMoves.forEach((saleId, move) -> sql.moveStock(saleId, move[0], move[1]));
+  void flush() {
+    try {
+      stockMoves.forEach((saleId, move) -> sql.moveStock(saleId, move[0], move[1]));
+    } finally {
+      stockMoves.clear();
+    }
+  }
+
+  /** Forgets the stock moves not written yet: the caller rolled back the records that made them. */
+  void discard() {
     stockMoves.clear();
   }
 
@@ -62,24 +64,10 @@ final class Ledger {
     return salesAdded;
   }
 
-  /**
-   * Records a sale's definition. One the database refuses (its checks: stock at least 1, no negative
-   * price) is one the topology refuses too, so it is logged and left out rather than stopping the sink.
-   */
+  /** Records a sale's definition; the first one wins. */
   void recordSale(Sale sale) {
-    handle.savepoint(SALE_SAVEPOINT);
-    try {
-      sql.insertSale(sale);
-      handle.releaseSavepoint(SALE_SAVEPOINT);
-      salesAdded.add(sale.getSaleId());
-    } catch (UnableToExecuteStatementException e) {
-      if (!(e.getCause() instanceof PSQLException psql
-          && PSQLState.CHECK_VIOLATION.getState().equals(psql.getSQLState()))) {
-        throw e;
-      }
-      handle.rollbackToSavepoint(SALE_SAVEPOINT);
-      log.warn("Sale {} is not valid and is left out: {}", sale.getSaleId(), psql.getServerErrorMessage());
-    }
+    sql.insertSale(sale);
+    salesAdded.add(sale.getSaleId());
   }
 
   /** A payment event; a refund the provider made also settles the refund owed for its payment. */

@@ -23,8 +23,8 @@ interface LedgerStatements {
   /** The state of an order, as far as applying an outcome needs it. */
   record OrderState(String status, String saleId, int quantity) {}
 
-  /** Where the sink goes on in one partition. */
-  record StoredOffset(String topic, int partition, long nextOffset) {}
+  /** Where the sink goes on in one partition, and which sink instance last moved it there (null: unknown). */
+  record StoredOffset(String topic, int partition, long nextOffset, String writtenBy) {}
 
   // The first definition of a sale wins, as in the topology.
   @SqlUpdate("""
@@ -95,19 +95,35 @@ interface LedgerStatements {
   @SqlUpdate("UPDATE refunds_due SET refunded_at = :at WHERE payment_id = :paymentId AND refunded_at IS NULL")
   int markRefunded(@Bind("paymentId") String paymentId, @Bind("at") Instant refundedAt);
 
-  @SqlQuery("SELECT topic, kafka_partition AS partition, next_offset FROM sink_offsets WHERE consumer_group = :group")
+  @SqlQuery("""
+      SELECT topic, kafka_partition AS partition, next_offset, written_by
+      FROM sink_offsets WHERE consumer_group = :group""")
   @RegisterConstructorMapper(StoredOffset.class)
   List<StoredOffset> offsets(@Bind("group") String group);
 
   /**
    * Moves a partition's position, but only from where this sink last left it ({@code expected}, null if
-   * it never wrote one): 0 rows means another writer moved it, and the batch must not commit.
+   * it never wrote one): 0 rows means another writer moved it, and the batch must not commit. The row names
+   * the sink instance that moved it, so that after a COMMIT whose answer was lost the sink can recognise its
+   * own position.
    */
   @SqlUpdate("""
-      INSERT INTO sink_offsets (consumer_group, topic, kafka_partition, next_offset)
-      VALUES (:group, :topic, :partition, :next)
+      INSERT INTO sink_offsets (consumer_group, topic, kafka_partition, next_offset, written_by)
+      VALUES (:group, :topic, :partition, :next, :writer)
       ON CONFLICT (consumer_group, topic, kafka_partition)
-      DO UPDATE SET next_offset = excluded.next_offset WHERE sink_offsets.next_offset = :expected""")
+      DO UPDATE SET next_offset = excluded.next_offset, written_by = excluded.written_by
+      WHERE sink_offsets.next_offset = :expected""")
   int moveOffset(@Bind("group") String group, @Bind("topic") String topic, @Bind("partition") int partition,
-                 @Bind("next") long nextOffset, @Bind("expected") Long expected);
+                 @Bind("next") long nextOffset, @Bind("expected") Long expected, @Bind("writer") String writer);
+
+  /** Sets a record aside with the evidence of why it could not be written; a record is set aside once. */
+  @SqlUpdate("""
+      INSERT INTO sink_quarantine (topic, kafka_partition, kafka_offset, consumer_group, record_key, record_value,
+                                   record_timestamp, error_class, sql_state, error_message)
+      VALUES (:topic, :partition, :offset, :group, :key, :value, :timestamp, :errorClass, :sqlState, :errorMessage)
+      ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING""")
+  int quarantine(@Bind("topic") String topic, @Bind("partition") int partition, @Bind("offset") long offset,
+                 @Bind("group") String group, @Bind("key") byte[] key, @Bind("value") byte[] value,
+                 @Bind("timestamp") Instant timestamp, @Bind("errorClass") String errorClass,
+                 @Bind("sqlState") String sqlState, @Bind("errorMessage") String errorMessage);
 }

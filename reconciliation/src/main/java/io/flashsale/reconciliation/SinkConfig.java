@@ -22,7 +22,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *   <li>{@code FLASHSALE_SINK_MAX_POLL_RECORDS} (default {@value #DEFAULT_SINK_MAX_POLL_RECORDS}): the most
  *       records written in one database transaction
  *   <li>{@code FLASHSALE_SINK_RETRY_BACKOFF_MS} (default {@value #DEFAULT_SINK_RETRY_BACKOFF_MS}): the wait
- *       before a failed batch is read and written again
+ *       before a failed batch is read and written again; it doubles with each failure in a row
+ *   <li>{@code FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS} (default {@value #DEFAULT_SINK_RETRY_BACKOFF_MAX_MS}): the
+ *       longest such wait, which bounds how long the sink may take to notice that the database is back
  *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
  *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR})
  * </ul>
@@ -37,6 +39,7 @@ public record SinkConfig(
     String sinkGroup,
     int maxPollRecords,
     Duration retryBackoff,
+    Duration retryBackoffMax,
     int partitions,
     short replicationFactor) {
 
@@ -49,6 +52,7 @@ public record SinkConfig(
   public static final String DEFAULT_SINK_GROUP = "flashsale-sink";
   public static final int DEFAULT_SINK_MAX_POLL_RECORDS = 500;
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MS = 1000;
+  public static final long DEFAULT_SINK_RETRY_BACKOFF_MAX_MS = 10_000;
   public static final int DEFAULT_PARTITIONS = 8;
   public static final short DEFAULT_REPLICATION_FACTOR = 1;
 
@@ -64,6 +68,8 @@ public record SinkConfig(
         Integer.parseInt(env.getOrDefault("FLASHSALE_SINK_MAX_POLL_RECORDS", String.valueOf(DEFAULT_SINK_MAX_POLL_RECORDS))),
         Duration.ofMillis(Long.parseLong(
             env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MS)))),
+        Duration.ofMillis(Long.parseLong(
+            env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MAX_MS)))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
         Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))));
   }

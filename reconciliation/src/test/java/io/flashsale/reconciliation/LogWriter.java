@@ -1,5 +1,6 @@
 package io.flashsale.reconciliation;
 
+import io.flashsale.schemas.Correction;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
@@ -69,6 +70,15 @@ final class LogWriter implements AutoCloseable {
 
   void send(PaymentEvent event) {
     send(topics.paymentEvents, event.getSku(), event);
+  }
+
+  void send(Correction correction) {
+    send(topics.corrections, correction.getCorrectionId(), correction);
+  }
+
+  /** Bytes as they are, whether or not they are a value of the topic. */
+  void sendRaw(String topic, String key, byte[] value) {
+    producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
   }
 
   private <V> void send(Topics.Topic<String, V> topic, String key, V value) {

@@ -12,8 +12,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.schemas.Correction;
+import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Topics;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -151,5 +156,42 @@ class OutcomeSinkTest {
         .containsExactly(Map.of("reserved", 10, "confirmed", 0));
     assertThat(books.count("SELECT count(*) FROM orders WHERE sale_id = ? AND status = 'EXPIRED'", story.saleId))
         .isEqualTo(20);
+  }
+
+  /**
+   * The reconciliation replays a record whose sale is gone from the books (a restored backup, a hand-deleted row)
+   * while the sink still remembers the sale: the database refuses the order, but the fault is the sink's memory,
+   * not the record's, so the record is written (kept without an order, as its sale is unknown) and never
+   * quarantined.
+   */
+  @Test
+  void aReplayedRecordIsNotQuarantinedForASaleTheSinkRemembersWrongly() {
+    SaleStory story = new SaleStory("replayed-" + UUID.randomUUID(), 5);
+    try (LogWriter log = new LogWriter(bootstrap, REGISTRY);
+         OutcomeSink sink = OutcomeSink.start(books.sinkConfig(bootstrap, REGISTRY, Map.of()))) {
+      log.begin();
+      log.send(story.sale());
+      log.send(story.accepted(1, 1));
+      log.commit();
+      await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM orders WHERE sale_id = ?", story.saleId) == 1);
+      Map<String, Object> position = books.rows("SELECT kafka_partition, kafka_offset FROM order_events WHERE sale_id = ?",
+          story.saleId).get(0);
+      books.update("DELETE FROM order_events WHERE sale_id = ?", story.saleId);
+      books.update("DELETE FROM orders WHERE sale_id = ?", story.saleId);
+      books.update("DELETE FROM sales WHERE sale_id = ?", story.saleId);
+
+      log.begin();
+      log.send(Correction.newBuilder().setCorrectionId("replay-record:" + story.saleId).setKind(CorrectionKind.REPLAY_RECORD)
+          .setDiscrepancy("MISSING_IN_DATABASE").setDay(LocalDate.now()).setRunId("run-" + story.saleId)
+          .setSourceTopic(Topics.PURCHASE_OUTCOMES).setSourcePartition((Integer) position.get("kafka_partition"))
+          .setSourceOffset((Long) position.get("kafka_offset")).setOutcome(story.accepted(1, 1))
+          .setCreatedAt(Instant.now()).build());
+      log.commit();
+      await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 1
+          && sink.progress().lag() == 0);
+      assertThat(sink.progress().recordsQuarantined()).isZero();
+    }
+    assertThat(books.count("SELECT count(*) FROM sink_quarantine")).isZero();
+    assertThat(books.count("SELECT count(*) FROM orders WHERE sale_id = ?", story.saleId)).isZero();
   }
 }
