@@ -93,6 +93,7 @@ public final class IngestApi implements AutoCloseable {
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = config.maxBodyBytes();
         cfg.jsonMapper(new JavalinJackson(bodies.mapper(), false));
+        cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
       });
       app.post("/api/admin/sales", saleRoutes::create);
       app.get("/api/sales/{saleId}", saleRoutes::show);

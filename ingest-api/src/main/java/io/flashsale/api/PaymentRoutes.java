@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookSignature;
+import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
@@ -76,6 +77,9 @@ final class PaymentRoutes {
         .setAmountCents(data.amountCents()).setCurrency(data.currency())
         .setOccurredAt(event.createdAt()).setReceivedAt(clock.instant())
         .build();
+    if (!InputRules.violations(payment).isEmpty()) { // the topology would refuse it: refused here, before a 200
+      throw new Problem(ErrorCode.VALIDATION, String.join("; ", InputRules.violations(payment)));
+    }
     ctx.future(() -> writer.write(topics.paymentEvents, data.sku(), payment).thenAccept(written -> {
       recorded.put(event.id(), Boolean.TRUE); // after the ack: a failed write must stay retryable
       ctx.json(new Receipt(event.id(), "RECORDED"));

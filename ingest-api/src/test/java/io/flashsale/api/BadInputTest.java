@@ -311,6 +311,6 @@ class BadInputTest {
   }
 
   private static Map<TopicPartition, Long> writableEndOffsets() {
-    return fixture.endOffsets(Topics.SALES, Topics.PURCHASE_REQUESTS, Topics.HOLD_CANCELLATIONS, Topics.PAYMENT_EVENTS);
+    return fixture.endOffsets(fixture.topics.all().stream().map(Topics.Topic::name).toArray(String[]::new));
   }
 }

@@ -48,6 +48,7 @@ class AvroSerdeTest {
 
   static Stream<Arguments> oneRecordPerTopic() {
     return Stream.of(
+        arguments(Topics.SALE_CLAIMS, Samples.sale()),
         arguments(Topics.SALES, Samples.sale()),
         arguments(Topics.PURCHASE_REQUESTS, Samples.purchaseRequest()),
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
