@@ -12,6 +12,7 @@ import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,8 +78,9 @@ final class PaymentRoutes {
         .setAmountCents(data.amountCents()).setCurrency(data.currency())
         .setOccurredAt(event.createdAt()).setReceivedAt(clock.instant())
         .build();
-    if (!InputRules.violations(payment).isEmpty()) { // the topology would refuse it: refused here, before a 200
-      throw new Problem(ErrorCode.VALIDATION, String.join("; ", InputRules.violations(payment)));
+    List<String> invalid = InputRules.violations(payment);
+    if (!invalid.isEmpty()) { // the topology would refuse it: refused here, before a 200
+      throw new Problem(ErrorCode.VALIDATION, String.join("; ", invalid));
     }
     ctx.future(() -> writer.write(topics.paymentEvents, data.sku(), payment).thenAccept(written -> {
       recorded.put(event.id(), Boolean.TRUE); // after the ack: a failed write must stay retryable

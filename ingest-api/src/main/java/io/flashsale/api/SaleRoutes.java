@@ -71,6 +71,7 @@ final class SaleRoutes {
                     Map.of("Retry-After", "1"), Map.of());
               }
               if (!winner.isAt(claim.partition(), claim.offset())) {
+                repairUnwritten(saleId);
                 throw exists(saleId);
               }
               return writer.write(topics.sales, sale.getSku(), sale);
