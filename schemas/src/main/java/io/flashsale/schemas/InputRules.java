@@ -56,7 +56,9 @@ public final class InputRules {
     if (value == null) {
       return null;
     }
-    if (value.length() > MAX_TEXT_LENGTH * 2 || value.codePointCount(0, value.length()) > MAX_TEXT_LENGTH) {
+    int length = value.length(); // UTF-16 units: a code point is one or two, so counting is rarely needed
+    if (length > MAX_TEXT_LENGTH
+        && (length > MAX_TEXT_LENGTH * 2 || value.codePointCount(0, length) > MAX_TEXT_LENGTH)) {
       return field + " must have at most " + MAX_TEXT_LENGTH + " characters";
     }
     if (!isClean(value)) {
