@@ -5,6 +5,8 @@ import java.util.Locale;
 /** The machine-readable {@code code} of every problem+json answer, with its HTTP status. */
 public enum ErrorCode {
   VALIDATION(400, "Invalid request"),
+  /** A request the HTTP server could not parse (request line, headers, framing), refused before any route. */
+  BAD_REQUEST(400, "Bad request"),
   UNAUTHENTICATED(401, "Authentication required"),
   FORBIDDEN(403, "Not allowed"),
   NOT_FOUND(404, "No such resource"),
@@ -17,7 +19,9 @@ public enum ErrorCode {
   SOLD_OUT(409, "Sold out"),
   INVALID_STATE(409, "Invalid state"),
   PAYLOAD_TOO_LARGE(413, "Payload too large"),
+  URI_TOO_LONG(414, "URI too long"),
   UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+  HEADERS_TOO_LARGE(431, "Request header fields too large"),
   RATE_LIMITED(429, "Too many requests"),
   INTERNAL(500, "Internal error"),
   UNAVAILABLE(503, "Service unavailable");
@@ -28,6 +32,23 @@ public enum ErrorCode {
   ErrorCode(int status, String title) {
     this.status = status;
     this.title = title;
+  }
+
+  /**
+   * The code of an answer the HTTP server gives on its own, by status: the generic code of that status, or
+   * BAD_REQUEST / INTERNAL for a status without one.
+   */
+  public static ErrorCode ofServerStatus(int status) {
+    return switch (status) {
+      case 404 -> NOT_FOUND;
+      case 405 -> METHOD_NOT_ALLOWED;
+      case 413 -> PAYLOAD_TOO_LARGE;
+      case 414 -> URI_TOO_LONG;
+      case 415 -> UNSUPPORTED_MEDIA_TYPE;
+      case 431 -> HEADERS_TOO_LARGE;
+      case 503 -> UNAVAILABLE;
+      default -> status < 500 ? BAD_REQUEST : INTERNAL;
+    };
   }
 
   /** RFC 9457 {@code type}: a stable identifier per code, not meant to be dereferenced. */

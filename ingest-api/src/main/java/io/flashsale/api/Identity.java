@@ -4,10 +4,12 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTVerifier.BaseVerification;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import com.auth0.jwt.interfaces.JWTVerifier;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.schemas.InputRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -15,16 +17,20 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 
-/** Who is calling: buyers by HS256 JWT ({@code sub} = user id, optional {@code did} = device id), admins by a shared token. */
+/**
+ * Who is calling: buyers by HS256 JWT ({@code sub} = user id, optional {@code did} = device id, {@code exp}
+ * required), admins by a shared token. The user and device ids follow the shared {@link InputRules}: they go
+ * into every purchase request, and one the topology would refuse must be refused here, before a 202.
+ */
 public final class Identity {
 
   /** An authenticated buyer. */
   public record Buyer(String userId, String deviceId) {}
 
-  /** A token that passed verification, and until when it stays valid (null: no expiry). */
+  /** A token that passed verification, and until when it stays valid. */
   private record VerifiedToken(Buyer buyer, Instant expiresAt) {
     boolean validAt(Instant now) {
-      return expiresAt == null || now.isBefore(expiresAt);
+      return now.isBefore(expiresAt);
     }
   }
 
@@ -50,8 +56,9 @@ public final class Identity {
   /** Remembers up to {@code verifiedTokenCacheSize} verified tokens (0: none), judging expiry by {@code clock}. */
   public Identity(String jwtSecret, String adminToken, int verifiedTokenCacheSize, Clock clock) {
     // The verifier is pinned to HS256: a token naming another algorithm, "none" included, fails.
+    // A token without an expiry would be a password for ever: exp is required.
     this.buyerTokens = ((BaseVerification) JWT.require(Algorithm.HMAC256(jwtSecret))
-        .withClaimPresence("sub")).build(clock);
+        .withClaimPresence("sub").withClaimPresence("exp")).build(clock);
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
     this.clock = clock;
     this.verifiedTokens = verifiedTokenCacheSize > 0
@@ -76,11 +83,20 @@ public final class Identity {
   private VerifiedToken verify(String token) {
     try {
       DecodedJWT jwt = buyerTokens.verify(token);
-      if (jwt.getSubject().isBlank()) {
-        throw unauthenticated("The token has no subject");
+      String userId = jwt.getSubject();
+      Claim device = jwt.getClaim(DEVICE_CLAIM);
+      String deviceId = device.isMissing() || device.isNull() ? null : device.asString();
+      if (deviceId == null && !device.isMissing() && !device.isNull()) {
+        throw unauthenticated("The token's " + DEVICE_CLAIM + " must be a string");
       }
-      return new VerifiedToken(new Buyer(jwt.getSubject(), jwt.getClaim(DEVICE_CLAIM).asString()),
-          jwt.getExpiresAtAsInstant());
+      String invalid = InputRules.text("The token's sub", userId);
+      if (invalid == null) {
+        invalid = InputRules.optionalText("The token's " + DEVICE_CLAIM, deviceId);
+      }
+      if (invalid != null) {
+        throw unauthenticated(invalid);
+      }
+      return new VerifiedToken(new Buyer(userId, deviceId), jwt.getExpiresAtAsInstant());
     } catch (JWTVerificationException e) {
       throw unauthenticated("Invalid token: " + e.getMessage());
     }

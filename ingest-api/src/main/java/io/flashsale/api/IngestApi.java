@@ -97,6 +97,7 @@ public final class IngestApi implements AutoCloseable {
         cfg.http.maxRequestSize = config.maxBodyBytes();
         cfg.jsonMapper(new JavalinJackson(bodies.mapper(), false));
         tuneJetty(cfg);
+        cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
       });
       app.post("/api/admin/sales", saleRoutes::create);
       app.get("/api/sales/{saleId}", saleRoutes::show);

@@ -1,6 +1,9 @@
 package io.flashsale.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,11 +22,18 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Reads request bodies strictly: JSON media type, bounded size, no unknown fields, no type coercion
- * ({@code "1"} is not a number, {@code 1} is not a string). Anything else is the client's problem, never a 5xx.
+ * Reads request bodies strictly: JSON media type, bounded size, no unknown fields, no duplicated keys (which
+ * of two values would count is a guess that parsers make differently), no nesting deeper than any body of
+ * the contract needs, no type coercion ({@code "1"} is not a number, {@code 1} is not a string). Anything
+ * else is the client's problem, never a 5xx.
  */
 public final class JsonBodies {
   public static final String JSON = "application/json";
+  /**
+   * Deepest nesting of objects and arrays a body may have. The bodies of the contract are objects with at
+   * most one level of objects inside; deeper input is refused while parsing, before any of it is bound.
+   */
+  static final int MAX_NESTING_DEPTH = 3;
 
   private final ObjectMapper mapper;
   private final int maxBytes;
@@ -38,7 +48,11 @@ public final class JsonBodies {
   }
 
   static ObjectMapper strictMapper() {
-    ObjectMapper mapper = JsonMapper.builder()
+    JsonFactory factory = JsonFactory.builder()
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+        .build();
+    ObjectMapper mapper = JsonMapper.builder(factory)
         .addModule(new JavaTimeModule())
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -49,6 +63,8 @@ public final class JsonBodies {
         .build();
     for (LogicalType type : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
       mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+      // "" is no number either (Jackson would read it as absent, i.e. the field's default)
+      mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
     }
     for (CoercionInputShape shape : new CoercionInputShape[] {
         CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean}) {

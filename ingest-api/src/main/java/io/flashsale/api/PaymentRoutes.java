@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookSignature;
+import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
@@ -11,6 +12,7 @@ import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,10 @@ final class PaymentRoutes {
         .setAmountCents(data.amountCents()).setCurrency(data.currency())
         .setOccurredAt(event.createdAt()).setReceivedAt(clock.instant())
         .build();
+    List<String> invalid = InputRules.violations(payment);
+    if (!invalid.isEmpty()) { // the topology would refuse it: refused here, before a 200
+      throw new Problem(ErrorCode.VALIDATION, String.join("; ", invalid));
+    }
     ctx.future(() -> writer.write(topics.paymentEvents, data.sku(), payment).thenAccept(written -> {
       recorded.put(event.id(), Boolean.TRUE); // after the ack: a failed write must stay retryable
       ctx.json(new Receipt(event.id(), "RECORDED"));

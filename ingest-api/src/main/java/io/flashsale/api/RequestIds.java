@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.InputRules;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
@@ -9,7 +10,7 @@ import java.util.UUID;
  * dedup by request id makes a second reservation impossible.
  */
 public final class RequestIds {
-  static final int MAX_KEY_LENGTH = 64;
+  static final int MAX_KEY_LENGTH = InputRules.MAX_IDEMPOTENCY_KEY_LENGTH;
 
   private RequestIds() {}
 
@@ -18,18 +19,16 @@ public final class RequestIds {
     if (idempotencyKey == null) {
       return UUID.randomUUID().toString();
     }
-    // NUL separates the parts: sale ids and keys cannot contain it, so distinct triples never share a name.
+    // NUL separates the parts: no id or key may contain it (InputRules), so distinct triples never share a name.
     String name = saleId + '\0' + userId + '\0' + idempotencyKey;
     return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   /** The Idempotency-Key header value, or null when absent; VALIDATION unless 1-64 printable ASCII. */
   public static String idempotencyKey(String header) {
-    if (header == null) {
-      return null;
-    }
-    if (header.isEmpty() || header.length() > MAX_KEY_LENGTH || !header.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
-      throw new Problem(ErrorCode.VALIDATION, "Idempotency-Key must be 1-" + MAX_KEY_LENGTH + " printable ASCII characters");
+    String error = InputRules.idempotencyKey("Idempotency-Key", header);
+    if (error != null) {
+      throw new Problem(ErrorCode.VALIDATION, error);
     }
     return header;
   }

@@ -1,16 +1,19 @@
 package io.flashsale.api;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.Sale;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Currency;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** The body of POST /api/admin/sales as the admin sent it; {@link #toSale} checks it and fills the defaults. */
+/**
+ * The body of POST /api/admin/sales as the admin sent it; {@link #toSale} checks it with the shared
+ * {@link InputRules} and fills the defaults.
+ */
 public record SaleDefinition(
     String saleId,
     String sku,
@@ -24,48 +27,37 @@ public record SaleDefinition(
     Integer holdSeconds,
     String allocation) {
 
-  static final Pattern SALE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  static final Pattern SALE_ID = InputRules.SALE_ID;
   static final int DEFAULT_PER_USER_LIMIT = 1;
   static final int DEFAULT_HOLD_SECONDS = 300;
-  static final int MAX_HOLD_SECONDS = 86_400;
 
   /** The sale to publish, or VALIDATION naming every broken rule at once. */
   public Sale toSale(Instant now) {
     List<String> errors = new ArrayList<>();
-    if (saleId != null && !SALE_ID.matcher(saleId).matches()) {
-      errors.add("saleId must match " + SALE_ID.pattern());
+    if (saleId != null) {
+      add(errors, InputRules.saleId("saleId", saleId));
     }
-    if (sku == null || sku.isBlank()) {
-      errors.add("sku is required");
+    add(errors, InputRules.text("sku", sku));
+    add(errors, InputRules.text("name", name));
+    add(errors, stock == null ? "stock is required" : InputRules.between("stock", stock, 1, InputRules.MAX_STOCK));
+    if (perUserLimit != null) {
+      add(errors, InputRules.between("perUserLimit", perUserLimit, 1, InputRules.MAX_QUANTITY));
     }
-    if (name == null || name.isBlank()) {
-      errors.add("name is required");
-    }
-    if (stock == null || stock < 1) {
-      errors.add("stock must be at least 1");
-    }
-    if (perUserLimit != null && perUserLimit < 1) {
-      errors.add("perUserLimit must be at least 1");
-    }
-    if (priceCents == null || priceCents < 0) {
-      errors.add("priceCents must be 0 or more");
-    }
-    if (currency == null || !isIsoCurrency(currency)) {
-      errors.add("currency must be an ISO 4217 code");
-    }
+    add(errors, priceCents == null ? "priceCents is required" : InputRules.money("priceCents", priceCents));
+    add(errors, InputRules.currency("currency", currency));
     Instant starts = instant("startsAt", startsAt, errors);
     Instant ends = instant("endsAt", endsAt, errors);
     if (starts != null && ends != null && !ends.isAfter(starts)) {
       errors.add("endsAt must be after startsAt");
     }
-    if (holdSeconds != null && (holdSeconds < 1 || holdSeconds > MAX_HOLD_SECONDS)) {
-      errors.add("holdSeconds must be 1.." + MAX_HOLD_SECONDS);
+    if (holdSeconds != null) {
+      add(errors, InputRules.between("holdSeconds", holdSeconds, InputRules.MIN_HOLD_SECONDS, InputRules.MAX_HOLD_SECONDS));
     }
     Allocation allocationValue = allocation(errors);
     if (!errors.isEmpty()) {
       throw new Problem(ErrorCode.VALIDATION, String.join("; ", errors));
     }
-    return Sale.newBuilder()
+    Sale sale = Sale.newBuilder()
         .setSaleId(saleId != null ? saleId : UUID.randomUUID().toString())
         .setSku(sku)
         .setName(name)
@@ -79,6 +71,12 @@ public record SaleDefinition(
         .setAllocation(allocationValue)
         .setCreatedAt(now)
         .build();
+    // The topology's own check of the record: what passes here is never refused there.
+    List<String> recordErrors = InputRules.violations(sale);
+    if (!recordErrors.isEmpty()) {
+      throw new Problem(ErrorCode.VALIDATION, String.join("; ", recordErrors));
+    }
+    return sale;
   }
 
   private Allocation allocation(List<String> errors) {
@@ -93,11 +91,9 @@ public record SaleDefinition(
     }
   }
 
-  private static boolean isIsoCurrency(String code) {
-    try {
-      return Currency.getInstance(code).getCurrencyCode().equals(code);
-    } catch (IllegalArgumentException e) {
-      return false;
+  private static void add(List<String> errors, String error) {
+    if (error != null) {
+      errors.add(error);
     }
   }
 
@@ -107,7 +103,13 @@ public record SaleDefinition(
       return null;
     }
     try {
-      return Instant.parse(value);
+      Instant parsed = Instant.parse(value);
+      String outOfRange = InputRules.instant(field, parsed);
+      if (outOfRange != null) {
+        errors.add(outOfRange);
+        return null;
+      }
+      return parsed;
     } catch (DateTimeParseException e) {
       errors.add(field + " must be an ISO-8601 instant such as 2026-11-27T00:00:00Z");
       return null;

@@ -7,13 +7,17 @@ import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** Creating sales (admin), showing them (anyone) and their counters (admin). */
 final class SaleRoutes {
+  /** How long a creation waits to read its own claim back before answering 503 (the broker acked it already). */
+  static final Duration CLAIM_READ_BACK_TIMEOUT = Duration.ofSeconds(10);
+  /** A won claim without its sale after this long lost its claimant: see {@link #repairUnwritten}. */
+  static final Duration UNWRITTEN_CLAIM_GRACE = CLAIM_READ_BACK_TIMEOUT.multipliedBy(3);
 
   /** A sale as clients see it. */
   record SaleBody(String saleId, String sku, String name, int stock, int remaining, int perUserLimit,
@@ -31,8 +35,6 @@ final class SaleRoutes {
   private final SaleView sales;
   private final PurchaseView purchases;
   private final Clock clock;
-  /** Sale ids being written by this instance: a concurrent second creation of the same id is a conflict too. */
-  private final Set<String> creating = ConcurrentHashMap.newKeySet();
 
   SaleRoutes(Identity identity, JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales,
              PurchaseView purchases, Clock clock) {
@@ -45,19 +47,56 @@ final class SaleRoutes {
     this.clock = clock;
   }
 
+  /**
+   * Creates a sale once, across all instances. The claim is written to {@code sale-claims} (key = saleId, so all
+   * claims of an id share one partition and one order) and read back; only when this claim is the id's first does
+   * this instance write the sale to {@code sales} and answer 201. Every other claimant answers 409 SALE_EXISTS and
+   * writes nothing more, so the topology, the sink and every instance only ever see the winner's definition.
+   */
   void create(Context ctx) {
     identity.admin(ctx.header(Header.AUTHORIZATION));
     Sale sale = bodies.read(ctx, SaleDefinition.class).toSale(clock.instant());
     String saleId = sale.getSaleId();
-    if (sales.sale(saleId).isPresent() || !creating.add(saleId)) {
-      throw new Problem(ErrorCode.SALE_EXISTS, "Sale " + saleId + " already exists");
+    if (sales.taken(saleId)) {
+      repairUnwritten(saleId);
+      throw exists(saleId);
     }
-    ctx.future(() -> writer.write(topics.sales, sale.getSku(), sale)
-        .whenComplete((written, error) -> creating.remove(saleId))
+    ctx.future(() -> writer.write(topics.saleClaims, saleId, sale).thenCompose(claim ->
+        sales.awaitClaim(saleId, claim.partition(), claim.offset())
+            .completeOnTimeout(null, CLAIM_READ_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .thenCompose(winner -> {
+              if (winner == null) {
+                sales.stopAwaiting(claim.partition(), claim.offset());
+                throw new Problem(ErrorCode.UNAVAILABLE, "The sale could not be created, please retry",
+                    Map.of("Retry-After", "1"), Map.of());
+              }
+              if (!winner.isAt(claim.partition(), claim.offset())) {
+                repairUnwritten(saleId);
+                throw exists(saleId);
+              }
+              return writer.write(topics.sales, sale.getSku(), sale);
+            }))
         .thenAccept(written -> {
-          sales.published(sale);
+          sales.registered(sale);
           ctx.status(HttpStatus.CREATED).header(Header.LOCATION, "/api/sales/" + saleId).json(body(sale));
         }));
+  }
+
+  /**
+   * A claim that won but whose sale never reached {@code sales} (its claimant died between the two writes) is
+   * written there by the next instance asked to create the id, once it is older than any live claimant's wait.
+   * It is the winner's own definition, and the topology ignores a repeated definition, so a race does no harm.
+   */
+  private void repairUnwritten(String saleId) {
+    sales.winningClaim(saleId)
+        .filter(claim -> sales.sale(saleId).isEmpty())
+        .filter(claim -> claim.claimedAt().plus(UNWRITTEN_CLAIM_GRACE).isBefore(clock.instant()))
+        .ifPresent(claim -> writer.write(topics.sales, claim.sale().getSku(), claim.sale())
+            .thenAccept(written -> sales.registered(claim.sale())));
+  }
+
+  private static Problem exists(String saleId) {
+    return new Problem(ErrorCode.SALE_EXISTS, "Sale " + saleId + " already exists");
   }
 
   void show(Context ctx) {

@@ -3,25 +3,59 @@ package io.flashsale.api;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Every sale and its latest stock level, read from {@code sales} and {@code stock-levels}. */
+/**
+ * Every sale, the claims of sale ids, and the latest stock levels, read from {@code sales},
+ * {@code sale-claims} and {@code stock-levels}. A sale is shown once its definition is in {@code sales}, where
+ * the topology reads it; only the winner of a sale id's claim is ever written there (see {@link SaleRoutes}).
+ */
 public final class SaleView extends TopicView {
+
+  /** A claim of a sale id: the definition and the claim's place in the log. */
+  record Claim(Sale sale, int partition, long offset, Instant claimedAt) {
+    boolean isAt(int partition, long offset) {
+      return this.partition == partition && this.offset == offset;
+    }
+  }
+
+  /** Where a claim was written. */
+  private record Position(int partition, long offset) {}
+
   private final Topics topics;
   private final Map<String, Sale> sales = new ConcurrentHashMap<>();
+  private final Map<String, Claim> claims = new ConcurrentHashMap<>();
   private final Map<String, StockLevel> stockLevels = new ConcurrentHashMap<>();
+  /** Guards the two maps below, which pair claim writers waiting for their claim with the view's progress. */
+  private final Object claimProgress = new Object();
+  /** Next claim offset to read, by partition of sale-claims. */
+  private final Map<Integer, Long> claimsReadUpTo = new HashMap<>();
+  private final Map<Position, CompletableFuture<Claim>> claimWaiters = new HashMap<>();
 
   SaleView(String bootstrapServers, Topics topics) {
-    super("sales", bootstrapServers, List.of(Topics.SALES, Topics.STOCK_LEVELS));
+    super("sales", bootstrapServers, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS));
     this.topics = topics;
   }
 
   public Optional<Sale> sale(String saleId) {
     return Optional.ofNullable(sales.get(saleId));
+  }
+
+  /** True once anyone claimed the id or a sale of that id exists: the id is taken. */
+  boolean taken(String saleId) {
+    return claims.containsKey(saleId) || sales.containsKey(saleId);
+  }
+
+  /** The winning claim of the id, as far as the view has read. */
+  Optional<Claim> winningClaim(String saleId) {
+    return Optional.ofNullable(claims.get(saleId));
   }
 
   /** The topology's latest counters of the sale; empty until it has decided something. */
@@ -34,22 +68,72 @@ public final class SaleView extends TopicView {
     return stockLevel(sale.getSaleId()).map(StockLevel::getAvailable).orElse(sale.getStock());
   }
 
-  /** Records a sale this instance just published, so that it answers for it before the view reads it back. */
-  void published(Sale sale) {
+  /**
+   * Completes, on the common pool (never on the view's thread), with the winning claim of {@code saleId} once
+   * the view has read the claim written at this place, so that the claimant knows whether its claim came first.
+   */
+  CompletableFuture<Claim> awaitClaim(String saleId, int partition, long offset) {
+    CompletableFuture<Claim> read = new CompletableFuture<>();
+    synchronized (claimProgress) {
+      if (claimsReadUpTo.getOrDefault(partition, 0L) > offset) {
+        read.complete(claims.get(saleId));
+      } else {
+        claimWaiters.put(new Position(partition, offset), read);
+      }
+    }
+    return read.thenApplyAsync(claim -> claim);
+  }
+
+  /** Forgets a wait that was given up. */
+  void stopAwaiting(int partition, long offset) {
+    synchronized (claimProgress) {
+      claimWaiters.remove(new Position(partition, offset));
+    }
+  }
+
+  /** Records a sale this instance just wrote to {@code sales}, so that it answers for it before the view reads it back. */
+  void registered(Sale sale) {
     sales.putIfAbsent(sale.getSaleId(), sale);
   }
 
   @Override
   protected void apply(ConsumerRecord<byte[], byte[]> record) {
-    if (record.value() == null) {
-      return;
+    switch (record.topic()) {
+      case Topics.SALE_CLAIMS -> applyClaim(record);
+      case Topics.SALES -> {
+        if (record.value() != null) {
+          Sale sale = topics.sales.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          sales.putIfAbsent(sale.getSaleId(), sale); // only claim winners are written; repeats are the same sale
+        }
+      }
+      default -> {
+        if (record.value() != null) {
+          StockLevel level = topics.stockLevels.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          stockLevels.put(level.getSaleId(), level);
+        }
+      }
     }
-    if (record.topic().equals(Topics.SALES)) {
-      Sale sale = topics.sales.valueSerde().deserializer().deserialize(record.topic(), record.value());
-      sales.putIfAbsent(sale.getSaleId(), sale); // the first definition of a sale id wins, as in the topology
-    } else {
-      StockLevel level = topics.stockLevels.valueSerde().deserializer().deserialize(record.topic(), record.value());
-      stockLevels.put(level.getSaleId(), level);
+  }
+
+  private void applyClaim(ConsumerRecord<byte[], byte[]> record) {
+    String saleId = null;
+    try {
+      if (record.value() != null) {
+        Sale sale = topics.saleClaims.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        saleId = sale.getSaleId();
+        // Records of a partition are read in log order: the first one seen for an id is the first claim.
+        claims.putIfAbsent(saleId, new Claim(sale, record.partition(), record.offset(),
+            Instant.ofEpochMilli(record.timestamp())));
+      }
+    } finally { // an unreadable claim still moves the view on, and its waiter learns it did not win
+      CompletableFuture<Claim> waiter;
+      synchronized (claimProgress) {
+        claimsReadUpTo.put(record.partition(), record.offset() + 1);
+        waiter = claimWaiters.remove(new Position(record.partition(), record.offset()));
+      }
+      if (waiter != null) {
+        waiter.complete(saleId == null ? null : claims.get(saleId));
+      }
     }
   }
 }

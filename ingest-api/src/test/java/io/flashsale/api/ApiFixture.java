@@ -255,10 +255,16 @@ final class ApiFixture implements AutoCloseable {
   // --- Kafka
 
   <K, V> void produce(Topic<K, V> topic, K key, V value) {
+    produce(topic, key, value, null);
+  }
+
+  /** A record stamped with this time (null: now). */
+  <K, V> void produce(Topic<K, V> topic, K key, V value, Instant timestamp) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
+      producer.send(new ProducerRecord<>(topic.name(), null, timestamp == null ? null : timestamp.toEpochMilli(), key,
+          value)).get();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

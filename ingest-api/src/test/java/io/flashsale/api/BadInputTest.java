@@ -121,6 +121,19 @@ class BadInputTest {
         () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("holdSeconds", 0))));
     add(cases, "create sale with an unknown allocation", 400, ErrorCode.VALIDATION,
         () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("allocation", "AUCTION"))));
+    add(cases, "create sale with a duplicated key", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin())
+            .json(saleJson(Map.of()).replaceFirst("\\{", "{\"stock\": 7, ")));
+    add(cases, "create sale nested deeper than the schema", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("name", List.of(List.of("x"))))));
+    add(cases, "create sale with a NUL in the name", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("name", "Head\u0000phones"))));
+    add(cases, "create sale with a name of 257 characters", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("name", "n".repeat(257)))));
+    add(cases, "create sale with a price above 10^12 minor units", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("priceCents", 1_000_000_000_001L))));
+    add(cases, "create sale with an empty string as hold", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("holdSeconds", ""))));
     add(cases, "create a sale that exists", 409, ErrorCode.SALE_EXISTS,
         () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(ApiFixture.saleJson(liveSale, Map.of())));
     add(cases, "show an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
@@ -138,6 +151,14 @@ class BadInputTest {
     add(cases, "purchase with an expired token", 401, ErrorCode.UNAUTHENTICATED,
         () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1").withExpiresAt(Instant.now().minusSeconds(10))
             .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+    add(cases, "purchase with a token without expiry", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1")
+            .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+    add(cases, "purchase with a control character in the token's subject", 401, ErrorCode.UNAUTHENTICATED,
+        () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u\u0001").withExpiresAt(Instant.now().plusSeconds(60))
+            .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+    add(cases, "purchase with a duplicated key", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).json("{\"quantity\": 1, \"quantity\": 1}"));
     add(cases, "purchase with an unsigned token", 401, ErrorCode.UNAUTHENTICATED,
         () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1").sign(Algorithm.none())).json(PURCHASE));
     add(cases, "purchase with a token of another secret", 401, ErrorCode.UNAUTHENTICATED,
@@ -311,6 +332,6 @@ class BadInputTest {
   }
 
   private static Map<TopicPartition, Long> writableEndOffsets() {
-    return fixture.endOffsets(Topics.SALES, Topics.PURCHASE_REQUESTS, Topics.HOLD_CANCELLATIONS, Topics.PAYMENT_EVENTS);
+    return fixture.endOffsets(fixture.topics.all().stream().map(Topics.Topic::name).toArray(String[]::new));
   }
 }

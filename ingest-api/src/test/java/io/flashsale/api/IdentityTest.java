@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.Identity.Buyer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class IdentityTest {
   private static final String SECRET = "a-test-secret-that-is-long-enough-for-hs256";
@@ -27,9 +32,61 @@ class IdentityTest {
 
   @Test
   void deviceIsOptional() {
-    String token = JWT.create().withSubject("user-8").sign(Algorithm.HMAC256(SECRET));
+    String token = JWT.create().withSubject("user-8").withExpiresAt(Instant.now().plusSeconds(60))
+        .sign(Algorithm.HMAC256(SECRET));
 
     assertThat(identity.buyer("bearer " + token)).isEqualTo(new Buyer("user-8", null));
+  }
+
+  @Test
+  void tokenWithoutExpiryIsRejected() {
+    String token = JWT.create().withSubject("user-8").withClaim("did", "phone").sign(Algorithm.HMAC256(SECRET));
+
+    assertUnauthenticated("Bearer " + token);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"nul\u0000", "line\nbreak", "del\u007f", "c1\u0085", "non\uffff", " "})
+  void subjectsAndDevicesTheTopologyWouldRefuseAreRejected(String bad) {
+    Instant exp = Instant.now().plusSeconds(60);
+    assertUnauthenticated("Bearer " + JWT.create().withSubject(bad).withExpiresAt(exp).sign(Algorithm.HMAC256(SECRET)));
+    if (!bad.isBlank()) { // a blank device id is no harm; a blank user id is none
+      assertUnauthenticated("Bearer " + JWT.create().withSubject("user-1").withClaim("did", bad).withExpiresAt(exp)
+          .sign(Algorithm.HMAC256(SECRET)));
+    }
+  }
+
+  @Test
+  void aSurrogateHalfEscapedInTheTokensJsonIsRejected() throws Exception {
+    // Only a JSON escape can carry half a surrogate pair: UTF-8 has no bytes for it.
+    long exp = Instant.now().plusSeconds(60).getEpochSecond();
+    assertUnauthenticated("Bearer " + signed("{\"sub\":\"half\\ud800\",\"exp\":" + exp + "}"));
+    assertUnauthenticated("Bearer " + signed("{\"sub\":\"user-1\",\"did\":\"\\udc00\",\"exp\":" + exp + "}"));
+    assertThat(identity.buyer("Bearer " + signed("{\"sub\":\"user-1\",\"did\":\"\\ud83c\\udfa7\",\"exp\":" + exp + "}")))
+        .isEqualTo(new Buyer("user-1", "\ud83c\udfa7"));
+  }
+
+  /** An HS256 token with exactly this payload. */
+  private static String signed(String payloadJson) throws Exception {
+    Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+    String unsigned = base64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+        + "." + base64.encodeToString(payloadJson.getBytes(StandardCharsets.UTF_8));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return unsigned + "." + base64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void overlongOrMistypedIdsAreRejected() {
+    Instant exp = Instant.now().plusSeconds(60);
+    assertUnauthenticated("Bearer " + JWT.create().withSubject("u".repeat(257)).withExpiresAt(exp)
+        .sign(Algorithm.HMAC256(SECRET)));
+    assertUnauthenticated("Bearer " + JWT.create().withSubject("user-1").withClaim("did", "d".repeat(257))
+        .withExpiresAt(exp).sign(Algorithm.HMAC256(SECRET)));
+    assertUnauthenticated("Bearer " + JWT.create().withSubject("user-1").withClaim("did", 42).withExpiresAt(exp)
+        .sign(Algorithm.HMAC256(SECRET)));
+    assertThat(identity.buyer("Bearer " + JWT.create().withSubject("u".repeat(256)).withClaim("did", "\u00e9t\u00e9 \ud83d\ude00")
+        .withExpiresAt(exp).sign(Algorithm.HMAC256(SECRET)))).isEqualTo(new Buyer("u".repeat(256), "\u00e9t\u00e9 \ud83d\ude00"));
   }
 
   @Test

@@ -24,7 +24,9 @@ class JsonBodiesTest {
   @ValueSource(strings = {
       "{\"quantity\": \"1\"}", "{\"quantity\": 1.5}", "{\"quantity\": true}", "{\"note\": 5}",
       "{\"quantity\": 1, \"extra\": 1}", "{\"quantity\": 1", "[1]", "null", "", "{\"quantity\": 1} {}",
-      "{\"quantity\": 99999999999}"})
+      "{\"quantity\": 99999999999}", "{\"quantity\": 1, \"quantity\": 2}", "{\"quantity\": 1, \"quantity\": 1}",
+      "{\"note\": \"a\", \"quantity\": 1, \"note\": \"a\"}", "{\"note\": [[[[1]]]]}", "{\"note\": {\"a\": {\"b\": {}}}}",
+      "{\"quantity\": \"\"}", "{\"quantity\": \" \"}"})
   void strictAboutShapeAndTypes(String json) {
     assertProblem(() -> read("application/json", json), ErrorCode.VALIDATION);
   }

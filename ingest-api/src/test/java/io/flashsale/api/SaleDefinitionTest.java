@@ -67,6 +67,14 @@ class SaleDefinitionTest {
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 0, "FCFS"), "holdSeconds");
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 86_401, "FCFS"), "holdSeconds");
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "fcfs"), "allocation");
+    // the shared input rules: clean text of at most 256 characters, bounded money, counts and instants
+    assertInvalid(new SaleDefinition("s", "S", "Head\u0000phones", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "name");
+    assertInvalid(new SaleDefinition("s", "S\u0085", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "sku");
+    assertInvalid(new SaleDefinition("s", "S".repeat(257), "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "sku");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1_000_000_000_001L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "priceCents");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1_000_000_001, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "stock");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 10_001, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS"), "perUserLimit");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "+100000-01-01T00:00:00Z", 1, "FCFS"), "endsAt");
   }
 
   @Test

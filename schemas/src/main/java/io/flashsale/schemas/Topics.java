@@ -26,7 +26,19 @@ public final class Topics {
   private static final Map<String, String> COMPACTED =
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
-  /** Sale definitions, key = SKU so that a sale lands in the same task as its purchases. Kept forever: a sale is small. */
+  /**
+   * Claims of sale ids, key = saleId, value = the definition its claimant wants to create. The ordering point of
+   * sale creation: every claim of one id lands in the same partition (the key decides it), so "first" is that
+   * partition's order, which every API instance reads alike; the first claim of an id wins, and only its
+   * claimant writes the sale to {@link #sales}. {@code sales} cannot order them itself: it is keyed by SKU, so
+   * two definitions of one id with different SKUs sit in different partitions, read by different tasks.
+   * Kept forever (not compacted: compaction keeps the last claim, the winner is the first).
+   */
+  public final Topic<String, Sale> saleClaims;
+  /**
+   * Sale definitions that won their claim, key = SKU so that a sale lands in the same task as its purchases.
+   * Kept forever: a sale is small.
+   */
   public final Topic<String, Sale> sales;
   /**
    * Purchase requests, key = SKU, many per record ({@link PurchaseBatch}). The partition is the queue: first
@@ -48,6 +60,7 @@ public final class Topics {
   /** What the nightly reconciliation corrected on its own, key = correctionId. Kept forever: it is the audit trail. */
   public final Topic<String, Correction> corrections;
 
+  public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
   public static final String PURCHASE_REQUESTS = "purchase-requests";
   public static final String PURCHASE_OUTCOMES = "purchase-outcomes";
@@ -58,6 +71,7 @@ public final class Topics {
   public static final String CORRECTIONS = "reconciliation-corrections";
 
   private Topics(SchemaRegistry registry) {
+    saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
     sales = new Topic<>(SALES, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
     purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), new PurchaseBatchSerde(registry), EVENTS);
     purchaseRequest = AvroSerde.forValues(PurchaseRequest.class, registry);
@@ -76,6 +90,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
-        corrections);
+        corrections, saleClaims);
   }
 }

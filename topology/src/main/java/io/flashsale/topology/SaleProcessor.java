@@ -11,7 +11,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Registers sales: the first definition of a saleId wins and opens the sale's stock. */
+/**
+ * Registers sales: the first definition of a saleId wins and opens the sale's stock. "First" across SKUs is not
+ * this task's to judge (definitions of one id with different SKUs sit in different partitions): the API writes to
+ * {@code sales} only the definition whose claim came first in {@code sale-claims}, so every definition read here
+ * is its id's winner, and a repeat of it is ignored.
+ */
 final class SaleProcessor implements Processor<String, Sale, String, StockLevel> {
   private static final Logger log = LoggerFactory.getLogger(SaleProcessor.class);
 

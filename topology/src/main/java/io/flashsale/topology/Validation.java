@@ -1,12 +1,18 @@
 package io.flashsale.topology;
 
 import io.flashsale.schemas.HoldCancellation;
+import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
+import java.util.List;
 
-/** The rules an input record must pass before it may change any state. */
+/**
+ * The rules an input record must pass before it may change any state: the shared {@link InputRules} (the
+ * API checks the same ones before it writes, so nothing it accepted is refused here), and that the record
+ * is keyed by its SKU.
+ */
 final class Validation {
   private Validation() {}
 
@@ -14,21 +20,8 @@ final class Validation {
     if (sale == null) {
       throw new InvalidRecordException("Sale record without a value (key " + sku + ")");
     }
-    requireId("saleId", sale.getSaleId());
-    requireId("sku", sale.getSku());
+    require("Sale " + sale.getSaleId(), InputRules.violations(sale));
     requireKeyIsSku(sku, sale.getSku());
-    if (sale.getStock() < 1) {
-      throw new InvalidRecordException("Sale " + sale.getSaleId() + " has stock " + sale.getStock() + ", needs at least 1");
-    }
-    if (sale.getPerUserLimit() < 1) {
-      throw new InvalidRecordException("Sale " + sale.getSaleId() + " has perUserLimit " + sale.getPerUserLimit());
-    }
-    if (sale.getHoldSeconds() < 1) {
-      throw new InvalidRecordException("Sale " + sale.getSaleId() + " has holdSeconds " + sale.getHoldSeconds());
-    }
-    if (!sale.getEndsAt().isAfter(sale.getStartsAt())) {
-      throw new InvalidRecordException("Sale " + sale.getSaleId() + " ends at or before it starts");
-    }
     return sale;
   }
 
@@ -37,7 +30,8 @@ final class Validation {
     if (batch == null) {
       throw new InvalidRecordException("Purchase request record without a value (key " + sku + ")");
     }
-    requireId("sku", batch.getSku());
+    String violation = InputRules.text("sku", batch.getSku());
+    require("Batch of " + sku, violation == null ? List.of() : List.of(violation));
     requireKeyIsSku(sku, batch.getSku());
     return batch;
   }
@@ -46,14 +40,8 @@ final class Validation {
     if (request == null) {
       throw new InvalidRecordException("Purchase request record without a value (key " + sku + ")");
     }
-    requireId("requestId", request.getRequestId());
-    requireId("saleId", request.getSaleId());
-    requireId("sku", request.getSku());
-    requireId("userId", request.getUserId());
+    require("Request " + request.getRequestId(), InputRules.violations(request));
     requireKeyIsSku(sku, request.getSku());
-    if (request.getQuantity() < 1) {
-      throw new InvalidRecordException("Request " + request.getRequestId() + " has quantity " + request.getQuantity());
-    }
     return request;
   }
 
@@ -61,16 +49,8 @@ final class Validation {
     if (event == null) {
       throw new InvalidRecordException("Payment event record without a value (key " + sku + ")");
     }
-    requireId("eventId", event.getEventId());
-    requireId("paymentId", event.getPaymentId());
-    requireId("requestId", event.getRequestId());
-    requireId("saleId", event.getSaleId());
-    requireId("sku", event.getSku());
-    requireId("currency", event.getCurrency());
+    require("Payment event " + event.getEventId(), InputRules.violations(event));
     requireKeyIsSku(sku, event.getSku());
-    if (event.getAmountCents() < 0) {
-      throw new InvalidRecordException("Payment event " + event.getEventId() + " has amount " + event.getAmountCents());
-    }
     return event;
   }
 
@@ -78,29 +58,15 @@ final class Validation {
     if (cancellation == null) {
       throw new InvalidRecordException("Hold cancellation record without a value (key " + sku + ")");
     }
-    requireId("requestId", cancellation.getRequestId());
-    requireId("saleId", cancellation.getSaleId());
-    requireId("sku", cancellation.getSku());
-    requireId("userId", cancellation.getUserId());
+    require("Cancellation of " + cancellation.getRequestId(), InputRules.violations(cancellation));
     requireKeyIsSku(sku, cancellation.getSku());
     return cancellation;
   }
 
-  // Control characters are refused because ids are joined with one of them in store keys (see StoreKeys).
-  private static void requireId(String field, String value) {
-    if (value == null || value.isBlank() || hasControlCharacter(value)) {
-      throw new InvalidRecordException(field + " must be non-blank printable text, was '" + value + "'");
+  private static void require(String subject, List<String> violations) {
+    if (!violations.isEmpty()) {
+      throw new InvalidRecordException(subject + ": " + String.join("; ", violations));
     }
-  }
-
-  // A plain loop: four ids of every request pass here, and a stream per id showed in the profile.
-  private static boolean hasControlCharacter(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // A record keyed by another SKU sits in the wrong partition, where its sale's state does not live.

@@ -50,6 +50,7 @@ class AvroSerdeTest {
 
   static Stream<Arguments> oneRecordPerTopic() {
     return Stream.of(
+        arguments(Topics.SALE_CLAIMS, Samples.sale()),
         arguments(Topics.SALES, Samples.sale()),
         arguments(Topics.PURCHASE_REQUESTS, new PurchaseBatch("SKU-1", List.of(Samples.purchaseRequest(), Samples.purchaseRequest()))),
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
