@@ -82,9 +82,9 @@ public final class IngestApi implements AutoCloseable {
       Clock clock = Clock.systemUTC();
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
-      SaleRoutes saleRoutes = new SaleRoutes(identity, bodies, writer, topics, sales, purchases, clock);
-      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(identity,
-          new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()), bodies, writer, batcher, topics, sales,
+      Access access = new Access(identity, new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()));
+      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, clock);
+      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           purchases, clock, config.maxWaitMs(), responses,
           new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey(), config.paymentProviderTimeout()));
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookSecret(),
@@ -99,13 +99,15 @@ public final class IngestApi implements AutoCloseable {
         tuneJetty(cfg);
         cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
       });
-      app.post("/api/admin/sales", saleRoutes::create);
+      app.beforeMatched(access::check);
+      app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
       app.get("/api/sales/{saleId}", saleRoutes::show);
-      app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics);
+      app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
+      // No role: the purchase route asks for its buyer itself, after the checks that are cheaper than a token.
       app.post("/api/sales/{saleId}/purchases", purchaseRoutes::submit);
-      app.get("/api/purchases/{requestId}", purchaseRoutes::show);
-      app.post("/api/purchases/{requestId}/cancel", purchaseRoutes::cancel);
-      app.post("/api/purchases/{requestId}/checkout", purchaseRoutes::checkout);
+      app.get("/api/purchases/{requestId}", purchaseRoutes::show, Access.Role.BUYER);
+      app.post("/api/purchases/{requestId}/cancel", purchaseRoutes::cancel, Access.Role.BUYER);
+      app.post("/api/purchases/{requestId}/checkout", purchaseRoutes::checkout, Access.Role.BUYER);
       app.post("/api/payments/webhook", paymentRoutes::webhook);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
@@ -134,6 +136,7 @@ public final class IngestApi implements AutoCloseable {
   /** Every route served, as "METHOD /path", for checking the OpenAPI document against the code. */
   List<String> routes() {
     return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+        .filter(e -> e.getEndpoint().getMethod().isHttpMethod()) // not the access check before them
         .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
         .sorted().toList();
   }
@@ -179,7 +182,7 @@ public final class IngestApi implements AutoCloseable {
 
   private static String allowedMethods(String path, Javalin app) {
     return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-        .filter(e -> e.matches(path))
+        .filter(e -> e.getEndpoint().getMethod().isHttpMethod() && e.matches(path))
         .map(e -> e.getEndpoint().getMethod().name())
         .distinct().sorted().collect(Collectors.joining(", "));
   }

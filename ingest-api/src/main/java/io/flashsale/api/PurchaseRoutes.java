@@ -41,8 +41,7 @@ final class PurchaseRoutes {
   /** Where the buyer pays for a hold. */
   record Checkout(String paymentId, String redirectUrl) {}
 
-  private final Identity identity;
-  private final RateLimits rateLimits;
+  private final Access access;
   private final JsonBodies bodies;
   private final TopicWriter writer;
   private final PurchaseBatcher batcher;
@@ -55,11 +54,10 @@ final class PurchaseRoutes {
   private final Executor responses;
   private final PaymentProvider payments;
 
-  PurchaseRoutes(Identity identity, RateLimits rateLimits, JsonBodies bodies, TopicWriter writer,
+  PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer,
                  PurchaseBatcher batcher, Topics topics, SaleView sales, PurchaseView purchases, Clock clock,
                  long maxWaitMs, Executor responses, PaymentProvider payments) {
-    this.identity = identity;
-    this.rateLimits = rateLimits;
+    this.access = access;
     this.bodies = bodies;
     this.writer = writer;
     this.batcher = batcher;
@@ -90,8 +88,7 @@ final class PurchaseRoutes {
         return;
       }
     }
-    Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
-    rateLimits.take(buyer.userId());
+    Buyer buyer = access.buyer(ctx);
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
@@ -120,8 +117,7 @@ final class PurchaseRoutes {
   }
 
   void show(Context ctx) {
-    Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
-    rateLimits.take(buyer.userId());
+    Buyer buyer = access.buyer(ctx);
     Duration wait = Duration.ofMillis(waitMs(ctx.queryParam("waitMs")));
     String requestId = ctx.pathParam("requestId");
     Purchase purchase = ownPurchase(requestId, buyer);
@@ -135,8 +131,7 @@ final class PurchaseRoutes {
 
   /** The buyer gives the hold back; the topology ends it as CANCELLED and returns the stock. */
   void cancel(Context ctx) {
-    Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
-    rateLimits.take(buyer.userId());
+    Buyer buyer = access.buyer(ctx);
     Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
     HoldCancellation cancellation = HoldCancellation.newBuilder()
         .setRequestId(purchase.requestId()).setSaleId(purchase.saleId()).setSku(purchase.sku())
@@ -151,8 +146,7 @@ final class PurchaseRoutes {
    * so a repeated checkout of the same hold gets the same payment and the buyer cannot be charged twice for it.
    */
   void checkout(Context ctx) {
-    Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
-    rateLimits.take(buyer.userId());
+    Buyer buyer = access.buyer(ctx);
     Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
     Sale sale = sales.sale(purchase.saleId()).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
         "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
