@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -14,7 +15,8 @@ import java.util.Map;
  * @param bootstrapServers FLASHSALE_BOOTSTRAP_SERVERS, default localhost:9092
  * @param schemaRegistryUrl FLASHSALE_SCHEMA_REGISTRY_URL, default mock://flashsale
  * @param partitions FLASHSALE_PARTITIONS, default 8, for topics this process has to create
- * @param replicationFactor FLASHSALE_REPLICATION_FACTOR, default 1
+ * @param replicationFactor FLASHSALE_REPLICATION_FACTOR, default 3 (1 in local mode); at least 3 outside local mode,
+ *     and topics are created with min.insync.replicas = min(2, replication factor)
  * @param localMode FLASHSALE_LOCAL_MODE, default false; true uses the fixed, publicly known local secrets
  * @param adminToken FLASHSALE_ADMIN_TOKEN, required outside local mode
  * @param jwtSecret FLASHSALE_JWT_SECRET (HS256, at least 32 bytes), required outside local mode
@@ -87,7 +89,7 @@ public record ApiConfig(
     requirePositive("FLASHSALE_RATE_LIMIT_PER_SECOND", rateLimitPerSecond);
     requirePositive("FLASHSALE_RATE_LIMIT_BURST", rateLimitBurst);
     requirePositive("FLASHSALE_PARTITIONS", partitions);
-    requirePositive("FLASHSALE_REPLICATION_FACTOR", replicationFactor);
+    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     requirePositive("FLASHSALE_VIEW_MAX_REQUESTS", viewMaxRequests);
     requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
@@ -108,7 +110,7 @@ public record ApiConfig(
         env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", "localhost:9092"),
         env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", "mock://flashsale"),
         intVar(env, "FLASHSALE_PARTITIONS", 8),
-        (short) intVar(env, "FLASHSALE_REPLICATION_FACTOR", 1),
+        (short) intVar(env, "FLASHSALE_REPLICATION_FACTOR", TopicAdmin.defaultReplicationFactor(localMode)),
         localMode,
         localMode ? LOCAL_ADMIN_TOKEN : env.get("FLASHSALE_ADMIN_TOKEN"),
         localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET"),
