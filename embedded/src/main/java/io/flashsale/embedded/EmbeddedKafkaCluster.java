@@ -59,8 +59,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       Map.entry("num.io.threads", "4"),
       Map.entry("background.threads", "4"),
       Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024)));
-  /** A small heap is plenty for a test broker; the serial collector and quiet logs keep three JVMs light. */
-  private static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC",
+  /**
+   * A small heap is plenty for a test broker; the serial collector, the client compiler only (start-up matters
+   * more than peak speed here) and quiet logs keep three JVMs light on a 2-core machine.
+   */
+  private static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
       "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
       // Every client of a node warns on each reconnect to a node that is down, which a test does on purpose.
       "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient=error");

@@ -25,7 +25,10 @@ import java.util.Map;
  * @param rateLimitBurst FLASHSALE_RATE_LIMIT_BURST, default twice the rate
  * @param maxWaitMs FLASHSALE_MAX_WAIT_MS, default 30000, the longest long-poll a client may ask for
  * @param topologyApplicationId FLASHSALE_TOPOLOGY_APPLICATION_ID, default flashsale-topology, checked for readiness
- * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 10000: how long a request may wait for the broker's ack
+ * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 15000: how long a request may wait for the broker's ack;
+ *     longer than a broker's failover (the controller fences a dead broker after broker.session.timeout.ms, 9 s by
+ *     default, then elects new leaders), so that a request in flight when a leader dies is retried to the new
+ *     leader and answered 202 instead of 503
  * @param viewRetention FLASHSALE_VIEW_RETENTION_HOURS, default 24: how long the purchase view remembers a request
  * @param viewMaxRequests FLASHSALE_VIEW_MAX_REQUESTS, default 1000000: most requests the purchase view holds
  * @param paymentProviderUrl FLASHSALE_PAYMENT_PROVIDER_URL, default http://127.0.0.1:8090 (the local simulator)
@@ -119,7 +122,7 @@ public record ApiConfig(
         intVar(env, "FLASHSALE_RATE_LIMIT_BURST", 2 * rate),
         intVar(env, "FLASHSALE_MAX_WAIT_MS", 30_000),
         env.getOrDefault("FLASHSALE_TOPOLOGY_APPLICATION_ID", "flashsale-topology"),
-        Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 10_000)),
+        Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 15_000)),
         Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 24)),
         intVar(env, "FLASHSALE_VIEW_MAX_REQUESTS", 1_000_000),
         env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_URL", "http://127.0.0.1:" + SimulatorConfig.DEFAULT_PORT),
