@@ -50,6 +50,7 @@ class ApiCrashTest {
   private static final int CONCURRENCY = 64;
   private static final int ANSWERED_BEFORE_KILL = 150;
   private static final String API_READY = "Ingest API listening on";
+  private static final int MAX_ROUNDS = 3;
 
   /** A click's buyer and key; its request id is derived from them. */
   private record Click(String userId, String key) {
@@ -59,12 +60,14 @@ class ApiCrashTest {
   }
 
   @TempDir Path stateDir;
+  private ChildJvm api;
 
   @Test
   void buyersLeftWithoutAnAnswerRetryWithTheirKeyAndGetOneDecisionEach() throws Exception {
-    EmbeddedKafka kafka = EmbeddedKafka.shared();
     String applicationId = "api-crash-" + UUID.randomUUID();
-    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0)) {
+    // A broker of its own: records of other tests' registries on a shared one would only be skipped by the views.
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(null);
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0)) {
       int port = freePort();
       Map<String, String> env = Map.of(
           "FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
@@ -76,120 +79,134 @@ class ApiCrashTest {
           "FLASHSALE_LOCAL_MODE", "true",
           "FLASHSALE_PARTITIONS", "4");
       KafkaStreams topology = TopologyApp.start(TopologyConfig.fromEnv(env));
-      ChildJvm api = startApi(env);
+      api = startApi(env);
       try {
         Buyers buyers = new Buyers("http://127.0.0.1:" + port);
-        await().atMost(Duration.ofSeconds(60)).until(buyers::ready);
-        String saleId = buyers.createLiveSale("SKU-API-CRASH", STOCK, 1);
-        List<Click> clicks = new ArrayList<>();
-        for (int b = 0; b < BUYERS; b++) {
-          clicks.add(new Click("buyer-" + saleId + "-" + b, "click-" + b));
+        await().atMost(Duration.ofSeconds(120)).until(buyers::ready);
+        // Whether a kill finds stored, unanswered clicks is up to timing (a few to a few dozen here): a round that
+        // found none still checks everything, and another round with a new sale follows.
+        int storedUnanswered = 0;
+        for (int round = 1; round <= MAX_ROUNDS && storedUnanswered == 0; round++) {
+          storedUnanswered += crashRound(round, buyers, kafka, registry, env);
         }
-
-        // The rush against the first API; it is killed once enough clicks were answered.
-        Map<Click, Buyers.Answer> answers = new ConcurrentHashMap<>();
-        Set<Click> inFlightAtKill = ConcurrentHashMap.newKeySet();
-        AtomicInteger answered = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
-        List<Future<?>> sent = new ArrayList<>();
-        AtomicBoolean killing = new AtomicBoolean();
-        for (Click click : clicks) {
-          sent.add(pool.submit(() -> {
-            if (killing.get()) {
-              return; // not sent: the buyer clicks once the API is back
-            }
-            try {
-              answers.put(click, buyers.purchase(click.token(), saleId, 1, click.key()));
-              answered.incrementAndGet();
-            } catch (IllegalStateException e) {
-              if (!(e.getCause() instanceof IOException)) {
-                throw e;
-              }
-              if (!(e.getCause() instanceof ConnectException)) {
-                inFlightAtKill.add(click); // sent, and the connection died with the API
-              }
-            }
-          }));
-        }
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(10))
-            .until(() -> answered.get() >= ANSWERED_BEFORE_KILL);
-        killing.set(true);
-        api.crash();
-        for (Future<?> f : sent) {
-          f.get(60, TimeUnit.SECONDS);
-        }
-        pool.shutdown();
-        assertThat(answers.values()).allSatisfy(a -> assertThat(a.status()).as("%s", a).isIn(202, 409));
-
-        // What the dead API had written: some of the clicks in flight are in the log without an answer.
-        SchemaRegistry schemas = SchemaRegistry.forUrl(registry.url());
-        Set<String> loggedAtKill = LoggedRequestIds.in(kafka.bootstrapServers(), Topics.PURCHASE_REQUESTS, schemas);
-        Set<Click> unanswered = clicks.stream().filter(c -> !answers.containsKey(c)).collect(Collectors.toSet());
-        Set<Click> inLogUnanswered = unanswered.stream()
-            .filter(c -> loggedAtKill.contains(requestId(saleId, c))).collect(Collectors.toSet());
-        assertThat(inFlightAtKill).isNotEmpty();
-
-        long restarted = System.nanoTime();
-        api = startApi(env);
-        await().atMost(Duration.ofSeconds(60)).until(buyers::ready);
-        double readyAfter = (System.nanoTime() - restarted) / 1e9;
-        Map<Click, Buyers.Answer> retries = new ConcurrentHashMap<>();
-        ExecutorService retrying = Executors.newFixedThreadPool(CONCURRENCY);
-        List<Future<?>> retried = new ArrayList<>();
-        for (Click click : unanswered) {
-          retried.add(retrying.submit(() -> retries.put(click, buyers.purchase(click.token(), saleId, 1, click.key()))));
-        }
-        for (Future<?> f : retried) {
-          f.get(120, TimeUnit.SECONDS);
-        }
-        retrying.shutdown();
-        answers.putAll(retries);
-        System.out.printf("API killed after %d answers with %d requests in flight; %d clicks unanswered (%d never"
-                + " sent), %d of them already in the log; new API ready in %.1f s; retries answered %s%n",
-            answered.get(), inFlightAtKill.size(), unanswered.size(), unanswered.size() - inFlightAtKill.size(),
-            inLogUnanswered.size(), readyAfter, retries.values().stream()
-                .collect(Collectors.groupingBy(Buyers.Answer::status, Collectors.counting())));
-
-        // The point of the test: clicks the dead API had stored but not answered.
-        assertThat(inLogUnanswered).as("clicks in the log without an answer").isNotEmpty();
-        // Each retry is the same request: the id derived from sale, buyer and key, and a click already in the
-        // log gets its 202 back even once the sale has sold out.
-        assertThat(answers).hasSize(BUYERS);
-        assertThat(answers).allSatisfy((click, answer) -> {
-          assertThat(answer.status()).as("%s", answer).isIn(202, 409);
-          if (answer.status() == 202) {
-            assertThat(answer.body().get("requestId").asText()).isEqualTo(requestId(saleId, click));
-          } else {
-            assertThat(answer.body().get("code").asText()).isEqualTo("SOLD_OUT");
-          }
-        });
-        assertThat(inLogUnanswered).allSatisfy(c -> assertThat(retries.get(c).status()).isEqualTo(202));
-
-        Set<String> took = answers.entrySet().stream().filter(e -> e.getValue().status() == 202)
-            .map(e -> requestId(saleId, e.getKey())).collect(Collectors.toSet());
-        DecisionLog log = new DecisionLog(kafka.bootstrapServers(), Topics.using(schemas));
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-            .until(() -> log.decisions(saleId).stream().map(PurchaseOutcome::getRequestId)
-                .collect(Collectors.toSet()).containsAll(took));
-        List<PurchaseOutcome> decisions = log.decisions(saleId);
-        Map<String, Long> decisionsPerRequest = decisions.stream()
-            .collect(Collectors.groupingBy(PurchaseOutcome::getRequestId, Collectors.counting()));
-        // Exactly one decision per key that got a 202, none for a key told sold out (it never reached the log).
-        assertThat(decisionsPerRequest.keySet()).isEqualTo(took);
-        assertThat(decisionsPerRequest.values()).containsOnly(1L);
-        Set<String> soldOutAtTheEdge = new HashSet<>(clicks.stream().map(c -> requestId(saleId, c)).toList());
-        soldOutAtTheEdge.removeAll(took);
-        assertThat(LoggedRequestIds.in(kafka.bootstrapServers(), Topics.PURCHASE_REQUESTS, schemas))
-            .doesNotContainAnyElementsOf(soldOutAtTheEdge);
-        // Demand is three times the stock: all of it sold, none of it twice.
-        assertThat(decisions.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED)
-            .mapToInt(PurchaseOutcome::getQuantity).sum()).isEqualTo(STOCK);
-        assertThat(log.latestStockLevel(saleId).getAvailable()).isZero();
+        assertThat(storedUnanswered).as("clicks in the log without an answer at a kill").isPositive();
       } finally {
         api.stop();
         TopologyApp.stop(topology);
       }
     }
+  }
+
+  /**
+   * A rush on a new sale, the API killed in its middle and started again, and the retries of every click left
+   * without an answer; returns how many of those the dead API had stored.
+   */
+  private int crashRound(int round, Buyers buyers, EmbeddedKafka kafka, EmbeddedSchemaRegistry registry,
+      Map<String, String> env) throws Exception {
+    String saleId = buyers.createLiveSale("SKU-API-CRASH-" + round, STOCK, 1);
+    List<Click> clicks = new ArrayList<>();
+    for (int b = 0; b < BUYERS; b++) {
+      clicks.add(new Click("buyer-" + saleId + "-" + b, "click-" + b));
+    }
+
+    // The rush against the first API; it is killed once enough clicks were answered.
+    Map<Click, Buyers.Answer> answers = new ConcurrentHashMap<>();
+    Set<Click> inFlightAtKill = ConcurrentHashMap.newKeySet();
+    AtomicInteger answered = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
+    List<Future<?>> sent = new ArrayList<>();
+    AtomicBoolean killing = new AtomicBoolean();
+    for (Click click : clicks) {
+      sent.add(pool.submit(() -> {
+        if (killing.get()) {
+          return; // not sent: the buyer clicks once the API is back
+        }
+        try {
+          answers.put(click, buyers.purchase(click.token(), saleId, 1, click.key()));
+          answered.incrementAndGet();
+        } catch (IllegalStateException e) {
+          if (!(e.getCause() instanceof IOException)) {
+            throw e;
+          }
+          if (!(e.getCause() instanceof ConnectException)) {
+            inFlightAtKill.add(click); // sent, and the connection died with the API
+          }
+        }
+      }));
+    }
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(10))
+        .until(() -> answered.get() >= ANSWERED_BEFORE_KILL);
+    killing.set(true);
+    api.crash();
+    for (Future<?> f : sent) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(answers.values()).allSatisfy(a -> assertThat(a.status()).as("%s", a).isIn(202, 409));
+
+    // What the dead API had written: some of the clicks in flight are in the log without an answer.
+    SchemaRegistry schemas = SchemaRegistry.forUrl(registry.url());
+    Set<String> loggedAtKill = LoggedRequestIds.in(kafka.bootstrapServers(), Topics.PURCHASE_REQUESTS, schemas);
+    Set<Click> unanswered = clicks.stream().filter(c -> !answers.containsKey(c)).collect(Collectors.toSet());
+    Set<Click> inLogUnanswered = unanswered.stream()
+        .filter(c -> loggedAtKill.contains(requestId(saleId, c))).collect(Collectors.toSet());
+    assertThat(inFlightAtKill).isNotEmpty();
+
+    long restarted = System.nanoTime();
+    api = startApi(env);
+    await().atMost(Duration.ofSeconds(120)).until(buyers::ready);
+    double readyAfter = (System.nanoTime() - restarted) / 1e9;
+    Map<Click, Buyers.Answer> retries = new ConcurrentHashMap<>();
+    ExecutorService retrying = Executors.newFixedThreadPool(CONCURRENCY);
+    List<Future<?>> retried = new ArrayList<>();
+    for (Click click : unanswered) {
+      retried.add(retrying.submit(() -> retries.put(click, buyers.purchase(click.token(), saleId, 1, click.key()))));
+    }
+    for (Future<?> f : retried) {
+      f.get(120, TimeUnit.SECONDS);
+    }
+    retrying.shutdown();
+    answers.putAll(retries);
+    System.out.printf("round %d: API killed after %d answers with %d requests in flight; %d clicks unanswered (%d never"
+            + " sent), %d of them already in the log; new API ready in %.1f s; retries answered %s%n",
+        round, answered.get(), inFlightAtKill.size(), unanswered.size(), unanswered.size() - inFlightAtKill.size(),
+        inLogUnanswered.size(), readyAfter, retries.values().stream()
+            .collect(Collectors.groupingBy(Buyers.Answer::status, Collectors.counting())));
+
+    // Each retry is the same request: the id derived from sale, buyer and key, and a click already in the
+    // log gets its 202 back even once the sale has sold out.
+    assertThat(answers).hasSize(BUYERS);
+    assertThat(answers).allSatisfy((click, answer) -> {
+      assertThat(answer.status()).as("%s", answer).isIn(202, 409);
+      if (answer.status() == 202) {
+        assertThat(answer.body().get("requestId").asText()).isEqualTo(requestId(saleId, click));
+      } else {
+        assertThat(answer.body().get("code").asText()).isEqualTo("SOLD_OUT");
+      }
+    });
+    assertThat(inLogUnanswered).allSatisfy(c -> assertThat(retries.get(c).status()).isEqualTo(202));
+
+    Set<String> took = answers.entrySet().stream().filter(e -> e.getValue().status() == 202)
+        .map(e -> requestId(saleId, e.getKey())).collect(Collectors.toSet());
+    DecisionLog log = new DecisionLog(kafka.bootstrapServers(), Topics.using(schemas));
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> log.decisions(saleId).stream().map(PurchaseOutcome::getRequestId)
+            .collect(Collectors.toSet()).containsAll(took));
+    List<PurchaseOutcome> decisions = log.decisions(saleId);
+    Map<String, Long> decisionsPerRequest = decisions.stream()
+        .collect(Collectors.groupingBy(PurchaseOutcome::getRequestId, Collectors.counting()));
+    // Exactly one decision per key that got a 202, none for a key told sold out (it never reached the log).
+    assertThat(decisionsPerRequest.keySet()).isEqualTo(took);
+    assertThat(decisionsPerRequest.values()).containsOnly(1L);
+    Set<String> soldOutAtTheEdge = new HashSet<>(clicks.stream().map(c -> requestId(saleId, c)).toList());
+    soldOutAtTheEdge.removeAll(took);
+    assertThat(LoggedRequestIds.in(kafka.bootstrapServers(), Topics.PURCHASE_REQUESTS, schemas))
+        .doesNotContainAnyElementsOf(soldOutAtTheEdge);
+    // Demand is three times the stock: all of it sold, none of it twice.
+    assertThat(decisions.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED)
+        .mapToInt(PurchaseOutcome::getQuantity).sum()).isEqualTo(STOCK);
+    assertThat(log.latestStockLevel(saleId).getAvailable()).isZero();
+    return inLogUnanswered.size();
   }
 
   private static String requestId(String saleId, Click click) {
