@@ -15,9 +15,9 @@ import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.topology.SaleTopology;
 import io.flashsale.topology.TopologyApp;
 import io.flashsale.topology.TopologyConfig;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +26,15 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,7 +79,6 @@ class BrokerFailoverTest {
         assertThreeReplicasAndMinInsyncTwo(admin, applicationId);
 
         String saleId = buyers.createLiveSale(SKU, STOCK, 1);
-        int hotPartition = Utils.toPositive(Utils.murmur2(SKU.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
         Rush rush = new Rush(buyers, saleId).tolerating("UNAVAILABLE", "RATE_LIMITED");
         CompletableFuture<Rush> flowing = CompletableFuture.supplyAsync(() -> {
           try {
@@ -88,6 +89,7 @@ class BrokerFailoverTest {
         });
 
         await().atMost(Duration.ofSeconds(60)).until(() -> rush.acceptedForProcessing.size() >= 60);
+        int hotPartition = fullestPartition(admin, Topics.PURCHASE_REQUESTS);
         int leader = cluster.leaderOf(Topics.PURCHASE_REQUESTS, hotPartition);
         int acceptedBeforeKill = rush.acceptedForProcessing.size();
         int inFlightAtKill = rush.inFlight.get();
@@ -158,6 +160,15 @@ class BrokerFailoverTest {
         TopologyApp.stop(topology);
       }
     }
+  }
+
+  /** The partition holding the sale's requests: the only one written to on this fresh cluster. */
+  private static int fullestPartition(Admin admin, String topic) throws Exception {
+    Map<TopicPartition, OffsetSpec> latest = IntStream.range(0, PARTITIONS).boxed()
+        .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest()));
+    return admin.listOffsets(latest).all().get().entrySet().stream()
+        .max(Comparator.comparingLong(e -> e.getValue().offset()))
+        .orElseThrow().getKey().partition();
   }
 
   /** Every topic of the catalogue and the topology's changelogs: three replicas, and acks=all waits for two. */
