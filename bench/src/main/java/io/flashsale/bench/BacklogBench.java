@@ -159,6 +159,7 @@ final class BacklogBench {
     env.put("FLASHSALE_APPLICATION_ID", applicationId);
     env.put("FLASHSALE_STATE_DIR", Files.createTempDirectory(applicationId).toString());
     env.put("FLASHSALE_PARTITIONS", String.valueOf(config.partitions()));
+    env.put("FLASHSALE_LOCAL_MODE", "true"); // one embedded broker: topics of one replica
     TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
     results.details.put("stream_threads", topologyConfig.streamThreads());
     results.details.put("commit_interval_ms", topologyConfig.commitIntervalMs());

@@ -12,25 +12,43 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A part of the system (topology, sink) in a child JVM on the test's class path, so that a test can
+ * A part of the system (topology, sink, API, a broker) in a child JVM on the test's class path, so that a test can
  * crash it for real (SIGKILL) and start it again. Its output is echoed with a prefix.
  */
 public final class ChildJvm {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Process process;
+  private final String name;
+  private final String readyLine;
+  private final CountDownLatch ready;
 
-  private ChildJvm(Process process) {
+  private ChildJvm(Process process, String name, String readyLine, CountDownLatch ready) {
     this.process = process;
+    this.name = name;
+    this.readyLine = readyLine;
+    this.ready = ready;
   }
 
   /** Starts {@code mainClass} with {@code env} and {@code args}, and returns once it printed {@code readyLine}. */
   public static ChildJvm start(String mainClass, String maxHeap, Map<String, String> env, String readyLine,
                                String... args) throws IOException, InterruptedException {
+    ChildJvm child = launch(mainClass, List.of("-Xmx" + maxHeap), env, readyLine, args);
+    child.awaitReady(START_TIMEOUT);
+    return child;
+  }
+
+  /**
+   * Starts {@code mainClass} with these JVM options and returns at once, for processes that only get ready
+   * together (the nodes of a Kafka quorum); {@link #awaitReady} waits for {@code readyLine}.
+   */
+  public static ChildJvm launch(String mainClass, List<String> jvmOptions, Map<String, String> env, String readyLine,
+                                String... args) throws IOException {
     // Surefire hides the test class path behind a manifest jar; this property has the real one.
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + maxHeap, "-cp", classPath, mainClass));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", classPath, mainClass));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
@@ -51,11 +69,19 @@ public final class ChildJvm {
     }, "output-of-" + process.pid());
     output.setDaemon(true);
     output.start();
-    if (!ready.await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+    return new ChildJvm(process, name, readyLine, ready);
+  }
+
+  /** Waits until the process printed its ready line; kills it and fails if it did not in time. */
+  public void awaitReady(Duration timeout) throws InterruptedException {
+    if (!ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
-      throw new IllegalStateException(name + " did not print '" + readyLine + "' within " + START_TIMEOUT);
+      throw new IllegalStateException(name + " did not print '" + readyLine + "' within " + timeout);
     }
-    return new ChildJvm(process);
+  }
+
+  public long pid() {
+    return process.pid();
   }
 
   public boolean isAlive() {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
   private static final int NODE_ID = 1;
-  private static final String HOST = "127.0.0.1";
+  static final String HOST = "127.0.0.1";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
   /**
@@ -86,13 +86,13 @@ public final class EmbeddedKafka implements AutoCloseable {
       Path logDir = dir.resolve("logs");
       int brokerPort = freePort();
       int controllerPort = freePort();
-      Properties props = serverProperties(logDir, brokerPort, controllerPort);
+      // Static voters: the quorum is taken from this file on each start, so a new controller port is fine.
+      Properties props = serverProperties(NODE_ID, logDir, brokerPort, controllerPort,
+          NODE_ID + "@" + HOST + ":" + controllerPort, SINGLE_NODE);
       Path propsFile = dir.resolve("server.properties");
-      try (OutputStream out = Files.newOutputStream(propsFile)) {
-        props.store(out, "Written on every start: the ports change");
-      }
+      write(props, propsFile);
       if (!Files.exists(logDir.resolve("meta.properties"))) {
-        format(propsFile);
+        format(propsFile, Uuid.randomUuid().toString());
       }
       long started = System.nanoTime();
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
@@ -144,25 +144,33 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static Properties serverProperties(Path logDir, int brokerPort, int controllerPort) {
+  /** A combined broker and controller on 127.0.0.1; {@code voters} is the static quorum, {@code id@host:port,...}. */
+  static Properties serverProperties(int nodeId, Path logDir, int brokerPort, int controllerPort, String voters,
+                                     Map<String, String> settings) {
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
-    props.put("node.id", String.valueOf(NODE_ID));
-    // Static voters: the quorum is taken from this file on each start, so a new controller port is fine.
-    props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+    props.put("node.id", String.valueOf(nodeId));
+    props.put("controller.quorum.voters", voters);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     props.put("log.dirs", logDir.toString());
-    props.putAll(SINGLE_NODE);
+    props.putAll(settings);
     return props;
   }
 
-  private static void format(Path propsFile) {
+  static void write(Properties props, Path file) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file)) {
+      props.store(out, "Written on every start: the ports may change");
+    }
+  }
+
+  /** Formats a node's storage; every node of one cluster gets the same {@code clusterId}. */
+  static void format(Path propsFile, String clusterId) {
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(), "--config", propsFile.toString()};
+    String[] args = {"format", "--cluster-id", clusterId, "--config", propsFile.toString()};
     int exitCode = StorageTool.execute(args, new PrintStream(output, true, StandardCharsets.UTF_8));
     if (exitCode != 0) {
       throw new IllegalStateException("Formatting the broker's storage failed (" + exitCode + "): "
@@ -186,7 +194,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
       return socket.getLocalPort();
     }

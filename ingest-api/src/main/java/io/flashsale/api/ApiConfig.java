@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -14,7 +15,8 @@ import java.util.Map;
  * @param bootstrapServers FLASHSALE_BOOTSTRAP_SERVERS, default localhost:9092
  * @param schemaRegistryUrl FLASHSALE_SCHEMA_REGISTRY_URL, default mock://flashsale
  * @param partitions FLASHSALE_PARTITIONS, default 8, for topics this process has to create
- * @param replicationFactor FLASHSALE_REPLICATION_FACTOR, default 1
+ * @param replicationFactor FLASHSALE_REPLICATION_FACTOR, default 3 (1 in local mode); at least 3 outside local mode,
+ *     and topics are created with min.insync.replicas = min(2, replication factor)
  * @param localMode FLASHSALE_LOCAL_MODE, default false; true uses the fixed, publicly known local secrets
  * @param adminToken FLASHSALE_ADMIN_TOKEN, required outside local mode
  * @param jwtSecret FLASHSALE_JWT_SECRET (HS256, at least 32 bytes), required outside local mode
@@ -23,7 +25,10 @@ import java.util.Map;
  * @param rateLimitBurst FLASHSALE_RATE_LIMIT_BURST, default twice the rate
  * @param maxWaitMs FLASHSALE_MAX_WAIT_MS, default 30000, the longest long-poll a client may ask for
  * @param topologyApplicationId FLASHSALE_TOPOLOGY_APPLICATION_ID, default flashsale-topology, checked for readiness
- * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 10000: how long a request may wait for the broker's ack
+ * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 15000: how long a request may wait for the broker's ack;
+ *     longer than a broker's failover (the controller fences a dead broker after broker.session.timeout.ms, 9 s by
+ *     default, then elects new leaders), so that a request in flight when a leader dies is retried to the new
+ *     leader and answered 202 instead of 503
  * @param viewRetention FLASHSALE_VIEW_RETENTION_HOURS, default 24: how long the purchase view remembers a request
  * @param viewMaxRequests FLASHSALE_VIEW_MAX_REQUESTS, default 1000000: most requests the purchase view holds
  * @param paymentProviderUrl FLASHSALE_PAYMENT_PROVIDER_URL, default http://127.0.0.1:8090 (the local simulator)
@@ -95,7 +100,7 @@ public record ApiConfig(
     requirePositive("FLASHSALE_RATE_LIMIT_PER_SECOND", rateLimitPerSecond);
     requirePositive("FLASHSALE_RATE_LIMIT_BURST", rateLimitBurst);
     requirePositive("FLASHSALE_PARTITIONS", partitions);
-    requirePositive("FLASHSALE_REPLICATION_FACTOR", replicationFactor);
+    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     requirePositive("FLASHSALE_VIEW_MAX_REQUESTS", viewMaxRequests);
     requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
@@ -117,7 +122,7 @@ public record ApiConfig(
         env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", "localhost:9092"),
         env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", "mock://flashsale"),
         intVar(env, "FLASHSALE_PARTITIONS", 8),
-        (short) intVar(env, "FLASHSALE_REPLICATION_FACTOR", 1),
+        (short) intVar(env, "FLASHSALE_REPLICATION_FACTOR", TopicAdmin.defaultReplicationFactor(localMode)),
         localMode,
         localMode ? LOCAL_ADMIN_TOKEN : env.get("FLASHSALE_ADMIN_TOKEN"),
         localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET"),
@@ -126,7 +131,7 @@ public record ApiConfig(
         intVar(env, "FLASHSALE_RATE_LIMIT_BURST", 2 * rate),
         intVar(env, "FLASHSALE_MAX_WAIT_MS", 30_000),
         env.getOrDefault("FLASHSALE_TOPOLOGY_APPLICATION_ID", "flashsale-topology"),
-        Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 10_000)),
+        Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 15_000)),
         Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 24)),
         intVar(env, "FLASHSALE_VIEW_MAX_REQUESTS", 1_000_000),
         env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_URL", "http://127.0.0.1:" + SimulatorConfig.DEFAULT_PORT),

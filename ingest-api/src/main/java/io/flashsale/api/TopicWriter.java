@@ -37,6 +37,9 @@ final class TopicWriter implements AutoCloseable {
     props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024); // room for a full purchase batch and its neighbours
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // ids and names repeat: cheap to pack, less to replicate
+    // The request waits exactly as long as the producer retries (to the new leader once a dead broker is fenced):
+    // no separate timer answers 503 while the record is still on its way. A 503 may still be a stored record whose
+    // ack was lost; a retry with the same Idempotency-Key is the same request. With min ISR 2 an ack is two copies.
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) produceTimeout.toMillis());
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) produceTimeout.toMillis() / 2);
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) produceTimeout.toMillis() / 2);

@@ -63,6 +63,22 @@ class ApiConfigTest {
   }
 
   @Test
+  void outsideLocalModeTopicsNeedThreeReplicas() {
+    Map<String, String> env = new HashMap<>(Map.of("FLASHSALE_ADMIN_TOKEN", "admin", "FLASHSALE_JWT_SECRET", REAL_SECRET,
+        "FLASHSALE_PAYMENT_PROVIDER_KEY", "sk_live_123", "FLASHSALE_WEBHOOK_SECRET", "whsec_real"));
+    assertThat(ApiConfig.fromEnv(env).replicationFactor()).isEqualTo((short) 3);
+    env.put("FLASHSALE_REPLICATION_FACTOR", "1");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env))
+        .hasMessageContaining("FLASHSALE_REPLICATION_FACTOR must be at least 3 outside local mode");
+    env.put("FLASHSALE_REPLICATION_FACTOR", "2");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_REPLICATION_FACTOR");
+
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).replicationFactor()).isEqualTo((short) 1);
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_REPLICATION_FACTOR", "1"))
+        .replicationFactor()).isEqualTo((short) 1);
+  }
+
+  @Test
   void malformedNumbersNameTheVariable() {
     assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_HTTP_PORT", "eighty")))
         .hasMessageContaining("FLASHSALE_HTTP_PORT");

@@ -17,7 +17,7 @@ final class Buyers {
   static final long PRICE_CENTS = 4999;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record Answer(int status, JsonNode body) {}
+  record Answer(int status, JsonNode body, String contentType) {}
 
   private final String baseUrl;
   private final HttpClient http = HttpClient.newBuilder()
@@ -124,7 +124,8 @@ final class Buyers {
   private Answer send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response.body().isEmpty() ? null : JSON.readTree(response.body()));
+      return new Answer(response.statusCode(), response.body().isEmpty() ? null : JSON.readTree(response.body()),
+          response.headers().firstValue("Content-Type").orElse(""));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {

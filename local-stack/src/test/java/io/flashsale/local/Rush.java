@@ -8,12 +8,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Many buyers clicking at once: each buyer clicks several times, and every third buyer also retries
@@ -29,14 +32,26 @@ final class Rush {
   final Map<Integer, AtomicInteger> answersByStatus = new ConcurrentHashMap<>();
   final Map<String, String> finalStatusByRequestId = new ConcurrentHashMap<>();
   final Map<String, String> reasonByRequestId = new ConcurrentHashMap<>();
+  /** Clicks answered 503, by Idempotency-Key, with their buyer: such a click may or may not have been stored. */
+  final Map<String, String> userIdByKeyAnsweredUnavailable = new ConcurrentHashMap<>();
+  /** Clicks sent and not answered yet. */
+  final AtomicInteger inFlight = new AtomicInteger();
 
   private final Buyers buyers;
   private final String saleId;
   private final Random random = new Random(42);
+  /** Problem codes a well-formed click may get; in a rush on a healthy stack only the edge's sold-out. */
+  private Set<String> expectedProblems = Set.of("SOLD_OUT");
 
   Rush(Buyers buyers, String saleId) {
     this.buyers = buyers;
     this.saleId = saleId;
+  }
+
+  /** Also accepts these problem codes as answers, e.g. UNAVAILABLE while a broker fails over. */
+  Rush tolerating(String... codes) {
+    expectedProblems = Stream.concat(expectedProblems.stream(), Stream.of(codes)).collect(Collectors.toSet());
+    return this;
   }
 
   /** Sends every click of every buyer through a pool of {@code concurrency} threads; returns when all were answered. */
@@ -60,15 +75,25 @@ final class Rush {
   }
 
   private void click(String userId, String token, int quantity, String key) {
-    Buyers.Answer answer = buyers.purchase(token, saleId, quantity, key);
+    inFlight.incrementAndGet();
+    Buyers.Answer answer;
+    try {
+      answer = buyers.purchase(token, saleId, quantity, key);
+    } finally {
+      inFlight.decrementAndGet();
+    }
     answersByStatus.computeIfAbsent(answer.status(), s -> new AtomicInteger()).incrementAndGet();
     if (answer.status() == 202) {
       String requestId = answer.body().get("requestId").asText();
       acceptedForProcessing.putIfAbsent(requestId, new Submitted(requestId, userId, token, quantity));
       requestIdsByIdempotencyKey.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>())).add(requestId);
     } else {
-      // The only other answer a well-formed click may get in a rush is the edge's sold-out.
-      assertThat(answer.body().get("code").asText()).as("answer %s", answer).isEqualTo("SOLD_OUT");
+      assertThat(answer.contentType()).as("answer %s", answer).startsWith("application/problem+json");
+      assertThat(answer.status()).as("answer %s", answer).isIn(409, 429, 503);
+      assertThat(answer.body().get("code").asText()).as("answer %s", answer).isIn(expectedProblems);
+      if (answer.status() == 503) {
+        userIdByKeyAnsweredUnavailable.put(key, userId);
+      }
     }
   }
 

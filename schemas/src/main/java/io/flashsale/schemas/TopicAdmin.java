@@ -1,22 +1,55 @@
 package io.flashsale.schemas;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the catalogue's topics where they are missing; existing topics are left as they are. */
+/**
+ * Creates the catalogue's topics where they are missing (existing topics are left as they are), and states how
+ * many copies of them a deployment must keep.
+ */
 public final class TopicAdmin {
+  /** The replication factor below which a broker's loss can lose or block acknowledged writes. */
+  public static final short MIN_PRODUCTION_REPLICATION_FACTOR = 3;
+  /** acks=all waits for this many copies: with 3 replicas, one broker may die without losing a write or blocking one. */
+  private static final int MIN_INSYNC_REPLICAS = 2;
+
   private TopicAdmin() {}
+
+  /** The default of FLASHSALE_REPLICATION_FACTOR: a single broker in local mode, otherwise what production needs. */
+  public static short defaultReplicationFactor(boolean localMode) {
+    return localMode ? 1 : MIN_PRODUCTION_REPLICATION_FACTOR;
+  }
+
+  /** Refuses a replication factor that would make acks=all mean one copy, unless in local mode. */
+  public static void requireReplicationFactor(short replicationFactor, boolean localMode) {
+    if (replicationFactor < 1) {
+      throw new IllegalArgumentException("FLASHSALE_REPLICATION_FACTOR must be at least 1, was " + replicationFactor);
+    }
+    if (!localMode && replicationFactor < MIN_PRODUCTION_REPLICATION_FACTOR) {
+      throw new IllegalArgumentException("FLASHSALE_REPLICATION_FACTOR must be at least "
+          + MIN_PRODUCTION_REPLICATION_FACTOR + " outside local mode (FLASHSALE_LOCAL_MODE=true), was "
+          + replicationFactor + ": with fewer copies a 202 does not survive the loss of a broker");
+    }
+  }
+
+  /** min.insync.replicas for a topic of this replication factor: 2, or all replicas when there are fewer. */
+  public static int minInsyncReplicas(short replicationFactor) {
+    return Math.min(MIN_INSYNC_REPLICAS, replicationFactor);
+  }
 
   public static void ensureTopics(Admin admin, Topics topics, int partitions, short replicationFactor) {
     try {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing = topics.all().stream()
           .filter(t -> !existing.contains(t.name()))
-          .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(t.config()))
+          .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(config(t, replicationFactor)))
           .toList();
       if (missing.isEmpty()) {
         return;
@@ -30,5 +63,12 @@ public final class TopicAdmin {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while creating topics", e);
     }
+  }
+
+  /** The topic's own settings, with the min ISR that makes acks=all wait for a second copy. */
+  private static Map<String, String> config(Topics.Topic<?, ?> topic, short replicationFactor) {
+    Map<String, String> config = new HashMap<>(topic.config());
+    config.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minInsyncReplicas(replicationFactor)));
+    return config;
   }
 }

@@ -1,5 +1,6 @@
 package io.flashsale.topology;
 
+import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -21,7 +23,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_COMMIT_INTERVAL_MS} (default {@value #DEFAULT_COMMIT_INTERVAL_MS})
  *   <li>{@code FLASHSALE_STREAM_THREADS} (default {@value #DEFAULT_STREAM_THREADS})
  *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
- *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR})
+ *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR}, 1 when
+ *       {@code FLASHSALE_LOCAL_MODE=true}): of the topics and of the topology's changelogs, each created with
+ *       min.insync.replicas = min(2, replication factor); below 3 only in local mode
  *   <li>{@code FLASHSALE_STOCK_LEVEL_INTERVAL_MS} (default {@value #DEFAULT_STOCK_LEVEL_INTERVAL_MS}): how often
  *       the latest stock level of each sale that purchases changed is sent to stock-levels; 0 sends one per
  *       decision. Readers (the API's sold-out check) see a sale's level at most this much later.
@@ -50,11 +54,15 @@ public record TopologyConfig(
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
   public static final int DEFAULT_STREAM_THREADS = 1;
   public static final int DEFAULT_PARTITIONS = 8;
-  public static final short DEFAULT_REPLICATION_FACTOR = 1;
+  public static final short DEFAULT_REPLICATION_FACTOR = TopicAdmin.MIN_PRODUCTION_REPLICATION_FACTOR;
   // One level per hot sale per commit instead of one per decision (the commit interval's default).
   public static final long DEFAULT_STOCK_LEVEL_INTERVAL_MS = 100;
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
+    boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
+    short replicationFactor = Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR",
+        String.valueOf(TopicAdmin.defaultReplicationFactor(localMode))));
+    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     return new TopologyConfig(
         env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
         env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", DEFAULT_SCHEMA_REGISTRY_URL),
@@ -63,7 +71,7 @@ public record TopologyConfig(
         Long.parseLong(env.getOrDefault("FLASHSALE_COMMIT_INTERVAL_MS", String.valueOf(DEFAULT_COMMIT_INTERVAL_MS))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_STREAM_THREADS", String.valueOf(DEFAULT_STREAM_THREADS))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
-        Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))),
+        replicationFactor,
         Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_STOCK_LEVEL_INTERVAL_MS",
             String.valueOf(DEFAULT_STOCK_LEVEL_INTERVAL_MS)))),
         streamsOverrides(env));
@@ -89,6 +97,9 @@ public record TopologyConfig(
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+    // Changelogs and repartition topics need a second copy before a commit counts, like the catalogue's topics.
+    props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+        String.valueOf(TopicAdmin.minInsyncReplicas(replicationFactor)));
     // KIP-1034: for a record that is itself invalid, both handlers log, copy the raw input record (with the
     // error in headers) to the dead-letter topic within the same transaction, and go on; other errors fail.
     props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RecordErrors.Deserialization.class);

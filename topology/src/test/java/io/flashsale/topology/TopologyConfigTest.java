@@ -1,6 +1,7 @@
 package io.flashsale.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
@@ -17,7 +18,21 @@ class TopologyConfigTest {
     TopologyConfig config = TopologyConfig.fromEnv(Map.of());
 
     assertThat(config).isEqualTo(new TopologyConfig("localhost:9092", "mock://flashsale", "flashsale-topology",
-        Path.of("./.flashsale/state"), 100, 1, 8, (short) 1, Duration.ofMillis(100), Map.of()));
+        Path.of("./.flashsale/state"), 100, 1, 8, (short) 3, Duration.ofMillis(100), Map.of()));
+    assertThat(config.streamsProperties()).containsEntry("topic.min.insync.replicas", "2");
+  }
+
+  @Test
+  void fewerThanThreeReplicasOnlyInLocalMode() {
+    assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_REPLICATION_FACTOR", "1")))
+        .hasMessageContaining("FLASHSALE_REPLICATION_FACTOR must be at least 3 outside local mode");
+    assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_REPLICATION_FACTOR", "2")))
+        .hasMessageContaining("FLASHSALE_REPLICATION_FACTOR");
+
+    TopologyConfig local = TopologyConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true"));
+    assertThat(local.replicationFactor()).isEqualTo((short) 1);
+    assertThat(local.streamsProperties()).containsEntry(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1)
+        .containsEntry("topic.min.insync.replicas", "1");
   }
 
   @Test
