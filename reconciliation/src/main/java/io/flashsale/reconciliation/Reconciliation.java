@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +30,9 @@ import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.TopicPartition;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
@@ -44,6 +48,11 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  * is stored with what each party says, then {@link Corrections} corrects what is safe to correct. A day is
  * rerun as often as wanted: corrections are recorded by an id derived from what they correct, so a rerun
  * finds the same discrepancies, makes no correction twice, and says so.
+ *
+ * <p>A record of the day that is not a value of its topic (garbage bytes, a schema the registry does not know)
+ * is skipped, counted and listed in the report by its position: one such record must not stop the books of a
+ * whole day being checked (the sink has set it aside in its quarantine). A schema registry that cannot be
+ * reached says nothing about the record, so it still fails the run, to be rerun.
  */
 public final class Reconciliation implements AutoCloseable {
   /** The steps a run shows progress for. */
@@ -98,8 +107,10 @@ public final class Reconciliation implements AutoCloseable {
       Staging.create(handle);
       sql.snapshotSinkPosition(config.sink().sinkGroup());
       Map<String, Object> parties = new LinkedHashMap<>();
-      parties.put("logOutcomes", stageOutcomes(handle, log, from, to, progress));
-      parties.put("logPaymentEvents", stagePayments(handle, log, from, to, progress));
+      List<String> undecodable = new ArrayList<>();
+      parties.put("logOutcomes", stageOutcomes(handle, log, from, to, undecodable, progress));
+      parties.put("logPaymentEvents", stagePayments(handle, log, from, to, undecodable, progress));
+      parties.put("logUndecodable", (long) undecodable.size());
       parties.put("logStockLevels", stageStockLevels(handle, log, progress));
       parties.put("providerSettlements", stageSettlements(handle, day, progress));
       progress.step("Comparing the log, the database and the provider", 0);
@@ -113,7 +124,7 @@ public final class Reconciliation implements AutoCloseable {
       new Corrections(config, topics, provider, sql, log, clock, progress).correct(runId, day);
       progress.step("Writing the report", 0);
       RunResult result = Reports.write(handle, config.reportDir(), runId, day, startedAt, clock.instant(),
-          parties, Map.of("offsets", sinkLag, "recordsOfTheDay", notSunk), sales);
+          parties, Map.of("offsets", sinkLag, "recordsOfTheDay", notSunk), sales, undecodable);
       sql.finishRun(runId, result.status().name(), result.finishedAt(), json.writeValueAsString(result.summary()),
           result.reportDir().toString());
       progress.note("report: " + result.reportDir().resolve("report.html"));
@@ -125,13 +136,17 @@ public final class Reconciliation implements AutoCloseable {
     }
   }
 
-  private long stageOutcomes(Handle handle, DayLog log, Instant from, Instant to, Progress progress) {
+  private long stageOutcomes(Handle handle, DayLog log, Instant from, Instant to, List<String> undecodable,
+      Progress progress) {
     progress.step("Reading purchase-outcomes of the day", log.size(Topics.PURCHASE_OUTCOMES, from, to));
     var outcomes = topics.purchaseOutcomes.valueSerde().deserializer();
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_outcomes", "kafka_partition", "kafka_offset",
         "logged_at", "request_id", "sale_id", "user_id", "quantity", "status", "payment_id", "amount_cents", "currency")) {
       log.read(Topics.PURCHASE_OUTCOMES, from, to, record -> {
-        PurchaseOutcome o = outcomes.deserialize(record.topic(), record.headers(), record.value());
+        PurchaseOutcome o = decodeOrSkip(outcomes, record, undecodable, progress);
+        if (o == null) {
+          return;
+        }
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), o.getRequestId(),
             o.getSaleId(), o.getUserId(), o.getQuantity(), o.getStatus().name(), o.getPaymentId(), o.getAmountCents(),
             o.getCurrency());
@@ -143,13 +158,17 @@ public final class Reconciliation implements AutoCloseable {
     }
   }
 
-  private long stagePayments(Handle handle, DayLog log, Instant from, Instant to, Progress progress) {
+  private long stagePayments(Handle handle, DayLog log, Instant from, Instant to, List<String> undecodable,
+      Progress progress) {
     progress.step("Reading payment-events of the day", log.size(Topics.PAYMENT_EVENTS, from, to));
     var payments = topics.paymentEvents.valueSerde().deserializer();
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_payments", "kafka_partition", "kafka_offset",
         "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency")) {
       log.read(Topics.PAYMENT_EVENTS, from, to, record -> {
-        PaymentEvent e = payments.deserialize(record.topic(), record.headers(), record.value());
+        PaymentEvent e = decodeOrSkip(payments, record, undecodable, progress);
+        if (e == null) {
+          return;
+        }
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), e.getEventId(),
             e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency());
         progress.advance();
@@ -157,6 +176,27 @@ public final class Reconciliation implements AutoCloseable {
       copy.close();
       progress.done("payment events");
       return copy.copied();
+    }
+  }
+
+  /**
+   * A record's value, or null for a record to skip: a tombstone, or bytes that are not a value of the topic,
+   * whose position ({@code topic-partition@offset}) then goes into {@code undecodable}. An unreachable schema
+   * registry is rethrown: it fails the run instead of skipping records that are fine.
+   */
+  private static <T> T decodeOrSkip(Deserializer<T> values, ConsumerRecord<String, byte[]> record,
+      List<String> undecodable, Progress progress) {
+    try {
+      return values.deserialize(record.topic(), record.headers(), record.value());
+    } catch (SerializationException e) {
+      if (SchemaRegistry.isUnavailable(e)) {
+        throw e;
+      }
+      String position = record.topic() + "-" + record.partition() + "@" + record.offset();
+      undecodable.add(position);
+      progress.note("skipped " + position + ", not a value of its topic: " + e.getMessage());
+      progress.advance();
+      return null;
     }
   }
 

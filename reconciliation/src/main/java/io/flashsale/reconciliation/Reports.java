@@ -89,8 +89,8 @@ final class Reports {
   }
 
   static RunResult write(Handle handle, Path root, String runId, LocalDate day, Instant startedAt, Instant finishedAt,
-                         Map<String, Object> parties, Map<String, Long> sinkLag, List<SaleSummary> sales)
-      throws IOException {
+                         Map<String, Object> parties, Map<String, Long> sinkLag, List<SaleSummary> sales,
+                         List<String> undecodable) throws IOException {
     Map<String, Map<String, Long>> byClass = new LinkedHashMap<>();
     Map<String, Long> counts = new LinkedHashMap<>(Map.of("found", 0L, "corrected", 0L, "alreadyCorrected", 0L, "needsPerson", 0L));
     handle.createQuery("SELECT class, action, count(*) FROM reconciliation_discrepancies WHERE run_id = :run GROUP BY class, action ORDER BY class, action")
@@ -119,6 +119,7 @@ final class Reports {
     summary.put("finishedAt", finishedAt);
     summary.put("parties", parties);
     summary.put("sinkLag", sinkLag);
+    summary.put("undecodableRecords", List.copyOf(undecodable)); // topic-partition@offset, skipped
     summary.put("discrepancies", counts);
     summary.put("byClass", byClass);
     summary.put("sales", sales);
@@ -213,6 +214,10 @@ final class Reports {
       Map<?, ?> lag = (Map<?, ?>) summary.get("sinkLag");
       out.write(row("sink lag (offsets of the log not yet in the database)", number(lag.get("offsets"))));
       out.write(row("of them from this day (not judged yet)", number(lag.get("recordsOfTheDay"))));
+      List<?> undecodableRecords = (List<?>) summary.get("undecodableRecords");
+      out.write(row("records of the day not decodable, skipped (topic-partition@offset)",
+          undecodableRecords.isEmpty() ? "none" : html(undecodableRecords.stream().map(String::valueOf)
+              .collect(java.util.stream.Collectors.joining(", ")))));
       out.write("</table>\n<h2>Discrepancies by class</h2>\n<table><tr><th>class</th><th>meaning</th>"
           + "<th>corrected now</th><th>corrected before</th><th>needs a person</th></tr>\n");
       for (DiscrepancyClass c : DiscrepancyClass.values()) {

@@ -12,6 +12,7 @@ import static io.flashsale.schemas.OutcomeStatus.EXPIRED;
 import static io.flashsale.schemas.OutcomeStatus.REFUND_DUE;
 import static io.flashsale.schemas.PaymentEventType.SUCCEEDED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,8 +23,12 @@ import io.flashsale.payments.PaymentProvider.PaymentStatus;
 import io.flashsale.payments.PaymentProvider.Settlement;
 import io.flashsale.payments.PaymentProvider.SettlementType;
 import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -204,8 +209,72 @@ class ReconciliationTest {
     }
   }
 
+  /**
+   * A poison record does not stop the night: garbage bytes on purchase-outcomes and on payment-events are
+   * skipped and listed by position (the same positions the sink set aside), and the rest of the day reconciles
+   * with its figures right. An unreachable schema registry still fails the run: it says nothing about a record.
+   */
+  @Test
+  void aDayWithGarbageRecordsReconcilesListsThemAndAnUnreachableRegistryStillFailsTheRun() throws Exception {
+    SaleStory story = new SaleStory("poison-day-" + UUID.randomUUID(), 5);
+    Payment paid = provider.payment(story, 1, 2, "a", true);
+    try (LogWriter log = new LogWriter(kafka.bootstrapServers(), REGISTRY).at(SaleStory.OPENING)) {
+      log.begin();
+      log.send(story.sale());
+      log.send(story.accepted(1, 2));
+      log.send(story.accepted(2, 1));
+      log.sendRaw(Topics.PURCHASE_OUTCOMES, story.requestId(9), "not avro".getBytes(StandardCharsets.UTF_8));
+      log.send(story.accepted(3, 1));
+      log.send(story.rejected(4, RejectReason.LIMIT_EXCEEDED));
+      log.sendRaw(Topics.PAYMENT_EVENTS, story.sku, new byte[] {0, 0, 0, 0, 42, 1, 2}); // wire format, no such schema
+      log.send(story.payment("evt-1", 1, 2, paid.paymentId(), SUCCEEDED));
+      log.send(story.paid(1, 2, CONFIRMED, paid.paymentId()));
+      log.send(story.ended(2, 1, EXPIRED));
+      log.commit();
+    }
+    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
+      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+          && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 6
+          && books.count("SELECT count(*) FROM sink_quarantine") == 2);
+      List<String> quarantined = books.rows("SELECT topic, kafka_partition, kafka_offset FROM sink_quarantine")
+          .stream().map(row -> row.get("topic") + "-" + row.get("kafka_partition") + "@" + row.get("kafka_offset"))
+          .toList();
+
+      RunResult night = reconcile();
+
+      assertThat(night.status()).isEqualTo(RunStatus.CLEAN);
+      assertThat(night.found()).isZero();
+      JsonNode report = Reports.JSON.readTree(night.reportDir().resolve("report.json").toFile());
+      assertThat(report.at("/parties/logOutcomes").asLong()).isEqualTo(6);
+      assertThat(report.at("/parties/logPaymentEvents").asLong()).isEqualTo(1);
+      assertThat(report.at("/parties/logUndecodable").asLong()).isEqualTo(2);
+      assertThat(report.get("undecodableRecords")).extracting(JsonNode::asText)
+          .containsExactlyInAnyOrderElementsOf(quarantined)
+          .anySatisfy(position -> assertThat(position).startsWith(Topics.PURCHASE_OUTCOMES + "-"))
+          .anySatisfy(position -> assertThat(position).startsWith(Topics.PAYMENT_EVENTS + "-"));
+      JsonNode sale = report.get("sales").get(0);
+      assertThat(sale.get("accepted").asLong()).isEqualTo(3);
+      assertThat(sale.get("rejected").asLong()).isEqualTo(1);
+      assertThat(sale.get("confirmed").asLong()).isEqualTo(1);
+      assertThat(sale.get("expired").asLong()).isEqualTo(1);
+      assertThat(sale.get("chargedCents").asLong()).isEqualTo(2 * SaleStory.PRICE_CENTS);
+      assertThat(Files.readString(night.reportDir().resolve("report.html"))).contains(quarantined);
+
+      try (ServerSocket closed = new ServerSocket(0)) {
+        unreachableRegistry = "http://127.0.0.1:" + closed.getLocalPort();
+      }
+      assertThatThrownBy(this::reconcile).satisfies(e -> assertThat(SchemaRegistry.isUnavailable(e)).isTrue());
+      assertThat(books.rows("SELECT status FROM reconciliation_runs ORDER BY started_at DESC LIMIT 1"))
+          .containsExactly(Map.of("status", "FAILED"));
+    }
+  }
+
+  /** The registry the reconciliation reads with, when not the test's own. */
+  private String unreachableRegistry;
+
   private RunResult reconcile() {
-    Map<String, String> env = new HashMap<>(books.env(kafka.bootstrapServers(), REGISTRY, Map.of()));
+    Map<String, String> env = new HashMap<>(books.env(kafka.bootstrapServers(),
+        unreachableRegistry == null ? REGISTRY : unreachableRegistry, Map.of()));
     env.put("FLASHSALE_PAYMENT_PROVIDER_URL", provider.url());
     env.put("FLASHSALE_REPORT_DIR", reports.toString());
     try (Reconciliation reconciliation = Reconciliation.create(ReconciliationConfig.fromEnv(env),

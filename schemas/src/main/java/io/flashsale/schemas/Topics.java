@@ -23,6 +23,15 @@ public final class Topics {
   /** The nightly reconciliation reads a past day from the log, so a day can be rerun for a month. */
   private static final Map<String, String> RECONCILED =
       Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(30L * 24 * 60 * 60 * 1000));
+  /**
+   * Stamped with the broker's clock on append, whatever the producer set: the topology judges a sale's window
+   * by this one clock instead of each API instance's own. Only a topic being created gets it (TopicAdmin
+   * creates missing topics only); an operator changes an existing one with
+   * {@code kafka-configs --bootstrap-server ... --alter --entity-type topics --entity-name purchase-requests
+   * --add-config message.timestamp.type=LogAppendTime}.
+   */
+  private static final Map<String, String> BROKER_TIMESTAMPED =
+      Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
   private static final Map<String, String> COMPACTED =
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
@@ -42,7 +51,8 @@ public final class Topics {
   public final Topic<String, Sale> sales;
   /**
    * Purchase requests, key = SKU, many per record ({@link PurchaseBatch}). The partition is the queue: first
-   * come first served is log order, then order within the record.
+   * come first served is log order, then order within the record. Its records carry the broker's append time,
+   * by which the sale window is judged.
    */
   public final Topic<String, PurchaseBatch> purchaseRequests;
   /** Every decision about a request (ACCEPTED, REJECTED, and later how a hold ended), key = requestId. */
@@ -73,7 +83,7 @@ public final class Topics {
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
     sales = new Topic<>(SALES, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
-    purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), new PurchaseBatchSerde(registry), EVENTS);
+    purchaseRequests = new Topic<>(PURCHASE_REQUESTS, Serdes.String(), new PurchaseBatchSerde(registry), BROKER_TIMESTAMPED);
     purchaseRequest = AvroSerde.forValues(PurchaseRequest.class, registry);
     purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), RECONCILED);
     paymentEvents = new Topic<>(PAYMENT_EVENTS, Serdes.String(), AvroSerde.forValues(PaymentEvent.class, registry), RECONCILED);

@@ -140,7 +140,13 @@ final class Holds {
 
   private void addUserQuantity(PurchaseOutcome purchase, int delta) {
     String key = StoreKeys.saleScoped(purchase.getSaleId(), purchase.getUserId());
-    userQuantities.put(key, userQuantity(purchase.getSaleId(), purchase.getUserId()) + delta);
+    int next = userQuantity(purchase.getSaleId(), purchase.getUserId()) + delta;
+    // A user holding nothing needs no entry; and a hold ending after its sale's state was purged leaves none.
+    if (next <= 0) {
+      userQuantities.delete(key);
+    } else {
+      userQuantities.put(key, next);
+    }
   }
 
   private void changeStock(StockLevel next) {

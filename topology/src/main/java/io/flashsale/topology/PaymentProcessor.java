@@ -4,8 +4,12 @@ import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -16,6 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Payment events from the provider's webhooks: confirms holds, confirms late payments while stock lasts,
  * and marks every other success as a refund due. The rules live in {@link PaymentDecision}.
+ *
+ * <p>An event's dedup entry is kept for the payment dedup retention after it was processed, the provider's
+ * longest redelivery window, then purged on the wall clock through an index by purge time (see
+ * {@link StatePurge}); each delete writes a tombstone to the store's changelog, which compaction then drops.
  */
 final class PaymentProcessor implements Processor<String, PaymentEvent, String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(PaymentProcessor.class);
@@ -23,13 +31,21 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, Sale> sales;
   private KeyValueStore<String, Long> processedPaymentEvents;
+  private KeyValueStore<String, String> processedPaymentPurges;
   private Holds holds;
+  private final Duration retention;
+
+  PaymentProcessor(Duration retention) {
+    this.retention = retention;
+  }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     processedPaymentEvents = context.getStateStore(SaleTopology.PROCESSED_PAYMENT_EVENTS_STORE);
+    processedPaymentPurges = context.getStateStore(SaleTopology.PROCESSED_PAYMENT_PURGES_STORE);
+    context.schedule(SaleTopology.PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purgeDue);
     holds = new Holds(context, StockLevels.atOnce(context)); // rare changes: sent at once
   }
 
@@ -42,6 +58,7 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
     processedPaymentEvents.put(event.getEventId(), now.toEpochMilli());
+    processedPaymentPurges.put(StoreKeys.timed(now.plus(retention), event.getEventId()), event.getEventId());
 
     PurchaseOutcome purchase = holds.latest(event.getRequestId());
     Sale sale = sales.get(event.getSaleId());
@@ -56,5 +73,17 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
           decision.verdict(), decision.why());
     }
     holds.recordPayment(decision, event, purchase, level, now);
+  }
+
+  private void purgeDue(long wallClockMs) {
+    List<KeyValue<String, String>> due =
+        StatePurge.due(processedPaymentPurges, Instant.ofEpochMilli(wallClockMs), StatePurge.MAX_DELETES_PER_RUN);
+    for (KeyValue<String, String> entry : due) {
+      processedPaymentPurges.delete(entry.key);
+      processedPaymentEvents.delete(entry.value);
+    }
+    if (!due.isEmpty()) {
+      log.info("Purged {} processed payment events past their retention", due.size());
+    }
   }
 }

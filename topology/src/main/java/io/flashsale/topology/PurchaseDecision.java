@@ -35,22 +35,25 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
 
   /**
    * Decides a request as it arrives. Checks in this order: the sale is known on this SKU and the
-   * request was made inside [startsAt, endsAt); the user stays within the per-user limit; then either
+   * request was logged inside [startsAt, endsAt); the user stays within the per-user limit; then either
    * the request enters the lottery, or (first come first served) the stock still covers it.
    *
    * @param sale the sale, or null if none is known
    * @param stock the sale's stock, or null if the sale is unknown
    * @param userQuantity units the user already holds in this sale
+   * @param loggedAt when the request's record was appended to the log (the broker's clock, one for all API
+   *     instances): the window is judged by it, not by the request's requestedAt
    */
-  public static PurchaseDecision decide(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest request) {
-    return decideFromAvailable(sale, stock == null ? null : stock.getAvailable(), userQuantity, request);
+  public static PurchaseDecision decide(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest request,
+      Instant loggedAt) {
+    return decideFromAvailable(sale, stock == null ? null : stock.getAvailable(), userQuantity, request, loggedAt);
   }
 
   /** The same, from the units still available (null if the sale is unknown). */
   public static PurchaseDecision decideFromAvailable(Sale sale, Integer available, int userQuantity,
-      PurchaseRequest request) {
+      PurchaseRequest request, Instant loggedAt) {
     if (sale == null || available == null || !sale.getSku().equals(request.getSku())
-        || !isInWindow(sale, request.getRequestedAt())) {
+        || !isInWindow(sale, loggedAt)) {
       return rejected(RejectReason.SALE_NOT_LIVE);
     }
     if (exceedsLimit(sale, userQuantity, request.getQuantity())) {
@@ -143,8 +146,8 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
         .build();
   }
 
-  private static boolean isInWindow(Sale sale, Instant requestedAt) {
-    return !requestedAt.isBefore(sale.getStartsAt()) && requestedAt.isBefore(sale.getEndsAt());
+  private static boolean isInWindow(Sale sale, Instant loggedAt) {
+    return !loggedAt.isBefore(sale.getStartsAt()) && loggedAt.isBefore(sale.getEndsAt());
   }
 
   private static boolean exceedsLimit(Sale sale, int userQuantity, int quantity) {

@@ -58,6 +58,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private KeyValueStore<String, LotteryEntry> lotteryEntries;
   private KeyValueStore<String, Long> lotteryDrawsDue;
   private final Duration stockLevelInterval;
+  private final Duration dedupGrace;
   /**
    * Sales read from the store, by saleId. A sale's definition never changes once stored (the first one
    * wins), so each task reads and decodes it once instead of on every request.
@@ -65,9 +66,11 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final Map<String, Sale> definedSales = new HashMap<>();
   private StockLevels stockLevels;
   private Holds holds;
+  private StatePurge purge;
 
-  PurchaseProcessor(Duration stockLevelInterval) {
+  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace) {
     this.stockLevelInterval = stockLevelInterval;
+    this.dedupGrace = dedupGrace;
   }
 
   @Override
@@ -81,20 +84,27 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     // Decisions are by far the most frequent stock changes, so this processor also resends all after a restart.
     stockLevels = StockLevels.perInterval(stockLevelInterval, context);
     holds = new Holds(context, stockLevels);
+    purge = new StatePurge(context, dedupGrace);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
+    context.schedule(SaleTopology.PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purgeDue);
   }
 
   /**
    * Decides a batch's requests one by one, in order. Each sale's stock is read once and written once per
    * batch; a request that is itself invalid goes to the dead-letter topic alone, and the rest of its batch
    * is decided as usual. Anything else that fails fails the whole record, so that exactly-once aborts it.
+   *
+   * <p>The sale window is judged by the record's timestamp: purchase-requests is a LogAppendTime topic, so
+   * that is the broker's clock when the batch was appended, one clock for every API instance. Each request's
+   * requestedAt (its instance's clock) is kept for information only.
    */
   @Override
   public void process(Record<String, PurchaseBatch> record) {
     PurchaseBatch batch = Validation.requireValidBatch(record.key(), record.value());
     RecordMetadata position = context.recordMetadata().orElseThrow();
     Instant now = now();
+    Instant loggedAt = Instant.ofEpochMilli(record.timestamp());
     Map<String, StockLevel.Builder> levels = new HashMap<>(); // the sales this batch read, by saleId
     List<PurchaseRequest> requests = batch.getRequests();
     for (int index = 0; index < requests.size(); index++) {
@@ -105,7 +115,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
         deadLetter(record.key(), request, position, index, invalid);
         continue;
       }
-      decide(request, new Place(position.partition(), position.offset(), index), now, levels);
+      decide(request, new Place(position.partition(), position.offset(), index), loggedAt, now, levels);
     }
     levels.values().forEach(tally -> {
       StockLevel level = tally.build();
@@ -117,7 +127,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   /** Where a request stands in the log: its record, and its index within the record's batch. */
   record Place(int partition, long offset, int index) {}
 
-  private void decide(PurchaseRequest request, Place place, Instant now, Map<String, StockLevel.Builder> levels) {
+  private void decide(PurchaseRequest request, Place place, Instant loggedAt, Instant now,
+      Map<String, StockLevel.Builder> levels) {
     String saleId = request.getSaleId();
     String entryKey = StoreKeys.saleScoped(saleId, request.getRequestId());
     Sale sale = saleOnSku(saleId, request.getSku());
@@ -131,7 +142,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     StockLevel.Builder level = sale == null ? null : levels.computeIfAbsent(saleId, this::tally);
     int userQuantity = holds.userQuantity(saleId, request.getUserId());
     PurchaseDecision decision = PurchaseDecision.decideFromAvailable(sale, level == null ? null : level.getAvailable(),
-        userQuantity, request);
+        userQuantity, request, loggedAt);
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
       if (lotteryDrawsDue.get(saleId) != null) {
         lotteryEntries.put(entryKey, new LotteryEntry(request, place.partition(), place.offset(), place.index()));
@@ -172,9 +183,11 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     PurchaseOutcome outcome = decision.toOutcome(request, sale, now, place.partition(), place.offset(), place.index());
     if (decision.accepted()) {
       decidedRequests.put(request.getRequestId(), outcome);
+      purge.indexRequest(outcome, sale);
       holds.start(outcome);
     } else if (canRepeat(request)) {
       decidedRequests.put(request.getRequestId(), outcome);
+      purge.indexRequest(outcome, sale);
     }
     context.forward(new Record<>(request.getRequestId(), outcome, now.toEpochMilli()), SaleTopology.OUTCOMES_SINK);
   }
@@ -237,6 +250,13 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     stock.put(saleId, level);
     stockLevels.changed(level);
     log.info("Drew lottery {}: {} entries, {} units left", saleId, entries.size(), level.getAvailable());
+  }
+
+  private void purgeDue(long wallClockMs) {
+    int purged = purge.purgeDue(Instant.ofEpochMilli(wallClockMs));
+    if (purged > 0) {
+      log.info("Purged {} entries that no retry can reach any more", purged);
+    }
   }
 
   /** The sale, if it is known and sells this SKU; a request naming another SKU's sale must not touch it. */

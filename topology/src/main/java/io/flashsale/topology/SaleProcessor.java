@@ -3,6 +3,7 @@ package io.flashsale.topology;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
+import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -24,6 +25,12 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
   private KeyValueStore<String, Sale> sales;
   private KeyValueStore<String, StockLevel> stock;
   private KeyValueStore<String, Long> lotteryDrawsDue;
+  private KeyValueStore<String, String> salePurges;
+  private final Duration dedupGrace;
+
+  SaleProcessor(Duration dedupGrace) {
+    this.dedupGrace = dedupGrace;
+  }
 
   @Override
   public void init(ProcessorContext<String, StockLevel> context) {
@@ -31,6 +38,7 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
+    salePurges = context.getStateStore(SaleTopology.SALE_PURGES_STORE);
   }
 
   @Override
@@ -46,6 +54,7 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
     StockLevel opening = PurchaseDecision.openingStock(sale, now);
     sales.put(saleId, sale);
     stock.put(saleId, opening);
+    salePurges.put(StoreKeys.timed(StatePurge.purgeAt(sale, dedupGrace), saleId), saleId);
     if (sale.getAllocation() == Allocation.LOTTERY) {
       lotteryDrawsDue.put(saleId, sale.getEndsAt().toEpochMilli());
     }

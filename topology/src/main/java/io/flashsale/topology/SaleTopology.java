@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.Stores;
  * sales              -> sale-registration -> stock-levels
  * purchase-requests  -> purchase-decision -> purchase-outcomes, stock-levels, dead letters (one per invalid request)
  *   (batches of requests)
- *                       + hold expiry and lottery draws (wall clock, every second)
+ *                       + hold expiry and lottery draws (wall clock, every second), purges (every minute)
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
  * </pre>
@@ -47,6 +47,15 @@ public final class SaleTopology {
   public static final String HOLD_EXPIRIES_STORE = "hold-expiries";
   /** eventId -> when it was processed (epoch ms): payment events already counted (dedup of redeliveries). */
   public static final String PROCESSED_PAYMENT_EVENTS_STORE = "processed-payment-events";
+  /**
+   * decided-requests entries by purge time: purge time in epoch ms zero-padded + separator + requestId ->
+   * requestId (see {@link StatePurge}).
+   */
+  public static final String DECIDED_REQUEST_PURGES_STORE = "decided-request-purges";
+  /** Sales by purge time (likewise) -> saleId: when the sale's user-quantities and lottery-entries go. */
+  public static final String SALE_PURGES_STORE = "sale-purges";
+  /** processed-payment-events entries by purge time (likewise) -> eventId. */
+  public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
 
   public static final String SALES_SOURCE = "sales-source";
   public static final String PURCHASE_REQUESTS_SOURCE = "purchase-requests-source";
@@ -70,6 +79,8 @@ public final class SaleTopology {
   public static final Duration LOTTERY_DRAW_GRACE = Duration.ofSeconds(5);
   /** How often holds that ran out are looked for: a hold ends at most this long after its holdExpiresAt. */
   public static final Duration HOLD_EXPIRY_INTERVAL = Duration.ofSeconds(1);
+  /** How often state that no retry can reach any more is purged (see {@link StatePurge}). */
+  public static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
   private SaleTopology() {}
 
@@ -83,6 +94,17 @@ public final class SaleTopology {
    * {@code stockLevelInterval} instead of per change (see {@link StockLevels}), zero sends each at once.
    */
   public static Topology build(Topics topics, Duration stockLevelInterval) {
+    return build(topics, stockLevelInterval, Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS));
+  }
+
+  /**
+   * The topology, which also purges state no retry can reach any more: a request's dedup entry (and its sale's
+   * per-user state) {@code dedupGrace} after its sale and longest hold ended, a payment event's
+   * {@code paymentDedupRetention} after it was processed.
+   */
+  public static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
+      Duration paymentDedupRetention) {
     Serde<String> ids = Serdes.String();
     Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
     Topology topology = new Topology();
@@ -96,10 +118,11 @@ public final class SaleTopology {
     topology.addSource(PAYMENT_EVENTS_SOURCE, topics.paymentEvents.keySerde().deserializer(),
         topics.paymentEvents.valueSerde().deserializer(), topics.paymentEvents.name());
 
-    topology.addProcessor(SALE_REGISTRATION, SaleProcessor::new, SALES_SOURCE);
-    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval), PURCHASE_REQUESTS_SOURCE);
+    topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
+    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace),
+        PURCHASE_REQUESTS_SOURCE);
     topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
-    topology.addProcessor(PAYMENT_DECISION, PaymentProcessor::new, PAYMENT_EVENTS_SOURCE);
+    topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);
 
     String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
     topology.addStateStore(store(SALES_STORE, ids, topics.sales.valueSerde()),
@@ -108,6 +131,9 @@ public final class SaleTopology {
     topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
         SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION);
     topology.addStateStore(store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
+    topology.addStateStore(store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
     topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
     topology.addStateStore(store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);

@@ -10,7 +10,8 @@ import java.time.Instant;
  * <p>The hold-expiry index is keyed by time instead: the expiry in epoch millis, zero-padded to 13 digits
  * (enough until the year 2286) so that the keys' byte order is time order, then the separator and the
  * requestId. A range scan from {@link #FIRST_HOLD_EXPIRY} to {@link #holdExpiriesAfter} finds exactly
- * the holds due by then.
+ * the holds due by then. The purge indexes ({@link #timed}) use the same layout: a due time, the
+ * separator, then the id of what is due.
  */
 final class StoreKeys {
   static final char SEPARATOR = '\u001F';
@@ -28,7 +29,17 @@ final class StoreKeys {
   }
 
   static String holdExpiry(Instant expiresAt, String requestId) {
-    return expiryMillis(expiresAt.toEpochMilli()) + SEPARATOR + requestId;
+    return timed(expiresAt, requestId);
+  }
+
+  /** A key of a time index: {@code dueAt} as 13 zero-padded digits, the separator, then {@code id}. */
+  static String timed(Instant dueAt, String id) {
+    return expiryMillis(dueAt.toEpochMilli()) + SEPARATOR + id;
+  }
+
+  /** The id that a key of a time index names. */
+  static String idOfTimed(String key) {
+    return key.substring(key.indexOf(SEPARATOR) + 1);
   }
 
   /**
@@ -37,6 +48,11 @@ final class StoreKeys {
    * later millisecond sorts above it.
    */
   static String holdExpiriesAfter(long nowMs) {
+    return timedAfter(nowMs);
+  }
+
+  /** The bound just above every key of a time index due at or before {@code nowMs}; see {@link #holdExpiriesAfter}. */
+  static String timedAfter(long nowMs) {
     return expiryMillis(nowMs + 1);
   }
 

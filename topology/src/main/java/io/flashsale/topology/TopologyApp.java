@@ -32,7 +32,8 @@ public final class TopologyApp {
     try (Admin admin = Admin.create(config.adminProperties())) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
     }
-    KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval()), config.streamsProperties());
+    KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
+        config.paymentDedupRetention()), config.streamsProperties());
     // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Stream thread failed; replacing it", e);

@@ -29,6 +29,12 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_STOCK_LEVEL_INTERVAL_MS} (default {@value #DEFAULT_STOCK_LEVEL_INTERVAL_MS}): how often
  *       the latest stock level of each sale that purchases changed is sent to stock-levels; 0 sends one per
  *       decision. Readers (the API's sold-out check) see a sale's level at most this much later.
+ *   <li>{@code FLASHSALE_DEDUP_GRACE_HOURS} (default {@value #DEFAULT_DEDUP_GRACE_HOURS}): how long after a
+ *       sale's end plus its hold a request's dedup entry (and the sale's per-user state) is kept, at least the
+ *       API's longest idempotent retry window; then it is purged (see {@link StatePurge}).
+ *   <li>{@code FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS} (default {@value #DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS}):
+ *       how long a processed payment event is remembered against redelivery, at least the provider's longest
+ *       webhook redelivery window.
  *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
  *       case with dots as underscores, e.g. {@code FLASHSALE_STREAMS_SESSION_TIMEOUT_MS=6000}
  * </ul>
@@ -43,6 +49,8 @@ public record TopologyConfig(
     int partitions,
     short replicationFactor,
     Duration stockLevelInterval,
+    Duration dedupGrace,
+    Duration paymentDedupRetention,
     Map<String, String> streamsOverrides) {
 
   static final String STREAMS_OVERRIDE_PREFIX = "FLASHSALE_STREAMS_";
@@ -57,6 +65,10 @@ public record TopologyConfig(
   public static final short DEFAULT_REPLICATION_FACTOR = TopicAdmin.MIN_PRODUCTION_REPLICATION_FACTOR;
   // One level per hot sale per commit instead of one per decision (the commit interval's default).
   public static final long DEFAULT_STOCK_LEVEL_INTERVAL_MS = 100;
+  // A day: well past any client's retries of one click with the same Idempotency-Key.
+  public static final long DEFAULT_DEDUP_GRACE_HOURS = 24;
+  // Three days: payment providers redeliver an unanswered webhook for up to about that long.
+  public static final long DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS = 72;
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
     boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
@@ -74,6 +86,10 @@ public record TopologyConfig(
         replicationFactor,
         Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_STOCK_LEVEL_INTERVAL_MS",
             String.valueOf(DEFAULT_STOCK_LEVEL_INTERVAL_MS)))),
+        Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_DEDUP_GRACE_HOURS",
+            String.valueOf(DEFAULT_DEDUP_GRACE_HOURS)))),
+        Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS",
+            String.valueOf(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)))),
         streamsOverrides(env));
   }
 

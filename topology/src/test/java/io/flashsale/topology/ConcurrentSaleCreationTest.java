@@ -69,7 +69,9 @@ class ConcurrentSaleCreationTest {
     String bootstrap = EmbeddedKafka.shared().bootstrapServers();
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "race-");
     streams = TopologyApp.start(new TopologyConfig(bootstrap, REGISTRY_URL, "sale-race-" + run, stateDir, 100, 1, PARTITIONS,
-        (short) 1, Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS), Map.of()));
+        (short) 1, Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS),
+        Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS), Map.of()));
     for (int i = 0; i < 2; i++) {
       apis.add(IngestApi.start(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_HTTP_PORT", "0",
           "FLASHSALE_BOOTSTRAP_SERVERS", bootstrap, "FLASHSALE_SCHEMA_REGISTRY_URL", REGISTRY_URL,

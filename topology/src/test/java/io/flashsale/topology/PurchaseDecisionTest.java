@@ -28,13 +28,14 @@ class PurchaseDecisionTest {
     StockLevel soldOut = StockLevel.newBuilder(opening).setAvailable(0).setReserved(3).build();
     var tooManyTooLate = request("r", "s1", "SKU-1", "u", 5, sale.getEndsAt());
 
-    assertThat(PurchaseDecision.decide(sale, soldOut, 2, tooManyTooLate).reason()).isEqualTo(RejectReason.SALE_NOT_LIVE);
-    assertThat(PurchaseDecision.decide(sale, soldOut, 2, request("r", sale, "u", 1)).reason())
+    assertThat(PurchaseDecision.decide(sale, soldOut, 2, tooManyTooLate, sale.getEndsAt()).reason())
+        .isEqualTo(RejectReason.SALE_NOT_LIVE);
+    assertThat(PurchaseDecision.decide(sale, soldOut, 2, request("r", sale, "u", 1), NOW).reason())
         .isEqualTo(RejectReason.LIMIT_EXCEEDED);
-    assertThat(PurchaseDecision.decide(sale, soldOut, 0, request("r", sale, "u", 1)).reason())
+    assertThat(PurchaseDecision.decide(sale, soldOut, 0, request("r", sale, "u", 1), NOW).reason())
         .isEqualTo(RejectReason.SOLD_OUT);
-    assertThat(PurchaseDecision.decide(sale, opening, 1, request("r", sale, "u", 1)).accepted()).isTrue();
-    assertThat(PurchaseDecision.decide(null, null, 0, request("r", sale, "u", 1)).reason())
+    assertThat(PurchaseDecision.decide(sale, opening, 1, request("r", sale, "u", 1), NOW).accepted()).isTrue();
+    assertThat(PurchaseDecision.decide(null, null, 0, request("r", sale, "u", 1), NOW).reason())
         .isEqualTo(RejectReason.SALE_NOT_LIVE);
   }
 
@@ -44,9 +45,9 @@ class PurchaseDecisionTest {
     StockLevel empty = StockLevel.newBuilder(PurchaseDecision.openingStock(lottery, NOW)).setAvailable(0)
         .setReserved(1).build();
 
-    assertThat(PurchaseDecision.decide(lottery, empty, 0, request("r", lottery, "u", 1)).verdict())
+    assertThat(PurchaseDecision.decide(lottery, empty, 0, request("r", lottery, "u", 1), NOW).verdict())
         .isEqualTo(PurchaseDecision.Verdict.ENTER_LOTTERY);
-    assertThat(PurchaseDecision.decide(lottery, empty, 0, request("r", lottery, "u", 2)).reason())
+    assertThat(PurchaseDecision.decide(lottery, empty, 0, request("r", lottery, "u", 2), NOW).reason())
         .isEqualTo(RejectReason.LIMIT_EXCEEDED);
     assertThat(PurchaseDecision.draw(lottery, empty, 0, request("r", lottery, "u", 1)).reason())
         .isEqualTo(RejectReason.LOTTERY_LOST);

@@ -1,6 +1,7 @@
 package io.flashsale.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.EmbeddedKafka;
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -59,7 +61,9 @@ class SaleTopologyBrokerTest {
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "broker-test-");
     config = new TopologyConfig(EmbeddedKafka.shared().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique,
         stateDir, 100, 1, 4, (short) 1,
-        Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS), Map.of());
+        Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS),
+        Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS), Map.of());
     topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
     streams = TopologyApp.start(config);
     await().atMost(PATIENCE).until(() -> streams.state() == KafkaStreams.State.RUNNING);
@@ -171,6 +175,37 @@ class SaleTopologyBrokerTest {
     assertThat(last.getReserved()).isZero();
     assertThat(last.getRefundsDue()).isZero();
     assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+  }
+
+  /**
+   * purchase-requests is a LogAppendTime topic: a batch whose producer stamped it a month ago (and whose
+   * requestedAt says the same) is judged by the broker's append time, inside the window, and counts.
+   */
+  @Test
+  void theBrokersAppendTimeJudgesTheWindowWhateverTheProducerStamped() {
+    Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("clock-sale-" + unique, sku, 2, 1))
+        .setStartsAt(Instant.now().minusSeconds(60))
+        .setEndsAt(Instant.now().plusSeconds(3600))
+        .build();
+    Instant monthAgo = Instant.now().minus(Duration.ofDays(30));
+    PurchaseRequest skewed = SaleTopologyDriver.request("skewed-" + unique, sale.getSaleId(), sku, "erin", 1,
+        monthAgo);
+
+    try (KafkaProducer<String, Sale> salesProducer = producer(topics.sales.valueSerde().serializer());
+        KafkaProducer<String, PurchaseBatch> requests = producer(topics.purchaseRequests.valueSerde().serializer())) {
+      salesProducer.send(new ProducerRecord<>(Topics.SALES, sku, sale));
+      salesProducer.flush();
+      requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, null, monthAgo.toEpochMilli(), sku,
+          batchOf(List.of(skewed))));
+      requests.flush();
+    }
+
+    List<PurchaseOutcome> outcomes = readUntil(Topics.PURCHASE_OUTCOMES, topics.purchaseOutcomes.valueSerde()
+        .deserializer(), o -> o.getRequestId().equals(skewed.getRequestId()), 1);
+    assertThat(single(outcomes).getStatus()).isEqualTo(OutcomeStatus.ACCEPTED);
+    ConsumerRecord<byte[], byte[]> logged = single(readRawUntil(Topics.PURCHASE_REQUESTS, sku, 1));
+    assertThat(logged.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+    assertThat(Instant.ofEpochMilli(logged.timestamp())).isAfter(sale.getStartsAt());
   }
 
   private static PurchaseRequest request(String requestId, Sale sale, String userId, int quantity) {

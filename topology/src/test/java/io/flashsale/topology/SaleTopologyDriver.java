@@ -34,6 +34,8 @@ final class SaleTopologyDriver implements AutoCloseable {
   /** The driver's wall clock starts here; sales in tests are placed around it. */
   static final Instant NOW = Instant.parse("2026-11-27T00:00:00Z");
   static final int HOLD_SECONDS = 300;
+  static final Duration DEDUP_GRACE = Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS);
+  static final Duration PAYMENT_DEDUP_RETENTION = Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS);
 
   final Topics topics;
   final TopologyTestDriver driver;
@@ -45,6 +47,7 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestOutputTopic<String, PurchaseOutcome> outcomes;
   final TestOutputTopic<String, StockLevel> stockLevels;
   final TestOutputTopic<byte[], byte[]> deadLetters;
+  final String applicationId;
   private final Path stateDir;
   private Instant wallClock = NOW;
 
@@ -64,8 +67,10 @@ final class SaleTopologyDriver implements AutoCloseable {
     }
     topics = Topics.using(SchemaRegistry.forUrl("mock://topology-" + unique));
     TopologyConfig config = new TopologyConfig("unused:9092", "mock://topology-" + unique, "topology-test-" + unique,
-        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, Map.of());
-    driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval()), config.streamsProperties(), NOW);
+        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION, Map.of());
+    applicationId = config.applicationId();
+    driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
+        config.paymentDedupRetention()), config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         topics.purchaseRequests.valueSerde().serializer());
@@ -95,6 +100,14 @@ final class SaleTopologyDriver implements AutoCloseable {
   /** Requests of one SKU in one record, as the API writes them in a surge. */
   void purchaseTogether(PurchaseRequest... batch) {
     requests.pipeInput(batch[0].getSku(), batchOf(batch), batch[0].getRequestedAt());
+  }
+
+  /**
+   * Requests of one SKU in one record that the broker appended at {@code loggedAt}: the record's timestamp, by
+   * which the sale window is judged, whatever the requests' requestedAt say.
+   */
+  void purchaseLoggedAt(Instant loggedAt, PurchaseRequest... batch) {
+    requests.pipeInput(batch[0].getSku(), batchOf(batch), loggedAt);
   }
 
   static PurchaseBatch batchOf(PurchaseRequest... requests) {
@@ -131,6 +144,21 @@ final class SaleTopologyDriver implements AutoCloseable {
   /** The value stored under {@code key} in one of the topology's key-value stores, or null. */
   <V> V store(String storeName, String key) {
     return driver.<String, V>getKeyValueStore(storeName).get(key);
+  }
+
+  /** Every entry of one of the topology's key-value stores, by key. */
+  <V> Map<String, V> storeContents(String storeName) {
+    Map<String, V> contents = new java.util.TreeMap<>();
+    try (var all = driver.<String, V>getKeyValueStore(storeName).all()) {
+      all.forEachRemaining(entry -> contents.put(entry.key, entry.value));
+    }
+    return contents;
+  }
+
+  /** The changelog topic of one of the topology's stores, raw values (null for a tombstone). */
+  TestOutputTopic<String, byte[]> changelog(String storeName) {
+    return driver.createOutputTopic(applicationId + "-" + storeName + "-changelog", Serdes.String().deserializer(),
+        Serdes.ByteArray().deserializer());
   }
 
   Instant wallClock() {

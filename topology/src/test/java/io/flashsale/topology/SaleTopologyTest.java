@@ -127,7 +127,7 @@ class SaleTopologyTest {
   }
 
   @Test
-  void theSaleWindowIsJudgedByTheRequestTime() {
+  void theSaleWindowIsJudgedByTheRecordTime() {
     Sale sale = fcfsSale("s1", "SKU-1", 100, 10);
     flashsale.define(sale);
 
@@ -147,6 +147,33 @@ class SaleTopologyTest {
     StockLevel last = last(flashsale.readStockLevels());
     assertThat(last.getRequests()).isEqualTo(5);
     assertThat(last.getRejected()).containsExactlyEntriesOf(Map.of("SALE_NOT_LIVE", 3L));
+  }
+
+  /**
+   * One clock for the window: the record's timestamp (the broker's append time), not the requestedAt of an API
+   * instance whose clock is off.
+   */
+  @Test
+  void aSkewedRequestedAtNeitherOpensTheSaleEarlyNorClosesItForABuyer() {
+    Sale sale = fcfsSale("s1", "SKU-1", 100, 10);
+    flashsale.define(sale);
+
+    // An instance running fast: its click says the sale is open, the broker says it is not yet.
+    flashsale.purchaseLoggedAt(sale.getStartsAt().minusMillis(1),
+        request("fast-clock", "s1", "SKU-1", "u1", 1, sale.getStartsAt().plusSeconds(30)));
+    // An instance running slow: its click says the sale has not opened, the broker says it has.
+    flashsale.purchaseLoggedAt(sale.getStartsAt(),
+        request("slow-clock", "s1", "SKU-1", "u2", 1, sale.getStartsAt().minusSeconds(30)));
+    // And at the end: inside the window by requestedAt, logged at the end; outside by requestedAt, logged inside.
+    flashsale.purchaseLoggedAt(sale.getEndsAt(),
+        request("logged-at-end", "s1", "SKU-1", "u3", 1, sale.getEndsAt().minusSeconds(30)));
+    flashsale.purchaseLoggedAt(sale.getEndsAt().minusMillis(1),
+        request("logged-before-end", "s1", "SKU-1", "u4", 1, sale.getEndsAt().plusSeconds(30)));
+
+    assertThat(statusByRequest(flashsale.readOutcomes())).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "fast-clock", "REJECTED/SALE_NOT_LIVE", "slow-clock", "ACCEPTED",
+        "logged-at-end", "REJECTED/SALE_NOT_LIVE", "logged-before-end", "ACCEPTED"));
+    assertThat(last(flashsale.readStockLevels()).getAvailable()).isEqualTo(98);
   }
 
   @Test

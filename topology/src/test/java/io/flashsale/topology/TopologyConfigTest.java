@@ -18,7 +18,8 @@ class TopologyConfigTest {
     TopologyConfig config = TopologyConfig.fromEnv(Map.of());
 
     assertThat(config).isEqualTo(new TopologyConfig("localhost:9092", "mock://flashsale", "flashsale-topology",
-        Path.of("./.flashsale/state"), 100, 1, 8, (short) 3, Duration.ofMillis(100), Map.of()));
+        Path.of("./.flashsale/state"), 100, 1, 8, (short) 3, Duration.ofMillis(100), Duration.ofHours(24),
+        Duration.ofHours(72), Map.of()));
     assertThat(config.streamsProperties()).containsEntry("topic.min.insync.replicas", "2");
   }
 
@@ -37,22 +38,26 @@ class TopologyConfigTest {
 
   @Test
   void readsEveryVariableAndRunsExactlyOnceWithADeadLetterTopic() {
-    TopologyConfig config = TopologyConfig.fromEnv(Map.of(
-        "FLASHSALE_BOOTSTRAP_SERVERS", "k1:9092,k2:9092",
-        "FLASHSALE_SCHEMA_REGISTRY_URL", "http://registry:8081",
-        "FLASHSALE_APPLICATION_ID", "flashsale-eu",
-        "FLASHSALE_STATE_DIR", "/var/lib/flashsale",
-        "FLASHSALE_COMMIT_INTERVAL_MS", "250",
-        "FLASHSALE_STREAM_THREADS", "4",
-        "FLASHSALE_PARTITIONS", "32",
-        "FLASHSALE_REPLICATION_FACTOR", "3",
-        "FLASHSALE_STOCK_LEVEL_INTERVAL_MS", "0",
-        "FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000"));
+    TopologyConfig config = TopologyConfig.fromEnv(Map.ofEntries(
+        Map.entry("FLASHSALE_BOOTSTRAP_SERVERS", "k1:9092,k2:9092"),
+        Map.entry("FLASHSALE_SCHEMA_REGISTRY_URL", "http://registry:8081"),
+        Map.entry("FLASHSALE_APPLICATION_ID", "flashsale-eu"),
+        Map.entry("FLASHSALE_STATE_DIR", "/var/lib/flashsale"),
+        Map.entry("FLASHSALE_COMMIT_INTERVAL_MS", "250"),
+        Map.entry("FLASHSALE_STREAM_THREADS", "4"),
+        Map.entry("FLASHSALE_PARTITIONS", "32"),
+        Map.entry("FLASHSALE_REPLICATION_FACTOR", "3"),
+        Map.entry("FLASHSALE_STOCK_LEVEL_INTERVAL_MS", "0"),
+        Map.entry("FLASHSALE_DEDUP_GRACE_HOURS", "48"),
+        Map.entry("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS", "168"),
+        Map.entry("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000")));
 
     Properties props = config.streamsProperties();
     assertThat(config.schemaRegistryUrl()).isEqualTo("http://registry:8081");
     assertThat(config.partitions()).isEqualTo(32);
     assertThat(config.stockLevelInterval()).isZero();
+    assertThat(config.dedupGrace()).isEqualTo(Duration.ofHours(48));
+    assertThat(config.paymentDedupRetention()).isEqualTo(Duration.ofDays(7));
     assertThat(props).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "flashsale-eu")
         .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k1:9092,k2:9092")
         .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("/var/lib/flashsale").toString())

@@ -57,7 +57,8 @@ public class DecisionBenchmark {
 
   @Benchmark
   public void rules(Rules state, Blackhole results) {
-    PurchaseDecision decision = PurchaseDecision.decide(state.sale, state.stock, 0, state.request);
+    PurchaseDecision decision = PurchaseDecision.decide(state.sale, state.stock, 0, state.request,
+        state.request.getRequestedAt());
     results.consume(decision.applyTo(state.stock, state.request.getQuantity(), state.now));
     results.consume(decision.toOutcome(state.request, state.sale, state.now, 0, 0L, 0));
   }
