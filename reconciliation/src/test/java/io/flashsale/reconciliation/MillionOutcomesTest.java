@@ -104,6 +104,9 @@ class MillionOutcomesTest {
     // A busy two-core machine may take long to drain a million records.
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000);
+    // One request in flight per broker: on topics this fresh, a first batch refused (NOT_LEADER_OR_FOLLOWER) and
+    // retried behind later batches that were taken is refused as out of sequence for as long as it retries.
+    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     var failed = new java.util.concurrent.atomic.AtomicReference<Exception>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
       long at = SaleStory.OPENING.toEpochMilli();

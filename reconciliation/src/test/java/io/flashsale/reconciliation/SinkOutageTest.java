@@ -105,13 +105,15 @@ class SinkOutageTest {
       long failuresBefore = sink.progress().failedBatches();
       long stoppedAt = System.nanoTime();
       postgres.close();
+      // A batch committed as the database went down may still be counted: count from the first failure on.
+      await().atMost(WAIT).until(() -> sink.progress().failedBatches() > failuresBefore);
       long batchesWhenStopped = sink.progress().batchesWritten();
       TimeUnit.NANOSECONDS.sleep(OUTAGE.toNanos()); // the outage itself, not a wait for something to happen
-      postgres = EmbeddedPostgres.start(dataDir.resolve("pg"), port);
-      long restartedAt = System.nanoTime();
+      // Read before the restart: once the database is back the sink may commit within milliseconds.
       assertThat(sink.progress().batchesWritten()).as("nothing commits while the database is away")
           .isEqualTo(batchesWhenStopped);
-      assertThat(sink.progress().failedBatches()).as("the sink felt the outage").isGreaterThan(failuresBefore);
+      postgres = EmbeddedPostgres.start(dataDir.resolve("pg"), port);
+      long restartedAt = System.nanoTime();
 
       await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
           .until(() -> sink.progress().batchesWritten() > batchesWhenStopped);

@@ -1,5 +1,6 @@
 package io.flashsale.schemas;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ public final class TopicAdmin {
   public static final short MIN_PRODUCTION_REPLICATION_FACTOR = 3;
   /** acks=all waits for this many copies: with 3 replicas, one broker may die without losing a write or blocking one. */
   private static final int MIN_INSYNC_REPLICAS = 2;
+
+  private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
 
   private TopicAdmin() {}
 
@@ -54,14 +57,40 @@ public final class TopicAdmin {
       if (missing.isEmpty()) {
         return;
       }
-      admin.createTopics(missing).all().get();
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) { // another instance won the race: fine
-        throw new IllegalStateException("Could not create topics", e.getCause());
+      try {
+        admin.createTopics(missing).all().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) { // another instance won the race: fine
+          throw new IllegalStateException("Could not create topics", e.getCause());
+        }
       }
+      awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("Could not create topics", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Waits until every partition of new topics has a leader, so that the first writes of whoever created them
+   * do not meet partitions without one (a refused first batch of an idempotent producer, retried behind later
+   * batches that were taken, is refused as out of sequence for as long as it retries).
+   */
+  private static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + LEADER_TIMEOUT.toNanos();
+    while (true) {
+      boolean led = admin.describeTopics(names).allTopicNames().get().values().stream()
+          .flatMap(topic -> topic.partitions().stream())
+          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+      if (led) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("New topics " + names + " have partitions without a leader after " + LEADER_TIMEOUT);
+      }
+      Thread.sleep(50);
     }
   }
 
