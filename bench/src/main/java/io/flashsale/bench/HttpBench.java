@@ -1,6 +1,7 @@
 package io.flashsale.bench;
 
 import io.flashsale.local.LocalStack;
+import io.flashsale.schemas.InputRules;
 import io.flashsale.local.LocalStackConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import org.apache.kafka.streams.KafkaStreams;
 final class HttpBench {
   /** Enough stock that the accepted path never turns into the sold-out path during a run. */
   private static final int UNLIMITED_STOCK = 1_000_000_000;
-  private static final int UNLIMITED_PER_USER = 1_000_000;
+  private static final int UNLIMITED_PER_USER = InputRules.MAX_QUANTITY;
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(5);
   /** wrk's shape: one thread and 64 connections for a buyer per request; 8 threads of 8 for a buyer per connection. */

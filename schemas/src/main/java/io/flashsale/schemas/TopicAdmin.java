@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the catalogue's topics where they are missing (existing topics are left as they are), and states how
@@ -81,16 +82,26 @@ public final class TopicAdmin {
   private static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
     long deadline = System.nanoTime() + LEADER_TIMEOUT.toNanos();
     while (true) {
-      boolean led = admin.describeTopics(names).allTopicNames().get().values().stream()
-          .flatMap(topic -> topic.partitions().stream())
-          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
-      if (led) {
+      if (led(admin, names)) {
         return;
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("New topics " + names + " have partitions without a leader after " + LEADER_TIMEOUT);
       }
       Thread.sleep(50);
+    }
+  }
+
+  private static boolean led(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
+    try {
+      return admin.describeTopics(names).allTopicNames().get().values().stream()
+          .flatMap(topic -> topic.partitions().stream())
+          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false; // created, but not in this broker's metadata yet
+      }
+      throw e;
     }
   }
 
