@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaCluster.class);
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  // Three JVMs starting at once on two cores, beside whatever else runs: seen from 8 s to over a minute.
+  private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
   private static final Duration POLL = Duration.ofMillis(200);
   /**
    * Settings of every node. The controller fences a broker that stopped heartbeating after
