@@ -30,7 +30,6 @@ import java.util.Map;
  * @param manySkus SKUs of the many-SKU backlog run (one sale each)
  * @param partitions partitions of every topic
  * @param httpBuyers distinct buyers (JWTs) sending the HTTP load
- * @param httpConcurrency requests in flight in the closed-loop HTTP runs
  * @param httpWarmup unmeasured load before each closed-loop HTTP run (JIT, connection set-up)
  * @param httpDuration length of each measured closed-loop HTTP run
  * @param e2eRates offered loads (requests/s) of the time-to-decision runs
@@ -50,7 +49,6 @@ public record BenchConfig(
     int manySkus,
     int partitions,
     int httpBuyers,
-    int httpConcurrency,
     Duration httpWarmup,
     Duration httpDuration,
     List<Integer> e2eRates,
@@ -83,9 +81,9 @@ public record BenchConfig(
     int batch = intVar(env, "FLASHSALE_BENCH_BACKLOG_BATCH", 100);
     boolean compare = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_BENCH_COMPARE_UNBATCHED", "false"));
     return quick
-        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, 64, warmup, run, E2E_RATES_QUICK, run, 2_000,
+        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, run, 2_000,
             baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare)
-        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, 128, warmup, run, E2E_RATES, run, 5_000,
+        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, run, 5_000,
             baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare);
   }
 
