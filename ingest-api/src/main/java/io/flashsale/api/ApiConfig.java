@@ -29,8 +29,11 @@ import java.util.Map;
  *     longer than a broker's failover (the controller fences a dead broker after broker.session.timeout.ms, 9 s by
  *     default, then elects new leaders), so that a request in flight when a leader dies is retried to the new
  *     leader and answered 202 instead of 503
- * @param viewRetention FLASHSALE_VIEW_RETENTION_HOURS, default 24: how long the purchase view remembers a request
- * @param viewMaxRequests FLASHSALE_VIEW_MAX_REQUESTS, default 1000000: most requests the purchase view holds
+ * @param viewRetention FLASHSALE_VIEW_RETENTION_HOURS, default 2: how long the purchase view remembers a finished
+ *     purchase, and how far back (or the longest hold, if longer) a starting view reads outcomes; a live purchase
+ *     (pending or held) is remembered until it ends, whatever this says
+ * @param viewMaxFinished FLASHSALE_VIEW_MAX_FINISHED, default 500000: most finished purchases the view remembers,
+ *     the oldest forgotten first (about 300 bytes of heap each)
  * @param paymentProviderUrl FLASHSALE_PAYMENT_PROVIDER_URL, default http://127.0.0.1:8090 (the local simulator)
  * @param paymentProviderKey FLASHSALE_PAYMENT_PROVIDER_KEY, the provider's API key, required outside local mode
  * @param paymentProviderTimeout FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS, default 5000: longest wait for the provider
@@ -58,7 +61,7 @@ public record ApiConfig(
     String topologyApplicationId,
     Duration produceTimeout,
     Duration viewRetention,
-    long viewMaxRequests,
+    long viewMaxFinished,
     String paymentProviderUrl,
     String paymentProviderKey,
     Duration paymentProviderTimeout,
@@ -101,7 +104,7 @@ public record ApiConfig(
     requirePositive("FLASHSALE_RATE_LIMIT_BURST", rateLimitBurst);
     requirePositive("FLASHSALE_PARTITIONS", partitions);
     TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
-    requirePositive("FLASHSALE_VIEW_MAX_REQUESTS", viewMaxRequests);
+    requirePositive("FLASHSALE_VIEW_MAX_FINISHED", viewMaxFinished);
     requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
     if (maxWaitMs < 0) {
@@ -132,8 +135,8 @@ public record ApiConfig(
         intVar(env, "FLASHSALE_MAX_WAIT_MS", 30_000),
         env.getOrDefault("FLASHSALE_TOPOLOGY_APPLICATION_ID", "flashsale-topology"),
         Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 15_000)),
-        Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 24)),
-        intVar(env, "FLASHSALE_VIEW_MAX_REQUESTS", 1_000_000),
+        Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 2)),
+        intVar(env, "FLASHSALE_VIEW_MAX_FINISHED", 500_000),
         env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_URL", "http://127.0.0.1:" + SimulatorConfig.DEFAULT_PORT),
         localMode ? LOCAL_PAYMENT_PROVIDER_KEY : env.get("FLASHSALE_PAYMENT_PROVIDER_KEY"),
         Duration.ofMillis(intVar(env, "FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS",

@@ -71,15 +71,16 @@ public final class IngestApi implements AutoCloseable {
       TopicWriter writer = new TopicWriter(config.bootstrapServers(), config.produceTimeout(), responses);
       resources.add(writer);
       PurchaseBatcher batcher = new PurchaseBatcher(writer, topics.purchaseRequests, config.batchMaxRequests());
+      Clock clock = Clock.systemUTC();
       SaleView sales = new SaleView(config.bootstrapServers(), topics);
       resources.add(sales);
       sales.start();
       PurchaseView purchases = new PurchaseView(config.bootstrapServers(), topics, config.viewRetention(),
-          config.viewMaxRequests(), Duration.ofMillis(config.maxWaitMs()));
+          config.viewMaxFinished(), Duration.ofMillis(config.maxWaitMs()),
+          PurchaseView.Start.of(admin, config.topologyApplicationId(), sales), clock);
       resources.add(purchases);
       purchases.start();
 
-      Clock clock = Clock.systemUTC();
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
       Access access = new Access(identity, new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()));

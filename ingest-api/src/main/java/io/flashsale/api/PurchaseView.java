@@ -8,8 +8,10 @@ import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Topics;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -18,7 +20,13 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +35,16 @@ import org.slf4j.LoggerFactory;
  * {@code purchase-outcomes}. A request seen without an outcome is PENDING; its place in the queue counts the
  * requests of the same SKU between it and the last one the topology decided (see {@link SkuQueue}). REFUND_DUE is
  * not a state of the purchase but money owed back: the purchase keeps the status it had and is marked refund due.
+ *
+ * <p>Memory is bounded by what is live, not by the history. A live purchase (pending, or holding stock) is kept
+ * until it ends, whatever the traffic: it is what a buyer still acts on. A finished one is remembered for the
+ * retention, at most {@code maxFinished} of them, the oldest forgotten first. Start-up is bounded the same way
+ * (see {@link #seekStart}): the requests the topology has not yet decided, and the outcomes of the retention or
+ * of the longest hold, whichever is longer; never the topics' whole retention.
  */
 public final class PurchaseView extends TopicView {
   private static final Logger log = LoggerFactory.getLogger(PurchaseView.class);
+  private static final Duration START_RETRY = Duration.ofSeconds(1);
 
   /**
    * A request and, once decided, its latest outcome (never REFUND_DUE: that is {@code refundDue}).
@@ -51,6 +66,11 @@ public final class PurchaseView extends TopicView {
       return outcome == OutcomeStatus.ACCEPTED;
     }
 
+    /** The buyer may still act on it: it waits for its decision or holds stock. */
+    boolean live() {
+      return pending() || held();
+    }
+
     /** A paid purchase is an order, named by its request id. */
     public String orderId() {
       return outcome == OutcomeStatus.CONFIRMED ? requestId : null;
@@ -61,28 +81,72 @@ public final class PurchaseView extends TopicView {
     }
   }
 
+  /** Where a starting view begins reading; see {@link #seekStart}. */
+  interface Start {
+    /** The topology's committed position on each partition of the request topic; absent where it has none. */
+    Map<TopicPartition, Long> decidedUpTo() throws Exception;
+
+    /** The longest hold of any sale; empty until the sales are known. */
+    Optional<Duration> longestHold();
+
+    /** The topology's committed positions, asked of the broker, and the sales as the sale view knows them. */
+    static Start of(Admin admin, String topologyApplicationId, SaleView sales) {
+      return new Start() {
+        @Override
+        public Map<TopicPartition, Long> decidedUpTo() throws Exception {
+          // requireStable: offsets still inside an open transaction are waited for, not read stale.
+          return admin.listConsumerGroupOffsets(topologyApplicationId,
+                  new ListConsumerGroupOffsetsOptions().requireStable(true))
+              .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).entrySet().stream()
+              .filter(e -> e.getKey().topic().equals(Topics.PURCHASE_REQUESTS) && e.getValue() != null)
+              .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        }
+
+        @Override
+        public Optional<Duration> longestHold() {
+          return sales.caughtUp() ? Optional.of(sales.longestHold()) : Optional.empty();
+        }
+      };
+    }
+  }
+
   private final Topics topics;
-  private final Cache<String, Purchase> purchases;
+  private final Duration retention;
+  private final Start start;
+  private final Clock clock;
+  /** Pending or held purchases: never evicted, as they are what buyers still act on. */
+  private final Map<String, Purchase> live = new ConcurrentHashMap<>();
+  private final Cache<String, Purchase> finished;
+  /** Sale ids and SKUs, one string each, so that a million remembered purchases do not each carry copies. */
+  private final Map<String, String> names = new ConcurrentHashMap<>();
   /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
   private final Cache<String, CompletableFuture<Purchase>> decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
 
-  PurchaseView(String bootstrapServers, Topics topics, Duration retention, long maxRequests, Duration maxWait) {
+  /** {@code start} may be null for a view that is fed records directly and never started. */
+  PurchaseView(String bootstrapServers, Topics topics, Duration retention, long maxFinished, Duration maxWait,
+               Start start, Clock clock) {
     super("purchases", bootstrapServers, List.of(Topics.PURCHASE_REQUESTS, Topics.PURCHASE_OUTCOMES));
     this.topics = topics;
-    this.purchases = Caffeine.newBuilder().expireAfterWrite(retention).maximumSize(maxRequests).build();
+    this.retention = retention;
+    this.start = start;
+    this.clock = clock;
+    // Evicts on the writing thread, so that a flood of finished purchases cannot outrun the bound.
+    this.finished = Caffeine.newBuilder().expireAfterWrite(retention).maximumSize(maxFinished)
+        .executor(Runnable::run).build();
     this.decisions = Caffeine.newBuilder().expireAfterAccess(maxWait.plusMinutes(1)).build();
   }
 
   public Optional<Purchase> purchase(String requestId) {
-    return Optional.ofNullable(purchases.getIfPresent(requestId));
+    Purchase purchase = live.get(requestId);
+    return Optional.ofNullable(purchase != null ? purchase : finished.getIfPresent(requestId));
   }
 
   /** Completes with the purchase once it is decided, or with its state as it is when the wait ends. */
   public CompletableFuture<Purchase> awaitDecision(String requestId, Duration wait) {
     CompletableFuture<Purchase> decided = decisions.get(requestId, id -> new CompletableFuture<>());
     // Looked up after registering: a decision applied in between is seen here, a later one completes the future.
-    Purchase current = purchases.getIfPresent(requestId);
+    Purchase current = purchase(requestId).orElse(null);
     if (current != null && !current.pending()) {
       return CompletableFuture.completedFuture(current);
     }
@@ -100,7 +164,16 @@ public final class PurchaseView extends TopicView {
 
   /** Requests of the sale seen without an outcome. */
   public long pendingCount(String saleId) {
-    return purchases.asMap().values().stream().filter(p -> p.pending() && p.saleId().equals(saleId)).count();
+    return live.values().stream().filter(p -> p.pending() && p.saleId().equals(saleId)).count();
+  }
+
+  /** Purchases kept live, and finished ones remembered (an estimate). */
+  long liveCount() {
+    return live.size();
+  }
+
+  long finishedCount() {
+    return finished.estimatedSize();
   }
 
   /** Records a request this instance just wrote, so that an immediate poll here finds it PENDING. */
@@ -126,12 +199,18 @@ public final class PurchaseView extends TopicView {
   }
 
   private void requestSeen(PurchaseRequest request, long queueSeq) {
-    purchases.asMap().compute(request.getRequestId(), (id, known) -> known == null
-        ? new Purchase(id, request.getSaleId(), request.getSku(), request.getUserId(), request.getQuantity(), null, null,
-            null, false, queueSeq)
+    live.compute(request.getRequestId(), (id, known) -> {
+      if (known != null) {
         // The outcome may have been read first (the topics are read side by side): keep it, add the queue place.
-        : new Purchase(id, known.saleId(), known.sku(), known.userId(), known.quantity(), known.outcome(), known.reason(),
-            known.holdExpiresAt(), known.refundDue(), queueSeq >= 0 ? queueSeq : known.queueSeq()));
+        return queueSeq < 0 ? known : new Purchase(id, known.saleId(), known.sku(), known.userId(), known.quantity(),
+            known.outcome(), known.reason(), known.holdExpiresAt(), known.refundDue(), queueSeq);
+      }
+      if (finished.getIfPresent(id) != null) {
+        return null; // decided and finished before its request was read here
+      }
+      return new Purchase(id, name(request.getSaleId()), name(request.getSku()), request.getUserId(),
+          request.getQuantity(), null, null, null, false, queueSeq);
+    });
   }
 
   private void outcomeSeen(PurchaseOutcome outcome) {
@@ -140,18 +219,32 @@ public final class PurchaseView extends TopicView {
         && queue != null) {
       queue.decided(outcome.getRequestOffset(), outcome.getRequestIndex());
     }
-    Purchase decided = purchases.asMap().compute(outcome.getRequestId(), (id, known) -> withOutcome(known, outcome));
-    if (decided == null || decided.pending()) {
+    Purchase[] decided = new Purchase[1];
+    // One atomic step per request, so that a click this instance is answering meanwhile cannot undo it.
+    live.compute(outcome.getRequestId(), (id, known) -> {
+      Purchase after = withOutcome(known != null ? known : finished.getIfPresent(id), outcome);
+      decided[0] = after;
+      if (after == null || after.live()) {
+        return after != null ? after : known;
+      }
+      finished.put(id, after);
+      return null;
+    });
+    if (decided[0] == null || decided[0].pending()) {
       return;
     }
     CompletableFuture<Purchase> waiting = decisions.asMap().remove(outcome.getRequestId());
     if (waiting != null) {
-      waiting.complete(decided);
+      waiting.complete(decided[0]);
     }
   }
 
+  private String name(String text) {
+    return names.computeIfAbsent(text, t -> t);
+  }
+
   /** The purchase after the outcome; null for a refund of a request this view does not know. */
-  private static Purchase withOutcome(Purchase known, PurchaseOutcome outcome) {
+  private Purchase withOutcome(Purchase known, PurchaseOutcome outcome) {
     OutcomeStatus status = outcome.getStatus();
     if (status == OutcomeStatus.REFUND_DUE) {
       return known == null ? null : known.withRefundDue();
@@ -163,11 +256,70 @@ public final class PurchaseView extends TopicView {
       }
       return known;
     }
-    return new Purchase(outcome.getRequestId(), outcome.getSaleId(), outcome.getSku(), outcome.getUserId(),
+    return new Purchase(outcome.getRequestId(), name(outcome.getSaleId()), name(outcome.getSku()), outcome.getUserId(),
         outcome.getQuantity(), status, outcome.getReason(),
         // How a hold ended says nothing new about its expiry: keep the one the acceptance gave.
         outcome.getHoldExpiresAt() != null ? outcome.getHoldExpiresAt() : known != null ? known.holdExpiresAt() : null,
         known != null && known.refundDue(), known != null ? known.queueSeq() : -1);
+  }
+
+  /**
+   * Starts where what is still live can be found, and no further back. On {@code purchase-requests}: the
+   * topology's committed position, as everything before it is decided (exactly-once commits it with the
+   * outcomes), or the beginning where it has committed nothing. On {@code purchase-outcomes}: the retention or
+   * the longest hold of any sale, whichever is longer, back from now, so that every hold still running and
+   * every purchase finished within the retention is read again.
+   */
+  @Override
+  protected void seekStart(KafkaConsumer<byte[], byte[]> kafka, List<TopicPartition> partitions) {
+    Map<TopicPartition, Long> decided = null;
+    Optional<Duration> longestHold = Optional.empty();
+    while (running() && (decided == null || longestHold.isEmpty())) {
+      try {
+        decided = decided != null ? decided : start.decidedUpTo();
+        longestHold = start.longestHold();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        log.warn("Purchase view cannot learn the topology's position yet, retrying: {}", e.toString());
+      }
+      if (decided == null || longestHold.isEmpty()) {
+        sleep(decided == null ? START_RETRY : Duration.ofMillis(20));
+      }
+    }
+    if (decided == null) {
+      return; // closed while starting
+    }
+    Duration window = longestHold.get().compareTo(retention) > 0 ? longestHold.get() : retention;
+    Map<TopicPartition, Long> since = new HashMap<>();
+    for (TopicPartition p : partitions) {
+      if (p.topic().equals(Topics.PURCHASE_OUTCOMES)) {
+        since.put(p, clock.instant().minus(window).toEpochMilli());
+      }
+    }
+    Map<TopicPartition, OffsetAndTimestamp> byTime = kafka.offsetsForTimes(since);
+    Map<TopicPartition, Long> ends = kafka.endOffsets(since.keySet());
+    for (TopicPartition p : partitions) {
+      if (since.containsKey(p)) {
+        OffsetAndTimestamp first = byTime.get(p);
+        kafka.seek(p, first != null ? first.offset() : ends.get(p));
+      } else if (decided.containsKey(p)) {
+        kafka.seek(p, decided.get(p)); // below the log's start, the consumer resets to the earliest
+      } else {
+        kafka.seekToBeginning(List.of(p));
+      }
+    }
+    log.info("Purchase view starts at the topology's position on {} request partitions and {} of outcomes",
+        decided.size(), window);
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The lifecycle: ACCEPTED ends once; a payment arriving after the hold ended may still confirm it. */

@@ -3,6 +3,7 @@ package io.flashsale.api;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,11 @@ public final class SaleView extends TopicView {
 
   public Optional<Sale> sale(String saleId) {
     return Optional.ofNullable(sales.get(saleId));
+  }
+
+  /** The longest hold of any sale known; zero without sales. */
+  Duration longestHold() {
+    return Duration.ofSeconds(sales.values().stream().mapToLong(Sale::getHoldSeconds).max().orElse(0));
   }
 
   /** True once anyone claimed the id or a sale of that id exists: the id is taken. */

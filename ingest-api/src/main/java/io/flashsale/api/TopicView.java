@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads whole topics into a local view on its own thread. It assigns every partition instead of joining a
  * group, so every instance sees everything and can answer any request. It reads committed records only,
- * from the beginning, and counts as caught up once it has reached the end offsets of its start.
+ * from where {@link #seekStart} puts it (the beginning unless a view says otherwise), and counts as caught up
+ * once it has reached the end offsets of its start.
  */
 abstract class TopicView implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopicView.class);
@@ -51,6 +52,16 @@ abstract class TopicView implements AutoCloseable {
   /** Applies one record to the view. Runs on the view's thread only. */
   protected abstract void apply(ConsumerRecord<byte[], byte[]> record);
 
+  /** Positions the consumer where the view starts reading: by default the beginning of every partition. */
+  protected void seekStart(KafkaConsumer<byte[], byte[]> kafka, List<TopicPartition> partitions) {
+    kafka.seekToBeginning(partitions);
+  }
+
+  /** False once the view is closing; a long start may check it. */
+  protected final boolean running() {
+    return running;
+  }
+
   final void start() {
     thread.start();
   }
@@ -68,7 +79,7 @@ abstract class TopicView implements AutoCloseable {
         kafka.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
       }
       kafka.assign(partitions);
-      kafka.seekToBeginning(partitions);
+      seekStart(kafka, partitions);
       Map<TopicPartition, Long> startEnd = new HashMap<>(kafka.endOffsets(partitions));
       while (running) {
         for (ConsumerRecord<byte[], byte[]> record : kafka.poll(POLL)) {

@@ -10,6 +10,7 @@ import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class PurchaseViewTest {
   private static final int PARTITION = 3;
   private final Topics topics = Topics.using(SchemaRegistry.forUrl("mock://purchase-view-test"));
-  private final PurchaseView view = new PurchaseView("unused:9092", topics, Duration.ofHours(1), 1000, Duration.ofSeconds(30));
+  private final PurchaseView view = new PurchaseView("unused:9092", topics, Duration.ofHours(1), 1000, Duration.ofSeconds(30), null, Clock.systemUTC());
 
   @Test
   void requestIsPendingWithItsPlaceInTheQueue() {
@@ -159,6 +160,39 @@ class PurchaseViewTest {
     outcome("stranger", OutcomeStatus.REFUND_DUE, 0);
 
     assertThat(view.purchase("stranger")).isEmpty();
+  }
+
+  @Test
+  void livePurchasesOutlastAnyNumberOfFinishedOnes() {
+    request("held", "sale-a", 0);
+    request("pending", "sale-a", 1);
+    outcome("held", OutcomeStatus.ACCEPTED, 0);
+    for (int i = 0; i < 5_000; i++) { // five times what the view remembers of finished purchases
+      request("r" + i, "sale-a", 2 + i);
+      outcome("r" + i, OutcomeStatus.REJECTED, 2 + i);
+    }
+
+    assertThat(view.purchase("held").orElseThrow().status()).isEqualTo("ACCEPTED");
+    assertThat(view.purchase("pending").orElseThrow().status()).isEqualTo("PENDING");
+    assertThat(view.purchase("r4999").orElseThrow().status()).isEqualTo("REJECTED");
+    assertThat(view.purchase("r0")).as("the oldest finished one is forgotten").isEmpty();
+    assertThat(view.liveCount()).isEqualTo(2);
+    assertThat(view.finishedCount()).isLessThanOrEqualTo(1000);
+
+    outcome("held", OutcomeStatus.CONFIRMED, 0);
+    assertThat(view.liveCount()).as("a confirmed purchase is no longer live").isEqualTo(1);
+    assertThat(view.purchase("held").orElseThrow().orderId()).isEqualTo("held");
+  }
+
+  @Test
+  void aRequestReadAfterItsFinalOutcomeIsNotPendingAgain() {
+    outcome("r1", OutcomeStatus.REJECTED, 0);
+    request("r1", "sale-a", 0);
+    view.submitted(request("r1", "sale-a", "SKU")); // a retry answered here meanwhile
+
+    assertThat(view.purchase("r1").orElseThrow().status()).isEqualTo("REJECTED");
+    assertThat(view.liveCount()).isZero();
+    assertThat(view.pendingCount("sale-a")).isZero();
   }
 
   @Test

@@ -3,9 +3,11 @@ package io.flashsale.topology;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.Topics;
 import java.time.Duration;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -105,6 +107,13 @@ public final class SaleTopology {
    */
   public static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
       Duration paymentDedupRetention) {
+    return build(topics, stockLevelInterval, dedupGrace, paymentDedupRetention, Stores::persistentKeyValueStore);
+  }
+
+  /** The topology on stores of the given supplier: fault-injection tests hand in stores that fail. */
+  static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
+      Duration paymentDedupRetention, Function<String, KeyValueBytesStoreSupplier> stores) {
+    StoreFactory store = new StoreFactory(stores);
     Serde<String> ids = Serdes.String();
     Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
     Topology topology = new Topology();
@@ -125,20 +134,20 @@ public final class SaleTopology {
     topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);
 
     String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
-    topology.addStateStore(store(SALES_STORE, ids, topics.sales.valueSerde()),
+    topology.addStateStore(store.store(SALES_STORE, ids, topics.sales.valueSerde()),
         SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION);
     // Every decision rewrites its sale's stock: cached, a hot sale's changelog gets one record per commit.
-    topology.addStateStore(store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
+    topology.addStateStore(store.store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
         SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION);
-    topology.addStateStore(store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
-    topology.addStateStore(store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
-    topology.addStateStore(store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
-    topology.addStateStore(store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
-    topology.addStateStore(store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
-    topology.addStateStore(store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
-    topology.addStateStore(store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);
-    topology.addStateStore(store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(topics.purchaseRequest)), PURCHASE_DECISION);
-    topology.addStateStore(store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
+    topology.addStateStore(store.store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store.store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
+    topology.addStateStore(store.store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
+    topology.addStateStore(store.store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
+    topology.addStateStore(store.store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
+    topology.addStateStore(store.store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
+    topology.addStateStore(store.store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);
+    topology.addStateStore(store.store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(topics.purchaseRequest)), PURCHASE_DECISION);
+    topology.addStateStore(store.store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
         topics.purchaseOutcomes.valueSerde().serializer(), holdKeepers);
@@ -151,7 +160,9 @@ public final class SaleTopology {
   }
 
   // Persistent and changelogged (the default): a restarted or moved task restores its exact state.
-  private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<String> keys, Serde<V> values) {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values);
+  private record StoreFactory(Function<String, KeyValueBytesStoreSupplier> suppliers) {
+    <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<String> keys, Serde<V> values) {
+      return Stores.keyValueStoreBuilder(suppliers.apply(name), keys, values);
+    }
   }
 }

@@ -6,10 +6,13 @@ import io.flashsale.schemas.serde.SchemaRegistry;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +31,18 @@ public final class TopologyApp {
   }
 
   static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener) {
+    return start(config, Stores::persistentKeyValueStore, stateListener);
+  }
+
+  /** The topology on stores of the given supplier: fault-injection tests hand in stores that fail. */
+  static KafkaStreams start(TopologyConfig config, Function<String, KeyValueBytesStoreSupplier> stores,
+                            KafkaStreams.StateListener stateListener) {
     Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
     try (Admin admin = Admin.create(config.adminProperties())) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
     }
     KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention()), config.streamsProperties());
+        config.paymentDedupRetention(), stores), config.streamsProperties());
     // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Stream thread failed; replacing it", e);

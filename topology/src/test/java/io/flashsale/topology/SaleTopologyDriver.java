@@ -22,11 +22,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
 
 /** The topology in a TopologyTestDriver with its own registry and state dir, plus builders of test records. */
@@ -58,6 +61,15 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   /** Stock levels of purchase decisions sent once per {@code stockLevelInterval} of wall clock. */
   SaleTopologyDriver(Duration stockLevelInterval) {
+    this(stockLevelInterval, Stores::persistentKeyValueStore);
+  }
+
+  /** Stock levels sent at once, on stores of this supplier (see {@link FailingStores}). */
+  SaleTopologyDriver(Function<String, KeyValueBytesStoreSupplier> stores) {
+    this(Duration.ZERO, stores);
+  }
+
+  private SaleTopologyDriver(Duration stockLevelInterval, Function<String, KeyValueBytesStoreSupplier> stores) {
     String unique = UUID.randomUUID().toString();
     try {
       Path build = Files.createDirectories(Path.of("target", "state"));
@@ -70,7 +82,7 @@ final class SaleTopologyDriver implements AutoCloseable {
         stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION, Map.of());
     applicationId = config.applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention()), config.streamsProperties(), NOW);
+        config.paymentDedupRetention(), stores), config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         topics.purchaseRequests.valueSerde().serializer());
@@ -187,7 +199,6 @@ final class SaleTopologyDriver implements AutoCloseable {
         .build();
   }
 
-  /** A request made at {@link #NOW}, inside the window of {@link #sale}. */
   /** A click without an Idempotency-Key: its id is random, made once, so it never comes again. */
   static PurchaseRequest unkeyed(String requestId, Sale sale, String userId) {
     return PurchaseRequest.newBuilder(request(requestId, sale, userId, 1)).setIdempotencyKey(null).build();
