@@ -7,7 +7,13 @@ import io.javalin.security.RouteRole;
 
 /**
  * Who may call a route, checked once before its handler ({@code beforeMatched}) from the route's role: an admin
- * by the admin token, a buyer by a token and the per-user rate limit. Handlers then only ask {@link #buyer}.
+ * by the admin token, a buyer by the client address's rate limit, a token and the per-user rate limit. Handlers
+ * then only ask {@link #buyer}, and the purchase route {@link #purchaseOf} for the per-sale limit.
+ *
+ * <p>The limits are per instance. The per-user and per-address ones guard an instance against one client; a
+ * balancer that spreads one client over n instances lets it through at most n times as often, which is still
+ * bounded, and what a buyer may buy is limited in the topology, across instances. The per-sale limit protects
+ * the topology: give each instance its share of the sale's budget.
  */
 final class Access {
   /** The role a route requires; a route without one is open to anyone. */
@@ -19,11 +25,26 @@ final class Access {
   private static final String BUYER_ATTRIBUTE = "flashsale.buyer";
 
   private final Identity identity;
-  private final RateLimits rateLimits;
+  private final RateLimits perUser;
+  private final RateLimits perAddress;
+  private final RateLimits perSale;
+  private final ClientAddress clientAddress;
 
-  Access(Identity identity, RateLimits rateLimits) {
+  Access(Identity identity, RateLimits perUser, RateLimits perAddress, RateLimits perSale, ClientAddress clientAddress) {
     this.identity = identity;
-    this.rateLimits = rateLimits;
+    this.perUser = perUser;
+    this.perAddress = perAddress;
+    this.perSale = perSale;
+    this.clientAddress = clientAddress;
+  }
+
+  /** The limits and trusted proxies of this configuration. */
+  static Access of(Identity identity, ApiConfig config) {
+    return new Access(identity,
+        new RateLimits("user", config.rateLimitPerSecond(), config.rateLimitBurst()),
+        new RateLimits("client address", config.ipRateLimitPerSecond(), 2 * config.ipRateLimitPerSecond()),
+        new RateLimits("sale", config.saleRateLimitPerSecond(), config.saleRateLimitPerSecond()),
+        ClientAddress.trusting(config.trustedProxies()));
   }
 
   /** Runs before every matched route: UNAUTHENTICATED or RATE_LIMITED unless the caller has the route's role. */
@@ -44,9 +65,18 @@ final class Access {
     if (known != null) {
       return known;
     }
+    // The address first: it costs nothing, while a token costs a signature check.
+    perAddress.take(clientAddress.of(ctx.req().getRemoteAddr(), ctx.header(Header.X_FORWARDED_FOR)));
     Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
-    rateLimits.take(buyer.userId());
+    perUser.take(buyer.userId());
     ctx.attribute(BUYER_ATTRIBUTE, buyer);
+    return buyer;
+  }
+
+  /** The buyer of a purchase in this sale, counted against the sale's limit after their own. */
+  Buyer purchaseOf(Context ctx, String saleId) {
+    Buyer buyer = buyer(ctx);
+    perSale.take(saleId);
     return buyer;
   }
 }

@@ -43,6 +43,13 @@ import java.util.Map;
  *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
  * @param batchMaxRequests FLASHSALE_BATCH_MAX_REQUESTS, default 1000: most purchase requests of one SKU in one Kafka
  *     record (see {@link PurchaseBatcher}); 1 writes a record per request
+ * @param ipRateLimitPerSecond FLASHSALE_IP_RATE_LIMIT_PER_SECOND, default 0 (off): requests per client address and
+ *     second on the buyer routes, with a burst of twice that; off by default, as a carrier's NAT puts thousands
+ *     of buyers behind one address
+ * @param saleRateLimitPerSecond FLASHSALE_SALE_RATE_LIMIT_PER_SECOND, default 0 (off): purchase requests per sale and
+ *     second, with a burst of one second's worth, on this instance: give each instance its share
+ * @param trustedProxies FLASHSALE_TRUSTED_PROXIES, default none: comma-separated addresses and ranges
+ *     ({@code 10.0.0.0/8}) whose {@code X-Forwarded-For} names the client (see {@link ClientAddress})
  */
 public record ApiConfig(
     String httpHost,
@@ -68,7 +75,10 @@ public record ApiConfig(
     String webhookSecret,
     Duration webhookTolerance,
     int verifiedTokenCacheSize,
-    int batchMaxRequests) {
+    int batchMaxRequests,
+    int ipRateLimitPerSecond,
+    int saleRateLimitPerSecond,
+    String trustedProxies) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -114,6 +124,11 @@ public record ApiConfig(
     if (verifiedTokenCacheSize < 0) {
       throw new IllegalArgumentException("FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE must not be negative");
     }
+    if (ipRateLimitPerSecond < 0 || saleRateLimitPerSecond < 0) {
+      throw new IllegalArgumentException("FLASHSALE_IP_RATE_LIMIT_PER_SECOND and FLASHSALE_SALE_RATE_LIMIT_PER_SECOND "
+          + "must not be negative (0 is off)");
+    }
+    ClientAddress.trusting(trustedProxies); // refuses a list it cannot read
   }
 
   public static ApiConfig fromEnv(Map<String, String> env) {
@@ -144,7 +159,10 @@ public record ApiConfig(
         localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
         Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)),
         intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
-        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS));
+        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS),
+        intVar(env, "FLASHSALE_IP_RATE_LIMIT_PER_SECOND", 0),
+        intVar(env, "FLASHSALE_SALE_RATE_LIMIT_PER_SECOND", 0),
+        env.getOrDefault("FLASHSALE_TRUSTED_PROXIES", ""));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

@@ -83,7 +83,7 @@ public final class IngestApi implements AutoCloseable {
 
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
-      Access access = new Access(identity, new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()));
+      Access access = Access.of(identity, config);
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, clock);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           purchases, clock, config.maxWaitMs(), responses,

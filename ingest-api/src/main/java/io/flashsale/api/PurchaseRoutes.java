@@ -88,7 +88,7 @@ final class PurchaseRoutes {
         return;
       }
     }
-    Buyer buyer = access.buyer(ctx);
+    Buyer buyer = access.purchaseOf(ctx, sale.getSaleId());
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);

@@ -48,13 +48,14 @@ final class ApiFixture implements AutoCloseable {
   static final String REGISTRY = "mock://ingest-api-tests";
   static final ObjectMapper JSON = new ObjectMapper();
 
-  final EmbeddedKafka kafka = EmbeddedKafka.shared();
+  final EmbeddedKafka kafka;
   final Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY));
   final ApiConfig config;
   final IngestApi api;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private ApiFixture(Map<String, String> env) {
+  private ApiFixture(EmbeddedKafka kafka, Map<String, String> env) {
+    this.kafka = kafka;
     Map<String, String> local = new HashMap<>(Map.of(
         "FLASHSALE_LOCAL_MODE", "true",
         "FLASHSALE_HTTP_PORT", "0",
@@ -66,12 +67,17 @@ final class ApiFixture implements AutoCloseable {
   }
 
   static ApiFixture start() {
-    return new ApiFixture(Map.of());
+    return start(Map.of());
   }
 
   /** An API whose environment has these variables on top of the local defaults. */
   static ApiFixture start(Map<String, String> env) {
-    return new ApiFixture(env);
+    return start(EmbeddedKafka.shared(), env);
+  }
+
+  /** An API on this broker, with these variables on top of the local defaults. */
+  static ApiFixture start(EmbeddedKafka kafka, Map<String, String> env) {
+    return new ApiFixture(kafka, env);
   }
 
   // --- identities
