@@ -3,6 +3,7 @@ package io.flashsale.api;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.WaitingRoom;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -25,7 +26,32 @@ public record SaleDefinition(
     String startsAt,
     String endsAt,
     Integer holdSeconds,
-    String allocation) {
+    String allocation,
+    Integer perDeviceLimit,
+    Boolean requireDevice,
+    Long originalPriceCents,
+    String description,
+    WaitingRoomDefinition waitingRoom) {
+
+  /** The waiting room as the admin sent it; only {@code admitPerSecond} is required. */
+  public record WaitingRoomDefinition(Integer admitPerSecond, Integer passSeconds, Integer preQueueSeconds,
+                                      Integer proofOfWorkBits) {
+    static final int DEFAULT_PASS_SECONDS = 120;
+    static final int DEFAULT_PRE_QUEUE_SECONDS = 900;
+
+    WaitingRoom toWaitingRoom(List<String> errors) {
+      if (admitPerSecond == null) {
+        errors.add("waitingRoom.admitPerSecond is required");
+        return null;
+      }
+      return WaitingRoom.newBuilder()
+          .setAdmitPerSecond(admitPerSecond)
+          .setPassSeconds(passSeconds != null ? passSeconds : DEFAULT_PASS_SECONDS)
+          .setPreQueueSeconds(preQueueSeconds != null ? preQueueSeconds : DEFAULT_PRE_QUEUE_SECONDS)
+          .setProofOfWorkBits(proofOfWorkBits != null ? proofOfWorkBits : 0)
+          .build();
+    }
+  }
 
   static final Pattern SALE_ID = InputRules.SALE_ID;
   static final int DEFAULT_PER_USER_LIMIT = 1;
@@ -54,6 +80,7 @@ public record SaleDefinition(
       add(errors, InputRules.between("holdSeconds", holdSeconds, InputRules.MIN_HOLD_SECONDS, InputRules.MAX_HOLD_SECONDS));
     }
     Allocation allocationValue = allocation(errors);
+    WaitingRoom room = waitingRoom != null ? waitingRoom.toWaitingRoom(errors) : null;
     if (!errors.isEmpty()) {
       throw new Problem(ErrorCode.VALIDATION, String.join("; ", errors));
     }
@@ -70,6 +97,11 @@ public record SaleDefinition(
         .setHoldSeconds(holdSeconds != null ? holdSeconds : DEFAULT_HOLD_SECONDS)
         .setAllocation(allocationValue)
         .setCreatedAt(now)
+        .setPerDeviceLimit(perDeviceLimit)
+        .setRequireDevice(requireDevice != null && requireDevice)
+        .setOriginalPriceCents(originalPriceCents)
+        .setDescription(description)
+        .setWaitingRoom(room)
         .build();
     // The topology's own check of the record: what passes here is never refused there.
     List<String> recordErrors = InputRules.violations(sale);

@@ -1,8 +1,10 @@
 package io.flashsale.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.WaitingRoom;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
@@ -19,10 +21,18 @@ final class SaleRoutes {
   /** A won claim without its sale after this long lost its claimant: see {@link #repairUnwritten}. */
   static final Duration UNWRITTEN_CLAIM_GRACE = CLAIM_READ_BACK_TIMEOUT.multipliedBy(3);
 
-  /** A sale as clients see it. */
-  record SaleBody(String saleId, String sku, String name, int stock, int remaining, int perUserLimit,
-                  long priceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
-                  String allocation, SaleStatus status, Instant serverTime) {}
+  /**
+   * A sale as clients see it: every field it was created with, and {@code remainingSeconds} until the start
+   * while SCHEDULED, until the end while LIVE (null otherwise).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record SaleBody(String saleId, String sku, String name, String description, int stock, int remaining,
+                  int perUserLimit, Integer perDeviceLimit, boolean requireDevice, long priceCents,
+                  Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
+                  String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
+                  Long remainingSeconds, Instant serverTime) {}
+
+  record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits) {}
 
   /** The topology's counters of a sale, and the requests still waiting for a decision. */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
@@ -118,8 +128,23 @@ final class SaleRoutes {
   private SaleBody body(Sale sale) {
     Instant now = clock.instant();
     int remaining = sales.available(sale);
-    return new SaleBody(sale.getSaleId(), sale.getSku(), sale.getName(), sale.getStock(), remaining,
-        sale.getPerUserLimit(), sale.getPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(),
-        sale.getHoldSeconds(), sale.getAllocation().name(), SaleStatus.of(sale, remaining, now), now);
+    SaleStatus status = SaleStatus.of(sale, remaining, now);
+    WaitingRoom room = sale.getWaitingRoom();
+    return new SaleBody(sale.getSaleId(), sale.getSku(), sale.getName(), sale.getDescription(), sale.getStock(),
+        remaining, sale.getPerUserLimit(), sale.getPerDeviceLimit(), sale.getRequireDevice(), sale.getPriceCents(),
+        sale.getOriginalPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(), sale.getHoldSeconds(),
+        sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
+            room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits()),
+        sale.getDrawSeedHash(), status, remainingSeconds(sale, status, now), now);
+  }
+
+  /** Whole seconds, rounded up, until the start while SCHEDULED or until the end while LIVE; null otherwise. */
+  private static Long remainingSeconds(Sale sale, SaleStatus status, Instant now) {
+    Instant until = switch (status) {
+      case SCHEDULED -> sale.getStartsAt();
+      case LIVE -> sale.getEndsAt();
+      default -> null;
+    };
+    return until == null ? null : Math.max(0, (Duration.between(now, until).toMillis() + 999) / 1000);
   }
 }

@@ -32,6 +32,13 @@ public final class InputRules {
   public static final int MAX_QUANTITY = 10_000;
   public static final int MIN_HOLD_SECONDS = 1;
   public static final int MAX_HOLD_SECONDS = 86_400;
+  public static final int MAX_ADMIT_PER_SECOND = 100_000;
+  public static final int MIN_PASS_SECONDS = 10;
+  public static final int MAX_PASS_SECONDS = 3_600;
+  public static final int MAX_PRE_QUEUE_SECONDS = 86_400;
+  /** 32 bits is about four billion hashes a join: far past what a browser does in a minute. */
+  public static final int MAX_PROOF_OF_WORK_BITS = 32;
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   /** Instants outside these bounds have no millisecond timestamp (or no sensible one). */
   public static final Instant EARLIEST_INSTANT = Instant.EPOCH;
   public static final Instant LATEST_INSTANT = Instant.parse("9999-12-31T23:59:59.999Z");
@@ -178,6 +185,23 @@ public final class InputRules {
       errors = add(errors, "allocation is required");
     }
     errors = add(errors, instant("createdAt", sale.getCreatedAt()));
+    if (sale.getPerDeviceLimit() != null) {
+      errors = add(errors, between("perDeviceLimit", sale.getPerDeviceLimit(), 1, MAX_QUANTITY));
+    }
+    if (sale.getOriginalPriceCents() != null) {
+      errors = add(errors, money("originalPriceCents", sale.getOriginalPriceCents()));
+    }
+    errors = add(errors, optionalText("description", sale.getDescription()));
+    if (sale.getWaitingRoom() != null) {
+      WaitingRoom room = sale.getWaitingRoom();
+      errors = add(errors, between("waitingRoom.admitPerSecond", room.getAdmitPerSecond(), 1, MAX_ADMIT_PER_SECOND));
+      errors = add(errors, between("waitingRoom.passSeconds", room.getPassSeconds(), MIN_PASS_SECONDS, MAX_PASS_SECONDS));
+      errors = add(errors, between("waitingRoom.preQueueSeconds", room.getPreQueueSeconds(), 0, MAX_PRE_QUEUE_SECONDS));
+      errors = add(errors, between("waitingRoom.proofOfWorkBits", room.getProofOfWorkBits(), 0, MAX_PROOF_OF_WORK_BITS));
+    }
+    if (sale.getDrawSeedHash() != null && !SHA256_HEX.matcher(sale.getDrawSeedHash()).matches()) {
+      errors = add(errors, "drawSeedHash must be 64 lowercase hex digits");
+    }
     return done(errors);
   }
 
