@@ -9,6 +9,12 @@ public enum ErrorCode {
   BAD_REQUEST(400, "Bad request"),
   UNAUTHENTICATED(401, "Authentication required"),
   FORBIDDEN(403, "Not allowed"),
+  /** A purchase in a sale with a waiting room without the pass its admission gives. */
+  PASS_REQUIRED(403, "Purchase pass required"),
+  /** A pass that is forged, expired, or another buyer's or another sale's. */
+  PASS_INVALID(403, "Purchase pass invalid"),
+  /** A join without the proof of work the waiting room asks, with a wrong one, or with a challenge used before. */
+  PROOF_REQUIRED(403, "Proof of work required"),
   NOT_FOUND(404, "No such resource"),
   SALE_NOT_FOUND(404, "Sale not found"),
   PURCHASE_NOT_FOUND(404, "Purchase not found"),

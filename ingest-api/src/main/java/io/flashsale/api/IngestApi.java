@@ -80,12 +80,17 @@ public final class IngestApi implements AutoCloseable {
           PurchaseView.Start.of(admin, config.topologyApplicationId(), sales), clock);
       resources.add(purchases);
       purchases.start();
+      WaitingRoomView rooms = new WaitingRoomView(config.bootstrapServers(), topics);
+      resources.add(rooms);
+      rooms.start();
 
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
       Access access = Access.of(identity, config);
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, clock);
-      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
+      WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, rooms,
+          new WaitingRoomSigner(config.jwtSecret()), clock, config.maxWaitMs(), responses);
+      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
           purchases, clock, config.maxWaitMs(), responses,
           new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey(), config.paymentProviderTimeout()));
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookSecret(),
@@ -110,6 +115,10 @@ public final class IngestApi implements AutoCloseable {
       app.post("/api/purchases/{requestId}/cancel", purchaseRoutes::cancel, Access.Role.BUYER);
       app.post("/api/purchases/{requestId}/checkout", purchaseRoutes::checkout, Access.Role.BUYER);
       app.post("/api/payments/webhook", paymentRoutes::webhook);
+      app.post("/api/sales/{saleId}/queue", ctx -> waitingRoom.join(ctx, access.buyer(ctx)), Access.Role.BUYER);
+      app.get("/api/queue/{queueToken}", ctx -> waitingRoom.show(ctx, access.buyer(ctx)), Access.Role.BUYER);
+      app.get("/api/sales/{saleId}/challenge", ctx -> waitingRoom.challenge(ctx, access.buyer(ctx)), Access.Role.BUYER);
+      app.patch("/api/admin/sales/{saleId}/waiting-room", waitingRoom::change, Access.Role.ADMIN);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
       ObjectMapper mapper = bodies.mapper();

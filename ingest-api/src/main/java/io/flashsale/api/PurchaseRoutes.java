@@ -48,16 +48,18 @@ final class PurchaseRoutes {
   private final ClosedSaleAnswers answers;
   private final Topics topics;
   private final SaleView sales;
+  private final WaitingRoomRoutes waitingRoom;
   private final PurchaseView purchases;
   private final Clock clock;
   private final long maxWaitMs;
   private final Executor responses;
   private final PaymentProvider payments;
 
-  PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer,
-                 PurchaseBatcher batcher, Topics topics, SaleView sales, PurchaseView purchases, Clock clock,
+  PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer, PurchaseBatcher batcher, Topics topics,
+                 SaleView sales, WaitingRoomRoutes waitingRoom, PurchaseView purchases, Clock clock,
                  long maxWaitMs, Executor responses, PaymentProvider payments) {
     this.access = access;
+    this.waitingRoom = waitingRoom;
     this.bodies = bodies;
     this.writer = writer;
     this.batcher = batcher;
@@ -89,6 +91,7 @@ final class PurchaseRoutes {
       }
     }
     Buyer buyer = access.purchaseOf(ctx, sale.getSaleId());
+    waitingRoom.requirePass(ctx, sale, buyer); // the hidden order URL: no order without admission
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
@@ -118,7 +121,7 @@ final class PurchaseRoutes {
 
   void show(Context ctx) {
     Buyer buyer = access.buyer(ctx);
-    Duration wait = Duration.ofMillis(waitMs(ctx.queryParam("waitMs")));
+    Duration wait = Duration.ofMillis(waitMs(ctx.queryParam("waitMs"), maxWaitMs));
     String requestId = ctx.pathParam("requestId");
     Purchase purchase = ownPurchase(requestId, buyer);
     if (!purchase.pending() || wait.isZero()) {
@@ -211,7 +214,8 @@ final class PurchaseRoutes {
     return order.quantity();
   }
 
-  private long waitMs(String value) {
+  /** The {@code waitMs} query parameter of a long poll: 0 when absent, VALIDATION unless 0..maxWaitMs. */
+  static long waitMs(String value, long maxWaitMs) {
     if (value == null) {
       return 0;
     }

@@ -219,6 +219,15 @@ public final class InputRules {
     return done(errors);
   }
 
+  /** Every rule the waiting-room join breaks. */
+  public static List<String> violations(QueueJoin join) {
+    List<String> errors = null;
+    errors = add(errors, text("saleId", join.getSaleId()));
+    errors = add(errors, text("userId", join.getUserId()));
+    errors = add(errors, optionalText("deviceId", join.getDeviceId()));
+    return done(errors);
+  }
+
   /** Every rule the hold cancellation breaks. */
   public static List<String> violations(HoldCancellation cancellation) {
     List<String> errors = null;

@@ -32,6 +32,8 @@ public final class Topics {
    */
   private static final Map<String, String> BROKER_TIMESTAMPED =
       Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+  private static final Map<String, String> KEEP_FOREVER_APPEND_TIMED = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+      TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
   private static final Map<String, String> COMPACTED =
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
@@ -69,6 +71,17 @@ public final class Topics {
   public final Topic<byte[], byte[]> deadLetters;
   /** What the nightly reconciliation corrected on its own, key = correctionId. Kept forever: it is the audit trail. */
   public final Topic<String, Correction> corrections;
+  /**
+   * Buyers joining waiting rooms, key = SKU, stamped with the broker's clock: a join before the sale's start by
+   * that clock is in the pre-queue. The topology gives each user one place per sale.
+   */
+  public final Topic<String, QueueJoin> queueJoins;
+  /** Each join's place, key = SKU; the API tails it to answer the join. Places need no history. */
+  public final Topic<String, QueuePlace> queuePlaces;
+  /** Joined count and pre-queue size per waiting room, key = saleId, compacted. */
+  public final Topic<String, QueueStats> queueStats;
+  /** An admin's changes of admission rate and proof of work, key = saleId, stamped with the broker's clock. Kept forever. */
+  public final Topic<String, WaitingRoomChange> waitingRoomChanges;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -79,6 +92,10 @@ public final class Topics {
   public static final String STOCK_LEVELS = "stock-levels";
   public static final String DEAD_LETTERS = "flashsale-dead-letters";
   public static final String CORRECTIONS = "reconciliation-corrections";
+  public static final String QUEUE_JOINS = "queue-joins";
+  public static final String QUEUE_PLACES = "queue-places";
+  public static final String QUEUE_STATS = "queue-stats";
+  public static final String WAITING_ROOM_CHANGES = "waiting-room-changes";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -91,6 +108,11 @@ public final class Topics {
     stockLevels = new Topic<>(STOCK_LEVELS, Serdes.String(), AvroSerde.forValues(StockLevel.class, registry), COMPACTED);
     deadLetters = new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray(), EVENTS);
     corrections = new Topic<>(CORRECTIONS, Serdes.String(), AvroSerde.forValues(Correction.class, registry), KEEP_FOREVER);
+    queueJoins = new Topic<>(QUEUE_JOINS, Serdes.String(), AvroSerde.forValues(QueueJoin.class, registry), BROKER_TIMESTAMPED);
+    queuePlaces = new Topic<>(QUEUE_PLACES, Serdes.String(), AvroSerde.forValues(QueuePlace.class, registry), EVENTS);
+    queueStats = new Topic<>(QUEUE_STATS, Serdes.String(), AvroSerde.forValues(QueueStats.class, registry), COMPACTED);
+    waitingRoomChanges = new Topic<>(WAITING_ROOM_CHANGES, Serdes.String(),
+        AvroSerde.forValues(WaitingRoomChange.class, registry), KEEP_FOREVER_APPEND_TIMED);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -100,6 +122,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
-        corrections, saleClaims);
+        corrections, saleClaims, queueJoins, queuePlaces, queueStats, waitingRoomChanges);
   }
 }

@@ -24,6 +24,7 @@ import org.apache.kafka.streams.state.Stores;
  *                       + hold expiry and lottery draws (wall clock, every second), purges (every minute)
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
+ * queue-joins        -> queue-placement   -> queue-places, queue-stats
  * </pre>
  */
 public final class SaleTopology {
@@ -59,7 +60,20 @@ public final class SaleTopology {
   /** processed-payment-events entries by purge time (likewise) -> eventId. */
   public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
 
+  /** saleId + separator + userId -> the user's place in the sale's waiting room (see {@link QueueProcessor#encode}). */
+  public static final String QUEUE_MEMBERS_STORE = "queue-members";
+  /** saleId -> QueueStats of its waiting room. */
+  public static final String QUEUE_COUNTS_STORE = "queue-counts";
+
   public static final String SALES_SOURCE = "sales-source";
+  public static final String QUEUE_JOINS_SOURCE = "queue-joins-source";
+  public static final String QUEUE_PLACEMENT = "queue-placement";
+  public static final String QUEUE_PLACES_SINK = "queue-places-sink";
+  public static final String QUEUE_STATS_SINK = "queue-stats-sink";
+  /** How often a waiting room's changed counts are sent. */
+  public static final Duration QUEUE_STATS_INTERVAL = Duration.ofMillis(500);
+  /** How long after a start without joins its pre-queue is closed by the wall clock. */
+  public static final Duration PRE_QUEUE_CLOSE_GRACE = Duration.ofSeconds(5);
   public static final String PURCHASE_REQUESTS_SOURCE = "purchase-requests-source";
   public static final String HOLD_CANCELLATIONS_SOURCE = "hold-cancellations-source";
   public static final String PAYMENT_EVENTS_SOURCE = "payment-events-source";
@@ -127,15 +141,18 @@ public final class SaleTopology {
     topology.addSource(PAYMENT_EVENTS_SOURCE, topics.paymentEvents.keySerde().deserializer(),
         topics.paymentEvents.valueSerde().deserializer(), topics.paymentEvents.name());
 
+    topology.addSource(QUEUE_JOINS_SOURCE, topics.queueJoins.keySerde().deserializer(),
+        topics.queueJoins.valueSerde().deserializer(), topics.queueJoins.name());
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
     topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace),
         PURCHASE_REQUESTS_SOURCE);
     topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
     topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);
+    topology.addProcessor(QUEUE_PLACEMENT, QueueProcessor::new, QUEUE_JOINS_SOURCE);
 
     String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
     topology.addStateStore(store.store(SALES_STORE, ids, topics.sales.valueSerde()),
-        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION);
+        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION, QUEUE_PLACEMENT);
     // Every decision rewrites its sale's stock: cached, a hot sale's changelog gets one record per commit.
     topology.addStateStore(store.store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
         SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION);
@@ -147,6 +164,9 @@ public final class SaleTopology {
     topology.addStateStore(store.store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
     topology.addStateStore(store.store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);
     topology.addStateStore(store.store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(topics.purchaseRequest)), PURCHASE_DECISION);
+    // The purge (run by the purchase decision) drops a sale's queue members with its other per-user state.
+    topology.addStateStore(store.store(QUEUE_MEMBERS_STORE, ids, Serdes.Long()), QUEUE_PLACEMENT, PURCHASE_DECISION);
+    topology.addStateStore(store.store(QUEUE_COUNTS_STORE, ids, topics.queueStats.valueSerde()), QUEUE_PLACEMENT);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
@@ -156,6 +176,10 @@ public final class SaleTopology {
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
         topics.stockLevels.valueSerde().serializer(), SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION,
         PAYMENT_DECISION);
+    topology.addSink(QUEUE_PLACES_SINK, topics.queuePlaces.name(), topics.queuePlaces.keySerde().serializer(),
+        topics.queuePlaces.valueSerde().serializer(), QUEUE_PLACEMENT);
+    topology.addSink(QUEUE_STATS_SINK, topics.queueStats.name(), topics.queueStats.keySerde().serializer(),
+        topics.queueStats.valueSerde().serializer(), QUEUE_PLACEMENT);
     return topology;
   }
 

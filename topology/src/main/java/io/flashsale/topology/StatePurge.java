@@ -42,6 +42,7 @@ final class StatePurge {
   private final KeyValueStore<String, String> salePurges;
   private final KeyValueStore<String, Integer> userQuantities;
   private final KeyValueStore<String, LotteryEntry> lotteryEntries;
+  private final KeyValueStore<String, Long> queueMembers;
   private final KeyValueStore<String, Long> lotteryDrawsDue;
 
   StatePurge(ProcessorContext<?, ?> context, Duration grace) {
@@ -51,6 +52,7 @@ final class StatePurge {
     salePurges = context.getStateStore(SaleTopology.SALE_PURGES_STORE);
     userQuantities = context.getStateStore(SaleTopology.USER_QUANTITIES_STORE);
     lotteryEntries = context.getStateStore(SaleTopology.LOTTERY_ENTRIES_STORE);
+    queueMembers = context.getStateStore(SaleTopology.QUEUE_MEMBERS_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
   }
 
@@ -89,6 +91,7 @@ final class StatePurge {
       }
       budget -= deleteSale(userQuantities, due.value, budget);
       budget -= deleteSale(lotteryEntries, due.value, budget);
+      budget -= deleteSale(queueMembers, due.value, budget);
       if (budget <= 0) {
         break; // the sale may have more: its index entry stays for the next run
       }

@@ -5,6 +5,7 @@ import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.Sale;
 import java.util.List;
 
@@ -52,6 +53,14 @@ final class Validation {
     require("Payment event " + event.getEventId(), InputRules.violations(event));
     requireKeyIsSku(sku, event.getSku());
     return event;
+  }
+
+  static QueueJoin requireValidQueueJoin(String sku, QueueJoin join) {
+    if (join == null) {
+      throw new InvalidRecordException("Queue join record without a value (key " + sku + ")");
+    }
+    require("Queue join of " + join.getUserId(), InputRules.violations(join));
+    return join;
   }
 
   static HoldCancellation requireValidCancellation(String sku, HoldCancellation cancellation) {

@@ -226,12 +226,12 @@ class ApiTopologyAgreementTest {
   @Property(tries = 300)
   void stringsWithAForbiddenCharacterOrTooLongAreRefusedByBoth(@ForAll("invalidStrings") String bad) throws Exception {
     Instant now = Instant.parse("2026-11-27T00:00:00Z");
-    // The API: as a sale's SKU or name, as a buyer's user or device id
-    for (int field = 0; field < 2; field++) {
+    // The API: as a sale's SKU, name or description, as a buyer's user or device id
+    for (int field = 0; field < 3; field++) {
       SaleDefinition definition = new SaleDefinition(null, field == 0 ? bad : "SKU-1", field == 1 ? bad : "Name", 1, 1, 1L,
-          "EUR", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", null, null);
+          "EUR", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", null, null, null, null, null, field == 2 ? bad : null, null);
       assertThatThrownBy(() -> definition.toSale(now)).as("the API, field %d", field).isInstanceOf(RuntimeException.class)
-          .hasMessageContaining(field == 0 ? "sku" : "name");
+          .hasMessageContaining(List.of("sku", "name", "description").get(field));
     }
     assertThatThrownBy(() -> identity.buyer("Bearer " + signedToken(bad, "phone"))).as("the API, user id")
         .isInstanceOf(RuntimeException.class).hasMessageContaining("sub");

@@ -9,6 +9,9 @@ import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.QueueJoin;
+import io.flashsale.schemas.QueuePlace;
+import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
@@ -50,6 +53,9 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestOutputTopic<String, PurchaseOutcome> outcomes;
   final TestOutputTopic<String, StockLevel> stockLevels;
   final TestOutputTopic<byte[], byte[]> deadLetters;
+  final TestInputTopic<String, QueueJoin> queueJoins;
+  final TestOutputTopic<String, QueuePlace> queuePlaces;
+  final TestOutputTopic<String, QueueStats> queueStats;
   final String applicationId;
   private final Path stateDir;
   private Instant wallClock = NOW;
@@ -98,6 +104,18 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.stockLevels.valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS, Serdes.ByteArray().deserializer(),
         Serdes.ByteArray().deserializer());
+    queueJoins = driver.createInputTopic(Topics.QUEUE_JOINS, Serdes.String().serializer(),
+        topics.queueJoins.valueSerde().serializer());
+    queuePlaces = driver.createOutputTopic(Topics.QUEUE_PLACES, Serdes.String().deserializer(),
+        topics.queuePlaces.valueSerde().deserializer());
+    queueStats = driver.createOutputTopic(Topics.QUEUE_STATS, Serdes.String().deserializer(),
+        topics.queueStats.valueSerde().deserializer());
+  }
+
+  /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
+  QueuePlace join(Sale sale, String userId, Instant at) {
+    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId), at);
+    return single(queuePlaces.readValuesToList());
   }
 
   void define(Sale sale) {

@@ -1,0 +1,246 @@
+package io.flashsale.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.api.Identity.Buyer;
+import io.flashsale.api.WaitingRoomSigner.Challenge;
+import io.flashsale.api.WaitingRoomSigner.QueueToken;
+import io.flashsale.schemas.InputRules;
+import io.flashsale.schemas.QueueJoin;
+import io.flashsale.schemas.QueuePlace;
+import io.flashsale.schemas.QueueStats;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.WaitingRoom;
+import io.flashsale.schemas.WaitingRoomChange;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The waiting room of a sale that has one: joining (with a proof of work where asked), the buyer's place and
+ * admission, the purchase pass, and the admin's changes. The topology gives each user one place per sale
+ * (queue-places); everything else is computed from that place, the pre-queue's size and the clock
+ * ({@link QueueOrder}), and signed ({@link WaitingRoomSigner}), so any instance answers any buyer and the API
+ * holds nothing per waiting buyer.
+ */
+final class WaitingRoomRoutes {
+  /** How long a join waits for the topology to place it before answering 503 (a retry gets the same place). */
+  static final Duration PLACE_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
+  static final String PASS_HEADER = "Flashsale-Pass";
+
+  record JoinBody(String challenge, String nonce) {}
+
+  record WaitingRoomPatch(Integer admitPerSecond, Integer proofOfWorkBits) {}
+
+  record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds, String pollUrl,
+                   String purchasePass, Instant passExpiresAt) {}
+
+  private final JsonBodies bodies;
+  private final TopicWriter writer;
+  private final Topics topics;
+  private final SaleView sales;
+  private final WaitingRoomView rooms;
+  private final WaitingRoomSigner signer;
+  private final Clock clock;
+  private final long maxWaitMs;
+  private final Executor responses;
+  private final SecureRandom random = new SecureRandom();
+  /** Challenges used on this instance; another instance can take a challenge once more, for the same user only. */
+  private final Cache<String, Boolean> usedChallenges =
+      Caffeine.newBuilder().expireAfterWrite(CHALLENGE_TTL).maximumSize(10_000_000).build();
+
+  WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRoomView rooms,
+                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses) {
+    this.bodies = bodies;
+    this.writer = writer;
+    this.topics = topics;
+    this.sales = sales;
+    this.rooms = rooms;
+    this.signer = signer;
+    this.clock = clock;
+    this.maxWaitMs = maxWaitMs;
+    this.responses = responses;
+  }
+
+  /** POST /api/sales/{saleId}/queue: a place, the same for every join of the user. */
+  void join(Context ctx, Buyer buyer) {
+    Sale sale = saleWithRoom(ctx.pathParam("saleId"));
+    Instant now = clock.instant();
+    Instant opens = sale.getStartsAt().minusSeconds(sale.getWaitingRoom().getPreQueueSeconds());
+    if (now.isBefore(opens)) {
+      throw new Problem(ErrorCode.SALE_NOT_STARTED, "The waiting room opens at " + opens);
+    }
+    refuseClosed(sale, now);
+    JoinBody body = bodies.read(ctx, JoinBody.class);
+    int bits = rooms.proofOfWorkBits(sale);
+    if (bits > 0) {
+      requireProof(body, sale, buyer, bits, now);
+    }
+    CompletableFuture<QueuePlace> placed = rooms.awaitPlace(sale.getSaleId(), buyer.userId());
+    QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId());
+    ctx.future(() -> writer.write(topics.queueJoins, sale.getSku(), join)
+        .thenCompose(written -> placed.copy().completeOnTimeout(null, PLACE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+        .thenAccept(place -> {
+          if (place == null) {
+            rooms.stopAwaiting(sale.getSaleId(), buyer.userId());
+            throw new Problem(ErrorCode.UNAVAILABLE, "Not placed in time, please retry: a retry keeps your place",
+                Map.of("Retry-After", "1"), Map.of());
+          }
+          QueueToken token = new QueueToken(sale.getSaleId(), buyer.userId(), place.getPlace(), place.getPreQueue());
+          ctx.status(HttpStatus.ACCEPTED).json(answer(sale, token, signer.token(token), clock.instant()));
+        }));
+  }
+
+  /** GET /api/queue/{queueToken}?waitMs: where the buyer stands, waiting up to waitMs for the admission. */
+  void show(Context ctx, Buyer buyer) {
+    String text = ctx.pathParam("queueToken");
+    QueueToken token = signer.token(text).filter(t -> t.userId().equals(buyer.userId()))
+        .orElseThrow(() -> new Problem(ErrorCode.NOT_FOUND, "No such place in a waiting room"));
+    Sale sale = saleWithRoom(token.saleId());
+    long waitMs = PurchaseRoutes.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
+    QueueBody now = answer(sale, token, text, clock.instant());
+    if (waitMs == 0 || !now.status().equals("WAITING")) {
+      ctx.json(now);
+      return;
+    }
+    long untilAdmitted = now.estimatedWaitSeconds() == null ? waitMs : now.estimatedWaitSeconds() * 1000;
+    Executor later = CompletableFuture.delayedExecutor(Math.min(waitMs, untilAdmitted), TimeUnit.MILLISECONDS, responses);
+    ctx.future(() -> CompletableFuture.supplyAsync(() -> answer(sale, token, text, clock.instant()), later)
+        .thenAccept(ctx::json));
+  }
+
+  /** GET /api/sales/{saleId}/challenge: a challenge for this buyer's join, at the difficulty of now. */
+  void challenge(Context ctx, Buyer buyer) {
+    Sale sale = saleWithRoom(ctx.pathParam("saleId"));
+    byte[] nonce = new byte[16];
+    random.nextBytes(nonce);
+    Challenge challenge = new Challenge(sale.getSaleId(), buyer.userId(), rooms.proofOfWorkBits(sale),
+        clock.instant().plus(CHALLENGE_TTL));
+    ctx.json(new ChallengeBody(signer.challenge(challenge, Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)),
+        challenge.bits(), challenge.expiresAt()));
+  }
+
+  /** PATCH /api/admin/sales/{saleId}/waiting-room: a new admission rate or difficulty, from now on. */
+  void change(Context ctx) {
+    Sale sale = saleWithRoom(ctx.pathParam("saleId"));
+    WaitingRoomPatch patch = bodies.read(ctx, WaitingRoomPatch.class);
+    List<String> errors = new ArrayList<>();
+    if (patch.admitPerSecond() == null && patch.proofOfWorkBits() == null) {
+      errors.add("admitPerSecond or proofOfWorkBits is required");
+    }
+    if (patch.admitPerSecond() != null) {
+      add(errors, InputRules.between("admitPerSecond", patch.admitPerSecond(), 1, InputRules.MAX_ADMIT_PER_SECOND));
+    }
+    if (patch.proofOfWorkBits() != null) {
+      add(errors, InputRules.between("proofOfWorkBits", patch.proofOfWorkBits(), 0, InputRules.MAX_PROOF_OF_WORK_BITS));
+    }
+    if (!errors.isEmpty()) {
+      throw new Problem(ErrorCode.VALIDATION, String.join("; ", errors));
+    }
+    WaitingRoomChange change = new WaitingRoomChange(sale.getSaleId(),
+        patch.admitPerSecond() != null ? patch.admitPerSecond() : QueueOrder.rateAt(rooms.rates(sale), clock.instant()),
+        patch.proofOfWorkBits() != null ? patch.proofOfWorkBits() : rooms.proofOfWorkBits(sale));
+    ctx.future(() -> writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written ->
+        ctx.json(Map.of("admitPerSecond", change.getAdmitPerSecond(), "proofOfWorkBits", change.getProofOfWorkBits()))));
+  }
+
+  /** A purchase in a sale with a waiting room needs a valid pass of its buyer; nothing is written otherwise. */
+  void requirePass(Context ctx, Sale sale, Buyer buyer) {
+    if (sale.getWaitingRoom() == null) {
+      return;
+    }
+    String pass = ctx.header(PASS_HEADER);
+    if (pass == null) {
+      throw new Problem(ErrorCode.PASS_REQUIRED, "This sale admits buyers through its waiting room: join it first");
+    }
+    if (!signer.passValid(pass, sale.getSaleId(), buyer.userId(), clock.instant())) {
+      throw new Problem(ErrorCode.PASS_INVALID, "The pass is not valid for this buyer and sale, or has expired");
+    }
+  }
+
+  private QueueBody answer(Sale sale, QueueToken token, String tokenText, Instant now) {
+    String pollUrl = "/api/queue/" + tokenText;
+    SaleStatus status = SaleStatus.of(sale, sales.available(sale), now);
+    if (status == SaleStatus.ENDED || status == SaleStatus.SOLD_OUT) {
+      return new QueueBody(tokenText, status.name(), null, null, pollUrl, null, null);
+    }
+    if (now.isBefore(sale.getStartsAt())) { // the pre-queue is shuffled at the start
+      return new QueueBody(tokenText, "WAITING", null, seconds(now, sale.getStartsAt()), pollUrl, null, null);
+    }
+    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
+    if (token.preQueue() && (stats == null || !stats.getPreQueueClosed())) {
+      return new QueueBody(tokenText, "WAITING", null, null, pollUrl, null, null); // the shuffle's size is not known yet
+    }
+    long slot = QueueOrder.slot(token.place(), token.preQueue(), stats == null ? 0 : stats.getPreQueueSize(),
+        signer.shuffle(sale.getSaleId()));
+    List<QueueOrder.Rate> rates = rooms.rates(sale);
+    long admitted = QueueOrder.admitted(sale.getStartsAt(), rates, now);
+    if (slot < admitted) {
+      Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
+      return new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl,
+          signer.pass(sale.getSaleId(), token.userId(), expires), expires);
+    }
+    return new QueueBody(tokenText, "WAITING", slot - admitted + 1,
+        seconds(now, QueueOrder.admittedAt(sale.getStartsAt(), rates, now, slot)), pollUrl, null, null);
+  }
+
+  private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now) {
+    Challenge challenge = body.challenge() == null ? null : signer.challenge(body.challenge()).orElse(null);
+    if (challenge == null || !challenge.saleId().equals(sale.getSaleId()) || !challenge.userId().equals(buyer.userId())
+        || !now.isBefore(challenge.expiresAt()) || challenge.bits() < bits) {
+      throw new Problem(ErrorCode.PROOF_REQUIRED, "Join with a fresh challenge of GET /api/sales/"
+          + sale.getSaleId() + "/challenge (" + bits + " bits) and its nonce");
+    }
+    if (!ProofOfWork.solves(body.challenge(), body.nonce(), challenge.bits())) {
+      throw new Problem(ErrorCode.PROOF_REQUIRED, "The nonce does not solve the challenge");
+    }
+    if (usedChallenges.asMap().putIfAbsent(body.challenge(), Boolean.TRUE) != null) {
+      throw new Problem(ErrorCode.PROOF_REQUIRED, "The challenge was used for a join already");
+    }
+  }
+
+  private void refuseClosed(Sale sale, Instant now) {
+    SaleStatus status = SaleStatus.of(sale, sales.available(sale), now);
+    if (status == SaleStatus.ENDED) {
+      throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " has ended");
+    }
+    if (status == SaleStatus.SOLD_OUT) {
+      throw new Problem(ErrorCode.SOLD_OUT, "Sale " + sale.getSaleId() + " is sold out");
+    }
+  }
+
+  private Sale saleWithRoom(String saleId) {
+    Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    WaitingRoom room = sale.getWaitingRoom();
+    if (room == null) {
+      throw new Problem(ErrorCode.NOT_FOUND, "Sale " + saleId + " has no waiting room");
+    }
+    return sale;
+  }
+
+  private static long seconds(Instant from, Instant to) {
+    return Math.max(0, (Duration.between(from, to).toMillis() + 999) / 1000);
+  }
+
+  private static void add(List<String> errors, String error) {
+    if (error != null) {
+      errors.add(error);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.flashsale.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The waiting room's signed texts, so that every instance can check what any instance issued without shared
+ * state: a queue token (a user's place in a sale), a purchase pass (admitted to buy in a sale until a time) and a
+ * proof-of-work challenge. Each is {@code base64url(fields) "." base64url(HMAC-SHA256)} under a key derived from
+ * the API's secret for its kind, so a text of one kind never passes as another. Fields are joined by a line feed,
+ * which the input rules refuse in ids.
+ */
+final class WaitingRoomSigner {
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+  /** A user's place, as the topology gave it. */
+  record QueueToken(String saleId, String userId, long place, boolean preQueue) {}
+
+  /** A challenge for one user's join. */
+  record Challenge(String saleId, String userId, int bits, Instant expiresAt) {}
+
+  private final byte[] tokenKey;
+  private final byte[] passKey;
+  private final byte[] challengeKey;
+  private final byte[] orderKey;
+  private final Map<String, QueueOrder.Shuffle> shuffles = new ConcurrentHashMap<>();
+
+  WaitingRoomSigner(String secret) {
+    byte[] root = secret.getBytes(StandardCharsets.UTF_8);
+    tokenKey = hmac(root, "queue-token");
+    passKey = hmac(root, "purchase-pass");
+    challengeKey = hmac(root, "challenge");
+    orderKey = hmac(root, "pre-queue-order");
+  }
+
+  String token(QueueToken token) {
+    return sign(tokenKey, token.saleId(), token.userId(), Long.toString(token.place()), Boolean.toString(token.preQueue()));
+  }
+
+  Optional<QueueToken> token(String text) {
+    return verify(tokenKey, text, 4).flatMap(f -> parse(() ->
+        new QueueToken(f.get(0), f.get(1), Long.parseLong(f.get(2)), Boolean.parseBoolean(f.get(3)))));
+  }
+
+  String pass(String saleId, String userId, Instant expiresAt) {
+    return sign(passKey, saleId, userId, Long.toString(expiresAt.toEpochMilli()));
+  }
+
+  /** True when the pass is this key's, for this sale and user, and not expired at {@code now}. */
+  boolean passValid(String pass, String saleId, String userId, Instant now) {
+    return verify(passKey, pass, 3).flatMap(f -> parse(() -> f.get(0).equals(saleId) && f.get(1).equals(userId)
+        && now.isBefore(Instant.ofEpochMilli(Long.parseLong(f.get(2)))))).orElse(false);
+  }
+
+  String challenge(Challenge challenge, String nonce) {
+    return sign(challengeKey, challenge.saleId(), challenge.userId(), Integer.toString(challenge.bits()),
+        Long.toString(challenge.expiresAt().toEpochMilli()), nonce);
+  }
+
+  Optional<Challenge> challenge(String text) {
+    return verify(challengeKey, text, 5).flatMap(f -> parse(() -> new Challenge(f.get(0), f.get(1),
+        Integer.parseInt(f.get(2)), Instant.ofEpochMilli(Long.parseLong(f.get(3))))));
+  }
+
+  /** The shuffle of a sale's pre-queue: its key unknown to buyers, the same on every instance. */
+  QueueOrder.Shuffle shuffle(String saleId) {
+    return shuffles.computeIfAbsent(saleId, id -> new QueueOrder.Shuffle(hmac(orderKey, id)));
+  }
+
+  private static String sign(byte[] key, String... fields) {
+    byte[] payload = String.join("\n", fields).getBytes(StandardCharsets.UTF_8);
+    return B64.encodeToString(payload) + "." + B64.encodeToString(hmac(key, payload));
+  }
+
+  private static Optional<List<String>> verify(byte[] key, String text, int fields) {
+    if (text == null || text.length() > 2048) {
+      return Optional.empty();
+    }
+    int dot = text.indexOf('.');
+    if (dot < 0) {
+      return Optional.empty();
+    }
+    try {
+      byte[] payload = B64D.decode(text.substring(0, dot));
+      byte[] mac = B64D.decode(text.substring(dot + 1));
+      if (!MessageDigest.isEqual(mac, hmac(key, payload))) {
+        return Optional.empty();
+      }
+      List<String> parts = List.of(new String(payload, StandardCharsets.UTF_8).split("\n", -1));
+      return parts.size() == fields ? Optional.of(parts) : Optional.empty();
+    } catch (IllegalArgumentException notBase64) {
+      return Optional.empty();
+    }
+  }
+
+  private static <T> Optional<T> parse(Supplier<T> parser) {
+    try {
+      return Optional.of(parser.get());
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static byte[] hmac(byte[] key, String text) {
+    return hmac(key, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static byte[] hmac(byte[] key, byte[] data) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("Every JVM has HmacSHA256", e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.flashsale.api;
+
+import io.flashsale.schemas.QueuePlace;
+import io.flashsale.schemas.QueueStats;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.WaitingRoomChange;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What the API needs of the waiting rooms: their counts ({@code queue-stats}) and the admin's changes
+ * ({@code waiting-room-changes}), read whole (one small record per sale and change), and the places the topology
+ * gives joins ({@code queue-places}), tailed from the end only to answer the joins this instance is waiting for.
+ * Nothing here grows with the number of buyers waiting.
+ */
+final class WaitingRoomView extends TopicView {
+  /** A change of a waiting room, in effect from the broker's append time of its record. */
+  record Change(Instant at, int admitPerSecond, int proofOfWorkBits) {}
+
+  private final Topics topics;
+  private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
+  private final Map<String, List<Change>> changes = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<QueuePlace>> waiting = new ConcurrentHashMap<>();
+
+  WaitingRoomView(String bootstrapServers, Topics topics) {
+    super("waiting-rooms", bootstrapServers, List.of(Topics.QUEUE_STATS, Topics.WAITING_ROOM_CHANGES, Topics.QUEUE_PLACES));
+    this.topics = topics;
+  }
+
+  @Override
+  protected void seekStart(KafkaConsumer<byte[], byte[]> kafka, List<TopicPartition> partitions) {
+    List<TopicPartition> places = partitions.stream().filter(p -> p.topic().equals(Topics.QUEUE_PLACES)).toList();
+    List<TopicPartition> whole = partitions.stream().filter(p -> !places.contains(p)).toList();
+    kafka.seekToBeginning(whole);
+    kafka.seekToEnd(places);
+  }
+
+  @Override
+  protected void apply(ConsumerRecord<byte[], byte[]> record) {
+    if (record.value() == null) {
+      return;
+    }
+    switch (record.topic()) {
+      case Topics.QUEUE_STATS -> {
+        QueueStats latest = topics.queueStats.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        stats.merge(latest.getSaleId(), latest, (known, next) -> next.getJoined() >= known.getJoined() ? next : known);
+      }
+      case Topics.WAITING_ROOM_CHANGES -> {
+        WaitingRoomChange change = topics.waitingRoomChanges.valueSerde().deserializer()
+            .deserialize(record.topic(), record.value());
+        changes.computeIfAbsent(change.getSaleId(), id -> new CopyOnWriteArrayList<>()).add(
+            new Change(Instant.ofEpochMilli(record.timestamp()), change.getAdmitPerSecond(), change.getProofOfWorkBits()));
+      }
+      default -> {
+        QueuePlace place = topics.queuePlaces.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        CompletableFuture<QueuePlace> waiter = waiting.remove(key(place.getSaleId(), place.getUserId()));
+        if (waiter != null) {
+          waiter.complete(place);
+        }
+      }
+    }
+  }
+
+  /** Completes with the place the topology gives the user's join; register before writing the join. */
+  CompletableFuture<QueuePlace> awaitPlace(String saleId, String userId) {
+    return waiting.computeIfAbsent(key(saleId, userId), k -> new CompletableFuture<>());
+  }
+
+  void stopAwaiting(String saleId, String userId) {
+    waiting.remove(key(saleId, userId));
+  }
+
+  Optional<QueueStats> stats(String saleId) {
+    return Optional.ofNullable(stats.get(saleId));
+  }
+
+  /** The admission rates of the sale's waiting room over time: as created, then each change. */
+  List<QueueOrder.Rate> rates(Sale sale) {
+    List<QueueOrder.Rate> rates = new ArrayList<>();
+    rates.add(new QueueOrder.Rate(Instant.EPOCH, sale.getWaitingRoom().getAdmitPerSecond()));
+    changes.getOrDefault(sale.getSaleId(), List.of()).forEach(c -> rates.add(new QueueOrder.Rate(c.at(), c.admitPerSecond())));
+    return rates;
+  }
+
+  /** The proof-of-work difficulty now: as created, or the latest change. */
+  int proofOfWorkBits(Sale sale) {
+    List<Change> known = changes.getOrDefault(sale.getSaleId(), List.of());
+    return known.isEmpty() ? sale.getWaitingRoom().getProofOfWorkBits() : known.get(known.size() - 1).proofOfWorkBits();
+  }
+
+  private static String key(String saleId, String userId) {
+    return saleId + '\n' + userId;
+  }
+}
