@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ final class WaitingRoomRoutes {
   static final Duration PLACE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
   static final String PASS_HEADER = "Flashsale-Pass";
+  private static final Duration UNKNOWN_SLOT_RECHECK = Duration.ofMillis(250);
 
   record JoinBody(String challenge, String nonce) {}
 
@@ -119,7 +121,12 @@ final class WaitingRoomRoutes {
       ctx.json(now);
       return;
     }
-    long untilAdmitted = now.estimatedWaitSeconds() == null ? waitMs : now.estimatedWaitSeconds() * 1000;
+    // Answered again at the admission, to the millisecond, or when the wait ends; no thread waits meanwhile.
+    // Before the pre-queue's size is known (a moment after the start), look again shortly.
+    Instant checked = clock.instant();
+    Instant next = standing(sale, token).map(at -> at.admittedAt(checked)).orElse(checked.isBefore(sale.getStartsAt())
+        ? sale.getStartsAt() : checked.plus(UNKNOWN_SLOT_RECHECK));
+    long untilAdmitted = Math.max(0, Duration.between(checked, next).toMillis());
     Executor later = CompletableFuture.delayedExecutor(Math.min(waitMs, untilAdmitted), TimeUnit.MILLISECONDS, responses);
     ctx.future(() -> CompletableFuture.supplyAsync(() -> answer(sale, token, text, clock.instant()), later)
         .thenAccept(ctx::json));
@@ -183,21 +190,43 @@ final class WaitingRoomRoutes {
     if (now.isBefore(sale.getStartsAt())) { // the pre-queue is shuffled at the start
       return new QueueBody(tokenText, "WAITING", null, seconds(now, sale.getStartsAt()), pollUrl, null, null);
     }
-    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
-    if (token.preQueue() && (stats == null || !stats.getPreQueueClosed())) {
+    Optional<Standing> standing = standing(sale, token);
+    if (standing.isEmpty()) {
       return new QueueBody(tokenText, "WAITING", null, null, pollUrl, null, null); // the shuffle's size is not known yet
     }
-    long slot = QueueOrder.slot(token.place(), token.preQueue(), stats == null ? 0 : stats.getPreQueueSize(),
-        signer.shuffle(sale.getSaleId()));
-    List<QueueOrder.Rate> rates = rooms.rates(sale);
-    long admitted = QueueOrder.admitted(sale.getStartsAt(), rates, now);
+    long slot = standing.get().slot();
+    long admitted = QueueOrder.admitted(standing.get().admissionStart(), standing.get().rates(), now);
     if (slot < admitted) {
       Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
       return new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl,
           signer.pass(sale.getSaleId(), token.userId(), expires), expires);
     }
-    return new QueueBody(tokenText, "WAITING", slot - admitted + 1,
-        seconds(now, QueueOrder.admittedAt(sale.getStartsAt(), rates, now, slot)), pollUrl, null, null);
+    return new QueueBody(tokenText, "WAITING", slot - admitted + 1, seconds(now, standing.get().admittedAt(now)),
+        pollUrl, null, null);
+  }
+
+  /** A buyer's slot and what admits it. */
+  private record Standing(long slot, Instant admissionStart, List<QueueOrder.Rate> rates) {
+    Instant admittedAt(Instant now) {
+      return QueueOrder.admittedAt(admissionStart, rates, now, slot);
+    }
+  }
+
+  /** Where the buyer stands; empty for a pre-queue place while the pre-queue's size is not known yet. */
+  private Optional<Standing> standing(Sale sale, QueueToken token) {
+    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
+    if (token.preQueue() && (stats == null || !stats.getPreQueueClosed())) {
+      return Optional.empty();
+    }
+    long slot = QueueOrder.slot(token.place(), token.preQueue(), stats == null ? 0 : stats.getPreQueueSize(),
+        signer.shuffle(sale.getSaleId()));
+    return Optional.of(new Standing(slot, admissionStart(sale, stats), rooms.rates(sale)));
+  }
+
+  /** Admission counts from the pre-queue's close: the start, or a moment later when nobody joined at it. */
+  private static Instant admissionStart(Sale sale, QueueStats stats) {
+    return stats != null && stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
+        ? stats.getClosedAt() : sale.getStartsAt();
   }
 
   private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now) {

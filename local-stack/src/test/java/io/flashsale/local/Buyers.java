@@ -51,6 +51,27 @@ final class Buyers {
     return created.body().get("saleId").asText();
   }
 
+  /** Creates a sale of these fields and returns its id. */
+  String createSale(Map<String, Object> sale) {
+    Answer created = send(request("/api/admin/sales", ADMIN_TOKEN).POST(body(sale)));
+    if (created.status() != 201) {
+      throw new IllegalStateException("Sale not created: " + created);
+    }
+    return created.body().get("saleId").asText();
+  }
+
+  /** Any call as this token (null: none), with a JSON body (null: none) and extra headers. */
+  Answer call(String method, String path, String token, Object json, Map<String, String> headers) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(40))
+        .header("Content-Type", "application/json")
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : body(json));
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    headers.forEach(builder::header);
+    return send(builder);
+  }
+
   Answer purchase(String token, String saleId, int quantity, String idempotencyKey) {
     HttpRequest.Builder post = request("/api/sales/" + saleId + "/purchases", token).POST(body(Map.of("quantity", quantity)));
     if (idempotencyKey != null) {

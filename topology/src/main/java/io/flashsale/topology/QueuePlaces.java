@@ -12,7 +12,7 @@ record QueuePlaces(long place, boolean preQueue, QueueStats stats) {
 
   /** The join of a user who holds {@code known} (null: none yet), appended at {@code joinedAt}. */
   static QueuePlaces join(QueueStats before, Long known, boolean knownPreQueue, Instant joinedAt, Instant startsAt) {
-    QueueStats stats = joinedAt.isBefore(startsAt) ? before : closed(before);
+    QueueStats stats = joinedAt.isBefore(startsAt) ? before : closed(before, joinedAt);
     if (known != null) {
       return new QueuePlaces(known, knownPreQueue, stats);
     }
@@ -24,12 +24,13 @@ record QueuePlaces(long place, boolean preQueue, QueueStats stats) {
     return new QueuePlaces(stats.getJoined(), preQueue, after);
   }
 
-  /** The stats with the pre-queue closed at its current size. */
-  static QueueStats closed(QueueStats stats) {
-    return stats.getPreQueueClosed() ? stats : QueueStats.newBuilder(stats).setPreQueueClosed(true).build();
+  /** The stats with the pre-queue closed at its current size, at {@code at}. */
+  static QueueStats closed(QueueStats stats, Instant at) {
+    return stats.getPreQueueClosed() ? stats
+        : QueueStats.newBuilder(stats).setPreQueueClosed(true).setClosedAt(at).build();
   }
 
   static QueueStats empty(String saleId) {
-    return new QueueStats(saleId, 0L, 0L, false);
+    return new QueueStats(saleId, 0L, 0L, false, null);
   }
 }

@@ -90,7 +90,7 @@ final class QueueProcessor implements Processor<String, QueueJoin, String, Speci
         // A join appended before the start but still unread past the grace then queues behind the pre-queue.
         if (sale != null && !entry.value.getPreQueueClosed()
             && !now.isBefore(sale.getStartsAt().plus(SaleTopology.PRE_QUEUE_CLOSE_GRACE))) {
-          QueueStats closed = QueuePlaces.closed(entry.value);
+          QueueStats closed = QueuePlaces.closed(entry.value, now);
           counts.put(entry.key, closed);
           sendStats(closed);
         }

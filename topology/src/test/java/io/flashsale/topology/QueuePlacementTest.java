@@ -34,9 +34,9 @@ class QueuePlacementTest {
       assertThat(annAgain).as("a repeated join keeps the place").isEqualTo(ann);
       assertThat(bobAfterTheStart).as("even after the start").isEqualTo(bob);
       // The close is sent at once; the later counts once per interval of wall clock.
-      assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 3L, 2L, true));
+      assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 3L, 2L, true, SALE.getStartsAt()));
       topology.advanceWallClock(SaleTopology.QUEUE_STATS_INTERVAL);
-      assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 4L, 2L, true));
+      assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 4L, 2L, true, SALE.getStartsAt()));
     }
   }
 
@@ -46,11 +46,11 @@ class QueuePlacementTest {
       topology.define(SALE);
       topology.join(SALE, "ann", NOW);
       topology.advanceWallClock(SaleTopology.QUEUE_STATS_INTERVAL);
-      assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 1L, 1L, false));
+      assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 1L, 1L, false, null));
 
       topology.advanceWallClockTo(SALE.getStartsAt().plus(SaleTopology.PRE_QUEUE_CLOSE_GRACE));
       assertThat(SaleTopologyDriver.last(topology.queueStats.readValuesToList()))
-          .isEqualTo(new QueueStats("room-1", 1L, 1L, true));
+          .isEqualTo(new QueueStats("room-1", 1L, 1L, true, SALE.getStartsAt().plus(SaleTopology.PRE_QUEUE_CLOSE_GRACE)));
       // A join still unread past the grace, appended before the start, queues behind the pre-queue.
       assertThat(topology.join(SALE, "bob", NOW.plusSeconds(30)).getPreQueue()).isFalse();
     }
