@@ -420,12 +420,14 @@ class HttpFuzzTest {
   private static Bad validRequest(String route) {
     String method = route.substring(0, route.indexOf(' '));
     String template = route.substring(route.indexOf(' ') + 1);
-    String path = template.replace("{saleId}", liveSale).replace("{requestId}", pendingRequest);
+    String path = template.replace("{saleId}", liveSale).replace("{requestId}", pendingRequest)
+        .replace("{queueToken}", "no-such-token");
     Map<String, String> headers = new LinkedHashMap<>();
     byte[] body = null;
     if (template.startsWith("/api/admin/")) {
       headers.put("Authorization", fixture.admin());
-    } else if (template.startsWith("/api/purchases") || template.endsWith("/purchases")) {
+    } else if (template.startsWith("/api/purchases") || template.endsWith("/purchases")
+        || template.startsWith("/api/queue") || template.endsWith("/queue") || template.endsWith("/challenge")) {
       headers.put("Authorization", fixture.buyer(pendingUser));
     }
     if (route.equals("POST /api/admin/sales")) {
