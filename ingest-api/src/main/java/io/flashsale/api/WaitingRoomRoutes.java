@@ -42,6 +42,7 @@ final class WaitingRoomRoutes {
   static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
   static final String PASS_HEADER = "Flashsale-Pass";
   private static final Duration UNKNOWN_SLOT_RECHECK = Duration.ofMillis(250);
+  static final Duration ADMISSION_LEAD = Duration.ofSeconds(2);
 
   record JoinBody(String challenge, String nonce) {}
 
@@ -223,10 +224,15 @@ final class WaitingRoomRoutes {
     return Optional.of(new Standing(slot, admissionStart(sale, stats), rooms.rates(sale)));
   }
 
-  /** Admission counts from the pre-queue's close: the start, or a moment later when nobody joined at it. */
+  /**
+   * Admission counts from {@link #ADMISSION_LEAD} after the pre-queue's close (the start, or a moment later when
+   * nobody joined at it): by then every instance knows the pre-queue's size, so nobody is let in by a burst when an
+   * instance learns of the close late, and buyers come in one by one in their order.
+   */
   private static Instant admissionStart(Sale sale, QueueStats stats) {
-    return stats != null && stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
+    Instant closed = stats != null && stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
         ? stats.getClosedAt() : sale.getStartsAt();
+    return closed.plus(ADMISSION_LEAD);
   }
 
   private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now) {
