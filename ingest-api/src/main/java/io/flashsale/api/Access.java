@@ -4,6 +4,7 @@ import io.flashsale.api.Identity.Buyer;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.security.RouteRole;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Who may call a route, checked once before its handler ({@code beforeMatched}) from the route's role: an admin
@@ -13,7 +14,9 @@ final class Access {
   /** The role a route requires; a route without one is open to anyone. */
   enum Role implements RouteRole {
     ADMIN,
-    BUYER
+    BUYER,
+    /** The Prometheus scraper: the metrics token where one is set, else anyone. */
+    METRICS
   }
 
   private static final String BUYER_ATTRIBUTE = "flashsale.buyer";
@@ -21,9 +24,13 @@ final class Access {
   private final Identity identity;
   private final RateLimits rateLimits;
 
-  Access(Identity identity, RateLimits rateLimits) {
+  private final byte[] metricsToken;
+
+  /** {@code metricsToken} null: metrics are open, like health. */
+  Access(Identity identity, RateLimits rateLimits, String metricsToken) {
     this.identity = identity;
     this.rateLimits = rateLimits;
+    this.metricsToken = metricsToken == null ? null : metricsToken.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Runs before every matched route: UNAUTHENTICATED or RATE_LIMITED unless the caller has the route's role. */
@@ -32,6 +39,8 @@ final class Access {
       identity.admin(ctx.header(Header.AUTHORIZATION));
     } else if (ctx.routeRoles().contains(Role.BUYER)) {
       buyer(ctx);
+    } else if (ctx.routeRoles().contains(Role.METRICS) && metricsToken != null) {
+      identity.bearer(ctx.header(Header.AUTHORIZATION), metricsToken, "Metrics token required");
     }
   }
 

@@ -38,6 +38,8 @@ import java.util.Map;
  * @param webhookTolerance FLASHSALE_WEBHOOK_TOLERANCE_SECONDS, default 300: the replay window of webhook signatures
  * @param verifiedTokenCacheSize FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE, default 100000: buyer tokens remembered after
  *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
+ * @param metricsToken FLASHSALE_METRICS_TOKEN, optional: the bearer token GET /metrics asks for; unset, /metrics is
+ *     open like the health routes (then keep it off the public listener at the proxy)
  * @param batchMaxRequests FLASHSALE_BATCH_MAX_REQUESTS, default 1000: most purchase requests of one SKU in one Kafka
  *     record (see {@link PurchaseBatcher}); 1 writes a record per request
  */
@@ -65,7 +67,8 @@ public record ApiConfig(
     String webhookSecret,
     Duration webhookTolerance,
     int verifiedTokenCacheSize,
-    int batchMaxRequests) {
+    int batchMaxRequests,
+    String metricsToken) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -141,7 +144,8 @@ public record ApiConfig(
         localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
         Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)),
         intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
-        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS));
+        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS),
+        blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */
@@ -167,6 +171,10 @@ public record ApiConfig(
     if (value.equals(localValue)) {
       throw new IllegalArgumentException(name + " must not be the published local-mode value outside local mode");
     }
+  }
+
+  private static String blankAsNull(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   private static void requirePositive(String name, long value) {

@@ -57,6 +57,7 @@ public final class IngestApi implements AutoCloseable {
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
     List<AutoCloseable> resources = new ArrayList<>();
+    ApiMeters meters = new ApiMeters();
     try {
       Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
       Admin admin = Admin.create(Map.of(
@@ -70,6 +71,7 @@ public final class IngestApi implements AutoCloseable {
       resources.add(() -> shutdown(responses));
       TopicWriter writer = new TopicWriter(config.bootstrapServers(), config.produceTimeout(), responses);
       resources.add(writer);
+      writer.bindMetrics(meters.registry);
       PurchaseBatcher batcher = new PurchaseBatcher(writer, topics.purchaseRequests, config.batchMaxRequests());
       SaleView sales = new SaleView(config.bootstrapServers(), topics);
       resources.add(sales);
@@ -77,12 +79,14 @@ public final class IngestApi implements AutoCloseable {
       PurchaseView purchases = new PurchaseView(config.bootstrapServers(), topics, config.viewRetention(),
           config.viewMaxRequests(), Duration.ofMillis(config.maxWaitMs()));
       resources.add(purchases);
+      purchases.onOutcome(meters::outcomeSeen);
       purchases.start();
 
       Clock clock = Clock.systemUTC();
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
-      Access access = new Access(identity, new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()));
+      Access access = new Access(identity, new RateLimits(config.rateLimitPerSecond(), config.rateLimitBurst()),
+          config.metricsToken());
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, clock);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           purchases, clock, config.maxWaitMs(), responses,
@@ -99,7 +103,9 @@ public final class IngestApi implements AutoCloseable {
         tuneJetty(cfg);
         cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
       });
+      app.before(meters::started);
       app.beforeMatched(access::check);
+      app.after(meters::answered);
       app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
       app.get("/api/sales/{saleId}", saleRoutes::show);
       app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
@@ -111,6 +117,7 @@ public final class IngestApi implements AutoCloseable {
       app.post("/api/payments/webhook", paymentRoutes::webhook);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
+      app.get("/metrics", meters::scrape, Access.Role.METRICS);
       ObjectMapper mapper = bodies.mapper();
       app.exception(Problem.class, (problem, ctx) -> answer(ctx, problem, mapper));
       app.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, fromJavalin(e, ctx, app), mapper));

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,7 @@ public final class PurchaseView extends TopicView {
 
   private final Topics topics;
   private final Cache<String, Purchase> purchases;
+  private volatile Consumer<PurchaseOutcome> outcomeListener = outcome -> { };
   /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
   private final Cache<String, CompletableFuture<Purchase>> decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
@@ -134,7 +136,13 @@ public final class PurchaseView extends TopicView {
             known.holdExpiresAt(), known.refundDue(), queueSeq >= 0 ? queueSeq : known.queueSeq()));
   }
 
+  /** Tells {@code listener} of every outcome read, on the view's thread; set before {@link #start}. */
+  void onOutcome(Consumer<PurchaseOutcome> listener) {
+    this.outcomeListener = listener;
+  }
+
   private void outcomeSeen(PurchaseOutcome outcome) {
+    outcomeListener.accept(outcome);
     SkuQueue queue = queues.get(outcome.getSku());
     if ((outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED)
         && queue != null) {
