@@ -5,6 +5,7 @@ import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,6 +77,9 @@ public record ApiConfig(
   /** The local payment-provider simulator's: local mode talks to it. */
   public static final String LOCAL_PAYMENT_PROVIDER_KEY = SimulatorConfig.LOCAL_API_KEY;
   public static final String LOCAL_WEBHOOK_SECRET = SimulatorConfig.LOCAL_WEBHOOK_SECRET;
+  /** The variables without which the API refuses to start outside local mode. */
+  public static final List<String> REQUIRED_OUTSIDE_LOCAL_MODE = List.of("FLASHSALE_ADMIN_TOKEN", "FLASHSALE_JWT_SECRET",
+      "FLASHSALE_PAYMENT_PROVIDER_KEY", "FLASHSALE_WEBHOOK_SECRET");
   /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
   static final int MIN_JWT_SECRET_BYTES = 32;
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */

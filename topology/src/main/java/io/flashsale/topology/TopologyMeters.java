@@ -109,7 +109,7 @@ final class TopologyMeters {
 
     DeviceUnits(String saleId) {
       this.gauge = Gauge.builder(DEVICE_UNITS_MAX, max, AtomicInteger::get).tag("sale", saleId)
-          .description("Most units accepted for one device in the sale").baseUnit("units").register(registry);
+          .description("Most units accepted for one device in the sale").register(registry);
     }
 
     void add(String deviceId, int quantity) {
