@@ -76,7 +76,8 @@ final class ApiMeters {
   }
 
   private static String route(Context ctx) {
+    // Javalin names no template for a request no route matched (it says so in words instead).
     String path = ctx.endpointHandlerPath();
-    return path == null || path.isEmpty() || "*".equals(path) ? UNMATCHED_ROUTE : path;
+    return path == null || !path.startsWith("/") ? UNMATCHED_ROUTE : path;
   }
 }

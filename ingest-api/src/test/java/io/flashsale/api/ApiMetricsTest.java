@@ -36,7 +36,7 @@ class ApiMetricsTest {
     fixture.decide(saleId, requestId, user, 1, OutcomeStatus.ACCEPTED);
     assertThat(poll.join().status()).isEqualTo(200);
 
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
       String scrape = scrape();
       assertThat(scrape)
           .contains("flashsale_http_server_requests_seconds_count{method=\"POST\",process=\"api\","
