@@ -4,6 +4,7 @@ import io.flashsale.api.Identity.Buyer;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.security.RouteRole;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Who may call a route, checked once before its handler ({@code beforeMatched}) from the route's role: an admin
@@ -19,7 +20,9 @@ final class Access {
   /** The role a route requires; a route without one is open to anyone. */
   enum Role implements RouteRole {
     ADMIN,
-    BUYER
+    BUYER,
+    /** The Prometheus scraper: the metrics token where one is set, else anyone. */
+    METRICS
   }
 
   private static final String BUYER_ATTRIBUTE = "flashsale.buyer";
@@ -30,21 +33,26 @@ final class Access {
   private final RateLimits perSale;
   private final ClientAddress clientAddress;
 
-  Access(Identity identity, RateLimits perUser, RateLimits perAddress, RateLimits perSale, ClientAddress clientAddress) {
+  private final byte[] metricsToken;
+
+  /** {@code metricsToken} null: metrics are open, like health. */
+  Access(Identity identity, RateLimits perUser, RateLimits perAddress, RateLimits perSale, ClientAddress clientAddress,
+         String metricsToken) {
     this.identity = identity;
     this.perUser = perUser;
     this.perAddress = perAddress;
     this.perSale = perSale;
     this.clientAddress = clientAddress;
+    this.metricsToken = metricsToken == null ? null : metricsToken.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** The limits and trusted proxies of this configuration. */
+  /** The limits, trusted proxies and metrics token of this configuration. */
   static Access of(Identity identity, ApiConfig config) {
     return new Access(identity,
         new RateLimits("user", config.rateLimitPerSecond(), config.rateLimitBurst()),
         new RateLimits("client address", config.ipRateLimitPerSecond(), 2 * config.ipRateLimitPerSecond()),
         new RateLimits("sale", config.saleRateLimitPerSecond(), config.saleRateLimitPerSecond()),
-        ClientAddress.trusting(config.trustedProxies()));
+        ClientAddress.trusting(config.trustedProxies()), config.metricsToken());
   }
 
   /** Runs before every matched route: UNAUTHENTICATED or RATE_LIMITED unless the caller has the route's role. */
@@ -53,6 +61,8 @@ final class Access {
       identity.admin(ctx.header(Header.AUTHORIZATION));
     } else if (ctx.routeRoles().contains(Role.BUYER)) {
       buyer(ctx);
+    } else if (ctx.routeRoles().contains(Role.METRICS) && metricsToken != null) {
+      identity.bearer(ctx.header(Header.AUTHORIZATION), metricsToken, "Metrics token required");
     }
   }
 

@@ -5,6 +5,7 @@ import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,6 +42,8 @@ import java.util.Map;
  * @param webhookTolerance FLASHSALE_WEBHOOK_TOLERANCE_SECONDS, default 300: the replay window of webhook signatures
  * @param verifiedTokenCacheSize FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE, default 100000: buyer tokens remembered after
  *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
+ * @param metricsToken FLASHSALE_METRICS_TOKEN, optional: the bearer token GET /metrics asks for; unset, /metrics is
+ *     open like the health routes (then keep it off the public listener at the proxy)
  * @param batchMaxRequests FLASHSALE_BATCH_MAX_REQUESTS, default 1000: most purchase requests of one SKU in one Kafka
  *     record (see {@link PurchaseBatcher}); 1 writes a record per request
  * @param ipRateLimitPerSecond FLASHSALE_IP_RATE_LIMIT_PER_SECOND, default 0 (off): requests per client address and
@@ -78,7 +81,8 @@ public record ApiConfig(
     int batchMaxRequests,
     int ipRateLimitPerSecond,
     int saleRateLimitPerSecond,
-    String trustedProxies) {
+    String trustedProxies,
+    String metricsToken) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -86,6 +90,9 @@ public record ApiConfig(
   /** The local payment-provider simulator's: local mode talks to it. */
   public static final String LOCAL_PAYMENT_PROVIDER_KEY = SimulatorConfig.LOCAL_API_KEY;
   public static final String LOCAL_WEBHOOK_SECRET = SimulatorConfig.LOCAL_WEBHOOK_SECRET;
+  /** The variables without which the API refuses to start outside local mode. */
+  public static final List<String> REQUIRED_OUTSIDE_LOCAL_MODE = List.of("FLASHSALE_ADMIN_TOKEN", "FLASHSALE_JWT_SECRET",
+      "FLASHSALE_PAYMENT_PROVIDER_KEY", "FLASHSALE_WEBHOOK_SECRET");
   /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
   static final int MIN_JWT_SECRET_BYTES = 32;
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
@@ -162,7 +169,8 @@ public record ApiConfig(
         intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS),
         intVar(env, "FLASHSALE_IP_RATE_LIMIT_PER_SECOND", 0),
         intVar(env, "FLASHSALE_SALE_RATE_LIMIT_PER_SECOND", 0),
-        env.getOrDefault("FLASHSALE_TRUSTED_PROXIES", ""));
+        env.getOrDefault("FLASHSALE_TRUSTED_PROXIES", ""),
+        blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */
@@ -188,6 +196,10 @@ public record ApiConfig(
     if (value.equals(localValue)) {
       throw new IllegalArgumentException(name + " must not be the published local-mode value outside local mode");
     }
+  }
+
+  private static String blankAsNull(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   private static void requirePositive(String name, long value) {

@@ -104,9 +104,14 @@ public final class Identity {
 
   /** Passes for the admin token, else UNAUTHENTICATED. */
   public void admin(String authorization) {
+    bearer(authorization, adminToken, "Admin token required");
+  }
+
+  /** Passes for the bearer token {@code expected}, else UNAUTHENTICATED with {@code detail}. */
+  void bearer(String authorization, byte[] expected, String detail) {
     byte[] presented = bearerToken(authorization).getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(presented, adminToken)) { // constant time: no guessing byte by byte
-      throw unauthenticated("Admin token required");
+    if (!MessageDigest.isEqual(presented, expected)) { // constant time: no guessing byte by byte
+      throw unauthenticated(detail);
     }
   }
 

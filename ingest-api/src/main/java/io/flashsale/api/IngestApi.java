@@ -57,6 +57,7 @@ public final class IngestApi implements AutoCloseable {
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
     List<AutoCloseable> resources = new ArrayList<>();
+    ApiMeters meters = new ApiMeters();
     try {
       Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
       Admin admin = Admin.create(Map.of(
@@ -70,6 +71,7 @@ public final class IngestApi implements AutoCloseable {
       resources.add(() -> shutdown(responses));
       TopicWriter writer = new TopicWriter(config.bootstrapServers(), config.produceTimeout(), responses);
       resources.add(writer);
+      writer.bindMetrics(meters.registry);
       PurchaseBatcher batcher = new PurchaseBatcher(writer, topics.purchaseRequests, config.batchMaxRequests());
       Clock clock = Clock.systemUTC();
       SaleView sales = new SaleView(config.bootstrapServers(), topics);
@@ -79,6 +81,7 @@ public final class IngestApi implements AutoCloseable {
           config.viewMaxFinished(), Duration.ofMillis(config.maxWaitMs()),
           PurchaseView.Start.of(admin, config.topologyApplicationId(), sales), clock);
       resources.add(purchases);
+      purchases.onOutcome(meters::outcomeSeen);
       purchases.start();
       WaitingRoomView rooms = new WaitingRoomView(config.bootstrapServers(), topics);
       resources.add(rooms);
@@ -105,7 +108,9 @@ public final class IngestApi implements AutoCloseable {
         tuneJetty(cfg);
         cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
       });
+      app.before(meters::started);
       app.beforeMatched(access::check);
+      app.after(meters::answered);
       app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
       app.get("/api/sales/{saleId}", saleRoutes::show);
       app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
@@ -121,6 +126,7 @@ public final class IngestApi implements AutoCloseable {
       app.patch("/api/admin/sales/{saleId}/waiting-room", waitingRoom::change, Access.Role.ADMIN);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
+      app.get("/metrics", meters::scrape, Access.Role.METRICS);
       ObjectMapper mapper = bodies.mapper();
       app.exception(Problem.class, (problem, ctx) -> answer(ctx, problem, mapper));
       app.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, fromJavalin(e, ctx, app), mapper));

@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
@@ -119,6 +120,7 @@ public final class PurchaseView extends TopicView {
   private final Cache<String, Purchase> finished;
   /** Sale ids and SKUs, one string each, so that a million remembered purchases do not each carry copies. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
+  private volatile Consumer<PurchaseOutcome> outcomeListener = outcome -> { };
   /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
   private final Cache<String, CompletableFuture<Purchase>> decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
@@ -213,7 +215,13 @@ public final class PurchaseView extends TopicView {
     });
   }
 
+  /** Tells {@code listener} of every outcome read, on the view's thread; set before {@link #start}. */
+  void onOutcome(Consumer<PurchaseOutcome> listener) {
+    this.outcomeListener = listener;
+  }
+
   private void outcomeSeen(PurchaseOutcome outcome) {
+    outcomeListener.accept(outcome);
     SkuQueue queue = queues.get(outcome.getSku());
     if ((outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED)
         && queue != null) {

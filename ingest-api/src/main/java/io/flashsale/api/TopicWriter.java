@@ -1,6 +1,8 @@
 package io.flashsale.api;
 
 import io.flashsale.schemas.Topics.Topic;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -46,6 +48,11 @@ final class TopicWriter implements AutoCloseable {
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     this.producer = new KafkaProducer<>(props);
+  }
+
+  /** The producer's own meters (record rates, request latency, errors) on {@code registry}. */
+  void bindMetrics(MeterRegistry registry) {
+    new KafkaClientMetrics(producer).bindTo(registry);
   }
 
   /** Completes with the record's place in the log once the broker acknowledged it, or with UNAVAILABLE. */

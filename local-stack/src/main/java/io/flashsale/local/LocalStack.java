@@ -5,6 +5,9 @@ import io.flashsale.api.IngestApi;
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedPostgres;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.metrics.MetricsEndpoint;
+import io.flashsale.metrics.MetricsServer;
+import io.flashsale.metrics.ProcessMeters;
 import io.flashsale.payments.PaymentSimulator;
 import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.reconciliation.OutcomeSink;
@@ -22,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -32,6 +36,11 @@ import org.apache.kafka.streams.KafkaStreams;
 public final class LocalStack implements AutoCloseable {
   private static final List<String> ENDPOINTS = List.of("FLASHSALE_BOOTSTRAP_SERVERS", "FLASHSALE_SCHEMA_REGISTRY_URL",
       "FLASHSALE_PAYMENT_PROVIDER_URL", "FLASHSALE_DATABASE_URL", "FLASHSALE_DATABASE_USER", "FLASHSALE_DATABASE_PASSWORD");
+  /** Keys of the endpoints file: where each part serves GET /metrics. */
+  public static final String API_METRICS = "api.metrics";
+  public static final String TOPOLOGY_METRICS = "topology.metrics";
+  public static final String SINK_METRICS = "sink.metrics";
+  public static final String SIMULATOR_METRICS = "payment-simulator.metrics";
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;
   private final EmbeddedPostgres database;
@@ -41,10 +50,14 @@ public final class LocalStack implements AutoCloseable {
   private final ApiConfig apiConfig;
   private final OutcomeSink sink;
   private final NightlyReconciliation nightly;
+  private final MetricsServer topologyMetrics;
+  private final MetricsServer sinkMetrics;
 
   private LocalStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry, EmbeddedPostgres database,
       PaymentSimulator paymentProvider, KafkaStreams topology, IngestApi api, ApiConfig apiConfig, OutcomeSink sink,
-      NightlyReconciliation nightly) {
+      NightlyReconciliation nightly, MetricsServer topologyMetrics, MetricsServer sinkMetrics) {
+    this.topologyMetrics = topologyMetrics;
+    this.sinkMetrics = sinkMetrics;
     this.kafka = kafka;
     this.registry = registry;
     this.database = database;
@@ -72,24 +85,39 @@ public final class LocalStack implements AutoCloseable {
     env.putIfAbsent("FLASHSALE_STATE_DIR", config.dataDir().resolve("state").toString());
     // After a hard kill the old member holds the partitions until its session times out: keep that short here.
     env.putIfAbsent("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "10000");
-    KafkaStreams topology = TopologyApp.start(TopologyConfig.fromEnv(env));
+    // Each part has its own meters and /metrics, as on its own; free ports unless the environment names one.
+    env.putIfAbsent(MetricsEndpoint.PORT_VARIABLE, "0");
+    TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
+    PrometheusMeterRegistry topologyMeters = ProcessMeters.create("topology");
+    KafkaStreams topology = TopologyApp.start(topologyConfig, topologyMeters);
+    MetricsServer topologyMetrics = MetricsServer.start(topologyConfig.metrics(), topologyMeters);
     ApiConfig apiConfig = ApiConfig.fromEnv(env);
     IngestApi api = IngestApi.start(apiConfig);
     // The API's port may have been chosen at start, so the provider learns where to call back only now.
     paymentProvider.setWebhookUrl("http://" + apiConfig.httpHost() + ":" + api.port() + "/api/payments/webhook");
-    OutcomeSink sink = OutcomeSink.start(SinkConfig.fromEnv(env));
-    writeEndpoints(config.endpointsFile(), env);
+    SinkConfig sinkConfig = SinkConfig.fromEnv(env);
+    PrometheusMeterRegistry sinkMeters = ProcessMeters.create("sink");
+    OutcomeSink sink = OutcomeSink.start(sinkConfig, sinkMeters);
+    MetricsServer sinkMetrics = MetricsServer.start(sinkConfig.metrics(), sinkMeters);
+    Map<String, String> metricsUrls = Map.of(
+        API_METRICS, "http://" + apiConfig.httpHost() + ":" + api.port() + MetricsServer.PATH,
+        TOPOLOGY_METRICS, "http://" + topologyConfig.metrics().host() + ":" + topologyMetrics.port() + MetricsServer.PATH,
+        SINK_METRICS, "http://" + sinkConfig.metrics().host() + ":" + sinkMetrics.port() + MetricsServer.PATH,
+        SIMULATOR_METRICS, paymentProvider.baseUrl() + MetricsServer.PATH);
+    writeEndpoints(config.endpointsFile(), env, metricsUrls);
     NightlyReconciliation nightly = config.reconcileAt() == null ? null
         : NightlyReconciliation.schedule(config.reconcileAt(), env, Clock.systemUTC());
-    return new LocalStack(kafka, registry, database, paymentProvider, topology, api, apiConfig, sink, nightly);
+    return new LocalStack(kafka, registry, database, paymentProvider, topology, api, apiConfig, sink, nightly,
+        topologyMetrics, sinkMetrics);
   }
 
   /** The addresses of the parts, so that a command run beside the stack ({@code ./flashsale reconcile}) finds them. */
-  private static void writeEndpoints(Path file, Map<String, String> env) {
+  private static void writeEndpoints(Path file, Map<String, String> env, Map<String, String> metricsUrls) {
     Properties endpoints = new Properties();
     for (String name : ENDPOINTS) {
       endpoints.setProperty(name, env.get(name));
     }
+    metricsUrls.forEach(endpoints::setProperty);
     try (Writer out = Files.newBufferedWriter(file)) {
       endpoints.store(out, "Where the running local stack listens; rewritten at every start");
     } catch (IOException e) {
@@ -133,6 +161,15 @@ public final class LocalStack implements AutoCloseable {
     return database.jdbcUrl();
   }
 
+  /** The /metrics URL of each part (api, topology, sink, payment simulator), as the endpoints file has them. */
+  public Map<String, String> metricsUrls() {
+    return Map.of(
+        API_METRICS, apiUrl() + MetricsServer.PATH,
+        TOPOLOGY_METRICS, "http://127.0.0.1:" + topologyMetrics.port() + MetricsServer.PATH,
+        SINK_METRICS, "http://127.0.0.1:" + sinkMetrics.port() + MetricsServer.PATH,
+        SIMULATOR_METRICS, paymentProvider.baseUrl() + MetricsServer.PATH);
+  }
+
   public KafkaStreams topology() {
     return topology;
   }
@@ -145,7 +182,9 @@ public final class LocalStack implements AutoCloseable {
     // The order of the data flow: stop taking requests before stopping what decides and records them.
     api.close();
     TopologyApp.stop(topology);
+    topologyMetrics.close();
     sink.close();
+    sinkMetrics.close();
     paymentProvider.close();
     database.close();
     registry.close();

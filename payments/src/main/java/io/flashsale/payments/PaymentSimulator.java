@@ -7,7 +7,10 @@ import io.flashsale.payments.PaymentProvider.Refund;
 import io.flashsale.payments.PaymentProvider.Settlement;
 import io.flashsale.payments.PaymentProvider.SettlementPage;
 import io.flashsale.payments.PaymentProvider.SettlementType;
+import io.flashsale.metrics.MetricsServer;
+import io.flashsale.metrics.ProcessMeters;
 import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.validation.ValidationException;
@@ -50,6 +53,8 @@ import org.slf4j.LoggerFactory;
  * repeated webhooks and of late settlements.
  */
 public final class PaymentSimulator implements AutoCloseable {
+  /** Webhook delivery attempts, tagged result: delivered, refused (4xx) or failed (no answer, 5xx). */
+  public static final String WEBHOOK_ATTEMPTS_METER = "flashsale.simulator.webhook.attempts";
   private static final Logger log = LoggerFactory.getLogger(PaymentSimulator.class);
 
   /** What goes wrong with the next webhooks and settlements; zero everywhere is a well-behaved provider. */
@@ -95,6 +100,8 @@ public final class PaymentSimulator implements AutoCloseable {
   });
   private final Javalin app;
   private volatile String webhookUrl;
+  /** Its own meters at GET /metrics: the JVM's and webhook delivery attempts by result. */
+  private final PrometheusMeterRegistry meters = ProcessMeters.create("payment-simulator");
 
   // The provider's books, guarded by this.
   private final Map<String, Payment> payments = new LinkedHashMap<>();
@@ -122,6 +129,7 @@ public final class PaymentSimulator implements AutoCloseable {
     app.delete("/v1/simulator/faults", ctx -> ctx.json(setFaults(Faults.NONE)));
     app.post("/v1/simulator/webhooks/redeliver", this::redeliverAll);
     app.get("/pay/{paymentId}", this::paymentPage);
+    app.get(MetricsServer.PATH, ctx -> ctx.contentType(MetricsServer.CONTENT_TYPE).result(meters.scrape()));
     app.post("/pay/{paymentId}/complete", this::complete);
     app.exception(ProviderError.class, (error, ctx) ->
         ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage())));
@@ -154,7 +162,7 @@ public final class PaymentSimulator implements AutoCloseable {
 
   /** Where the provider API and the payment pages are, e.g. {@code http://127.0.0.1:8090}. */
   public String baseUrl() {
-    return "http://" + config.host() + ":" + app.port();
+    return config.publicUrl() != null ? config.publicUrl() : "http://" + config.host() + ":" + app.port();
   }
 
   /** Where webhooks go from now on; for shops whose port is known only after the simulator started. */
@@ -428,6 +436,9 @@ public final class PaymentSimulator implements AutoCloseable {
         .header(WebhookSignature.HEADER, WebhookSignature.header(config.webhookSecret(), clock.instant().getEpochSecond(), body))
         .POST(BodyPublishers.ofString(body)).build();
     return http.sendAsync(request, BodyHandlers.discarding()).handle((response, error) -> {
+      String result = error != null ? "failed" : response.statusCode() >= 500 ? "failed"
+          : response.statusCode() >= 300 ? "refused" : "delivered";
+      meters.counter(WEBHOOK_ATTEMPTS_METER, "result", result).increment();
       if (error == null && response.statusCode() < 500) {
         if (response.statusCode() >= 300) {
           log.warn("Webhook {} {} refused by the shop: HTTP {}", event.type(), event.id(), response.statusCode());

@@ -12,8 +12,11 @@ import java.util.Map;
  * @param webhookUrl FLASHSALE_SIMULATOR_WEBHOOK_URL, default http://127.0.0.1:8080/api/payments/webhook; may be
  *     null and set later with {@link PaymentSimulator#setWebhookUrl}
  * @param webhookSecret FLASHSALE_SIMULATOR_WEBHOOK_SECRET, default local-webhook-secret: signs the webhooks
+ * @param publicUrl FLASHSALE_SIMULATOR_PUBLIC_URL, default none (http://host:port as it listens): where buyers'
+ *     browsers reach the payment pages, e.g. http://localhost:8090 when it listens on 0.0.0.0 in a container
  */
-public record SimulatorConfig(String host, int port, String apiKey, String webhookUrl, String webhookSecret) {
+public record SimulatorConfig(String host, int port, String apiKey, String webhookUrl, String webhookSecret,
+                              String publicUrl) {
   public static final String LOCAL_API_KEY = "local-provider-key";
   public static final String LOCAL_WEBHOOK_SECRET = "local-webhook-secret";
   public static final int DEFAULT_PORT = 8090;
@@ -44,7 +47,8 @@ public record SimulatorConfig(String host, int port, String apiKey, String webho
           Integer.parseInt(port.trim()),
           env.getOrDefault("FLASHSALE_SIMULATOR_API_KEY", LOCAL_API_KEY),
           env.getOrDefault("FLASHSALE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8080/api/payments/webhook"),
-          env.getOrDefault("FLASHSALE_SIMULATOR_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET));
+          env.getOrDefault("FLASHSALE_SIMULATOR_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET),
+          env.get("FLASHSALE_SIMULATOR_PUBLIC_URL"));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("FLASHSALE_SIMULATOR_PORT must be an integer, was '" + port + "'");
     }
@@ -52,7 +56,7 @@ public record SimulatorConfig(String host, int port, String apiKey, String webho
 
   /** The local secrets on any free port, webhooks to {@code webhookUrl} (null: set later). */
   public static SimulatorConfig local(String webhookUrl) {
-    return new SimulatorConfig("127.0.0.1", 0, LOCAL_API_KEY, webhookUrl, LOCAL_WEBHOOK_SECRET);
+    return new SimulatorConfig("127.0.0.1", 0, LOCAL_API_KEY, webhookUrl, LOCAL_WEBHOOK_SECRET, null);
   }
 
   @Override

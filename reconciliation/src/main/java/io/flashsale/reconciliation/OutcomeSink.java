@@ -7,7 +7,14 @@ import io.flashsale.reconciliation.SinkPositions.AnotherSinkMoved;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.metrics.MetricsServer;
+import io.flashsale.metrics.ProcessMeters;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.SQLException;
@@ -59,6 +66,12 @@ public final class OutcomeSink implements AutoCloseable {
   public static final String RUNNING_LINE = "flashsale sink RUNNING";
   /** Records set aside in sink_quarantine, tagged by topic. */
   public static final String QUARANTINED_METER = "flashsale.sink.quarantined.records";
+  /** Records of the sink's topics not yet in the books (summed over partitions; absent before the first poll). */
+  public static final String LAG_METER = "flashsale.sink.lag.records";
+  /** Each sale's units by state as the books have them (sale, state = stock, reserved, confirmed). */
+  public static final String BOOKS_METER = "flashsale.books.sale.units";
+  /** How often the books' counts are read for {@link #BOOKS_METER}. */
+  private static final Duration BOOKS_REFRESH = Duration.ofSeconds(10);
   /** The exit code of {@link #main} when another sink writes the same books. */
   public static final int FENCED_EXIT_CODE = 3;
   private static final Logger log = LoggerFactory.getLogger(OutcomeSink.class);
@@ -83,6 +96,10 @@ public final class OutcomeSink implements AutoCloseable {
   private final BatchWriter writer;
   private final MeterRegistry meters;
   private final Map<String, Counter> quarantinedByTopic = new ConcurrentHashMap<>();
+  private final MultiGauge books;
+  /** When the books' counts were last read (System.nanoTime); only the sink thread touches it. */
+  private long booksReadAt;
+  private boolean booksRead;
   /** Sales committed in the books, so that outcomes need not ask; only the sink thread touches it. */
   private final Set<String> knownSales = new HashSet<>();
   private final AtomicLong recordsWritten = new AtomicLong();
@@ -114,6 +131,11 @@ public final class OutcomeSink implements AutoCloseable {
     this.writer = new BatchWriter(config.sinkGroup(), new RecordDecoder(topics), positions, consumer, salesPartitions);
     List.of(Topics.SALES, Topics.PURCHASE_OUTCOMES, Topics.PAYMENT_EVENTS, Topics.CORRECTIONS)
         .forEach(this::quarantinedCounter); // shown at zero from the start, so that an alert can watch them
+    Gauge.builder(LAG_METER, this, sink -> sink.lag < 0 ? Double.NaN : sink.lag)
+        .description("Records of the sink's topics not yet written into the books").register(meters);
+    this.books = MultiGauge.builder(BOOKS_METER).description("Units of each sale by state, as the books count them")
+        .baseUnit("units").register(meters);
+    new KafkaClientMetrics(consumer).bindTo(meters);
     this.thread = new Thread(this::run, "flashsale-sink");
   }
 
@@ -200,6 +222,7 @@ public final class OutcomeSink implements AutoCloseable {
           }
           lag = currentLag();
           failuresInARow = 0;
+          readBooksIfDue();
         } catch (WakeupException e) {
           // close() wants the loop to end
         } catch (AnotherSinkMoved e) {
@@ -282,6 +305,26 @@ public final class OutcomeSink implements AutoCloseable {
     });
   }
 
+  /** Each sale's counts from the books for {@link #BOOKS_METER}, at most once per {@link #BOOKS_REFRESH}. */
+  private void readBooksIfDue() {
+    long now = System.nanoTime();
+    if (booksRead && now - booksReadAt < BOOKS_REFRESH.toNanos()) {
+      return;
+    }
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    jdbi.useHandle(handle -> handle.createQuery("SELECT sale_id, stock, reserved, confirmed FROM sales")
+        .map((rs, ctx) -> {
+          String sale = rs.getString("sale_id");
+          for (String state : List.of("stock", "reserved", "confirmed")) {
+            rows.add(MultiGauge.Row.of(Tags.of("sale", sale, "state", state), rs.getInt(state)));
+          }
+          return sale;
+        }).list());
+    books.register(rows, true);
+    booksRead = true;
+    booksReadAt = now;
+  }
+
   /** The database's own words if it spoke, without Jdbi's repetition of the statement and its values. */
   private static String brief(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -362,7 +405,12 @@ public final class OutcomeSink implements AutoCloseable {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    OutcomeSink sink = start(SinkConfig.fromEnv(System.getenv()));
+    SinkConfig config = SinkConfig.fromEnv(System.getenv());
+    PrometheusMeterRegistry meters = ProcessMeters.create("sink");
+    OutcomeSink sink = start(config, meters);
+    if (config.metrics().enabled()) {
+      MetricsServer.start(config.metrics(), meters); // lives as long as the process
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(sink::close, "flashsale-sink-shutdown"));
     System.out.println(RUNNING_LINE);
     sink.awaitTermination();

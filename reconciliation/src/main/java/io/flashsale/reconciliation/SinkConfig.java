@@ -1,6 +1,7 @@
 package io.flashsale.reconciliation;
 
 import com.zaxxer.hikari.HikariConfig;
+import io.flashsale.metrics.MetricsEndpoint;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -25,6 +26,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *       before a failed batch is read and written again; it doubles with each failure in a row
  *   <li>{@code FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS} (default {@value #DEFAULT_SINK_RETRY_BACKOFF_MAX_MS}): the
  *       longest such wait, which bounds how long the sink may take to notice that the database is back
+ *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
+ *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
  *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
  *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR})
  * </ul>
@@ -41,7 +44,8 @@ public record SinkConfig(
     Duration retryBackoff,
     Duration retryBackoffMax,
     int partitions,
-    short replicationFactor) {
+    short replicationFactor,
+    MetricsEndpoint metrics) {
 
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
   public static final String DEFAULT_SCHEMA_REGISTRY_URL = "mock://flashsale";
@@ -55,6 +59,7 @@ public record SinkConfig(
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MAX_MS = 10_000;
   public static final int DEFAULT_PARTITIONS = 8;
   public static final short DEFAULT_REPLICATION_FACTOR = 1;
+  public static final int DEFAULT_METRICS_PORT = 9402;
 
   public static SinkConfig fromEnv(Map<String, String> env) {
     return new SinkConfig(
@@ -71,7 +76,8 @@ public record SinkConfig(
         Duration.ofMillis(Long.parseLong(
             env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MAX_MS)))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
-        Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))));
+        Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))),
+        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
   }
 
   /**

@@ -156,7 +156,7 @@ final class Holds {
 
   private void emit(PurchaseOutcome outcome) {
     context.forward(new Record<>(outcome.getRequestId(), outcome, outcome.getDecidedAt().toEpochMilli()),
-        SaleTopology.OUTCOMES_SINK);
+        SaleTopology.OUTCOMES_METER);
   }
 
   private static String expiryKey(PurchaseOutcome hold) {

@@ -68,9 +68,14 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private Holds holds;
   private StatePurge purge;
 
-  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace) {
+  private final TopologyMeters meters;
+  private final TopologyMeters.PerTask devices;
+
+  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace, TopologyMeters meters) {
     this.stockLevelInterval = stockLevelInterval;
     this.dedupGrace = dedupGrace;
+    this.meters = meters;
+    this.devices = meters.perTask();
   }
 
   @Override
@@ -88,6 +93,11 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
     context.schedule(SaleTopology.PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purgeDue);
+  }
+
+  @Override
+  public void close() {
+    devices.close(); // the task's sales are no longer this process's to report
   }
 
   /**
@@ -185,11 +195,12 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       decidedRequests.put(request.getRequestId(), outcome);
       purge.indexRequest(outcome, sale);
       holds.start(outcome);
+      meters.accepted(request, devices);
     } else if (canRepeat(request)) {
       decidedRequests.put(request.getRequestId(), outcome);
       purge.indexRequest(outcome, sale);
     }
-    context.forward(new Record<>(request.getRequestId(), outcome, now.toEpochMilli()), SaleTopology.OUTCOMES_SINK);
+    context.forward(new Record<>(request.getRequestId(), outcome, now.toEpochMilli()), SaleTopology.OUTCOMES_METER);
   }
 
   private void deadLetter(String sku, PurchaseRequest request, RecordMetadata position, int index,
@@ -205,6 +216,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
         .add(DEAD_LETTER_INDEX_HEADER, utf8(Integer.toString(index)));
     context.forward(new Record<String, SpecificRecord>(sku, request, context.currentSystemTimeMs(), headers),
         SaleTopology.INVALID_REQUESTS_SINK);
+    meters.deadLettered();
   }
 
   private static byte[] utf8(String text) {

@@ -58,6 +58,6 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
     if (sale.getAllocation() == Allocation.LOTTERY) {
       lotteryDrawsDue.put(saleId, sale.getEndsAt().toEpochMilli());
     }
-    context.forward(new Record<>(saleId, opening, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_SINK);
+    context.forward(new Record<>(saleId, opening, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_METER);
   }
 }

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * sales              -> sale-registration -> stock-levels
  * purchase-requests  -> purchase-decision -> purchase-outcomes, stock-levels, dead letters (one per invalid request)
+ *   (outcomes and stock levels pass a meter on their way to their topics)
  *   (batches of requests)
  *                       + hold expiry and lottery draws (wall clock, every second), purges (every minute)
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
@@ -81,6 +82,9 @@ public final class SaleTopology {
   public static final String PURCHASE_DECISION = "purchase-decision";
   public static final String HOLD_CANCELLATION = "hold-cancellation";
   public static final String PAYMENT_DECISION = "payment-decision";
+  /** Where processors send outcomes and stock levels: meters that count them and pass them to the sinks. */
+  public static final String OUTCOMES_METER = "purchase-outcomes-meter";
+  public static final String STOCK_LEVELS_METER = "stock-levels-meter";
   public static final String OUTCOMES_SINK = "purchase-outcomes-sink";
   public static final String STOCK_LEVELS_SINK = "stock-levels-sink";
   /** Single requests of a batch that are themselves invalid; the rest of the batch is decided. */
@@ -121,12 +125,16 @@ public final class SaleTopology {
    */
   public static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
       Duration paymentDedupRetention) {
-    return build(topics, stockLevelInterval, dedupGrace, paymentDedupRetention, Stores::persistentKeyValueStore);
+    return build(topics, stockLevelInterval, dedupGrace, paymentDedupRetention, TopologyMeters.none(),
+        Stores::persistentKeyValueStore);
   }
 
-  /** The topology on stores of the given supplier: fault-injection tests hand in stores that fail. */
+  /**
+   * The same, counting decisions, stock and dead letters on {@code meters} (see {@link TopologyMeters}), on stores
+   * of the given supplier: fault-injection tests hand in stores that fail.
+   */
   static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
-      Duration paymentDedupRetention, Function<String, KeyValueBytesStoreSupplier> stores) {
+      Duration paymentDedupRetention, TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
     StoreFactory store = new StoreFactory(stores);
     Serde<String> ids = Serdes.String();
     Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
@@ -144,7 +152,7 @@ public final class SaleTopology {
     topology.addSource(QUEUE_JOINS_SOURCE, topics.queueJoins.keySerde().deserializer(),
         topics.queueJoins.valueSerde().deserializer(), topics.queueJoins.name());
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
-    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace),
+    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters),
         PURCHASE_REQUESTS_SOURCE);
     topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
     topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);
@@ -169,13 +177,15 @@ public final class SaleTopology {
     topology.addStateStore(store.store(QUEUE_COUNTS_STORE, ids, topics.queueStats.valueSerde()), QUEUE_PLACEMENT);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
+    topology.addProcessor(OUTCOMES_METER, () -> new OutcomeMeter(meters), holdKeepers);
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
-        topics.purchaseOutcomes.valueSerde().serializer(), holdKeepers);
+        topics.purchaseOutcomes.valueSerde().serializer(), OUTCOMES_METER);
     topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
         topics.purchaseRequest.serializer(), PURCHASE_DECISION);
+    topology.addProcessor(STOCK_LEVELS_METER, () -> new StockMeter(meters), SALE_REGISTRATION, PURCHASE_DECISION,
+        HOLD_CANCELLATION, PAYMENT_DECISION);
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
-        topics.stockLevels.valueSerde().serializer(), SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION,
-        PAYMENT_DECISION);
+        topics.stockLevels.valueSerde().serializer(), STOCK_LEVELS_METER);
     topology.addSink(QUEUE_PLACES_SINK, topics.queuePlaces.name(), topics.queuePlaces.keySerde().serializer(),
         topics.queuePlaces.valueSerde().serializer(), QUEUE_PLACEMENT);
     topology.addSink(QUEUE_STATS_SINK, topics.queueStats.name(), topics.queueStats.keySerde().serializer(),

@@ -76,6 +76,6 @@ final class StockLevels {
 
   private void send(StockLevel level) {
     context.forward(new Record<>(level.getSaleId(), level, level.getUpdatedAt().toEpochMilli()),
-        SaleTopology.STOCK_LEVELS_SINK);
+        SaleTopology.STOCK_LEVELS_METER);
   }
 }

@@ -3,6 +3,11 @@ package io.flashsale.topology;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.metrics.MetricsServer;
+import io.flashsale.metrics.ProcessMeters;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -31,18 +36,34 @@ public final class TopologyApp {
   }
 
   static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener) {
-    return start(config, Stores::persistentKeyValueStore, stateListener);
+    return start(config, stateListener, TopologyMeters.none(), Stores::persistentKeyValueStore);
   }
 
   /** The topology on stores of the given supplier: fault-injection tests hand in stores that fail. */
   static KafkaStreams start(TopologyConfig config, Function<String, KeyValueBytesStoreSupplier> stores,
                             KafkaStreams.StateListener stateListener) {
+    return start(config, stateListener, TopologyMeters.none(), stores);
+  }
+
+  /**
+   * As {@link #start(TopologyConfig)}, counting on {@code meters}: the topology's decisions, stock and dead letters
+   * ({@link TopologyMeters}) and Kafka Streams' own metrics, its clients' included.
+   */
+  public static KafkaStreams start(TopologyConfig config, MeterRegistry meters) {
+    KafkaStreams streams = start(config, (newState, oldState) -> log.info("Topology {} -> {}", oldState, newState),
+        new TopologyMeters(meters), Stores::persistentKeyValueStore);
+    new KafkaStreamsMetrics(streams).bindTo(meters);
+    return streams;
+  }
+
+  private static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener,
+      TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
     Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
     try (Admin admin = Admin.create(config.adminProperties())) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
     }
     KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), stores), config.streamsProperties());
+        config.paymentDedupRetention(), meters, stores), config.streamsProperties());
     // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Stream thread failed; replacing it", e);
@@ -77,6 +98,7 @@ public final class TopologyApp {
     useFastFormatLocale();
     TopologyConfig config = TopologyConfig.fromEnv(System.getenv());
     CountDownLatch failed = new CountDownLatch(1);
+    PrometheusMeterRegistry meters = ProcessMeters.create("topology");
     KafkaStreams streams = start(config, (newState, oldState) -> {
       log.info("Topology {} -> {}", oldState, newState);
       if (newState == KafkaStreams.State.RUNNING) {
@@ -84,7 +106,11 @@ public final class TopologyApp {
       } else if (newState == KafkaStreams.State.ERROR) {
         failed.countDown();
       }
-    });
+    }, new TopologyMeters(meters), Stores::persistentKeyValueStore);
+    new KafkaStreamsMetrics(streams).bindTo(meters);
+    if (config.metrics().enabled()) {
+      MetricsServer.start(config.metrics(), meters); // lives as long as the process
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(streams), "flashsale-topology-shutdown"));
     failed.await();
     log.error("Topology failed for good; exiting");

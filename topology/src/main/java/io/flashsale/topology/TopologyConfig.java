@@ -1,5 +1,6 @@
 package io.flashsale.topology;
 
+import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS} (default {@value #DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS}):
  *       how long a processed payment event is remembered against redelivery, at least the provider's longest
  *       webhook redelivery window.
+ *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
+ *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
  *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
  *       case with dots as underscores, e.g. {@code FLASHSALE_STREAMS_SESSION_TIMEOUT_MS=6000}
  * </ul>
@@ -51,7 +54,8 @@ public record TopologyConfig(
     Duration stockLevelInterval,
     Duration dedupGrace,
     Duration paymentDedupRetention,
-    Map<String, String> streamsOverrides) {
+    Map<String, String> streamsOverrides,
+    MetricsEndpoint metrics) {
 
   static final String STREAMS_OVERRIDE_PREFIX = "FLASHSALE_STREAMS_";
 
@@ -69,6 +73,17 @@ public record TopologyConfig(
   public static final long DEFAULT_DEDUP_GRACE_HOURS = 24;
   // Three days: payment providers redeliver an unanswered webhook for up to about that long.
   public static final long DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS = 72;
+
+  public static final int DEFAULT_METRICS_PORT = 9401;
+
+  /** The settings with metrics served on the default endpoint. */
+  public TopologyConfig(String bootstrapServers, String schemaRegistryUrl, String applicationId, Path stateDir,
+      long commitIntervalMs, int streamThreads, int partitions, short replicationFactor, Duration stockLevelInterval,
+      Duration dedupGrace, Duration paymentDedupRetention, Map<String, String> streamsOverrides) {
+    this(bootstrapServers, schemaRegistryUrl, applicationId, stateDir, commitIntervalMs, streamThreads, partitions,
+        replicationFactor, stockLevelInterval, dedupGrace, paymentDedupRetention, streamsOverrides,
+        new MetricsEndpoint(MetricsEndpoint.DEFAULT_HOST, DEFAULT_METRICS_PORT));
+  }
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
     boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
@@ -90,7 +105,8 @@ public record TopologyConfig(
             String.valueOf(DEFAULT_DEDUP_GRACE_HOURS)))),
         Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS",
             String.valueOf(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)))),
-        streamsOverrides(env));
+        streamsOverrides(env),
+        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
   }
 
   private static Map<String, String> streamsOverrides(Map<String, String> env) {

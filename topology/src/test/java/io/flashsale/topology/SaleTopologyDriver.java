@@ -88,7 +88,7 @@ final class SaleTopologyDriver implements AutoCloseable {
         stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION, Map.of());
     applicationId = config.applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), stores), config.streamsProperties(), NOW);
+        config.paymentDedupRetention(), TopologyMeters.none(), stores), config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         topics.purchaseRequests.valueSerde().serializer());

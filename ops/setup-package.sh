@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Makes a command from Debian's packages available to ./flashsale bench (redis-server for the Redis baseline,
-# wrk for the HTTP runs): installs the package when the command is missing and we are root. Exits non-zero,
+# Makes a command from Debian's packages available (redis-server and wrk for ./flashsale bench, promtool for the
+# alert rules' tests): installs the package when the command is missing and we are root. Exits non-zero,
 # with the reason on stderr, when it cannot.
-#   bench/setup-package.sh <command> [package]   (package defaults to the command's name)
+#   ops/setup-package.sh <command> [package]   (package defaults to the command's name)
 set -euo pipefail
 
 command=$1

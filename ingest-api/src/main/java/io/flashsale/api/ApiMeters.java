@@ -1,0 +1,83 @@
+package io.flashsale.api;
+
+import io.flashsale.metrics.MetricsServer;
+import io.flashsale.metrics.ProcessMeters;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The API's meters, served at {@code GET /metrics}: every request's time by method, route template (never the
+ * raw path, so that ids do not become series) and status; the outcomes the purchase view reads, by status and
+ * reason; the producer's and the JVM's own meters.
+ */
+final class ApiMeters {
+  /** Time from the first handler to the answer, tagged method, route and status; a histogram for quantiles. */
+  static final String HTTP_REQUESTS = "flashsale.http.server.requests";
+  /** Outcomes the purchase view read from purchase-outcomes, tagged status and reason ("none" unless REJECTED). */
+  static final String OUTCOMES_SEEN = "flashsale.api.outcomes.seen";
+  /** The route tag of requests that matched no route (answered 404 or 405), so that scanners make one series. */
+  static final String UNMATCHED_ROUTE = "unmatched";
+  /** Bucket bounds of the request histogram: enough for a p95 against the checkout alert's 5 s and the long-polls. */
+  private static final Duration[] BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+      Duration.ofSeconds(30)};
+  private static final String STARTED_ATTRIBUTE = "flashsale.started";
+
+  final PrometheusMeterRegistry registry;
+  /** Timers by route, then by method and status, so that a request costs two lookups and no allocation. */
+  private final Map<String, Map<Integer, Timer>> requests = new ConcurrentHashMap<>();
+  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+
+  ApiMeters() {
+    this.registry = ProcessMeters.create("api");
+  }
+
+  /** Before every request (matched or not): when it started. */
+  void started(Context ctx) {
+    ctx.attribute(STARTED_ATTRIBUTE, System.nanoTime());
+  }
+
+  /** After every request, including long-polls answered later and failures answered by an exception handler. */
+  void answered(Context ctx) {
+    Long started = ctx.attribute(STARTED_ATTRIBUTE);
+    if (started == null) {
+      return;
+    }
+    String route = route(ctx);
+    int status = ctx.statusCode();
+    String method = ctx.method().name();
+    requests.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
+        .computeIfAbsent(status * 16 + ctx.method().ordinal(), key -> Timer.builder(HTTP_REQUESTS)
+            .description("HTTP requests by method, route template and status")
+            .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
+            .serviceLevelObjectives(BUCKETS)
+            .register(registry))
+        .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+  }
+
+  void outcomeSeen(PurchaseOutcome outcome) {
+    String status = outcome.getStatus().name();
+    String reason = outcome.getReason() == null ? "none" : outcome.getReason().name();
+    outcomes.computeIfAbsent(status + "/" + reason, key -> Counter.builder(OUTCOMES_SEEN)
+        .description("Purchase outcomes the API's view read, by status and reason")
+        .tag("status", status).tag("reason", reason).register(registry)).increment();
+  }
+
+  void scrape(Context ctx) {
+    ctx.contentType(MetricsServer.CONTENT_TYPE).result(registry.scrape());
+  }
+
+  private static String route(Context ctx) {
+    // Javalin names no template for a request no route matched (it says so in words instead).
+    String path = ctx.endpointHandlerPath();
+    return path == null || !path.startsWith("/") ? UNMATCHED_ROUTE : path;
+  }
+}

@@ -1,0 +1,35 @@
+package io.flashsale.metrics;
+
+import java.util.Map;
+
+/**
+ * Where a process without an HTTP server of its own serves {@code GET /metrics}: FLASHSALE_METRICS_HOST
+ * (default 127.0.0.1; 0.0.0.0 in a container) and FLASHSALE_METRICS_PORT (each process has its own default; 0
+ * picks a free port; -1 serves none). Read by the module's config record, like all its settings.
+ */
+public record MetricsEndpoint(String host, int port) {
+  public static final String HOST_VARIABLE = "FLASHSALE_METRICS_HOST";
+  public static final String PORT_VARIABLE = "FLASHSALE_METRICS_PORT";
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** The port value that serves no metrics. */
+  public static final int OFF = -1;
+
+  public MetricsEndpoint {
+    if (port < OFF || port > 65535) {
+      throw new IllegalArgumentException(PORT_VARIABLE + " must be -1 (off) or 0..65535, was " + port);
+    }
+  }
+
+  public static MetricsEndpoint fromEnv(Map<String, String> env, int defaultPort) {
+    String port = env.getOrDefault(PORT_VARIABLE, Integer.toString(defaultPort));
+    try {
+      return new MetricsEndpoint(env.getOrDefault(HOST_VARIABLE, DEFAULT_HOST), Integer.parseInt(port.trim()));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(PORT_VARIABLE + " must be an integer, was '" + port + "'");
+    }
+  }
+
+  public boolean enabled() {
+    return port != OFF;
+  }
+}
