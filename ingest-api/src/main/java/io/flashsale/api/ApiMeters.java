@@ -4,6 +4,7 @@ import io.flashsale.metrics.MetricsServer;
 import io.flashsale.metrics.ProcessMeters;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.javalin.http.Context;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The API's meters, served at {@code GET /metrics}: every request's time by method, route template (never the
@@ -22,6 +24,8 @@ final class ApiMeters {
   static final String HTTP_REQUESTS = "flashsale.http.server.requests";
   /** Outcomes the purchase view read from purchase-outcomes, tagged status and reason ("none" unless REJECTED). */
   static final String OUTCOMES_SEEN = "flashsale.api.outcomes.seen";
+  /** Buyers in a sale's waiting room not admitted yet, tagged sale. */
+  static final String WAITING_ROOM_BUYERS = "flashsale.waiting.room.buyers";
   /** The route tag of requests that matched no route (answered 404 or 405), so that scanners make one series. */
   static final String UNMATCHED_ROUTE = "unmatched";
   /** Bucket bounds of the request histogram: enough for a p95 against the checkout alert's 5 s and the long-polls. */
@@ -69,6 +73,12 @@ final class ApiMeters {
     outcomes.computeIfAbsent(status + "/" + reason, key -> Counter.builder(OUTCOMES_SEEN)
         .description("Purchase outcomes the API's view read, by status and reason")
         .tag("status", status).tag("reason", reason).register(registry)).increment();
+  }
+
+  /** A gauge of the sale's waiting buyers, read from {@code waiting} at every scrape. */
+  void waitingRoom(String saleId, LongSupplier waiting) {
+    Gauge.builder(WAITING_ROOM_BUYERS, waiting::getAsLong)
+        .description("Buyers in the sale's waiting room not admitted yet").tag("sale", saleId).register(registry);
   }
 
   void scrape(Context ctx) {

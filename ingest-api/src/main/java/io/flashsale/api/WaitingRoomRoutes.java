@@ -168,6 +168,21 @@ final class WaitingRoomRoutes {
         ctx.json(Map.of("admitPerSecond", change.getAdmitPerSecond(), "proofOfWorkBits", change.getProofOfWorkBits()))));
   }
 
+  /** The sale's joined, admitted and still waiting buyers at {@code now}; nobody waits once it is over. */
+  record Counts(long joined, long admitted, long waiting) {}
+
+  Counts counts(Sale sale, Instant now) {
+    QueueStats stats = sale.getWaitingRoom() == null ? null : rooms.stats(sale.getSaleId()).orElse(null);
+    if (stats == null) {
+      return new Counts(0, 0, 0);
+    }
+    long admitted = !stats.getPreQueueClosed() ? 0 : Math.min(stats.getJoined(),
+        QueueOrder.admitted(admissionStart(sale, stats), rooms.rates(sale), now));
+    SaleStatus status = SaleStatus.of(sale, sales.available(sale), now);
+    boolean over = status == SaleStatus.SOLD_OUT || status == SaleStatus.ENDED;
+    return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted);
+  }
+
   /** A purchase in a sale with a waiting room needs a valid pass of its buyer; nothing is written otherwise. */
   void requirePass(Context ctx, Sale sale, Buyer buyer) {
     if (sale.getWaitingRoom() == null) {

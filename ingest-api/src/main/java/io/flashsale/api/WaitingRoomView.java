@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -31,6 +32,7 @@ final class WaitingRoomView extends TopicView {
   private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
   private final Map<String, List<Change>> changes = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<QueuePlace>> waiting = new ConcurrentHashMap<>();
+  private volatile Consumer<String> newRoom = saleId -> { };
 
   WaitingRoomView(String bootstrapServers, Topics topics) {
     super("waiting-rooms", bootstrapServers, List.of(Topics.QUEUE_STATS, Topics.WAITING_ROOM_CHANGES, Topics.QUEUE_PLACES));
@@ -53,7 +55,9 @@ final class WaitingRoomView extends TopicView {
     switch (record.topic()) {
       case Topics.QUEUE_STATS -> {
         QueueStats latest = topics.queueStats.valueSerde().deserializer().deserialize(record.topic(), record.value());
-        stats.merge(latest.getSaleId(), latest, (known, next) -> next.getJoined() >= known.getJoined() ? next : known);
+        if (stats.put(latest.getSaleId(), latest) == null) {
+          newRoom.accept(latest.getSaleId());
+        }
       }
       case Topics.WAITING_ROOM_CHANGES -> {
         WaitingRoomChange change = topics.waitingRoomChanges.valueSerde().deserializer()
@@ -69,6 +73,11 @@ final class WaitingRoomView extends TopicView {
         }
       }
     }
+  }
+
+  /** Tells {@code listener} of the first counts of each waiting room, on the view's thread; set before start. */
+  void onNewRoom(Consumer<String> listener) {
+    this.newRoom = listener;
   }
 
   /** Completes with the place the topology gives the user's join; register before writing the join. */
