@@ -10,6 +10,7 @@ import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -44,6 +45,7 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestInputTopic<String, byte[]> rawRequests;
   final TestInputTopic<String, PaymentEvent> paymentEvents;
   final TestInputTopic<String, HoldCancellation> cancellations;
+  final TestInputTopic<String, SaleEnd> saleEnds;
   final TestOutputTopic<String, PurchaseOutcome> outcomes;
   final TestOutputTopic<String, StockLevel> stockLevels;
   final TestOutputTopic<byte[], byte[]> deadLetters;
@@ -80,6 +82,8 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.paymentEvents.valueSerde().serializer());
     cancellations = driver.createInputTopic(Topics.HOLD_CANCELLATIONS, Serdes.String().serializer(),
         topics.holdCancellations.valueSerde().serializer());
+    saleEnds = driver.createInputTopic(Topics.SALE_ENDS, Serdes.String().serializer(),
+        topics.saleEnds.valueSerde().serializer());
     outcomes = driver.createOutputTopic(Topics.PURCHASE_OUTCOMES, Serdes.String().deserializer(),
         topics.purchaseOutcomes.valueSerde().deserializer());
     stockLevels = driver.createOutputTopic(Topics.STOCK_LEVELS, Serdes.String().deserializer(),
@@ -120,6 +124,11 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   void cancel(HoldCancellation cancellation) {
     cancellations.pipeInput(cancellation.getSku(), cancellation, cancellation.getRequestedAt());
+  }
+
+  /** An admin's end of the sale, appended by the broker at {@code loggedAt}. */
+  void end(Sale sale, Instant loggedAt) {
+    saleEnds.pipeInput(sale.getSku(), new SaleEnd(sale.getSaleId(), sale.getSku(), loggedAt), loggedAt);
   }
 
   List<PurchaseOutcome> readOutcomes() {
