@@ -4,6 +4,7 @@ import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -40,6 +41,10 @@ import java.util.Map;
  *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
  * @param batchMaxRequests FLASHSALE_BATCH_MAX_REQUESTS, default 1000: most purchase requests of one SKU in one Kafka
  *     record (see {@link PurchaseBatcher}); 1 writes a record per request
+ * @param eventsHeartbeat FLASHSALE_EVENTS_HEARTBEAT_MS, default 15000: how often an open event stream gets a comment
+ *     line, which keeps proxies from closing it and finds clients that went away
+ * @param reportDir FLASHSALE_REPORT_DIR, default reconciliation-reports (the reconciliation's own): where the admin
+ *     dashboard finds the nightly reports, if this process can reach that directory
  */
 public record ApiConfig(
     String httpHost,
@@ -65,7 +70,9 @@ public record ApiConfig(
     String webhookSecret,
     Duration webhookTolerance,
     int verifiedTokenCacheSize,
-    int batchMaxRequests) {
+    int batchMaxRequests,
+    Duration eventsHeartbeat,
+    Path reportDir) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -108,6 +115,7 @@ public record ApiConfig(
       throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
     }
     requirePositive("FLASHSALE_BATCH_MAX_REQUESTS", batchMaxRequests);
+    requirePositive("FLASHSALE_EVENTS_HEARTBEAT_MS", eventsHeartbeat.toMillis());
     if (verifiedTokenCacheSize < 0) {
       throw new IllegalArgumentException("FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE must not be negative");
     }
@@ -141,7 +149,9 @@ public record ApiConfig(
         localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
         Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)),
         intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
-        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS));
+        intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS),
+        Duration.ofMillis(intVar(env, "FLASHSALE_EVENTS_HEARTBEAT_MS", 15_000)),
+        Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", "reconciliation-reports")));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

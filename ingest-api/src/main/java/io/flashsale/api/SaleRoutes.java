@@ -19,14 +19,24 @@ final class SaleRoutes {
   /** A won claim without its sale after this long lost its claimant: see {@link #repairUnwritten}. */
   static final Duration UNWRITTEN_CLAIM_GRACE = CLAIM_READ_BACK_TIMEOUT.multipliedBy(3);
 
-  /** A sale as clients see it. */
+  /** A sale as clients see it; {@code endedAt} is set once an admin ended it before its endsAt. */
   record SaleBody(String saleId, String sku, String name, int stock, int remaining, int perUserLimit,
                   long priceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
-                  String allocation, SaleStatus status, Instant serverTime) {}
+                  String allocation, SaleStatus status, Instant serverTime, Instant endedAt) {}
 
-  /** The topology's counters of a sale, and the requests still waiting for a decision. */
+  /**
+   * The topology's counters of a sale, and the requests still waiting for a decision. {@code ordersCount} counts
+   * confirmed purchases, {@code conversionRate} is ordersCount / accepted. There is no waiting room or device
+   * limit yet, so {@code queueLength}, {@code admitted} and {@code deviceRejections} are 0.
+   * {@code decisionsPerSecond} holds the last minutes, oldest first, its last second being {@code serverTime}'s.
+   */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
-                     long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending) {}
+                     long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending,
+                     long ordersCount, double conversionRate, long queueLength, long admitted,
+                     long deviceRejections, Decisions decisionsPerSecond, Instant serverTime) {}
+
+  /** Decisions per second, accepted and rejected, one entry per second. */
+  record Decisions(long[] accepted, long[] rejected) {}
 
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -102,24 +112,32 @@ final class SaleRoutes {
 
   void metrics(Context ctx) {
     Sale sale = sale(ctx.pathParam("saleId"));
+    Instant now = clock.instant();
     long pending = purchases.pendingCount(sale.getSaleId());
+    DecisionRate.Series rate = sales.decisionRate(sale.getSaleId(), now);
+    Decisions decisions = new Decisions(rate.accepted(), rate.rejected());
     StockLevel level = sales.stockLevel(sale.getSaleId()).orElse(null);
-    ctx.json(level == null
-        ? new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0, pending)
-        : new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
-            level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
-            level.getCancelled(), pending));
+    if (level == null) {
+      ctx.json(new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0,
+          pending, 0, 0, 0, 0, 0, decisions, now));
+      return;
+    }
+    double conversion = level.getAccepted() == 0 ? 0 : (double) level.getOrders() / level.getAccepted();
+    ctx.json(new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
+        level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
+        level.getCancelled(), pending, level.getOrders(), conversion, 0, 0, 0, decisions, now));
   }
 
-  private Sale sale(String saleId) {
+  Sale sale(String saleId) {
     return sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
   }
 
-  private SaleBody body(Sale sale) {
+  SaleBody body(Sale sale) {
     Instant now = clock.instant();
     int remaining = sales.available(sale);
     return new SaleBody(sale.getSaleId(), sale.getSku(), sale.getName(), sale.getStock(), remaining,
         sale.getPerUserLimit(), sale.getPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(),
-        sale.getHoldSeconds(), sale.getAllocation().name(), SaleStatus.of(sale, remaining, now), now);
+        sale.getHoldSeconds(), sale.getAllocation().name(), SaleStatus.of(sale, remaining, sales.closesAt(sale), now),
+        now, sales.endedAt(sale.getSaleId()).orElse(null));
   }
 }
