@@ -116,7 +116,7 @@
     }
     const events = new EventSource(saleUrl + '/events');
     events.addEventListener('sale', event => {
-      $('live-indicator').textContent = 'live';
+      $('live-indicator').textContent = 'updating live';
       showSale(JSON.parse(event.data));
     });
     events.onerror = () => { $('live-indicator').textContent = 'reconnecting…'; }; // EventSource retries by itself

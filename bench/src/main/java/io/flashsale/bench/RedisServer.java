@@ -1,5 +1,6 @@
 package io.flashsale.bench;
 
+import io.flashsale.embedded.DebianPackages;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -8,7 +9,7 @@ import redis.clients.jedis.Jedis;
 
 /**
  * A redis-server of our own on a free port, without persistence (the baseline measures the script, not
- * the disk), stopped on close. Installed first through bench/setup-package.sh where it is missing.
+ * the disk), stopped on close. Installed first through DebianPackages (embedded) where it is missing.
  */
 final class RedisServer implements AutoCloseable {
   private static final String HOST = "127.0.0.1";

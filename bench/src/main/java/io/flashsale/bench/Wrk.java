@@ -1,5 +1,6 @@
 package io.flashsale.bench;
 
+import io.flashsale.embedded.DebianPackages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

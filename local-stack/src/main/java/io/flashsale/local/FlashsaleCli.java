@@ -65,6 +65,8 @@ public final class FlashsaleCli {
             Schema registry:  %s
             PostgreSQL:       %s (user postgres, password postgres)
             Payment provider: %s (simulator)
+            Admin dashboard:  %s/admin
+            Buyer page:       %s/sales/<saleId>#token=<buyer token>
           WARNING: local mode uses fixed, public secrets. Never expose this port.
             Admin token:      %s
             JWT secret:       %s (HS256)
@@ -74,7 +76,8 @@ public final class FlashsaleCli {
               -H 'Content-Type: application/json' -d '{"sku":"SKU-1","name":"Headphones","stock":100,
               "priceCents":4999,"currency":"USD","startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z"}'
           %n""", (System.nanoTime() - started) / 1e9, stack.apiUrl(), stack.bootstrapServers(),
-          stack.schemaRegistryUrl(), stack.databaseUrl(), stack.paymentProviderUrl(), LOCAL_ADMIN_TOKEN, LOCAL_JWT_SECRET, stack.apiUrl(), LOCAL_ADMIN_TOKEN);
+          stack.schemaRegistryUrl(), stack.databaseUrl(), stack.paymentProviderUrl(), stack.apiUrl(), stack.apiUrl(),
+          LOCAL_ADMIN_TOKEN, LOCAL_JWT_SECRET, stack.apiUrl(), LOCAL_ADMIN_TOKEN);
       stopped.await();
       return 0;
     }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes a command from Debian's packages available to ./flashsale bench (redis-server for the Redis baseline,
-# wrk for the HTTP runs): installs the package when the command is missing and we are root. Exits non-zero,
-# with the reason on stderr, when it cannot.
-#   bench/setup-package.sh <command> [package]   (package defaults to the command's name)
+# Makes a command from Debian's packages available to the bench and the tests (redis-server for the Redis
+# baseline, wrk for the HTTP runs, chromium and chromedriver for the browser tests): installs the package when
+# the command is missing and we are root. Exits non-zero, with the reason on stderr, when it cannot.
+# io.flashsale.embedded.DebianPackages runs it from the classpath.
+#   setup-package.sh <command> [package]   (package defaults to the command's name)
 set -euo pipefail
 
 command=$1
