@@ -79,6 +79,7 @@
     $('countdown-box').hidden = sale.status !== 'SCHEDULED';
     $('waiting-room').hidden = !sale.waitingRoom;
     const busy = purchase && !['REJECTED', 'EXPIRED', 'CANCELLED'].includes(purchase.status);
+    $('buy').hidden = Boolean(busy); // one purchase at a time; the purchase box below says what became of it
     $('buy').disabled = !(sale.status === 'LIVE' && token() && !busy && (!sale.waitingRoom || waitingRoom()));
     tick();
   }

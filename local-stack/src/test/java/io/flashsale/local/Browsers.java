@@ -26,7 +26,7 @@ final class Browsers implements AutoCloseable {
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
   /** A phone's screen in CSS pixels (an iPhone 14's), and a desktop's. */
   static final int[] PHONE = {390, 844};
-  static final int[] DESKTOP = {1400, 1000};
+  static final int[] DESKTOP = {1400, 1100};
 
   private final List<WebDriver> open = new ArrayList<>();
 
