@@ -80,6 +80,7 @@ final class SaleEvents implements AutoCloseable {
   private CompletableFuture<Void> open(Sale sale, Context ctx) {
     Stream stream;
     try {
+      ctx.req().getAsyncContext().setTimeout(0); // a stream lasts as long as its client, whatever the async timeout
       ServletOutputStream out = ctx.res().getOutputStream();
       stream = new Stream(sale.getSaleId(), out);
       out.setWriteListener(stream); // from here on every write is non-blocking
@@ -165,20 +166,17 @@ final class SaleEvents implements AutoCloseable {
       this.out = out;
     }
 
-    synchronized void send(byte[] bytes) {
-      if (closed.isDone()) {
-        return;
+    void send(byte[] bytes) {
+      if (!offer(bytes)) {
+        close(); // outside the lock: completing the request runs Javalin's and Jetty's code
       }
-      if (queued.size() >= MAX_QUEUED) {
-        queued.pollFirst(); // a later event says all an earlier one did
-      }
-      queued.addLast(bytes);
-      drain();
     }
 
     @Override
-    public synchronized void onWritePossible() {
-      drain();
+    public void onWritePossible() {
+      if (!drainLocked()) {
+        close();
+      }
     }
 
     @Override
@@ -186,8 +184,27 @@ final class SaleEvents implements AutoCloseable {
       close();
     }
 
-    /** Writes while the connection takes it; when it does not, Jetty calls {@link #onWritePossible} later. */
-    private void drain() {
+    /** False once the stream failed. */
+    private synchronized boolean offer(byte[] bytes) {
+      if (closed.isDone()) {
+        return true;
+      }
+      if (queued.size() >= MAX_QUEUED) {
+        queued.pollFirst(); // a later event says all an earlier one did
+      }
+      queued.addLast(bytes);
+      return drain();
+    }
+
+    private synchronized boolean drainLocked() {
+      return drain();
+    }
+
+    /**
+     * Writes while the connection takes it; when it does not, Jetty calls {@link #onWritePossible} later. False
+     * when the connection failed.
+     */
+    private boolean drain() {
       try {
         while (!closed.isDone() && out.isReady()) {
           byte[] next = queued.pollFirst();
@@ -198,11 +215,12 @@ final class SaleEvents implements AutoCloseable {
             unflushed = false;
             out.flush();
           } else {
-            return;
+            return true;
           }
         }
+        return true;
       } catch (IOException | IllegalStateException e) {
-        close();
+        return false;
       }
     }
 

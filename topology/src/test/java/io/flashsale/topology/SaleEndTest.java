@@ -11,6 +11,7 @@ import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,6 +72,19 @@ class SaleEndTest {
     flashsale.end(sale, sale.getEndsAt().plusSeconds(1)); // after its own end
     assertThat(flashsale.readStockLevels()).isEmpty();
     assertThat(flashsale.<StockLevel>store(SaleTopology.STOCK_STORE, "s1").getEndedAt()).isEqualTo(endedAt);
+  }
+
+  @Test
+  void anInvalidEndGoesToTheDeadLetterTopicAndEndsNothing() {
+    Sale sale = fcfsSale("s1", "SKU-1", 10, 1);
+    flashsale.define(sale);
+    flashsale.readStockLevels();
+    flashsale.saleEnds.pipeInput("SKU-OTHER", new SaleEnd("s1", "SKU-1", NOW), NOW); // keyed by another SKU
+    flashsale.saleEnds.pipeInput("SKU-1", new SaleEnd("s1\u0000", "SKU-1", NOW), NOW); // a control character
+
+    assertThat(flashsale.deadLetters.readRecordsToList()).hasSize(2);
+    assertThat(flashsale.readStockLevels()).isEmpty();
+    assertThat(flashsale.<StockLevel>store(SaleTopology.STOCK_STORE, "s1").getEndedAt()).isNull();
   }
 
   @Test
