@@ -423,7 +423,9 @@ class HttpFuzzTest {
   private static Bad validRequest(String route) {
     String method = route.substring(0, route.indexOf(' '));
     String template = route.substring(route.indexOf(' ') + 1);
-    String path = template.replace("{saleId}", liveSale).replace("{requestId}", pendingRequest);
+    String path = template.replace("{saleId}", liveSale).replace("{requestId}", pendingRequest)
+        .replace("{day}", "2026-11-23").replace("{runId}", "run-1")
+        .replace("{file}", template.startsWith("/pages/") ? "sale.js" : "report.html");
     Map<String, String> headers = new LinkedHashMap<>();
     byte[] body = null;
     if (template.startsWith("/api/admin/")) {
