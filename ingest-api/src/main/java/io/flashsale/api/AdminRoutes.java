@@ -70,6 +70,10 @@ final class AdminRoutes {
    */
   void end(Context ctx) {
     Sale sale = saleRoutes.sale(ctx.pathParam("saleId"));
+    // No body: anything sent is a mistake, refused before anything is written (an oversized one is 413).
+    if (ctx.bodyAsBytes().length > 0) {
+      throw new Problem(ErrorCode.VALIDATION, "Ending a sale takes no body");
+    }
     Instant now = clock.instant();
     if (!now.isBefore(sales.closesAt(sale))) {
       throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " ended at " + sales.closesAt(sale));

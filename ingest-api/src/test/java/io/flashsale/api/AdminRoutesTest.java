@@ -98,6 +98,10 @@ class AdminRoutesTest {
         .assertProblem(401, ErrorCode.UNAUTHENTICATED);
     fixture.call("POST", "/api/admin/sales/no-such-sale/end").auth(fixture.admin()).send()
         .assertProblem(404, ErrorCode.SALE_NOT_FOUND);
+    fixture.call("POST", path).auth(fixture.admin()).json("{\"now\": true}").send()
+        .assertProblem(400, ErrorCode.VALIDATION);
+    fixture.call("POST", path).auth(fixture.admin()).json("{\"pad\": \"" + "x".repeat(20_000) + "\"}").send()
+        .assertProblem(413, ErrorCode.PAYLOAD_TOO_LARGE);
     // Not opened by the topology yet: it could not place the end, so none is written.
     fixture.call("POST", path).auth(fixture.admin()).send().assertProblem(503, ErrorCode.UNAVAILABLE);
     fixture.call("GET", path).auth(fixture.admin()).send().assertProblem(405, ErrorCode.METHOD_NOT_ALLOWED);
