@@ -18,7 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -85,8 +84,7 @@ final class AdminRoutes {
     }
     SaleEnd end = SaleEnd.newBuilder().setSaleId(sale.getSaleId()).setSku(sale.getSku()).setRequestedAt(now).build();
     ctx.future(() -> writer.write(topics.saleEnds, sale.getSku(), end)
-        .thenCompose(written -> sales.awaitEnd(sale.getSaleId())
-            .completeOnTimeout(null, END_READ_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+        .thenCompose(written -> sales.awaitEnd(sale.getSaleId(), END_READ_BACK_TIMEOUT))
         .thenAccept(endedAt -> ctx.status(endedAt == null ? HttpStatus.ACCEPTED : HttpStatus.OK)
             .json(saleRoutes.body(sale))));
   }

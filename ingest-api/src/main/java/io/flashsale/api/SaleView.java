@@ -3,6 +3,7 @@ package io.flashsale.api;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -86,9 +88,13 @@ public final class SaleView extends TopicView {
     return stockLevel(saleId).map(StockLevel::getEndedAt);
   }
 
-  /** Completes (on the common pool) once the topology's end of the sale is in this view. */
-  CompletableFuture<Instant> awaitEnd(String saleId) {
-    CompletableFuture<Instant> ended = new CompletableFuture<>();
+  /**
+   * Completes (on the common pool) with the end once the topology's end of the sale is in this view, or with null
+   * when {@code timeout} is over first.
+   */
+  CompletableFuture<Instant> awaitEnd(String saleId, Duration timeout) {
+    CompletableFuture<Instant> ended = new CompletableFuture<Instant>()
+        .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
     endWaiters.computeIfAbsent(saleId, id -> ConcurrentHashMap.newKeySet()).add(ended);
     endedAt(saleId).ifPresent(ended::complete); // after registering: an end applied in between is seen either way
     ended.whenComplete((at, failure) -> endWaiters.computeIfPresent(saleId, (id, waiting) -> {
