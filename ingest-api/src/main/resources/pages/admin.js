@@ -175,18 +175,20 @@
     const r = answer.body;
     $('reports-note').textContent = r.reachable
         ? (r.reports.length ? 'Reports in ' + r.reportDir + ':' : 'No report yet in ' + r.reportDir + '.')
-        : 'The reports are written to ' + r.reportDir + ' where the reconciliation runs; this API cannot read that '
-          + 'directory, so open them there.';
+        : 'No report directory ' + r.reportDir + ' here: either no night has run yet, or the reconciliation '
+          + 'writes its reports where this API cannot read them (its FLASHSALE_REPORT_DIR); open them there.';
     $('reports').replaceChildren(...r.reports.map(report => {
       const open = (url, type) => {
-        const link = Flashsale.el('a', {href: '#', text: type});
+        const link = Flashsale.el('a', {href: '#', 'data-report': type, text: type});
         link.addEventListener('click', async e => {
           e.preventDefault();
-          // A plain link would not carry the admin token: fetch it, then show it from memory.
+          // A plain link would not carry the admin token: fetch the report, then show it from memory in a
+          // window opened now, while the click still allows it.
+          const shown = window.open('', '_blank');
           const response = await fetch(url, {headers: auth()});
           const blob = new Blob([await response.arrayBuffer()],
               {type: type === 'html' ? 'text/html' : 'application/json'});
-          window.open(URL.createObjectURL(blob), '_blank');
+          shown.location.href = URL.createObjectURL(blob);
         });
         return link;
       };

@@ -29,7 +29,11 @@ final class AdminRoutes {
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   private static final List<String> REPORT_FILES = List.of("report.html", "report.json");
 
-  /** The nightly reports this process can read, newest first; {@code reachable} is false without the directory. */
+  /**
+   * The nightly reports this process can read, newest first; {@code reachable} is false without the directory
+   * (FLASHSALE_REPORT_DIR as configured): no night has run yet, or the reports are written where this process
+   * cannot see them.
+   */
   record Reports(boolean reachable, String reportDir, List<Report> reports) {}
 
   /** One run's report: its day, run id and where to fetch its two files (admin token needed). */
@@ -92,7 +96,7 @@ final class AdminRoutes {
   /** The reports under FLASHSALE_REPORT_DIR ({@code <dir>/<day>/<run id>/report.html}), if this process sees it. */
   void reports(Context ctx) {
     if (!Files.isDirectory(reportDir)) {
-      ctx.json(new Reports(false, reportDir.toAbsolutePath().toString(), List.of()));
+      ctx.json(new Reports(false, reportDir.toString(), List.of()));
       return;
     }
     List<Report> found = new ArrayList<>();
@@ -114,7 +118,7 @@ final class AdminRoutes {
       throw new UncheckedIOException(e);
     }
     found.sort(Comparator.comparing(Report::day).thenComparing(Report::runId).reversed());
-    ctx.json(new Reports(true, reportDir.toAbsolutePath().toString(), found));
+    ctx.json(new Reports(true, reportDir.toString(), found));
   }
 
   /** One report file; the names are checked against fixed patterns, so no path leaves the report directory. */

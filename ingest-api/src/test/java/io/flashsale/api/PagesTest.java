@@ -31,6 +31,7 @@ class PagesTest {
     assertThat(one.raw().body()).isEqualTo(other.raw().body());
     assertThat(one.header("Cache-Control")).contains("public").contains("max-age=");
     assertThat(one.header("Set-Cookie")).isNull();
+    assertThat(one.header("Content-Security-Policy")).doesNotContain("unsafe");
   }
 
   @Test
@@ -38,7 +39,8 @@ class PagesTest {
     for (String path : new String[] {"/sales/any", "/admin"}) {
       ApiFixture.Response page = page(path);
       assertThat(EXTERNAL.matcher(page.raw().body()).find()).as("an external resource in %s", path).isFalse();
-      assertThat(page.header("Content-Security-Policy")).contains("default-src 'self'").contains("script-src 'self'");
+      assertThat(page.header("Content-Security-Policy")).contains("default-src 'self'")
+          .contains("script-src 'self';").contains("connect-src 'self';");
       Matcher assets = LOCAL_ASSET.matcher(page.raw().body());
       int found = 0;
       while (assets.find()) {

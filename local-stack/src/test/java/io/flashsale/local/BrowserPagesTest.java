@@ -1,10 +1,9 @@
 package io.flashsale.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.reconciliation.ReconcileCommand;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,10 +11,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,6 +27,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import picocli.CommandLine;
 
 /**
  * The buyer page and the admin dashboard in headless Chromium against the whole local stack: the countdown
@@ -37,6 +40,7 @@ class BrowserPagesTest {
   private static final Duration PATIENCE = Duration.ofSeconds(40);
 
   @TempDir static Path dataDir;
+  @TempDir static Path reports;
   static LocalStack stack;
   static Browsers browsers;
   static Buyers buyers;
@@ -44,7 +48,7 @@ class BrowserPagesTest {
   @BeforeAll
   static void start() throws Exception {
     browsers = Browsers.start();
-    stack = TestStack.start(dataDir, 2);
+    stack = TestStack.start(dataDir, 2, Map.of("FLASHSALE_REPORT_DIR", reports.toString()));
     buyers = new Buyers(stack.apiUrl());
   }
 
@@ -125,6 +129,12 @@ class BrowserPagesTest {
 
   @Test
   void theAdminCreatesASaleWatchesItsCountersAndEndsIt() throws Exception {
+    // A night's report, written where the API reads them, as under ./flashsale local.
+    Map<String, String> env = new HashMap<>(LocalStack.endpoints(new LocalStackConfig(dataDir, 0)));
+    env.put("FLASHSALE_REPORT_DIR", reports.toString());
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    new CommandLine(new ReconcileCommand(env)).execute("--date", today.toString());
+
     WebDriver admin = browsers.open(Browsers.DESKTOP);
     admin.get(stack.apiUrl() + "/admin");
     admin.findElement(By.id("admin-token")).sendKeys("wrong-token");
@@ -134,6 +144,17 @@ class BrowserPagesTest {
     admin.findElement(By.id("admin-token")).sendKeys(Buyers.ADMIN_TOKEN);
     admin.findElement(By.cssSelector("#sign-in-form button")).click();
     await(admin).until(() -> admin.findElement(By.id("dashboard")).isDisplayed());
+
+    // The night's report opens from the dashboard, fetched with the token.
+    await(admin).until(() -> !admin.findElements(By.cssSelector("#reports a[data-report=html]")).isEmpty());
+    String dashboardWindow = admin.getWindowHandle();
+    admin.findElement(By.cssSelector("#reports a[data-report=html]")).click();
+    await(admin).until(() -> admin.getWindowHandles().size() == 2);
+    admin.switchTo().window(admin.getWindowHandles().stream().filter(h -> !h.equals(dashboardWindow))
+        .findFirst().orElseThrow());
+    await(admin).until(() -> admin.findElement(By.tagName("h1")).getText().equals("Reconciliation of " + today));
+    admin.close();
+    admin.switchTo().window(dashboardWindow);
 
     // The API's validation messages, one per broken rule, and nothing created.
     String saleId = "admin-" + UUID.randomUUID().toString().substring(0, 8);
@@ -187,8 +208,9 @@ class BrowserPagesTest {
     Browsers.screenshot(phone, "dashboard-phone");
   }
 
+  /** Waits on what a browser shows; an element replaced while it is read is read again. */
   private static ConditionFactory await(WebDriver driver) {
-    return org.awaitility.Awaitility.await().atMost(PATIENCE).ignoreExceptions();
+    return Awaitility.await().atMost(PATIENCE).ignoreExceptions();
   }
 
   private static String status(WebDriver driver) {

@@ -39,14 +39,23 @@ public final class Pages {
     return new Pages(read("sale.html"), read("admin.html"), Map.copyOf(assets));
   }
 
+  /** Only the page's own scripts and the API itself: no third-party script can run here. */
+  static final String BUYER_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+      + "connect-src 'self'; frame-ancestors 'none'";
+  /**
+   * The same, with inline styles: the dashboard shows a nightly report (self-contained HTML with its own style
+   * sheet, no script) from memory, and that document inherits this policy.
+   */
+  static final String DASHBOARD_POLICY = BUYER_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+
   /** {@code GET /sales/{saleId}}: the page reads the sale id from its own address. */
   public void buyerPage(Context ctx) {
-    html(ctx, buyerPage);
+    html(ctx, buyerPage, BUYER_POLICY);
   }
 
   /** {@code GET /admin}: the dashboard; it asks for the admin token and sends it on every API call. */
   public void dashboard(Context ctx) {
-    html(ctx, dashboard);
+    html(ctx, dashboard, DASHBOARD_POLICY);
   }
 
   /** {@code GET /pages/{file}}: the pages' scripts and style sheet. */
@@ -59,11 +68,9 @@ public final class Pages {
     ctx.header(Header.CACHE_CONTROL, CACHE_CONTROL).contentType(ASSETS.get(name)).result(bytes);
   }
 
-  private static void html(Context ctx, byte[] page) {
+  private static void html(Context ctx, byte[] page, String policy) {
     ctx.header(Header.CACHE_CONTROL, CACHE_CONTROL)
-        // Only the page's own scripts and the API itself: no third-party script can run here.
-        .header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-            + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+        .header("Content-Security-Policy", policy)
         .header("X-Content-Type-Options", "nosniff")
         .contentType("text/html; charset=utf-8").result(page);
   }
