@@ -9,7 +9,7 @@ import redis.clients.jedis.Jedis;
 
 /**
  * A redis-server of our own on a free port, without persistence (the baseline measures the script, not
- * the disk), stopped on close. Installed first through ops/setup-package.sh where it is missing.
+ * the disk), stopped on close. Installed first through DebianPackages (embedded) where it is missing.
  */
 final class RedisServer implements AutoCloseable {
   private static final String HOST = "127.0.0.1";

@@ -1,38 +1,40 @@
 package io.flashsale.embedded;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Commands run beside the JVM (redis-server and wrk for the bench, promtool for the alert tests), installed from
- * Debian's packages through ops/setup-package.sh where missing.
+ * Commands run beside the JVM (redis-server and wrk for the bench, chromium and chromedriver for the browser tests,
+ * promtool for the alert rules' tests),
+ * installed from Debian's packages where missing by {@code setup-package.sh}, which ships on the classpath so that
+ * the bench and every module's tests find it wherever they run.
  */
 public final class DebianPackages {
-  static final Path SETUP_SCRIPT = Path.of("ops", "setup-package.sh");
+  static final String SETUP_SCRIPT = "setup-package.sh";
 
   private DebianPackages() {}
 
-  /**
-   * Makes {@code command} available, installing {@code pkg} where it is missing. The script is looked for in
-   * the working directory and its parents (a module's tests run in the module's directory); outside the
-   * repository the command must be on the PATH already.
-   */
+  /** Makes {@code command} available, installing {@code pkg} if it is missing; fails with the script's reason. */
   public static void ensure(String command, String pkg) throws IOException, InterruptedException {
-    Path script = null;
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null && script == null; dir = dir.getParent()) {
-      if (Files.isRegularFile(dir.resolve(SETUP_SCRIPT))) {
-        script = dir.resolve(SETUP_SCRIPT);
+    Path script = Files.createTempFile("flashsale-setup-package", ".sh");
+    try {
+      try (InputStream in = DebianPackages.class.getResourceAsStream(SETUP_SCRIPT)) {
+        if (in == null) {
+          throw new IllegalStateException(SETUP_SCRIPT + " is missing from the classpath");
+        }
+        Files.write(script, in.readAllBytes());
       }
-    }
-    if (script == null) {
-      return;
-    }
-    Process setup = new ProcessBuilder("bash", script.toString(), command, pkg).inheritIO().start();
-    if (!setup.waitFor(5, TimeUnit.MINUTES) || setup.exitValue() != 0) {
-      setup.destroy();
-      throw new IllegalStateException(command + " is not available (" + script + " failed)");
+      Process setup = new ProcessBuilder("bash", script.toString(), command, pkg).inheritIO().start();
+      if (!setup.waitFor(10, TimeUnit.MINUTES) || setup.exitValue() != 0) {
+        setup.destroy();
+        throw new IllegalStateException(command + " is not available (" + SETUP_SCRIPT + " " + command + " " + pkg
+            + " failed)");
+      }
+    } finally {
+      Files.deleteIfExists(script);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,10 @@ import java.util.Map;
  *     second, with a burst of one second's worth, on this instance: give each instance its share
  * @param trustedProxies FLASHSALE_TRUSTED_PROXIES, default none: comma-separated addresses and ranges
  *     ({@code 10.0.0.0/8}) whose {@code X-Forwarded-For} names the client (see {@link ClientAddress})
+ * @param eventsHeartbeat FLASHSALE_EVENTS_HEARTBEAT_MS, default 15000: how often an open event stream gets a comment
+ *     line, which keeps proxies from closing it and finds clients that went away
+ * @param reportDir FLASHSALE_REPORT_DIR, default reconciliation-reports (the reconciliation's own): where the admin
+ *     dashboard finds the nightly reports, if this process can reach that directory
  */
 public record ApiConfig(
     String httpHost,
@@ -82,7 +87,9 @@ public record ApiConfig(
     int ipRateLimitPerSecond,
     int saleRateLimitPerSecond,
     String trustedProxies,
-    String metricsToken) {
+    String metricsToken,
+    Duration eventsHeartbeat,
+    Path reportDir) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -128,6 +135,7 @@ public record ApiConfig(
       throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
     }
     requirePositive("FLASHSALE_BATCH_MAX_REQUESTS", batchMaxRequests);
+    requirePositive("FLASHSALE_EVENTS_HEARTBEAT_MS", eventsHeartbeat.toMillis());
     if (verifiedTokenCacheSize < 0) {
       throw new IllegalArgumentException("FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE must not be negative");
     }
@@ -170,7 +178,9 @@ public record ApiConfig(
         intVar(env, "FLASHSALE_IP_RATE_LIMIT_PER_SECOND", 0),
         intVar(env, "FLASHSALE_SALE_RATE_LIMIT_PER_SECOND", 0),
         env.getOrDefault("FLASHSALE_TRUSTED_PROXIES", ""),
-        blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")));
+        blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")),
+        Duration.ofMillis(intVar(env, "FLASHSALE_EVENTS_HEARTBEAT_MS", 15_000)),
+        Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", "reconciliation-reports")));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.schemas.Sale;
 import io.javalin.http.Context;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The answers to a click on a sale that takes none (not started, ended, sold out), rendered once per sale
@@ -17,11 +19,14 @@ final class ClosedSaleAnswers {
   private record Key(ErrorCode code, String saleId, String instance) {}
 
   private final ObjectMapper mapper;
-  // Three codes per sale and route: small, and a sale's answers never change (its window and id are fixed).
+  private final Function<Sale, Instant> closesAt;
+  // Three codes per sale and route: small, and a sale's answers never change once given (its id and start are
+  // fixed, and it closes once: at its end, or earlier when an admin ends it, which is known before it is ENDED).
   private final Map<Key, byte[]> rendered = new ConcurrentHashMap<>();
 
-  ClosedSaleAnswers(ObjectMapper mapper) {
+  ClosedSaleAnswers(ObjectMapper mapper, Function<Sale, Instant> closesAt) {
     this.mapper = mapper;
+    this.closesAt = closesAt;
   }
 
   /** Writes the answer for {@code code} on {@code sale}; {@code instance} is the request path, as in every problem. */
@@ -43,10 +48,10 @@ final class ClosedSaleAnswers {
     }
   }
 
-  private static String detail(ErrorCode code, Sale sale) {
+  private String detail(ErrorCode code, Sale sale) {
     return switch (code) {
       case SALE_NOT_STARTED -> "Sale " + sale.getSaleId() + " starts at " + sale.getStartsAt();
-      case SALE_ENDED -> "Sale " + sale.getSaleId() + " ended at " + sale.getEndsAt();
+      case SALE_ENDED -> "Sale " + sale.getSaleId() + " ended at " + closesAt.apply(sale);
       case SOLD_OUT -> "Sale " + sale.getSaleId() + " is sold out";
       default -> throw new IllegalArgumentException(code + " does not close a sale");
     };

@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.api.pages.Pages;
 import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
@@ -36,10 +37,12 @@ public final class IngestApi implements AutoCloseable {
 
   private final List<AutoCloseable> resources; // closed in reverse order of start
   private final Javalin app;
+  private final SaleEvents saleEvents;
 
-  private IngestApi(List<AutoCloseable> resources, Javalin app) {
+  private IngestApi(List<AutoCloseable> resources, Javalin app, SaleEvents saleEvents) {
     this.resources = resources;
     this.app = app;
+    this.saleEvents = saleEvents;
   }
 
   public static void main(String[] args) {
@@ -101,6 +104,10 @@ public final class IngestApi implements AutoCloseable {
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookSecret(),
           config.webhookTolerance());
       Readiness readiness = new Readiness(admin, config.topologyApplicationId(), sales, purchases);
+      AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir());
+      SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat());
+      resources.add(saleEvents);
+      Pages pages = Pages.fromClasspath();
 
       Javalin app = Javalin.create(cfg -> {
         cfg.showJavalinBanner = false;
@@ -116,6 +123,14 @@ public final class IngestApi implements AutoCloseable {
       app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
       app.get("/api/sales/{saleId}", saleRoutes::show);
       app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
+      app.get("/api/admin/sales", adminRoutes::list, Access.Role.ADMIN);
+      app.post("/api/admin/sales/{saleId}/end", adminRoutes::end, Access.Role.ADMIN);
+      app.get("/api/admin/reports", adminRoutes::reports, Access.Role.ADMIN);
+      app.get("/api/admin/reports/{day}/{runId}/{file}", adminRoutes::reportFile, Access.Role.ADMIN);
+      app.get("/api/sales/{saleId}/events", saleEvents::stream);
+      app.get("/sales/{saleId}", pages::buyerPage);
+      app.get("/admin", pages::dashboard);
+      app.get("/pages/{file}", pages::asset);
       // No role: the purchase route asks for its buyer itself, after the checks that are cheaper than a token.
       app.post("/api/sales/{saleId}/purchases", purchaseRoutes::submit);
       app.get("/api/purchases/{requestId}", purchaseRoutes::show, Access.Role.BUYER);
@@ -139,7 +154,7 @@ public final class IngestApi implements AutoCloseable {
       resources.add(app::stop);
       app.start(config.httpHost(), config.httpPort());
       log.info("Ingest API listening on {}:{} ({})", config.httpHost(), app.port(), config);
-      return new IngestApi(resources, app);
+      return new IngestApi(resources, app, saleEvents);
     } catch (RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -149,6 +164,11 @@ public final class IngestApi implements AutoCloseable {
   /** The port the server listens on; the chosen one when the config asked for 0. */
   public int port() {
     return app.port();
+  }
+
+  /** Event streams open now on this instance. */
+  public int openEventStreams() {
+    return saleEvents.openStreams();
   }
 
   /** Every route served, as "METHOD /path", for checking the OpenAPI document against the code. */

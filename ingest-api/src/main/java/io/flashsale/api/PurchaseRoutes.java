@@ -63,7 +63,7 @@ final class PurchaseRoutes {
     this.bodies = bodies;
     this.writer = writer;
     this.batcher = batcher;
-    this.answers = new ClosedSaleAnswers(bodies.mapper());
+    this.answers = new ClosedSaleAnswers(bodies.mapper(), sales::closesAt);
     this.topics = topics;
     this.sales = sales;
     this.purchases = purchases;
@@ -194,11 +194,11 @@ final class PurchaseRoutes {
 
   /** Why the sale takes no clicks now, as anyone can see from the sale itself; null while it takes them. */
   private ErrorCode closedAt(Sale sale, Instant now) {
+    if (!now.isBefore(sales.closesAt(sale))) {
+      return ErrorCode.SALE_ENDED;
+    }
     if (now.isBefore(sale.getStartsAt())) {
       return ErrorCode.SALE_NOT_STARTED;
-    }
-    if (!now.isBefore(sale.getEndsAt())) {
-      return ErrorCode.SALE_ENDED;
     }
     // A lottery draws after the sale: its stock is never "taken" while clicks still count.
     if (sale.getAllocation() == Allocation.FCFS && sales.available(sale) == 0) {

@@ -22,21 +22,31 @@ final class SaleRoutes {
   static final Duration UNWRITTEN_CLAIM_GRACE = CLAIM_READ_BACK_TIMEOUT.multipliedBy(3);
 
   /**
-   * A sale as clients see it: every field it was created with, and {@code remainingSeconds} until the start
-   * while SCHEDULED, until the end while LIVE (null otherwise).
+   * A sale as clients see it: every field it was created with; {@code remainingSeconds} until the start while
+   * SCHEDULED, until the end while LIVE (null otherwise); {@code endedAt} once an admin ended it before its endsAt.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record SaleBody(String saleId, String sku, String name, String description, int stock, int remaining,
                   int perUserLimit, Integer perDeviceLimit, boolean requireDevice, long priceCents,
                   Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
                   String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
-                  Long remainingSeconds, Instant serverTime) {}
+                  Long remainingSeconds, Instant serverTime, Instant endedAt) {}
 
   record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits) {}
 
-  /** The topology's counters of a sale, and the requests still waiting for a decision. */
+  /**
+   * The topology's counters of a sale, and the requests still waiting for a decision. {@code ordersCount} counts
+   * confirmed purchases, {@code conversionRate} is ordersCount / accepted. There is no waiting room or device
+   * limit yet, so {@code queueLength}, {@code admitted} and {@code deviceRejections} are 0.
+   * {@code decisionsPerSecond} holds the last minutes, oldest first, its last second being {@code serverTime}'s.
+   */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
-                     long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending) {}
+                     long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending,
+                     long ordersCount, double conversionRate, long queueLength, long admitted,
+                     long deviceRejections, Decisions decisionsPerSecond, Instant serverTime) {}
+
+  /** Decisions per second, accepted and rejected, one entry per second. */
+  record Decisions(long[] accepted, long[] rejected) {}
 
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -112,37 +122,46 @@ final class SaleRoutes {
 
   void metrics(Context ctx) {
     Sale sale = sale(ctx.pathParam("saleId"));
+    Instant now = clock.instant();
     long pending = purchases.pendingCount(sale.getSaleId());
+    DecisionRate.Series rate = sales.decisionRate(sale.getSaleId(), now);
+    Decisions decisions = new Decisions(rate.accepted(), rate.rejected());
     StockLevel level = sales.stockLevel(sale.getSaleId()).orElse(null);
-    ctx.json(level == null
-        ? new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0, pending)
-        : new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
-            level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
-            level.getCancelled(), pending));
+    if (level == null) {
+      ctx.json(new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0,
+          pending, 0, 0, 0, 0, 0, decisions, now));
+      return;
+    }
+    double conversion = level.getAccepted() == 0 ? 0 : (double) level.getOrders() / level.getAccepted();
+    ctx.json(new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
+        level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
+        level.getCancelled(), pending, level.getOrders(), conversion, 0, 0, 0, decisions, now));
   }
 
-  private Sale sale(String saleId) {
+  Sale sale(String saleId) {
     return sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
   }
 
-  private SaleBody body(Sale sale) {
+  SaleBody body(Sale sale) {
     Instant now = clock.instant();
     int remaining = sales.available(sale);
-    SaleStatus status = SaleStatus.of(sale, remaining, now);
+    Instant closesAt = sales.closesAt(sale);
+    SaleStatus status = SaleStatus.of(sale, remaining, closesAt, now);
     WaitingRoom room = sale.getWaitingRoom();
     return new SaleBody(sale.getSaleId(), sale.getSku(), sale.getName(), sale.getDescription(), sale.getStock(),
         remaining, sale.getPerUserLimit(), sale.getPerDeviceLimit(), sale.getRequireDevice(), sale.getPriceCents(),
         sale.getOriginalPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(), sale.getHoldSeconds(),
         sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
             room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits()),
-        sale.getDrawSeedHash(), status, remainingSeconds(sale, status, now), now);
+        sale.getDrawSeedHash(), status, remainingSeconds(sale, status, closesAt, now), now,
+        sales.endedAt(sale.getSaleId()).orElse(null));
   }
 
-  /** Whole seconds, rounded up, until the start while SCHEDULED or until the end while LIVE; null otherwise. */
-  private static Long remainingSeconds(Sale sale, SaleStatus status, Instant now) {
+  /** Whole seconds, rounded up, until the start while SCHEDULED or until the close while LIVE; null otherwise. */
+  private static Long remainingSeconds(Sale sale, SaleStatus status, Instant closesAt, Instant now) {
     Instant until = switch (status) {
       case SCHEDULED -> sale.getStartsAt();
-      case LIVE -> sale.getEndsAt();
+      case LIVE -> closesAt;
       default -> null;
     };
     return until == null ? null : Math.max(0, (Duration.between(now, until).toMillis() + 999) / 1000);

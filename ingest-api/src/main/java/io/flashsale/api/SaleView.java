@@ -5,12 +5,15 @@ import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -34,6 +37,8 @@ public final class SaleView extends TopicView {
   private final Map<String, Sale> sales = new ConcurrentHashMap<>();
   private final Map<String, Claim> claims = new ConcurrentHashMap<>();
   private final Map<String, StockLevel> stockLevels = new ConcurrentHashMap<>();
+  private final Map<String, Set<CompletableFuture<Instant>>> endWaiters = new ConcurrentHashMap<>();
+  private final Map<String, DecisionRate> rates = new ConcurrentHashMap<>();
   /** Guards the two maps below, which pair claim writers waiting for their claim with the view's progress. */
   private final Object claimProgress = new Object();
   /** Next claim offset to read, by partition of sale-claims. */
@@ -67,6 +72,47 @@ public final class SaleView extends TopicView {
   /** The topology's latest counters of the sale; empty until it has decided something. */
   public Optional<StockLevel> stockLevel(String saleId) {
     return Optional.ofNullable(stockLevels.get(saleId));
+  }
+
+  /** Every sale this view knows. */
+  public Collection<Sale> all() {
+    return sales.values();
+  }
+
+  /**
+   * When the sale stops taking requests: its endsAt, or the earlier moment an admin ended it, as the topology
+   * decided and told every instance through stock-levels.
+   */
+  public Instant closesAt(Sale sale) {
+    Instant endedAt = stockLevel(sale.getSaleId()).map(StockLevel::getEndedAt).orElse(null);
+    return endedAt != null && endedAt.isBefore(sale.getEndsAt()) ? endedAt : sale.getEndsAt();
+  }
+
+  /** The moment an admin ended the sale, once the topology has decided it; empty otherwise. */
+  public Optional<Instant> endedAt(String saleId) {
+    return stockLevel(saleId).map(StockLevel::getEndedAt);
+  }
+
+  /**
+   * Completes (on the common pool) with the end once the topology's end of the sale is in this view, or with null
+   * when {@code timeout} is over first.
+   */
+  CompletableFuture<Instant> awaitEnd(String saleId, Duration timeout) {
+    CompletableFuture<Instant> ended = new CompletableFuture<Instant>()
+        .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    endWaiters.computeIfAbsent(saleId, id -> ConcurrentHashMap.newKeySet()).add(ended);
+    endedAt(saleId).ifPresent(ended::complete); // after registering: an end applied in between is seen either way
+    ended.whenComplete((at, failure) -> endWaiters.computeIfPresent(saleId, (id, waiting) -> {
+      waiting.remove(ended);
+      return waiting.isEmpty() ? null : waiting;
+    }));
+    return ended.thenApplyAsync(at -> at);
+  }
+
+  /** Decisions per second of the sale over the last minutes, as the topology's counters moved. */
+  DecisionRate.Series decisionRate(String saleId, Instant now) {
+    DecisionRate rate = rates.get(saleId);
+    return rate == null ? DecisionRate.Series.empty(now) : rate.series(now);
   }
 
   /** Units neither reserved nor sold: the stock itself until the topology says otherwise. */
@@ -115,7 +161,14 @@ public final class SaleView extends TopicView {
       default -> {
         if (record.value() != null) {
           StockLevel level = topics.stockLevels.valueSerde().deserializer().deserialize(record.topic(), record.value());
-          stockLevels.put(level.getSaleId(), level);
+          StockLevel previous = stockLevels.put(level.getSaleId(), level);
+          rates.computeIfAbsent(level.getSaleId(), id -> new DecisionRate()).moved(previous, level);
+          if (level.getEndedAt() != null) {
+            Set<CompletableFuture<Instant>> waiting = endWaiters.get(level.getSaleId());
+            if (waiting != null) {
+              waiting.forEach(ended -> ended.complete(level.getEndedAt()));
+            }
+          }
         }
       }
     }

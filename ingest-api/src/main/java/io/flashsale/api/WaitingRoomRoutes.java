@@ -178,7 +178,7 @@ final class WaitingRoomRoutes {
     }
     long admitted = !stats.getPreQueueClosed() ? 0 : Math.min(stats.getJoined(),
         QueueOrder.admitted(admissionStart(sale, stats), rooms.rates(sale), now));
-    SaleStatus status = SaleStatus.of(sale, sales.available(sale), now);
+    SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
     boolean over = status == SaleStatus.SOLD_OUT || status == SaleStatus.ENDED;
     return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted);
   }
@@ -199,7 +199,7 @@ final class WaitingRoomRoutes {
 
   private QueueBody answer(Sale sale, QueueToken token, String tokenText, Instant now) {
     String pollUrl = "/api/queue/" + tokenText;
-    SaleStatus status = SaleStatus.of(sale, sales.available(sale), now);
+    SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
     if (status == SaleStatus.ENDED || status == SaleStatus.SOLD_OUT) {
       return new QueueBody(tokenText, status.name(), null, null, pollUrl, null, null);
     }
@@ -266,7 +266,7 @@ final class WaitingRoomRoutes {
   }
 
   private void refuseClosed(Sale sale, Instant now) {
-    SaleStatus status = SaleStatus.of(sale, sales.available(sale), now);
+    SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
     if (status == SaleStatus.ENDED) {
       throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " has ended");
     }

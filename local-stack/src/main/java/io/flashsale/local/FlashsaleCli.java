@@ -66,6 +66,8 @@ public final class FlashsaleCli {
             PostgreSQL:       %s (user postgres, password postgres)
             Payment provider: %s (simulator)
             Metrics:          %s (api), %s (topology), %s (sink), %s (simulator)
+            Admin dashboard:  %s/admin
+            Buyer page:       %s/sales/<saleId>#token=<buyer token>
           WARNING: local mode uses fixed, public secrets. Never expose this port.
             Admin token:      %s
             JWT secret:       %s (HS256)
@@ -78,6 +80,7 @@ public final class FlashsaleCli {
           stack.schemaRegistryUrl(), stack.databaseUrl(), stack.paymentProviderUrl(),
           stack.metricsUrls().get(LocalStack.API_METRICS), stack.metricsUrls().get(LocalStack.TOPOLOGY_METRICS),
           stack.metricsUrls().get(LocalStack.SINK_METRICS), stack.metricsUrls().get(LocalStack.SIMULATOR_METRICS),
+          stack.apiUrl(), stack.apiUrl(),
           LOCAL_ADMIN_TOKEN, LOCAL_JWT_SECRET, stack.apiUrl(), LOCAL_ADMIN_TOKEN);
       stopped.await();
       return 0;

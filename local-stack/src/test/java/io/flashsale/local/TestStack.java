@@ -20,7 +20,13 @@ final class TestStack {
 
   /** Starts the stack and returns once the API says ready. */
   static LocalStack start(Path dataDir, int partitions) {
+    return start(dataDir, partitions, Map.of());
+  }
+
+  /** The same with these variables on top of the environment. */
+  static LocalStack start(Path dataDir, int partitions, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(System.getenv());
+    env.putAll(extra);
     env.put("FLASHSALE_HTTP_PORT", "0");
     env.put("FLASHSALE_SIMULATOR_PORT", "0");
     env.put("FLASHSALE_PARTITIONS", String.valueOf(partitions));

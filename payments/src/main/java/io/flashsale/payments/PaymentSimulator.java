@@ -292,28 +292,40 @@ public final class PaymentSimulator implements AutoCloseable {
 
   // --- the buyer's side
 
+  /**
+   * The provider's checkout page. {@code ?return=<http(s) URL>} is where the buyer goes back to once the payment is
+   * done, as a real provider's success URL: the shop's page then shows the outcome the webhook brought.
+   */
   private void paymentPage(Context ctx) {
     Payment payment = payment(ctx.pathParam("paymentId"));
+    String back = ctx.queryParam("return");
+    String returnUrl = back != null && back.matches("https?://[^\\s]{1,2000}") ? back : "";
     ctx.html("""
         <!doctype html>
-        <html><head><meta charset="utf-8"><title>Pay %1$s</title></head>
+        <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Pay %1$s</title></head>
         <body>
         <h1>Payment simulator</h1>
         <p>Pay <strong>%2$s %3$s</strong> for purchase %4$s.</p>
         <p id="state">Status: %5$s</p>
-        <button onclick="complete('SUCCEEDED')">Pay</button>
-        <button onclick="complete('FAILED')">Fail</button>
+        <button id="pay" onclick="complete('SUCCEEDED')">Pay</button>
+        <button id="fail" onclick="complete('FAILED')">Fail</button>
+        <p><a id="return" href="%6$s" hidden>Back to the shop</a></p>
         <script>
           function complete(outcome) {
             fetch(location.pathname.replace(/\\/$/, '') + '/complete', {method: 'POST',
                 headers: {'Content-Type': 'application/json'}, body: JSON.stringify({outcome: outcome})})
-              .then(r => document.getElementById('state').textContent =
-                  r.ok ? 'Status: ' + outcome : 'Could not complete: HTTP ' + r.status);
+              .then(r => {
+                document.getElementById('state').textContent =
+                  r.ok ? 'Status: ' + outcome : 'Could not complete: HTTP ' + r.status;
+                const back = document.getElementById('return');
+                if (r.ok && back.getAttribute('href')) { back.hidden = false; }
+              });
           }
         </script>
         </body></html>
         """.formatted(html(payment.paymentId()), html(amount(payment.amountCents(), payment.currency())),
-        html(payment.currency()), html(payment.requestId()), html(payment.status().name())));
+        html(payment.currency()), html(payment.requestId()), html(payment.status().name()), html(returnUrl)));
   }
 
   private void complete(Context ctx) {

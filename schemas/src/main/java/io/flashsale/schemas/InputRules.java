@@ -239,6 +239,15 @@ public final class InputRules {
     return done(errors);
   }
 
+  /** Every rule the end of a sale breaks. */
+  public static List<String> violations(SaleEnd end) {
+    List<String> errors = null;
+    errors = add(errors, text("saleId", end.getSaleId()));
+    errors = add(errors, text("sku", end.getSku()));
+    errors = add(errors, instant("requestedAt", end.getRequestedAt()));
+    return done(errors);
+  }
+
   /**
    * Every rule the payment event breaks. The currency is only clean text here: the provider's word is
    * recorded as it came, and a currency that matches no sale is the topology's to judge (a refund is due).

@@ -3,6 +3,7 @@ package io.flashsale.schemas;
 import io.flashsale.schemas.serde.AvroSerde;
 import io.flashsale.schemas.serde.PurchaseBatchSerde;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;
@@ -63,6 +64,11 @@ public final class Topics {
   public final Topic<String, PaymentEvent> paymentEvents;
   /** Buyers giving a held purchase back, key = SKU. */
   public final Topic<String, HoldCancellation> holdCancellations;
+  /**
+   * Admins ending a sale now, key = SKU (the sale's task decides it, in line with its purchases). Broker-stamped
+   * like purchase requests: the sale ends at the one clock that judges them. Kept forever: an end is small.
+   */
+  public final Topic<String, SaleEnd> saleEnds;
   /** One purchase request on its own, as a batch holds it: for stores and dead letters of a single request. */
   public final Serde<PurchaseRequest> purchaseRequest;
   /** Latest stock and counters per sale, key = saleId, compacted. */
@@ -90,6 +96,7 @@ public final class Topics {
   public static final String PAYMENT_EVENTS = "payment-events";
   public static final String HOLD_CANCELLATIONS = "hold-cancellations";
   public static final String STOCK_LEVELS = "stock-levels";
+  public static final String SALE_ENDS = "sale-ends";
   public static final String DEAD_LETTERS = "flashsale-dead-letters";
   public static final String CORRECTIONS = "reconciliation-corrections";
   public static final String QUEUE_JOINS = "queue-joins";
@@ -105,6 +112,8 @@ public final class Topics {
     purchaseOutcomes = new Topic<>(PURCHASE_OUTCOMES, Serdes.String(), AvroSerde.forValues(PurchaseOutcome.class, registry), RECONCILED);
     paymentEvents = new Topic<>(PAYMENT_EVENTS, Serdes.String(), AvroSerde.forValues(PaymentEvent.class, registry), RECONCILED);
     holdCancellations = new Topic<>(HOLD_CANCELLATIONS, Serdes.String(), AvroSerde.forValues(HoldCancellation.class, registry), EVENTS);
+    saleEnds = new Topic<>(SALE_ENDS, Serdes.String(), AvroSerde.forValues(SaleEnd.class, registry),
+        merged(KEEP_FOREVER, BROKER_TIMESTAMPED));
     stockLevels = new Topic<>(STOCK_LEVELS, Serdes.String(), AvroSerde.forValues(StockLevel.class, registry), COMPACTED);
     deadLetters = new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray(), EVENTS);
     corrections = new Topic<>(CORRECTIONS, Serdes.String(), AvroSerde.forValues(Correction.class, registry), KEEP_FOREVER);
@@ -122,6 +131,12 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
-        corrections, saleClaims, queueJoins, queuePlaces, queueStats, waitingRoomChanges);
+        corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges);
+  }
+
+  private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {
+    Map<String, String> both = new HashMap<>(first);
+    both.putAll(second);
+    return Map.copyOf(both);
   }
 }

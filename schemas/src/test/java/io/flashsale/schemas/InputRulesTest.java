@@ -85,6 +85,14 @@ class InputRulesTest {
   }
 
   @Test
+  void anEndOfASaleIsCheckedFieldByField() {
+    SaleEnd end = SaleEnd.newBuilder().setSaleId("sale-1").setSku("SKU-1").setRequestedAt(OPENING).build();
+    assertThat(InputRules.violations(end)).isEmpty();
+    assertThat(InputRules.violations(SaleEnd.newBuilder(end).setSku("a\u0007").build())).hasSize(1);
+    assertThat(InputRules.violations(SaleEnd.newBuilder(end).setSaleId("x".repeat(257)).build())).hasSize(1);
+  }
+
+  @Test
   void aPurchaseRequestIsCheckedFieldByField() {
     PurchaseRequest request = PurchaseRequest.newBuilder()
         .setRequestId("req-1").setSaleId("sale-1").setSku("SKU-1").setUserId("user-1").setDeviceId(null)

@@ -103,9 +103,9 @@ public record PaymentDecision(Verdict verdict, String why) {
         return stock;
       }
       case CONFIRM -> next.setReserved(stock.getReserved() - quantity)
-          .setConfirmed(stock.getConfirmed() + quantity);
+          .setConfirmed(stock.getConfirmed() + quantity).setOrders(stock.getOrders() + 1);
       case CONFIRM_LATE -> next.setAvailable(stock.getAvailable() - quantity)
-          .setConfirmed(stock.getConfirmed() + quantity);
+          .setConfirmed(stock.getConfirmed() + quantity).setOrders(stock.getOrders() + 1);
       case REFUND_DUE -> next.setRefundsDue(stock.getRefundsDue() + 1);
     }
     return next.build();

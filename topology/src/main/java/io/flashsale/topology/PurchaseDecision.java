@@ -46,14 +46,21 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
    */
   public static PurchaseDecision decide(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest request,
       Instant loggedAt) {
-    return decideFromAvailable(sale, stock == null ? null : stock.getAvailable(), userQuantity, request, loggedAt);
+    return decideFromAvailable(sale, stock == null ? null : stock.getAvailable(),
+        stock == null ? null : stock.getEndedAt(), userQuantity, request, loggedAt);
   }
 
   /** The same, from the units still available (null if the sale is unknown). */
   public static PurchaseDecision decideFromAvailable(Sale sale, Integer available, int userQuantity,
       PurchaseRequest request, Instant loggedAt) {
+    return decideFromAvailable(sale, available, null, userQuantity, request, loggedAt);
+  }
+
+  /** The same for a sale an admin may have ended at {@code endedAt} (null: not ended), before its endsAt. */
+  public static PurchaseDecision decideFromAvailable(Sale sale, Integer available, Instant endedAt, int userQuantity,
+      PurchaseRequest request, Instant loggedAt) {
     if (sale == null || available == null || !sale.getSku().equals(request.getSku())
-        || !isInWindow(sale, loggedAt)) {
+        || !isInWindow(sale, loggedAt) || (endedAt != null && !loggedAt.isBefore(endedAt))) {
       return rejected(RejectReason.SALE_NOT_LIVE);
     }
     if (exceedsLimit(sale, userQuantity, request.getQuantity())) {

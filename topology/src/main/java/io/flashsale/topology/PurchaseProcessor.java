@@ -152,7 +152,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     StockLevel.Builder level = sale == null ? null : levels.computeIfAbsent(saleId, this::tally);
     int userQuantity = holds.userQuantity(saleId, request.getUserId());
     PurchaseDecision decision = PurchaseDecision.decideFromAvailable(sale, level == null ? null : level.getAvailable(),
-        userQuantity, request, loggedAt);
+        level == null ? null : level.getEndedAt(), userQuantity, request, loggedAt);
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
       if (lotteryDrawsDue.get(saleId) != null) {
         lotteryEntries.put(entryKey, new LotteryEntry(request, place.partition(), place.offset(), place.index()));

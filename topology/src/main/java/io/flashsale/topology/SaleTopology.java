@@ -26,6 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
  * queue-joins        -> queue-placement   -> queue-places, queue-stats
+ * sale-ends          -> sale-end          -> stock-levels (endedAt)
  * </pre>
  */
 public final class SaleTopology {
@@ -78,6 +79,8 @@ public final class SaleTopology {
   public static final String PURCHASE_REQUESTS_SOURCE = "purchase-requests-source";
   public static final String HOLD_CANCELLATIONS_SOURCE = "hold-cancellations-source";
   public static final String PAYMENT_EVENTS_SOURCE = "payment-events-source";
+  public static final String SALE_ENDS_SOURCE = "sale-ends-source";
+  public static final String SALE_END = "sale-end";
   public static final String SALE_REGISTRATION = "sale-registration";
   public static final String PURCHASE_DECISION = "purchase-decision";
   public static final String HOLD_CANCELLATION = "hold-cancellation";
@@ -151,20 +154,25 @@ public final class SaleTopology {
 
     topology.addSource(QUEUE_JOINS_SOURCE, topics.queueJoins.keySerde().deserializer(),
         topics.queueJoins.valueSerde().deserializer(), topics.queueJoins.name());
+    topology.addSource(SALE_ENDS_SOURCE, topics.saleEnds.keySerde().deserializer(),
+        topics.saleEnds.valueSerde().deserializer(), topics.saleEnds.name());
+
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
     topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters),
         PURCHASE_REQUESTS_SOURCE);
     topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
     topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);
     topology.addProcessor(QUEUE_PLACEMENT, QueueProcessor::new, QUEUE_JOINS_SOURCE);
+    topology.addProcessor(SALE_END, SaleEndProcessor::new, SALE_ENDS_SOURCE);
 
     String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
     topology.addStateStore(store.store(SALES_STORE, ids, topics.sales.valueSerde()),
-        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION, QUEUE_PLACEMENT);
+        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION, SALE_END, QUEUE_PLACEMENT);
     // Every decision rewrites its sale's stock: cached, a hot sale's changelog gets one record per commit.
     topology.addStateStore(store.store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
-        SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION);
-    topology.addStateStore(store.store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION);
+        SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END);
+    topology.addStateStore(store.store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION,
+        SALE_END);
     topology.addStateStore(store.store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
     topology.addStateStore(store.store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
@@ -183,7 +191,7 @@ public final class SaleTopology {
     topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
         topics.purchaseRequest.serializer(), PURCHASE_DECISION);
     topology.addProcessor(STOCK_LEVELS_METER, () -> new StockMeter(meters), SALE_REGISTRATION, PURCHASE_DECISION,
-        HOLD_CANCELLATION, PAYMENT_DECISION);
+        HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END);
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
         topics.stockLevels.valueSerde().serializer(), STOCK_LEVELS_METER);
     topology.addSink(QUEUE_PLACES_SINK, topics.queuePlaces.name(), topics.queuePlaces.keySerde().serializer(),

@@ -7,6 +7,7 @@ import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.SaleEnd;
 import java.util.List;
 
 /**
@@ -70,6 +71,15 @@ final class Validation {
     require("Cancellation of " + cancellation.getRequestId(), InputRules.violations(cancellation));
     requireKeyIsSku(sku, cancellation.getSku());
     return cancellation;
+  }
+
+  static SaleEnd requireValidSaleEnd(String sku, SaleEnd end) {
+    if (end == null) {
+      throw new InvalidRecordException("Sale end record without a value (key " + sku + ")");
+    }
+    require("End of " + end.getSaleId(), InputRules.violations(end));
+    requireKeyIsSku(sku, end.getSku());
+    return end;
   }
 
   private static void require(String subject, List<String> violations) {

@@ -164,6 +164,7 @@ class HoldLifecycleTest {
     assertThat(level.getAvailable()).isZero();
     assertThat(level.getReserved()).isZero();
     assertThat(level.getConfirmed()).isEqualTo(2);
+    assertThat(level.getOrders()).as("one purchase of two units is one order").isEqualTo(1);
 
     flashsale.advanceWallClockTo(EXPIRES.plusSeconds(5));
     flashsale.cancel(cancellation("r1", sale, "alice"));
@@ -187,6 +188,7 @@ class HoldLifecycleTest {
     assertThat(level.getAvailable()).isZero();
     assertThat(level.getReserved()).isZero();
     assertThat(level.getConfirmed()).isEqualTo(2);
+    assertThat(level.getOrders()).isEqualTo(1);
     assertThat(level.getExpired()).isEqualTo(1);
     // The confirmed units count against the buyer's limit again.
     flashsale.define(fcfsSale("s2", "SKU-1", 5, 2));

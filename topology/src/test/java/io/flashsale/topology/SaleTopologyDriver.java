@@ -13,6 +13,7 @@ import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -50,6 +51,7 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestInputTopic<String, byte[]> rawRequests;
   final TestInputTopic<String, PaymentEvent> paymentEvents;
   final TestInputTopic<String, HoldCancellation> cancellations;
+  final TestInputTopic<String, SaleEnd> saleEnds;
   final TestOutputTopic<String, PurchaseOutcome> outcomes;
   final TestOutputTopic<String, StockLevel> stockLevels;
   final TestOutputTopic<byte[], byte[]> deadLetters;
@@ -98,6 +100,8 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.paymentEvents.valueSerde().serializer());
     cancellations = driver.createInputTopic(Topics.HOLD_CANCELLATIONS, Serdes.String().serializer(),
         topics.holdCancellations.valueSerde().serializer());
+    saleEnds = driver.createInputTopic(Topics.SALE_ENDS, Serdes.String().serializer(),
+        topics.saleEnds.valueSerde().serializer());
     outcomes = driver.createOutputTopic(Topics.PURCHASE_OUTCOMES, Serdes.String().deserializer(),
         topics.purchaseOutcomes.valueSerde().deserializer());
     stockLevels = driver.createOutputTopic(Topics.STOCK_LEVELS, Serdes.String().deserializer(),
@@ -150,6 +154,11 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   void cancel(HoldCancellation cancellation) {
     cancellations.pipeInput(cancellation.getSku(), cancellation, cancellation.getRequestedAt());
+  }
+
+  /** An admin's end of the sale, appended by the broker at {@code loggedAt}. */
+  void end(Sale sale, Instant loggedAt) {
+    saleEnds.pipeInput(sale.getSku(), new SaleEnd(sale.getSaleId(), sale.getSku(), loggedAt), loggedAt);
   }
 
   List<PurchaseOutcome> readOutcomes() {

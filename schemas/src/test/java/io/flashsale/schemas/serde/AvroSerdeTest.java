@@ -56,6 +56,7 @@ class AvroSerdeTest {
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
         arguments(Topics.PAYMENT_EVENTS, Samples.paymentEvent()),
         arguments(Topics.HOLD_CANCELLATIONS, Samples.holdCancellation()),
+        arguments(Topics.SALE_ENDS, Samples.saleEnd()),
         arguments(Topics.STOCK_LEVELS, Samples.stockLevel()),
         arguments(Topics.CORRECTIONS, Samples.correction()));
   }

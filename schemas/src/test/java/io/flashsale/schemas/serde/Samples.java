@@ -11,6 +11,7 @@ import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import java.time.Instant;
 import java.util.Map;
@@ -52,8 +53,13 @@ final class Samples {
     return StockLevel.newBuilder()
         .setSaleId("sale-1").setSku("sku-42").setStock(100).setAvailable(90).setReserved(7).setConfirmed(3)
         .setRequests(40).setAccepted(10).setRejected(Map.of("SOLD_OUT", 25L, "LIMIT_EXCEEDED", 5L))
-        .setExpired(1).setCancelled(0).setUpdatedAt(OPENING.plusSeconds(1))
+        .setExpired(1).setCancelled(0).setOrders(2).setUpdatedAt(OPENING.plusSeconds(1))
+        .setEndedAt(OPENING.plusSeconds(1800))
         .build();
+  }
+
+  static SaleEnd saleEnd() {
+    return SaleEnd.newBuilder().setSaleId("sale-1").setSku("sku-42").setRequestedAt(OPENING.plusSeconds(1800)).build();
   }
 
   static PaymentEvent paymentEvent() {

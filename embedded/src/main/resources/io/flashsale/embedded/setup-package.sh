@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Makes a command from Debian's packages available (redis-server and wrk for ./flashsale bench, promtool for the
-# alert rules' tests): installs the package when the command is missing and we are root. Exits non-zero,
-# with the reason on stderr, when it cannot.
-#   ops/setup-package.sh <command> [package]   (package defaults to the command's name)
+# Makes a command from Debian's packages available to the bench and the tests (redis-server for the Redis
+# baseline, wrk for the HTTP runs, chromium and chromedriver for the browser tests, promtool for the alert rules'
+# tests): installs the package when
+# the command is missing and we are root. Exits non-zero, with the reason on stderr, when it cannot.
+# io.flashsale.embedded.DebianPackages runs it from the classpath.
+#   setup-package.sh <command> [package]   (package defaults to the command's name)
 set -euo pipefail
 
 command=$1

@@ -1,0 +1,233 @@
+// The buyer page: one sale, its live stock, the buy button, and the buyer's purchase through to payment.
+'use strict';
+
+(() => {
+  const $ = id => document.getElementById(id);
+  const saleId = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
+  const saleUrl = '/api/sales/' + encodeURIComponent(saleId);
+  const purchaseKey = 'flashsale.purchase.' + saleId; // the request id of this buyer's purchase in this sale
+  const clickKey = 'flashsale.click.' + saleId;       // the Idempotency-Key of the click not yet answered
+  const FINAL = ['REJECTED', 'CONFIRMED', 'EXPIRED', 'CANCELLED'];
+  const REASONS = {
+    SOLD_OUT: 'Sold out before your turn came.',
+    LIMIT_EXCEEDED: 'You already hold or bought as many as one buyer may.',
+    SALE_NOT_LIVE: 'The sale was not open when your click arrived.',
+    LOTTERY_LOST: 'Not drawn this time.',
+    DEVICE_LIMIT_EXCEEDED: 'This device already bought as many as allowed.'
+  };
+
+  // Waiting room hook: a sale with a waitingRoom needs a purchase pass. A script that defines
+  // window.FlashsaleWaitingRoom = {admit: (sale, buyerToken) => Promise<purchasePass>} (joining the queue and
+  // waiting to be admitted) turns the buy button on for such sales; this page sends the pass it gets as
+  // the Flashsale-Pass header. Without that script the page says there is a waiting room and does not buy.
+  const waitingRoom = () => window.FlashsaleWaitingRoom || null;
+
+  let sale = null;
+  let purchase = null;
+  let following = null;
+  let lastRefresh = 0;
+  let errorTimer = null;
+
+  // The buyer's token comes from the shop's sign-in: sessionStorage, or once in the address after #token=
+  // (a fragment never reaches a server or a CDN).
+  const fromAddress = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromAddress) {
+    sessionStorage.setItem('flashsale.buyerToken', fromAddress);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  $('token').value = sessionStorage.getItem('flashsale.buyerToken') || '';
+  $('token-box').open = !$('token').value;
+  $('token').addEventListener('input', () => {
+    sessionStorage.setItem('flashsale.buyerToken', token());
+    render();
+  });
+  const token = () => $('token').value.trim();
+  const auth = () => ({'Authorization': 'Bearer ' + token()});
+
+  function showError(body) {
+    const box = $('error');
+    box.textContent = Flashsale.problemMessages(body).join(' ');
+    box.hidden = false;
+    clearTimeout(errorTimer);
+    errorTimer = setTimeout(() => { box.hidden = true; }, 8000);
+  }
+
+  function showSale(next) {
+    if (!next || next.saleId !== saleId) return;
+    sale = next;
+    render();
+  }
+
+  function render() {
+    if (!sale) return;
+    document.title = sale.name + ' – flash sale';
+    $('name').textContent = sale.name;
+    $('description').textContent = sale.description || '';
+    $('description').hidden = !sale.description;
+    $('price').textContent = Flashsale.money(sale.priceCents, sale.currency);
+    const original = sale.originalPriceCents;
+    $('original-price').hidden = !(original > sale.priceCents);
+    $('original-price').textContent = original > sale.priceCents ? Flashsale.money(original, sale.currency) : '';
+    $('remaining').textContent = sale.remaining;
+    $('stock').textContent = sale.stock;
+    $('stock-bar').style.width = (100 * sale.remaining / Math.max(1, sale.stock)) + '%';
+    const status = $('status');
+    status.textContent = {SCHEDULED: 'Coming soon', LIVE: 'Live now', SOLD_OUT: 'Sold out', ENDED: 'Ended'}[sale.status]
+        || sale.status;
+    status.className = 'badge ' + sale.status.toLowerCase();
+    status.dataset.status = sale.status;
+    $('countdown-box').hidden = sale.status !== 'SCHEDULED';
+    $('waiting-room').hidden = !sale.waitingRoom;
+    const busy = purchase && !['REJECTED', 'EXPIRED', 'CANCELLED'].includes(purchase.status);
+    $('buy').hidden = Boolean(busy); // one purchase at a time; the purchase box below says what became of it
+    $('buy').disabled = !(sale.status === 'LIVE' && token() && !busy && (!sale.waitingRoom || waitingRoom()));
+    tick();
+  }
+
+  // Countdowns by the server's clock, several times a second.
+  function tick() {
+    if (sale && sale.status === 'SCHEDULED') {
+      const left = (Date.parse(sale.startsAt) - Flashsale.serverNow()) / 1000;
+      $('countdown').textContent = Flashsale.clock(left);
+      // At zero the event stream brings LIVE; a GET as well, in case the stream is slow or absent.
+      if (left <= 0 && Date.now() - lastRefresh > 1000) {
+        lastRefresh = Date.now();
+        loadSale();
+      }
+    }
+    if (purchase && purchase.status === 'ACCEPTED' && purchase.holdExpiresAt) {
+      $('hold-countdown').textContent =
+          Flashsale.clock((Date.parse(purchase.holdExpiresAt) - Flashsale.serverNow()) / 1000);
+    }
+  }
+
+  async function loadSale() {
+    try {
+      const answer = await Flashsale.api(saleUrl);
+      if (answer.ok) showSale(answer.body); else showError(answer.body);
+    } catch (e) {
+      $('live-indicator').textContent = 'offline';
+    }
+  }
+
+  function listen() {
+    if (!window.EventSource) {
+      setInterval(loadSale, 2000); // clients that cannot stream poll the sale
+      return;
+    }
+    const events = new EventSource(saleUrl + '/events');
+    events.addEventListener('sale', event => {
+      $('live-indicator').textContent = 'updating live';
+      showSale(JSON.parse(event.data));
+    });
+    events.onerror = () => { $('live-indicator').textContent = 'reconnecting…'; }; // EventSource retries by itself
+  }
+
+  async function buy() {
+    $('buy').disabled = true;
+    const key = sessionStorage.getItem(clickKey) || Flashsale.randomKey();
+    sessionStorage.setItem(clickKey, key); // a retry after a lost answer is the same click
+    const headers = Object.assign({'Content-Type': 'application/json', 'Idempotency-Key': key}, auth());
+    try {
+      if (sale.waitingRoom) {
+        headers['Flashsale-Pass'] = await waitingRoom().admit(sale, token());
+      }
+      const answer = await Flashsale.api(saleUrl + '/purchases',
+          {method: 'POST', headers, body: JSON.stringify({quantity: 1})});
+      if (answer.status === 202) {
+        sessionStorage.setItem(purchaseKey, answer.body.requestId);
+        sessionStorage.removeItem(clickKey);
+        showPurchase({requestId: answer.body.requestId, status: 'PENDING'});
+        follow(answer.body.requestId);
+      } else {
+        if (answer.status !== 429 && answer.status < 500) sessionStorage.removeItem(clickKey);
+        showError(answer.body);
+      }
+    } catch (e) {
+      showError({detail: 'Could not reach the shop, please try again.'});
+    }
+    render();
+  }
+
+  function showPurchase(next) {
+    purchase = next;
+    $('purchase').hidden = false;
+    $('purchase-status').textContent = next.status;
+    $('purchase-status').dataset.status = next.status;
+    let detail = '';
+    switch (next.status) {
+      case 'PENDING': detail = next.queuePosition != null ? next.queuePosition + ' ahead of you' : 'In the queue…'; break;
+      case 'ACCEPTED': detail = 'It is yours once you pay before the time runs out.'; break;
+      case 'REJECTED': detail = REASONS[next.reason] || next.reason || ''; break;
+      case 'CONFIRMED': detail = 'Paid. Order ' + (next.orderId || next.requestId) + '.'; break;
+      case 'EXPIRED': detail = 'The time ran out; the item went back to the sale.'; break;
+      case 'CANCELLED': detail = 'You gave it back.'; break;
+    }
+    if (next.refund === 'DUE') detail += ' Your payment will be refunded.';
+    $('purchase-detail').textContent = detail;
+    $('hold').hidden = next.status !== 'ACCEPTED';
+    render();
+  }
+
+  // Long-polls while PENDING (the answer comes as soon as it is decided), then looks every second and a half
+  // while the hold runs, until the purchase reaches its final state.
+  function follow(requestId) {
+    if (following === requestId) return;
+    following = requestId;
+    let misses = 0;
+    const step = async () => {
+      if (following !== requestId) return;
+      const wait = !purchase || purchase.status === 'PENDING' ? 25000 : 0;
+      try {
+        const answer = await Flashsale.api('/api/purchases/' + encodeURIComponent(requestId) + '?waitMs=' + wait,
+            {headers: auth()});
+        if (answer.ok) {
+          misses = 0;
+          showPurchase(answer.body);
+          if (FINAL.includes(answer.body.status)) { following = null; return; }
+        } else if (answer.status === 404 && ++misses > 20) {
+          sessionStorage.removeItem(purchaseKey); // not this buyer's, or long forgotten
+          following = null;
+          $('purchase').hidden = true;
+          purchase = null;
+          render();
+          return;
+        } else if (answer.status !== 404) {
+          showError(answer.body);
+        }
+      } catch (e) {
+        // offline for a moment: try again below
+      }
+      setTimeout(step, purchase && purchase.status === 'PENDING' ? 200 : 1500);
+    };
+    step();
+  }
+
+  async function checkout() {
+    $('checkout').disabled = true;
+    const answer = await Flashsale.api('/api/purchases/' + encodeURIComponent(purchase.requestId) + '/checkout',
+        {method: 'POST', headers: auth()});
+    $('checkout').disabled = false;
+    if (!answer.ok) { showError(answer.body); return; }
+    // The provider's page; it brings the buyer back here, where the purchase is followed on.
+    const back = location.origin + location.pathname;
+    location.href = answer.body.redirectUrl + (answer.body.redirectUrl.includes('?') ? '&' : '?')
+        + 'return=' + encodeURIComponent(back);
+  }
+
+  async function cancel() {
+    const answer = await Flashsale.api('/api/purchases/' + encodeURIComponent(purchase.requestId) + '/cancel',
+        {method: 'POST', headers: auth()});
+    if (!answer.ok) { showError(answer.body); return; }
+    following = null;
+    follow(purchase.requestId);
+  }
+
+  $('buy').addEventListener('click', buy);
+  $('checkout').addEventListener('click', checkout);
+  $('cancel').addEventListener('click', cancel);
+  setInterval(tick, 200);
+  loadSale().then(listen);
+  const known = sessionStorage.getItem(purchaseKey);
+  if (known && token()) follow(known);
+})();

@@ -1,0 +1,251 @@
+package io.flashsale.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.reconciliation.ReconcileCommand;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import picocli.CommandLine;
+
+/**
+ * The buyer page and the admin dashboard in headless Chromium against the whole local stack: the countdown
+ * runs to the start by the server's clock and the button turns on then, a buyer buys, holds, pays on the
+ * simulator's page and sees CONFIRMED, a second browser sees the stock drop without reloading; the admin
+ * creates a sale (after seeing the API's validation messages), watches its counters move and ends it.
+ */
+class BrowserPagesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration PATIENCE = Duration.ofSeconds(40);
+
+  @TempDir static Path dataDir;
+  @TempDir static Path reports;
+  static LocalStack stack;
+  static Browsers browsers;
+  static Buyers buyers;
+
+  @BeforeAll
+  static void start() throws Exception {
+    browsers = Browsers.start();
+    stack = TestStack.start(dataDir, 2, Map.of("FLASHSALE_REPORT_DIR", reports.toString()));
+    buyers = new Buyers(stack.apiUrl());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browsers != null) {
+      browsers.close();
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void aBuyerWaitsForTheStartBuysHoldsPaysAndAnotherBrowserSeesTheStockDrop() throws Exception {
+    WebDriver buyer = browsers.open(Browsers.PHONE);
+    WebDriver watcher = browsers.open(Browsers.DESKTOP);
+    Instant startsAt = Instant.now().plusSeconds(12);
+    String saleId = "browser-" + UUID.randomUUID().toString().substring(0, 8);
+    createSale(Map.of("saleId", saleId, "sku", "SKU-" + saleId, "name", "Noise-cancelling headphones",
+        "stock", 3, "priceCents", 4999, "currency", "USD", "holdSeconds", 120,
+        "startsAt", startsAt.toString(), "endsAt", startsAt.plusSeconds(3600).toString()));
+    String page = stack.apiUrl() + "/sales/" + saleId;
+
+    buyer.get(page + "#token=" + Buyers.tokenFor("alice"));
+    await(buyer).until(() -> status(buyer).equals("SCHEDULED"));
+    assertThat(buyer.findElement(By.id("buy")).isEnabled()).isFalse();
+    assertThat(buyer.findElement(By.id("price")).getText()).contains("49.99");
+    await(buyer).until(() -> buyer.findElement(By.id("countdown")).getText().matches("00:(0\\d|1[0-2])"));
+    Browsers.screenshot(buyer, "buyer-countdown-phone");
+
+    watcher.get(page);
+    await(watcher).until(() -> text(watcher, "remaining").equals("3"));
+    ((JavascriptExecutor) watcher).executeScript("window.flashsaleNotReloaded = true;");
+    assertThat(Instant.now()).as("the start is still ahead").isBefore(startsAt.minusSeconds(1));
+
+    // The button turns on at the start and not before; the countdown has run down to it.
+    AtomicBoolean enabledEarly = new AtomicBoolean();
+    String[] lastCountdown = {""};
+    await(buyer).pollInterval(Duration.ofMillis(100)).until(() -> {
+      boolean enabled = buyer.findElement(By.id("buy")).isEnabled();
+      if (enabled && Instant.now().isBefore(startsAt.minusMillis(500))) {
+        enabledEarly.set(true);
+      }
+      if (!enabled) {
+        lastCountdown[0] = buyer.findElement(By.id("countdown")).getAttribute("textContent");
+      }
+      return enabled;
+    });
+    assertThat(enabledEarly).as("enabled before the start").isFalse();
+    assertThat(Instant.now()).isAfterOrEqualTo(startsAt.minusMillis(500));
+    assertThat(lastCountdown[0]).as("the countdown's last value before the start").isIn("00:00", "00:01");
+    assertThat(status(buyer)).isEqualTo("LIVE");
+    assertThat(buyer.findElement(By.id("countdown-box")).isDisplayed()).isFalse();
+
+    buyer.findElement(By.id("buy")).click();
+    await(buyer).until(() -> purchaseStatus(buyer).equals("ACCEPTED"));
+    await(buyer).until(() -> buyer.findElement(By.id("hold-countdown")).getText().matches("0[12]:\\d\\d"));
+    Browsers.screenshot(buyer, "buyer-held-phone");
+
+    // The other browser sees the stock drop from the event stream, without reloading.
+    await(watcher).until(() -> text(watcher, "remaining").equals("2"));
+    assertThat(((JavascriptExecutor) watcher).executeScript("return window.flashsaleNotReloaded === true;"))
+        .isEqualTo(true);
+    Browsers.screenshot(watcher, "buyer-desktop");
+
+    buyer.findElement(By.id("checkout")).click();
+    await(buyer).until(() -> buyer.getCurrentUrl().startsWith(stack.paymentProviderUrl() + "/pay/"));
+    buyer.findElement(By.id("pay")).click();
+    await(buyer).until(() -> buyer.findElement(By.id("return")).isDisplayed());
+    buyer.findElement(By.id("return")).click();
+    await(buyer).until(() -> buyer.getCurrentUrl().startsWith(page));
+    await(buyer).until(() -> purchaseStatus(buyer).equals("CONFIRMED"));
+    assertThat(text(buyer, "purchase-detail")).startsWith("Paid. Order ");
+    Browsers.screenshot(buyer, "buyer-confirmed-phone");
+    await(watcher).until(() -> text(watcher, "remaining").equals("2")); // paid: the unit stays sold
+  }
+
+  @Test
+  void theAdminCreatesASaleWatchesItsCountersAndEndsIt() throws Exception {
+    // A night's report, written where the API reads them, as under ./flashsale local.
+    Map<String, String> env = new HashMap<>(LocalStack.endpoints(new LocalStackConfig(dataDir, 0)));
+    env.put("FLASHSALE_REPORT_DIR", reports.toString());
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    new CommandLine(new ReconcileCommand(env)).execute("--date", today.toString());
+
+    WebDriver admin = browsers.open(Browsers.DESKTOP);
+    admin.get(stack.apiUrl() + "/admin");
+    admin.findElement(By.id("admin-token")).sendKeys("wrong-token");
+    admin.findElement(By.cssSelector("#sign-in-form button")).click();
+    await(admin).until(() -> admin.findElement(By.id("sign-in-error")).isDisplayed());
+    admin.findElement(By.id("admin-token")).clear();
+    admin.findElement(By.id("admin-token")).sendKeys(Buyers.ADMIN_TOKEN);
+    admin.findElement(By.cssSelector("#sign-in-form button")).click();
+    await(admin).until(() -> admin.findElement(By.id("dashboard")).isDisplayed());
+
+    // The night's report opens from the dashboard, fetched with the token.
+    await(admin).until(() -> !admin.findElements(By.cssSelector("#reports a[data-report=html]")).isEmpty());
+    String dashboardWindow = admin.getWindowHandle();
+    admin.findElement(By.cssSelector("#reports a[data-report=html]")).click();
+    await(admin).until(() -> admin.getWindowHandles().size() == 2);
+    admin.switchTo().window(admin.getWindowHandles().stream().filter(h -> !h.equals(dashboardWindow))
+        .findFirst().orElseThrow());
+    await(admin).until(() -> admin.findElement(By.tagName("h1")).getText().equals("Reconciliation of " + today));
+    admin.close();
+    admin.switchTo().window(dashboardWindow);
+
+    // The API's validation messages, one per broken rule, and nothing created.
+    String saleId = "admin-" + UUID.randomUUID().toString().substring(0, 8);
+    field(admin, "saleId", saleId);
+    field(admin, "sku", "SKU-" + saleId);
+    field(admin, "name", "Espresso machine");
+    field(admin, "stock", "0");
+    field(admin, "startsAt", Instant.now().minusSeconds(60).toString());
+    field(admin, "endsAt", Instant.now().minusSeconds(120).toString());
+    admin.findElement(By.cssSelector("#create-form button[type=submit]")).click();
+    await(admin).until(() -> admin.findElement(By.id("create-errors")).isDisplayed());
+    String errors = text(admin, "create-errors");
+    assertThat(errors).contains("stock").contains("endsAt must be after startsAt");
+    assertThat(admin.findElements(By.cssSelector("#create-errors li"))).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(get("/api/sales/" + saleId).statusCode()).isEqualTo(404);
+
+    field(admin, "stock", "5");
+    field(admin, "endsAt", Instant.now().plusSeconds(3600).toString());
+    admin.findElement(By.cssSelector("#create-form button[type=submit]")).click();
+    await(admin).until(() -> text(admin, "create-result").contains(saleId));
+    await(admin).until(() -> counter(admin, "available").equals("5"));
+    await(admin).until(() -> !admin.findElements(By.cssSelector("ul.sales[data-status=LIVE] li[data-sale-id='"
+        + saleId + "']")).isEmpty());
+
+    // Buyers buy: the counters and the chart move.
+    for (String user : new String[] {"ann", "ben"}) {
+      assertThat(buyers.purchase(Buyers.tokenFor(user), saleId, 1, "k-" + user).status()).isEqualTo(202);
+    }
+    await(admin).until(() -> counter(admin, "reserved").equals("2") && counter(admin, "available").equals("3"));
+    await(admin).until(() -> Long.parseLong(admin.findElement(By.id("chart")).getAttribute("data-total")) >= 2);
+    assertThat(counter(admin, "requests")).isEqualTo("2");
+    Browsers.screenshot(admin, "dashboard-desktop");
+
+    admin.findElement(By.id("end-sale")).click();
+    admin.findElement(By.id("end-confirm")).click();
+    await(admin).until(() -> text(admin, "detail-status").equals("ENDED"));
+    await(admin).until(() -> !admin.findElements(By.cssSelector("ul.sales[data-status=ENDED] li[data-sale-id='"
+        + saleId + "']")).isEmpty());
+    Buyers.Answer late = buyers.purchase(Buyers.tokenFor("cid"), saleId, 1, "k-cid");
+    assertThat(late.status()).isEqualTo(409);
+    assertThat(late.body().path("code").asText()).isEqualTo("SALE_ENDED");
+    assertThat(counter(admin, "reserved")).as("holds run on after the end").isEqualTo("2");
+
+    WebDriver phone = browsers.open(Browsers.PHONE);
+    phone.get(stack.apiUrl() + "/admin");
+    phone.findElement(By.id("admin-token")).sendKeys(Buyers.ADMIN_TOKEN);
+    phone.findElement(By.cssSelector("#sign-in-form button")).click();
+    await(phone).until(() -> !phone.findElements(By.cssSelector("li[data-sale-id='" + saleId + "'] button")).isEmpty());
+    phone.findElement(By.cssSelector("li[data-sale-id='" + saleId + "'] button")).click();
+    await(phone).until(() -> counter(phone, "reserved").equals("2"));
+    Browsers.screenshot(phone, "dashboard-phone");
+  }
+
+  /** Waits on what a browser shows; an element replaced while it is read is read again. */
+  private static ConditionFactory await(WebDriver driver) {
+    return Awaitility.await().atMost(PATIENCE).ignoreExceptions();
+  }
+
+  private static String status(WebDriver driver) {
+    return driver.findElement(By.id("status")).getAttribute("data-status");
+  }
+
+  private static String purchaseStatus(WebDriver driver) {
+    return driver.findElement(By.id("purchase-status")).getText();
+  }
+
+  private static String text(WebDriver driver, String id) {
+    return driver.findElement(By.id(id)).getText();
+  }
+
+  private static String counter(WebDriver driver, String name) {
+    return driver.findElement(By.cssSelector("[data-counter='" + name + "'] .value")).getText();
+  }
+
+  private static void field(WebDriver driver, String name, String value) {
+    WebElement input = driver.findElement(By.cssSelector("#create-form [name=" + name + "]"));
+    input.clear();
+    input.sendKeys(value);
+  }
+
+  private static void createSale(Map<String, Object> sale) throws Exception {
+    HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(stack.apiUrl() + "/api/admin/sales"))
+        .header("Authorization", "Bearer " + Buyers.ADMIN_TOKEN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(new HashMap<>(sale)))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.apiUrl() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
