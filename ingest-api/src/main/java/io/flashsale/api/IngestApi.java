@@ -92,12 +92,12 @@ public final class IngestApi implements AutoCloseable {
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
       Access access = Access.of(identity, config);
-      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, clock);
       WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, rooms,
           new WaitingRoomSigner(config.jwtSecret()), clock, config.maxWaitMs(), responses);
       rooms.onNewRoom(saleId -> meters.waitingRoom(saleId, () -> sales.sale(saleId)
           .map(sale -> waitingRoom.counts(sale, clock.instant()).waiting()).orElse(0L)));
       rooms.start();
+      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
           purchases, clock, config.maxWaitMs(), responses,
           new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey(), config.paymentProviderTimeout()));

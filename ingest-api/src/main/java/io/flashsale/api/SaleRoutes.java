@@ -36,8 +36,8 @@ final class SaleRoutes {
 
   /**
    * The topology's counters of a sale, and the requests still waiting for a decision. {@code ordersCount} counts
-   * confirmed purchases, {@code conversionRate} is ordersCount / accepted. There is no waiting room or device
-   * limit yet, so {@code queueLength}, {@code admitted} and {@code deviceRejections} are 0.
+   * confirmed purchases, {@code conversionRate} is ordersCount / accepted; {@code queueLength} and {@code admitted}
+   * are the waiting room's (0 without one), {@code deviceRejections} the requests refused DEVICE_LIMIT_EXCEEDED.
    * {@code decisionsPerSecond} holds the last minutes, oldest first, its last second being {@code serverTime}'s.
    */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
@@ -48,20 +48,25 @@ final class SaleRoutes {
   /** Decisions per second, accepted and rejected, one entry per second. */
   record Decisions(long[] accepted, long[] rejected) {}
 
+  /** The reject reason of the device limit, as the stock level counts rejections by reason. */
+  private static final String DEVICE_LIMIT_EXCEEDED = "DEVICE_LIMIT_EXCEEDED";
+
   private final JsonBodies bodies;
   private final TopicWriter writer;
   private final Topics topics;
   private final SaleView sales;
   private final PurchaseView purchases;
+  private final WaitingRoomRoutes waitingRoom;
   private final Clock clock;
 
   SaleRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales,
-             PurchaseView purchases, Clock clock) {
+             PurchaseView purchases, WaitingRoomRoutes waitingRoom, Clock clock) {
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
     this.sales = sales;
     this.purchases = purchases;
+    this.waitingRoom = waitingRoom;
     this.clock = clock;
   }
 
@@ -126,16 +131,18 @@ final class SaleRoutes {
     long pending = purchases.pendingCount(sale.getSaleId());
     DecisionRate.Series rate = sales.decisionRate(sale.getSaleId(), now);
     Decisions decisions = new Decisions(rate.accepted(), rate.rejected());
+    WaitingRoomRoutes.Counts room = waitingRoom.counts(sale, now);
     StockLevel level = sales.stockLevel(sale.getSaleId()).orElse(null);
     if (level == null) {
       ctx.json(new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0,
-          pending, 0, 0, 0, 0, 0, decisions, now));
+          pending, 0, 0, room.waiting(), room.admitted(), 0, decisions, now));
       return;
     }
     double conversion = level.getAccepted() == 0 ? 0 : (double) level.getOrders() / level.getAccepted();
     ctx.json(new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
         level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
-        level.getCancelled(), pending, level.getOrders(), conversion, 0, 0, 0, decisions, now));
+        level.getCancelled(), pending, level.getOrders(), conversion, room.waiting(), room.admitted(),
+        level.getRejected().getOrDefault(DEVICE_LIMIT_EXCEEDED, 0L), decisions, now));
   }
 
   Sale sale(String saleId) {

@@ -67,6 +67,8 @@ class WaitingRoomTest {
       }
       assertThat(placeOf.values()).as("one place each").containsExactlyInAnyOrderElementsOf(
           java.util.stream.LongStream.range(0, PRE_QUEUE).boxed().toList());
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(http.metrics(saleId).body().path("queueLength").asLong()).isEqualTo(PRE_QUEUE));
 
       // Each buyer long-polls until admitted; the answer's time is the admission's.
       Map<String, Instant> admittedAt = new ConcurrentHashMap<>();
@@ -93,6 +95,9 @@ class WaitingRoomTest {
       for (Future<?> poll : polls) {
         poll.get();
       }
+      JsonNode metrics = http.metrics(saleId).body();
+      assertThat(metrics.path("admitted").asLong()).isGreaterThanOrEqualTo(PRE_QUEUE);
+      assertThat(metrics.path("queueLength").asLong()).isZero();
       List<String> admissionOrder = admittedAt.entrySet().stream().sorted(Map.Entry.comparingByValue())
           .map(Map.Entry::getKey).toList();
       long[] placesInAdmissionOrder = admissionOrder.stream().mapToLong(placeOf::get).toArray();
