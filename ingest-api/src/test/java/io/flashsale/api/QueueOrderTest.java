@@ -2,7 +2,7 @@ package io.flashsale.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
+import io.flashsale.embedded.RankCorrelation;
 import java.time.Instant;
 import java.util.BitSet;
 import java.util.List;
@@ -41,7 +41,7 @@ class QueueOrderTest {
       other[place] = QueueOrder.slot(place, true, n, shuffle("sale-b"));
     }
     // Kendall's tau of a random order is about 0 with a standard deviation of 0.015 at n = 2,000.
-    assertThat(Math.abs(kendallTau(slots))).isLessThan(0.1);
+    assertThat(Math.abs(RankCorrelation.kendallTau(slots))).isLessThan(0.1);
     assertThat(slots).isNotEqualTo(other);
   }
 
@@ -89,22 +89,4 @@ class QueueOrderTest {
     assertThat(after).isLessThanOrEqualTo(before);
   }
 
-  static double kendallTau(long[] order) {
-    long concordant = 0;
-    long discordant = 0;
-    for (int i = 0; i < order.length; i++) {
-      for (int j = i + 1; j < order.length; j++) {
-        if (order[i] < order[j]) {
-          concordant++;
-        } else {
-          discordant++;
-        }
-      }
-    }
-    return (concordant - discordant) / (double) (concordant + discordant);
-  }
-
-  static byte[] bytes(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
-  }
 }

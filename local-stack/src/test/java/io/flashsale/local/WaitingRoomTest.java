@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flashsale.local.Buyers.Answer;
+import io.flashsale.embedded.RankCorrelation;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -102,7 +103,7 @@ class WaitingRoomTest {
           .map(Map.Entry::getKey).toList();
       long[] placesInAdmissionOrder = admissionOrder.stream().mapToLong(placeOf::get).toArray();
       // Kendall's tau of a random order has a standard deviation of 0.068 at n = 100; the join order would be 1.
-      assertThat(Math.abs(kendallTau(placesInAdmissionOrder))).as("admission order against join order").isLessThan(0.35);
+      assertThat(Math.abs(RankCorrelation.kendallTau(placesInAdmissionOrder))).as("admission order against join order").isLessThan(0.35);
       Instant first = admittedAt.get(admissionOrder.get(0));
       Instant last = admittedAt.get(admissionOrder.get(PRE_QUEUE - 1));
       assertThat(first).as("nobody before the start").isAfterOrEqualTo(startsAt);
@@ -112,7 +113,7 @@ class WaitingRoomTest {
       positions.forEach((user, seen) -> assertThat(seen).as("positions of %s never grow", user).isSortedAccordingTo(
           (a, b) -> Long.compare(b, a)));
       System.out.printf("%d pre-queued buyers admitted over %.2f s (%.1f/s, configured %d/s), tau %.3f%n", PRE_QUEUE,
-          seconds, (PRE_QUEUE - 1) / seconds, ADMIT_PER_SECOND, kendallTau(placesInAdmissionOrder));
+          seconds, (PRE_QUEUE - 1) / seconds, ADMIT_PER_SECOND, RankCorrelation.kendallTau(placesInAdmissionOrder));
     } finally {
       pool.shutdownNow();
     }
@@ -244,18 +245,4 @@ class WaitingRoomTest {
     return zeros;
   }
 
-  private static double kendallTau(long[] order) {
-    long concordant = 0;
-    long discordant = 0;
-    for (int i = 0; i < order.length; i++) {
-      for (int j = i + 1; j < order.length; j++) {
-        if (order[i] < order[j]) {
-          concordant++;
-        } else {
-          discordant++;
-        }
-      }
-    }
-    return (concordant - discordant) / (double) (concordant + discordant);
-  }
 }

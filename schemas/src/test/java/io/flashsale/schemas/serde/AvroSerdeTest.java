@@ -52,13 +52,18 @@ class AvroSerdeTest {
     return Stream.of(
         arguments(Topics.SALE_CLAIMS, Samples.sale()),
         arguments(Topics.SALES, Samples.sale()),
+        arguments(Topics.SALES, Samples.saleWithWaitingRoom()),
         arguments(Topics.PURCHASE_REQUESTS, new PurchaseBatch("SKU-1", List.of(Samples.purchaseRequest(), Samples.purchaseRequest()))),
         arguments(Topics.PURCHASE_OUTCOMES, Samples.purchaseOutcome()),
         arguments(Topics.PAYMENT_EVENTS, Samples.paymentEvent()),
         arguments(Topics.HOLD_CANCELLATIONS, Samples.holdCancellation()),
         arguments(Topics.SALE_ENDS, Samples.saleEnd()),
         arguments(Topics.STOCK_LEVELS, Samples.stockLevel()),
-        arguments(Topics.CORRECTIONS, Samples.correction()));
+        arguments(Topics.CORRECTIONS, Samples.correction()),
+        arguments(Topics.QUEUE_JOINS, Samples.queueJoin()),
+        arguments(Topics.QUEUE_PLACES, Samples.queuePlace()),
+        arguments(Topics.QUEUE_STATS, Samples.queueStats()),
+        arguments(Topics.WAITING_ROOM_CHANGES, Samples.waitingRoomChange()));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -76,7 +81,7 @@ class AvroSerdeTest {
   void theRoundTripCoversEveryAvroTopicOfTheCatalogue() {
     var avroTopics = topics.all().stream()
         .filter(t -> t.valueSerde() instanceof AvroSerde || t.valueSerde() instanceof PurchaseBatchSerde).map(Topic::name);
-    var sampledTopics = oneRecordPerTopic().map(arguments -> (String) arguments.get()[0]).toList();
+    var sampledTopics = oneRecordPerTopic().map(arguments -> (String) arguments.get()[0]).distinct().toList();
 
     assertThat(avroTopics).containsExactlyInAnyOrderElementsOf(sampledTopics);
   }

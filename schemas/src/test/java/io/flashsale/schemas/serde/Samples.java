@@ -9,10 +9,15 @@ import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.QueueJoin;
+import io.flashsale.schemas.QueuePlace;
+import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.WaitingRoom;
+import io.flashsale.schemas.WaitingRoomChange;
 import java.time.Instant;
 import java.util.Map;
 
@@ -56,6 +61,29 @@ final class Samples {
         .setExpired(1).setCancelled(0).setOrders(2).setUpdatedAt(OPENING.plusSeconds(1))
         .setEndedAt(OPENING.plusSeconds(1800))
         .build();
+  }
+
+  /** A sale with every field of the second stage set. */
+  static Sale saleWithWaitingRoom() {
+    return Sale.newBuilder(sale()).setPerDeviceLimit(1).setRequireDevice(true).setOriginalPriceCents(39_900L)
+        .setDescription("Barista grade").setWaitingRoom(new WaitingRoom(200, 120, 900, 16))
+        .setDrawSeedHash("0".repeat(64)).build();
+  }
+
+  static QueueJoin queueJoin() {
+    return new QueueJoin("sale-1", "user-7", "phone-3");
+  }
+
+  static QueuePlace queuePlace() {
+    return new QueuePlace("sale-1", "user-7", 41L, true);
+  }
+
+  static QueueStats queueStats() {
+    return new QueueStats("sale-1", 1_000L, 800L, true, OPENING.plusMillis(3));
+  }
+
+  static WaitingRoomChange waitingRoomChange() {
+    return new WaitingRoomChange("sale-1", 500, 18);
   }
 
   static SaleEnd saleEnd() {
