@@ -16,11 +16,9 @@
     DEVICE_LIMIT_EXCEEDED: 'This device already bought as many as allowed.'
   };
 
-  // Waiting room hook: a sale with a waitingRoom needs a purchase pass. A script that defines
-  // window.FlashsaleWaitingRoom = {admit: (sale, buyerToken) => Promise<purchasePass>} (joining the queue and
-  // waiting to be admitted) turns the buy button on for such sales; this page sends the pass it gets as
-  // the Flashsale-Pass header. Without that script the page says there is a waiting room and does not buy.
-  const waitingRoom = () => window.FlashsaleWaitingRoom || null;
+  // A sale with a waitingRoom needs a purchase pass: waiting-room.js joins the queue once joins open, shows the
+  // place, and gives the pass of the admission, which this page sends as the Flashsale-Pass header.
+  const waitingRoom = () => window.FlashsaleWaitingRoom;
 
   let sale = null;
   let purchase = null;
@@ -78,14 +76,16 @@
     status.dataset.status = sale.status;
     $('countdown-box').hidden = sale.status !== 'SCHEDULED';
     $('waiting-room').hidden = !sale.waitingRoom;
+    if (sale.waitingRoom) waitingRoom().prepare(sale, token());
     const busy = purchase && !['REJECTED', 'EXPIRED', 'CANCELLED'].includes(purchase.status);
     $('buy').hidden = Boolean(busy); // one purchase at a time; the purchase box below says what became of it
-    $('buy').disabled = !(sale.status === 'LIVE' && token() && !busy && (!sale.waitingRoom || waitingRoom()));
+    $('buy').disabled = !(sale.status === 'LIVE' && token() && !busy);
     tick();
   }
 
   // Countdowns by the server's clock, several times a second.
   function tick() {
+    if (sale && sale.waitingRoom) waitingRoom().prepare(sale, token()); // joins as soon as the room opens
     if (sale && sale.status === 'SCHEDULED') {
       const left = (Date.parse(sale.startsAt) - Flashsale.serverNow()) / 1000;
       $('countdown').textContent = Flashsale.clock(left);

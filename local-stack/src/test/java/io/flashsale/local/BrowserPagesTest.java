@@ -128,6 +128,31 @@ class BrowserPagesTest {
   }
 
   @Test
+  void aBuyerWhoCameEarlyWaitsInTheWaitingRoomWithAProofOfWorkAndBuysOnceAdmitted() throws Exception {
+    WebDriver buyer = browsers.open(Browsers.PHONE);
+    Instant startsAt = Instant.now().plusSeconds(10);
+    String saleId = "room-" + UUID.randomUUID().toString().substring(0, 8);
+    createSale(Map.of("saleId", saleId, "sku", "SKU-" + saleId, "name", "Limited sneakers", "stock", 5,
+        "priceCents", 12000, "originalPriceCents", 24000, "currency", "USD", "description", "Only five pairs",
+        "startsAt", startsAt.toString(), "endsAt", startsAt.plusSeconds(3600).toString(),
+        "waitingRoom", Map.of("admitPerSecond", 5, "proofOfWorkBits", 8)));
+    buyer.get(stack.apiUrl() + "/sales/" + saleId + "#token=" + Buyers.tokenFor("early-bird"));
+
+    // Before the start the page has joined (proof of work solved in the browser): the place is drawn at the start.
+    await(buyer).until(() -> text(buyer, "waiting-room").contains("drawn at the start"));
+    assertThat(Instant.now()).as("joined before the start").isBefore(startsAt);
+    assertThat(text(buyer, "original-price")).contains("240.00");
+    Browsers.screenshot(buyer, "buyer-waiting-room-phone");
+
+    await(buyer).until(() -> buyer.findElement(By.id("buy")).isEnabled());
+    buyer.findElement(By.id("buy")).click();
+    await(buyer).until(() -> text(buyer, "waiting-room").contains("your turn"));
+    await(buyer).until(() -> purchaseStatus(buyer).equals("ACCEPTED"));
+    assertThat(Instant.now()).as("admitted two seconds after the pre-queue closed, not before")
+        .isAfter(startsAt.plusSeconds(2));
+  }
+
+  @Test
   void theAdminCreatesASaleWatchesItsCountersAndEndsIt() throws Exception {
     // A night's report, written where the API reads them, as under ./flashsale local.
     Map<String, String> env = new HashMap<>(LocalStack.endpoints(new LocalStackConfig(dataDir, 0)));

@@ -6,6 +6,7 @@ import io.javalin.http.NotFoundResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -18,6 +19,7 @@ public final class Pages {
   static final String CACHE_CONTROL = "public, max-age=300";
   private static final Map<String, String> ASSETS = Map.of(
       "sale.js", "text/javascript; charset=utf-8",
+      "waiting-room.js", "text/javascript; charset=utf-8",
       "admin.js", "text/javascript; charset=utf-8",
       "common.js", "text/javascript; charset=utf-8",
       "flashsale.css", "text/css; charset=utf-8");
@@ -34,7 +36,7 @@ public final class Pages {
 
   /** Reads the pages once; a missing one fails the start, not a buyer's request. */
   public static Pages fromClasspath() {
-    Map<String, byte[]> assets = new java.util.HashMap<>();
+    Map<String, byte[]> assets = new HashMap<>();
     ASSETS.keySet().forEach(name -> assets.put(name, read(name)));
     return new Pages(read("sale.html"), read("admin.html"), Map.copyOf(assets));
   }

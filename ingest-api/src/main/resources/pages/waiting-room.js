@@ -1,0 +1,87 @@
+// The waiting room on the buyer page: joins the sale's queue as soon as joins open (so a buyer who came early is in
+// the pre-queue, shuffled at the start), shows the place and the estimated wait, and hands the purchase pass of the
+// admission to the buy button (sale.js calls FlashsaleWaitingRoom.admit).
+'use strict';
+
+window.FlashsaleWaitingRoom = (() => {
+  const $ = id => document.getElementById(id);
+  let admission = null; // one join and one wait per page: a second click waits for the same admission
+  let pass = null;
+
+  function say(text) {
+    $('waiting-room').hidden = false;
+    $('waiting-room').textContent = text;
+  }
+
+  /** A nonce such that SHA-256(challenge + ":" + nonce) starts with {@code bits} zero bits. */
+  async function solve(challenge, bits) {
+    const encoder = new TextEncoder();
+    for (let n = 0; ; n++) {
+      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(challenge + ':' + n)));
+      let zeros = 0;
+      for (const b of hash) {
+        if (b === 0) { zeros += 8; continue; }
+        zeros += Math.clz32(b) - 24;
+        break;
+      }
+      if (zeros >= bits) return String(n);
+    }
+  }
+
+  async function join(sale, auth) {
+    const headers = Object.assign({'Content-Type': 'application/json'}, auth);
+    let body = {};
+    if (sale.waitingRoom.proofOfWorkBits > 0) {
+      say('Proving you are not a bot…');
+      const challenge = await Flashsale.api('/api/sales/' + encodeURIComponent(sale.saleId) + '/challenge', {headers});
+      if (!challenge.ok) throw challenge.body;
+      body = {challenge: challenge.body.challenge, nonce: await solve(challenge.body.challenge, challenge.body.bits)};
+    }
+    for (;;) {
+      const joined = await Flashsale.api('/api/sales/' + encodeURIComponent(sale.saleId) + '/queue',
+          {method: 'POST', headers, body: JSON.stringify(body)});
+      if (joined.status === 202) return joined.body;
+      if (joined.status !== 503) throw joined.body; // a 503 asks for a retry, which keeps the place
+      await new Promise(resolve => setTimeout(resolve, 1000));
+    }
+  }
+
+  async function wait(sale, auth) {
+    let place = await join(sale, auth);
+    for (;;) {
+      if (place.status === 'ADMITTED') {
+        say('It is your turn: you may buy now.');
+        return place.purchasePass;
+      }
+      if (place.status !== 'WAITING') {
+        say(place.status === 'SOLD_OUT' ? 'Sold out while you waited.' : 'The sale has ended.');
+        throw {detail: place.status === 'SOLD_OUT' ? 'Sold out' : 'The sale has ended'};
+      }
+      say(place.position != null
+          ? 'In the waiting room: ' + place.position + ' ahead of you, about ' + place.estimatedWaitSeconds + ' s.'
+          : 'In the waiting room: your place is drawn at the start, among everyone who came before it.');
+      const next = await Flashsale.api(place.pollUrl + '?waitMs=25000', {headers: auth});
+      if (!next.ok) throw next.body;
+      place = Object.assign({pollUrl: place.pollUrl}, next.body);
+    }
+  }
+
+  return {
+    /** Joins when joins are open (the page calls it on every render); the same admission on every call. */
+    prepare(sale, token) {
+      const opens = Date.parse(sale.startsAt) - 1000 * sale.waitingRoom.preQueueSeconds;
+      if (admission || !token || Flashsale.serverNow() < opens || !['SCHEDULED', 'LIVE'].includes(sale.status)) return;
+      admission = wait(sale, {'Authorization': 'Bearer ' + token}).then(p => { pass = p; return p; });
+      admission.catch(problem => { admission = null; say(Flashsale.problemMessages(problem).join(' ')); });
+    },
+    /** True once the buyer holds a pass. */
+    admitted() {
+      return pass !== null;
+    },
+    /** The purchase pass, once admitted. */
+    admit(sale, token) {
+      this.prepare(sale, token);
+      return admission || Promise.reject({detail: 'The waiting room is not open yet'});
+    }
+  };
+})();
