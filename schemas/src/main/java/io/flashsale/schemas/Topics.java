@@ -69,6 +69,13 @@ public final class Topics {
   public final Topic<byte[], byte[]> deadLetters;
   /** What the nightly reconciliation corrected on its own, key = correctionId. Kept forever: it is the audit trail. */
   public final Topic<String, Correction> corrections;
+  /**
+   * The secret seeds of lottery draws, key = SKU (co-partitioned with the sale), written by the API before the sale's
+   * claim. Only the topology may read it (restrict it by ACL): the seed is revealed with the draw. Kept forever.
+   */
+  public final Topic<String, DrawSeed> drawSeeds;
+  /** Every lottery draw once it is over, with its seed revealed, key = saleId. Kept forever: it is the proof. */
+  public final Topic<String, DrawResult> lotteryDraws;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -79,6 +86,8 @@ public final class Topics {
   public static final String STOCK_LEVELS = "stock-levels";
   public static final String DEAD_LETTERS = "flashsale-dead-letters";
   public static final String CORRECTIONS = "reconciliation-corrections";
+  public static final String DRAW_SEEDS = "draw-seeds";
+  public static final String LOTTERY_DRAWS = "lottery-draws";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -91,6 +100,8 @@ public final class Topics {
     stockLevels = new Topic<>(STOCK_LEVELS, Serdes.String(), AvroSerde.forValues(StockLevel.class, registry), COMPACTED);
     deadLetters = new Topic<>(DEAD_LETTERS, Serdes.ByteArray(), Serdes.ByteArray(), EVENTS);
     corrections = new Topic<>(CORRECTIONS, Serdes.String(), AvroSerde.forValues(Correction.class, registry), KEEP_FOREVER);
+    drawSeeds = new Topic<>(DRAW_SEEDS, Serdes.String(), AvroSerde.forValues(DrawSeed.class, registry), KEEP_FOREVER);
+    lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -100,6 +111,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
-        corrections, saleClaims);
+        corrections, saleClaims, drawSeeds, lotteryDraws);
   }
 }

@@ -229,7 +229,7 @@ class ApiTopologyAgreementTest {
     // The API: as a sale's SKU or name, as a buyer's user or device id
     for (int field = 0; field < 2; field++) {
       SaleDefinition definition = new SaleDefinition(null, field == 0 ? bad : "SKU-1", field == 1 ? bad : "Name", 1, 1, 1L,
-          "EUR", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", null, null);
+          "EUR", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", null, null, null, null, null, null, null);
       assertThatThrownBy(() -> definition.toSale(now)).as("the API, field %d", field).isInstanceOf(RuntimeException.class)
           .hasMessageContaining(field == 0 ? "sku" : "name");
     }

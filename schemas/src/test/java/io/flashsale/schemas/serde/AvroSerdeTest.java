@@ -57,7 +57,9 @@ class AvroSerdeTest {
         arguments(Topics.PAYMENT_EVENTS, Samples.paymentEvent()),
         arguments(Topics.HOLD_CANCELLATIONS, Samples.holdCancellation()),
         arguments(Topics.STOCK_LEVELS, Samples.stockLevel()),
-        arguments(Topics.CORRECTIONS, Samples.correction()));
+        arguments(Topics.CORRECTIONS, Samples.correction()),
+        arguments(Topics.DRAW_SEEDS, Samples.drawSeed()),
+        arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()));
   }
 
   @ParameterizedTest(name = "{0}")
