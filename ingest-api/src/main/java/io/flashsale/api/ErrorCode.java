@@ -9,6 +9,8 @@ public enum ErrorCode {
   BAD_REQUEST(400, "Bad request"),
   UNAUTHENTICATED(401, "Authentication required"),
   FORBIDDEN(403, "Not allowed"),
+  /** The sale requires a device and the buyer's token names none ({@code did}). */
+  DEVICE_REQUIRED(403, "Device required"),
   NOT_FOUND(404, "No such resource"),
   SALE_NOT_FOUND(404, "Sale not found"),
   PURCHASE_NOT_FOUND(404, "Purchase not found"),

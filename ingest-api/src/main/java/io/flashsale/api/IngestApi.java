@@ -103,6 +103,7 @@ public final class IngestApi implements AutoCloseable {
       app.beforeMatched(access::check);
       app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
       app.get("/api/sales/{saleId}", saleRoutes::show);
+      app.get("/api/sales/{saleId}/draw", saleRoutes::draw);
       app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
       // No role: the purchase route asks for its buyer itself, after the checks that are cheaper than a token.
       app.post("/api/sales/{saleId}/purchases", purchaseRoutes::submit);

@@ -89,6 +89,7 @@ final class PurchaseRoutes {
       }
     }
     Buyer buyer = access.purchaseOf(ctx, sale.getSaleId());
+    Access.requireDevice(sale, buyer);
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
