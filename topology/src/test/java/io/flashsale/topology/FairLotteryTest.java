@@ -79,6 +79,13 @@ class FairLotteryTest {
     int won = outcomes.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED).mapToInt(PurchaseOutcome::getQuantity)
         .sum();
     assertThat(won).isEqualTo(40);
+    // A log rewritten to hold one more ticket before the last entry recomputes to another digest: it is caught.
+    List<LotteryDraw.LoggedRequest> rewritten = new ArrayList<>(log);
+    rewritten.add(0, new LotteryDraw.LoggedRequest(request("forged", sale, "user-forged", 1), 0, 0, 1, NOW));
+    LotteryDraw.Recomputed forged = LotteryDraw.recompute(sale, seed, rewritten, draw.getLastEntryPartition(),
+        draw.getLastEntryOffset(), draw.getLastEntryIndex());
+    assertThat(forged.tickets()).hasSize(again.tickets().size() + 1);
+    assertThat(forged.entriesDigest()).isNotEqualTo(draw.getEntriesDigest());
     // One more request in the log after the draw's last entry does not change the recomputation.
     purchase(request("late", sale, "user-late", 1));
     assertThat(LotteryDraw.recompute(sale, seed, log, draw.getLastEntryPartition(), draw.getLastEntryOffset(),
