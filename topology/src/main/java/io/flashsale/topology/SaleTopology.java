@@ -69,7 +69,7 @@ public final class SaleTopology {
    * requestId (see {@link StatePurge}).
    */
   public static final String DECIDED_REQUEST_PURGES_STORE = "decided-request-purges";
-  /** Sales by purge time (likewise) -> saleId: when the sale's user-quantities and lottery-entries go. */
+  /** Sales by purge time (likewise) -> saleId: when the sale's user and device quantities and lottery state go. */
   public static final String SALE_PURGES_STORE = "sale-purges";
   /** processed-payment-events entries by purge time (likewise) -> eventId. */
   public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
