@@ -1,6 +1,7 @@
 package io.flashsale.api;
 
 import io.flashsale.api.Identity.Buyer;
+import io.flashsale.schemas.Sale;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.security.RouteRole;
@@ -81,6 +82,17 @@ final class Access {
     perUser.take(buyer.userId());
     ctx.attribute(BUYER_ATTRIBUTE, buyer);
     return buyer;
+  }
+
+  /**
+   * DEVICE_REQUIRED unless the buyer may take part in the sale: a sale with {@code requireDevice} takes only tokens
+   * with a device ({@code did}). Purchases and the waiting room's queue both check it before writing anything.
+   */
+  static void requireDevice(Sale sale, Buyer buyer) {
+    if (sale.getRequireDevice() && buyer.deviceId() == null) {
+      throw new Problem(ErrorCode.DEVICE_REQUIRED, "Sale " + sale.getSaleId() + " takes only buyers whose token names"
+          + " their device (did)");
+    }
   }
 
   /** The buyer of a purchase in this sale, counted against the sale's limit after their own. */

@@ -15,6 +15,8 @@ public enum ErrorCode {
   PASS_INVALID(403, "Purchase pass invalid"),
   /** A join without the proof of work the waiting room asks, with a wrong one, or with a challenge used before. */
   PROOF_REQUIRED(403, "Proof of work required"),
+  /** The sale requires a device and the buyer's token names none ({@code did}). */
+  DEVICE_REQUIRED(403, "Device required"),
   NOT_FOUND(404, "No such resource"),
   SALE_NOT_FOUND(404, "Sale not found"),
   PURCHASE_NOT_FOUND(404, "Purchase not found"),

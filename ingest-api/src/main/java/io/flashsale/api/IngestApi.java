@@ -122,6 +122,7 @@ public final class IngestApi implements AutoCloseable {
       app.after(meters::answered);
       app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
       app.get("/api/sales/{saleId}", saleRoutes::show);
+      app.get("/api/sales/{saleId}/draw", saleRoutes::draw);
       app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
       app.get("/api/admin/sales", adminRoutes::list, Access.Role.ADMIN);
       app.post("/api/admin/sales/{saleId}/end", adminRoutes::end, Access.Role.ADMIN);

@@ -91,6 +91,7 @@ final class PurchaseRoutes {
       }
     }
     Buyer buyer = access.purchaseOf(ctx, sale.getSaleId());
+    Access.requireDevice(sale, buyer);
     waitingRoom.requirePass(ctx, sale, buyer); // the hidden order URL: no order without admission
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);

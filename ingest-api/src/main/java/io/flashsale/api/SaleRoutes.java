@@ -1,6 +1,9 @@
 package io.flashsale.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.DrawResult;
+import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
@@ -8,10 +11,16 @@ import io.flashsale.schemas.WaitingRoom;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Creating sales (admin), showing them (anyone) and their counters (admin). */
@@ -32,6 +41,13 @@ final class SaleRoutes {
                   String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
                   Long remainingSeconds, Instant serverTime, Instant endedAt) {}
 
+  /** A published draw, as {@code GET /api/sales/{saleId}/draw} answers it. */
+  record DrawBody(String seed, String seedHash, long entries, long winners, String entriesDigest, String algorithm,
+                  LastEntry lastEntry, Instant drawnAt) {}
+
+  /** Where in purchase-requests the last request that became a ticket is. */
+  record LastEntry(int partition, long offset, int index) {}
+
   record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits) {}
 
   /**
@@ -50,6 +66,8 @@ final class SaleRoutes {
 
   /** The reject reason of the device limit, as the stock level counts rejections by reason. */
   private static final String DEVICE_LIMIT_EXCEEDED = "DEVICE_LIMIT_EXCEEDED";
+
+  private static final SecureRandom SEEDS = new SecureRandom();
 
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -77,13 +95,19 @@ final class SaleRoutes {
    * writes nothing more, so the topology, the sink and every instance only ever see the winner's definition.
    */
   void create(Context ctx) {
-    Sale sale = bodies.read(ctx, SaleDefinition.class).toSale(clock.instant());
-    String saleId = sale.getSaleId();
+    Sale defined = bodies.read(ctx, SaleDefinition.class).toSale(clock.instant());
+    String saleId = defined.getSaleId();
     if (sales.taken(saleId)) {
       repairUnwritten(saleId);
       throw exists(saleId);
     }
-    ctx.future(() -> writer.write(topics.saleClaims, saleId, sale).thenCompose(claim ->
+    DrawSeed seed = defined.getAllocation() == Allocation.LOTTERY ? newSeed(saleId) : null;
+    Sale sale = seed == null ? defined
+        : Sale.newBuilder(defined).setDrawSeedHash(sha256Hex(seed.getSeed())).build();
+    // The seed goes first: any sale that reaches sales (its claimant's, or a repair of it) finds its seed in the log.
+    CompletableFuture<?> seeded = seed == null ? CompletableFuture.completedFuture(null)
+        : writer.write(topics.drawSeeds, sale.getSku(), seed);
+    ctx.future(() -> seeded.thenCompose(written -> writer.write(topics.saleClaims, saleId, sale)).thenCompose(claim ->
         sales.awaitClaim(saleId, claim.partition(), claim.offset())
             .completeOnTimeout(null, CLAIM_READ_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .thenCompose(winner -> {
@@ -119,6 +143,36 @@ final class SaleRoutes {
 
   private static Problem exists(String saleId) {
     return new Problem(ErrorCode.SALE_EXISTS, "Sale " + saleId + " already exists");
+  }
+
+  /** The published draw: 409 INVALID_STATE until the topology has drawn the sale, 404 for an unknown sale. */
+  void draw(Context ctx) {
+    Sale sale = sale(ctx.pathParam("saleId"));
+    DrawResult draw = sales.draw(sale.getSaleId()).orElseThrow(() -> new Problem(ErrorCode.INVALID_STATE,
+        sale.getAllocation() == Allocation.LOTTERY ? "Sale " + sale.getSaleId() + " is not drawn yet"
+            : "Sale " + sale.getSaleId() + " is no lottery"));
+    ctx.json(new DrawBody(draw.getSeed(), draw.getSeedHash(), draw.getEntries(), draw.getWinners(),
+        draw.getEntriesDigest(), draw.getAlgorithm(), new LastEntry(draw.getLastEntryPartition(),
+            draw.getLastEntryOffset(), draw.getLastEntryIndex()), draw.getDrawnAt()));
+  }
+
+  /**
+   * A lottery's secret seed: 32 random bytes in hex. It is written only to draw-seeds, which only the topology reads,
+   * and the API never keeps it: the sale shows its hash, the draw reveals it.
+   */
+  private static DrawSeed newSeed(String saleId) {
+    byte[] bytes = new byte[32];
+    SEEDS.nextBytes(bytes);
+    return new DrawSeed(saleId, HexFormat.of().formatHex(bytes));
+  }
+
+  /** Lowercase hex SHA-256 of the text's UTF-8 bytes. */
+  static String sha256Hex(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every JVM has SHA-256", e);
+    }
   }
 
   void show(Context ctx) {

@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
@@ -17,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Every sale, the claims of sale ids, and the latest stock levels, read from {@code sales},
- * {@code sale-claims} and {@code stock-levels}. A sale is shown once its definition is in {@code sales}, where
+ * Every sale, the claims of sale ids, the latest stock levels and the published lottery draws, read from
+ * {@code sales}, {@code sale-claims}, {@code stock-levels} and {@code lottery-draws}. A sale is shown once its definition is in {@code sales}, where
  * the topology reads it; only the winner of a sale id's claim is ever written there (see {@link SaleRoutes}).
  */
 public final class SaleView extends TopicView {
@@ -39,6 +40,7 @@ public final class SaleView extends TopicView {
   private final Map<String, StockLevel> stockLevels = new ConcurrentHashMap<>();
   private final Map<String, Set<CompletableFuture<Instant>>> endWaiters = new ConcurrentHashMap<>();
   private final Map<String, DecisionRate> rates = new ConcurrentHashMap<>();
+  private final Map<String, DrawResult> draws = new ConcurrentHashMap<>();
   /** Guards the two maps below, which pair claim writers waiting for their claim with the view's progress. */
   private final Object claimProgress = new Object();
   /** Next claim offset to read, by partition of sale-claims. */
@@ -46,7 +48,7 @@ public final class SaleView extends TopicView {
   private final Map<Position, CompletableFuture<Claim>> claimWaiters = new HashMap<>();
 
   SaleView(String bootstrapServers, Topics topics) {
-    super("sales", bootstrapServers, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS));
+    super("sales", bootstrapServers, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS));
     this.topics = topics;
   }
 
@@ -115,6 +117,11 @@ public final class SaleView extends TopicView {
     return rate == null ? DecisionRate.Series.empty(now) : rate.series(now);
   }
 
+  /** The sale's published draw; empty until the topology has drawn it (and for a sale that is no lottery). */
+  public Optional<DrawResult> draw(String saleId) {
+    return Optional.ofNullable(draws.get(saleId));
+  }
+
   /** Units neither reserved nor sold: the stock itself until the topology says otherwise. */
   public int available(Sale sale) {
     return stockLevel(sale.getSaleId()).map(StockLevel::getAvailable).orElse(sale.getStock());
@@ -156,6 +163,12 @@ public final class SaleView extends TopicView {
         if (record.value() != null) {
           Sale sale = topics.sales.valueSerde().deserializer().deserialize(record.topic(), record.value());
           sales.putIfAbsent(sale.getSaleId(), sale); // only claim winners are written; repeats are the same sale
+        }
+      }
+      case Topics.LOTTERY_DRAWS -> {
+        if (record.value() != null) {
+          DrawResult draw = topics.lotteryDraws.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          draws.putIfAbsent(draw.getSaleId(), draw); // a sale is drawn once: a later record for it is not the draw
         }
       }
       default -> {

@@ -30,12 +30,13 @@ public final class FlashsaleCli {
     TopologyApp.useFastFormatLocale(); // the local stack runs the topology in this JVM
     System.exit(new CommandLine(new FlashsaleCli())
         .addSubcommand("reconcile", new ReconcileCommand(reconciliationEnv(System.getenv())))
+        .addSubcommand("verify-draw", new VerifyDrawCommand(reconciliationEnv(System.getenv()), System.out))
         .execute(args));
   }
 
   /**
-   * {@code ./flashsale reconcile} runs beside the local stack: the addresses come from the running stack's
-   * endpoints file, and any FLASHSALE_* variable set in the environment wins over them.
+   * {@code ./flashsale reconcile} and {@code ./flashsale verify-draw} run beside the local stack: the addresses come
+   * from the running stack's endpoints file, and any FLASHSALE_* variable set in the environment wins over them.
    */
   static Map<String, String> reconciliationEnv(Map<String, String> environment) {
     Map<String, String> env = new HashMap<>(LocalStack.endpoints(LocalStackConfig.fromEnv(environment)));

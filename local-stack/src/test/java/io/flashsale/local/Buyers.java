@@ -72,6 +72,20 @@ final class Buyers {
     return send(builder);
   }
 
+  /** Creates a LOTTERY sale that is live now and ends after {@code endsIn}; returns the API's answer. */
+  Answer createLottery(String sku, int stock, int perUserLimit, Duration endsIn) {
+    Map<String, Object> sale = Map.of(
+        "sku", sku, "name", "Lottery " + sku, "stock", stock, "perUserLimit", perUserLimit,
+        "priceCents", PRICE_CENTS, "currency", "USD", "allocation", "LOTTERY",
+        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plus(endsIn).toString());
+    return send(request("/api/admin/sales", ADMIN_TOKEN).POST(body(sale)));
+  }
+
+  /** A LOTTERY sale's published draw: 200 once drawn, 409 before. */
+  Answer draw(String saleId) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/sales/" + saleId + "/draw")).GET());
+  }
+
   Answer purchase(String token, String saleId, int quantity, String idempotencyKey) {
     HttpRequest.Builder post = request("/api/sales/" + saleId + "/purchases", token).POST(body(Map.of("quantity", quantity)));
     if (idempotencyKey != null) {

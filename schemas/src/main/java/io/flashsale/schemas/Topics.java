@@ -88,6 +88,12 @@ public final class Topics {
   public final Topic<String, QueueStats> queueStats;
   /** An admin's changes of admission rate and proof of work, key = saleId, stamped with the broker's clock. Kept forever. */
   public final Topic<String, WaitingRoomChange> waitingRoomChanges;
+   * The secret seeds of lottery draws, key = SKU (co-partitioned with the sale), written by the API before the sale's
+   * claim. Only the topology may read it (restrict it by ACL): the seed is revealed with the draw. Kept forever.
+   */
+  public final Topic<String, DrawSeed> drawSeeds;
+  /** Every lottery draw once it is over, with its seed revealed, key = saleId. Kept forever: it is the proof. */
+  public final Topic<String, DrawResult> lotteryDraws;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -103,6 +109,8 @@ public final class Topics {
   public static final String QUEUE_PLACES = "queue-places";
   public static final String QUEUE_STATS = "queue-stats";
   public static final String WAITING_ROOM_CHANGES = "waiting-room-changes";
+  public static final String DRAW_SEEDS = "draw-seeds";
+  public static final String LOTTERY_DRAWS = "lottery-draws";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -122,6 +130,8 @@ public final class Topics {
     queueStats = new Topic<>(QUEUE_STATS, Serdes.String(), AvroSerde.forValues(QueueStats.class, registry), COMPACTED);
     waitingRoomChanges = new Topic<>(WAITING_ROOM_CHANGES, Serdes.String(),
         AvroSerde.forValues(WaitingRoomChange.class, registry), KEEP_FOREVER_APPEND_TIMED);
+    drawSeeds = new Topic<>(DRAW_SEEDS, Serdes.String(), AvroSerde.forValues(DrawSeed.class, registry), KEEP_FOREVER);
+    lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -131,7 +141,8 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
-        corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges);
+        corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges, drawSeeds,
+        lotteryDraws);
   }
 
   private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {

@@ -24,6 +24,7 @@ final class Holds {
   private final ProcessorContext<String, SpecificRecord> context;
   private final KeyValueStore<String, StockLevel> stock;
   private final KeyValueStore<String, Integer> userQuantities;
+  private final KeyValueStore<String, Integer> deviceQuantities;
   private final KeyValueStore<String, PurchaseOutcome> decidedRequests;
   private final KeyValueStore<String, String> holdExpiries;
   private final StockLevels stockLevels;
@@ -33,6 +34,7 @@ final class Holds {
     this.stockLevels = stockLevels;
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
     userQuantities = context.getStateStore(SaleTopology.USER_QUANTITIES_STORE);
+    deviceQuantities = context.getStateStore(SaleTopology.DEVICE_QUANTITIES_STORE);
     decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
     holdExpiries = context.getStateStore(SaleTopology.HOLD_EXPIRIES_STORE);
   }
@@ -52,7 +54,13 @@ final class Holds {
     return quantity == null ? 0 : quantity;
   }
 
-  /** Starts the hold of an accepted purchase: the units count against the user's limit until it ends. */
+  /** Units all users of the device hold or bought in the sale; 0 for a request without a device. */
+  int deviceQuantity(String saleId, String deviceId) {
+    Integer quantity = deviceId == null ? null : deviceQuantities.get(StoreKeys.saleScoped(saleId, deviceId));
+    return quantity == null ? 0 : quantity;
+  }
+
+  /** Starts the hold of an accepted purchase: the units count against the user's and the device's limits until it ends. */
   void start(PurchaseOutcome accepted) {
     addUserQuantity(accepted, accepted.getQuantity());
     holdExpiries.put(expiryKey(accepted), accepted.getRequestId());
@@ -138,14 +146,22 @@ final class Holds {
     return next.build();
   }
 
+  /** Counts units for the purchase's user and, if it came from a device, for its device. */
   private void addUserQuantity(PurchaseOutcome purchase, int delta) {
-    String key = StoreKeys.saleScoped(purchase.getSaleId(), purchase.getUserId());
-    int next = userQuantity(purchase.getSaleId(), purchase.getUserId()) + delta;
-    // A user holding nothing needs no entry; and a hold ending after its sale's state was purged leaves none.
+    add(userQuantities, StoreKeys.saleScoped(purchase.getSaleId(), purchase.getUserId()),
+        userQuantity(purchase.getSaleId(), purchase.getUserId()) + delta);
+    if (purchase.getDeviceId() != null) {
+      add(deviceQuantities, StoreKeys.saleScoped(purchase.getSaleId(), purchase.getDeviceId()),
+          deviceQuantity(purchase.getSaleId(), purchase.getDeviceId()) + delta);
+    }
+  }
+
+  private static void add(KeyValueStore<String, Integer> quantities, String key, int next) {
+    // Holding nothing needs no entry; and a hold ending after its sale's state was purged leaves none.
     if (next <= 0) {
-      userQuantities.delete(key);
+      quantities.delete(key);
     } else {
-      userQuantities.put(key, next);
+      quantities.put(key, next);
     }
   }
 

@@ -35,8 +35,9 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
 
   /**
    * Decides a request as it arrives. Checks in this order: the sale is known on this SKU and the
-   * request was logged inside [startsAt, endsAt); the user stays within the per-user limit; then either
-   * the request enters the lottery, or (first come first served) the stock still covers it.
+   * request was logged inside [startsAt, endsAt); the user stays within the per-user limit; the device within the
+   * per-device limit; then either the request enters the lottery, or (first come first served) the stock still covers
+   * it.
    *
    * @param sale the sale, or null if none is known
    * @param stock the sale's stock, or null if the sale is unknown
@@ -47,24 +48,30 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
   public static PurchaseDecision decide(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest request,
       Instant loggedAt) {
     return decideFromAvailable(sale, stock == null ? null : stock.getAvailable(),
-        stock == null ? null : stock.getEndedAt(), userQuantity, request, loggedAt);
+        stock == null ? null : stock.getEndedAt(), userQuantity, 0, request, loggedAt);
   }
 
-  /** The same, from the units still available (null if the sale is unknown). */
+  /**
+   * The same, from the units still available (null if the sale is unknown) and the units the request's device
+   * already holds in the sale (all its users together; ignored for a request without a device).
+   */
   public static PurchaseDecision decideFromAvailable(Sale sale, Integer available, int userQuantity,
-      PurchaseRequest request, Instant loggedAt) {
-    return decideFromAvailable(sale, available, null, userQuantity, request, loggedAt);
+      int deviceQuantity, PurchaseRequest request, Instant loggedAt) {
+    return decideFromAvailable(sale, available, null, userQuantity, deviceQuantity, request, loggedAt);
   }
 
   /** The same for a sale an admin may have ended at {@code endedAt} (null: not ended), before its endsAt. */
   public static PurchaseDecision decideFromAvailable(Sale sale, Integer available, Instant endedAt, int userQuantity,
-      PurchaseRequest request, Instant loggedAt) {
+      int deviceQuantity, PurchaseRequest request, Instant loggedAt) {
     if (sale == null || available == null || !sale.getSku().equals(request.getSku())
         || !isInWindow(sale, loggedAt) || (endedAt != null && !loggedAt.isBefore(endedAt))) {
       return rejected(RejectReason.SALE_NOT_LIVE);
     }
     if (exceedsLimit(sale, userQuantity, request.getQuantity())) {
       return rejected(RejectReason.LIMIT_EXCEEDED);
+    }
+    if (exceedsDeviceLimit(sale, request, deviceQuantity, request.getQuantity())) {
+      return rejected(RejectReason.DEVICE_LIMIT_EXCEEDED);
     }
     if (sale.getAllocation() == Allocation.LOTTERY) {
       return ENTERED_LOTTERY;
@@ -75,10 +82,19 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
     return ACCEPTED;
   }
 
-  /** Decides a lottery entry when its turn in the draw comes: it wins if stock and the user's limit allow. */
-  public static PurchaseDecision draw(Sale sale, StockLevel stock, int userQuantity, PurchaseRequest entry) {
-    if (exceedsLimit(sale, userQuantity, entry.getQuantity()) || stock.getAvailable() < entry.getQuantity()) {
+  /**
+   * Decides a lottery ticket when its turn in the draw comes: it wins if the units the draw still gives away cover it
+   * and its device stays within the per-device limit with what the device already won in this draw.
+   *
+   * @param remaining units the draw has not given away yet
+   * @param deviceWon units the ticket's device already won in this draw (ignored without a device)
+   */
+  public static PurchaseDecision draw(Sale sale, int remaining, int deviceWon, PurchaseRequest ticket) {
+    if (remaining < ticket.getQuantity()) {
       return rejected(RejectReason.LOTTERY_LOST);
+    }
+    if (exceedsDeviceLimit(sale, ticket, deviceWon, ticket.getQuantity())) {
+      return rejected(RejectReason.DEVICE_LIMIT_EXCEEDED);
     }
     return ACCEPTED;
   }
@@ -132,6 +148,7 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
         .setRequestPartition(requestPartition)
         .setRequestOffset(requestOffset)
         .setRequestIndex(requestIndex)
+        .setDeviceId(request.getDeviceId())
         .build();
   }
 
@@ -155,6 +172,12 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
 
   private static boolean isInWindow(Sale sale, Instant loggedAt) {
     return !loggedAt.isBefore(sale.getStartsAt()) && loggedAt.isBefore(sale.getEndsAt());
+  }
+
+  /** A request without a device, or a sale without a device limit, is not device-limited. */
+  private static boolean exceedsDeviceLimit(Sale sale, PurchaseRequest request, int deviceQuantity, int quantity) {
+    Integer limit = sale.getPerDeviceLimit();
+    return limit != null && request.getDeviceId() != null && (long) deviceQuantity + quantity > limit;
   }
 
   private static boolean exceedsLimit(Sale sale, int userQuantity, int quantity) {

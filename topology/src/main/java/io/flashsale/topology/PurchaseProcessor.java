@@ -11,21 +11,17 @@ import io.flashsale.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides purchase requests in log order, one partition (one set of SKUs) per task. It only moves
  * data between the stores, {@link PurchaseDecision} and the sinks; every rule lives in the decision.
- * Lottery sales collect entries and are drawn by a wall-clock punctuator once they have ended. An
+ * Lottery sales collect one ticket per user and are drawn in chunks by a wall-clock punctuator once they have ended
+ * ({@link LotteryDraws}). An
  * accepted request starts a hold; this processor also schedules {@link HoldExpiry}, which ends the
  * holds that run out.
  */
@@ -49,14 +46,11 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   static final String DEAD_LETTER_PARTITION_HEADER = "__streams.errors.partition";
   static final String DEAD_LETTER_OFFSET_HEADER = "__streams.errors.offset";
   static final String DEAD_LETTER_INDEX_HEADER = "flashsale.errors.index";
-  private static final StringSerializer KEY_PREFIX_SERIALIZER = new StringSerializer();
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, Sale> sales;
   private KeyValueStore<String, StockLevel> stock;
   private KeyValueStore<String, PurchaseOutcome> decidedRequests;
-  private KeyValueStore<String, LotteryEntry> lotteryEntries;
-  private KeyValueStore<String, Long> lotteryDrawsDue;
   private final Duration stockLevelInterval;
   private final Duration dedupGrace;
   /**
@@ -66,6 +60,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final Map<String, Sale> definedSales = new HashMap<>();
   private StockLevels stockLevels;
   private Holds holds;
+  private LotteryDraws lotteries;
   private StatePurge purge;
 
   private final TopologyMeters meters;
@@ -84,11 +79,10 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
     decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
-    lotteryEntries = context.getStateStore(SaleTopology.LOTTERY_ENTRIES_STORE);
-    lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
     // Decisions are by far the most frequent stock changes, so this processor also resends all after a restart.
     stockLevels = StockLevels.perInterval(stockLevelInterval, context);
     holds = new Holds(context, stockLevels);
+    lotteries = new LotteryDraws(context, stockLevels);
     purge = new StatePurge(context, dedupGrace);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
@@ -140,26 +134,30 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private void decide(PurchaseRequest request, Place place, Instant loggedAt, Instant now,
       Map<String, StockLevel.Builder> levels) {
     String saleId = request.getSaleId();
-    String entryKey = StoreKeys.saleScoped(saleId, request.getRequestId());
     Sale sale = saleOnSku(saleId, request.getSku());
-    // Only a lottery sale has entries, so only there can a retry be waiting for its draw.
-    boolean lottery = sale != null && sale.getAllocation() == Allocation.LOTTERY;
-    if (canRepeat(request)
-        && (decidedRequests.get(request.getRequestId()) != null || (lottery && lotteryEntries.get(entryKey) != null))) {
+    // Only a lottery sale has tickets, so only there can a retry be waiting for its draw.
+    LotteryEntry ticket = sale != null && sale.getAllocation() == Allocation.LOTTERY
+        ? lotteries.ticketOf(saleId, request.getUserId()) : null;
+    if (canRepeat(request) && (decidedRequests.get(request.getRequestId()) != null
+        || (ticket != null && ticket.request().getRequestId().equals(request.getRequestId())))) {
       log.debug("Request {} is a retry; its first outcome stands", request.getRequestId());
       return;
     }
     StockLevel.Builder level = sale == null ? null : levels.computeIfAbsent(saleId, this::tally);
-    int userQuantity = holds.userQuantity(saleId, request.getUserId());
     PurchaseDecision decision = PurchaseDecision.decideFromAvailable(sale, level == null ? null : level.getAvailable(),
-        level == null ? null : level.getEndedAt(), userQuantity, request, loggedAt);
+        level == null ? null : level.getEndedAt(), holds.userQuantity(saleId, request.getUserId()),
+        holds.deviceQuantity(saleId, request.getDeviceId()), request, loggedAt);
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
-      if (lotteryDrawsDue.get(saleId) != null) {
-        lotteryEntries.put(entryKey, new LotteryEntry(request, place.partition(), place.offset(), place.index()));
+      if (!lotteries.takesEntries(saleId)) {
+        // Processed only once the draw had begun (the task lagged behind the sale's end): the draw is over for it.
+        decision = PurchaseDecision.rejected(RejectReason.LOTTERY_LOST);
+      } else if (ticket != null) {
+        // One ticket per user: every further request of a user who has one is over the lottery's limit.
+        decision = PurchaseDecision.rejected(RejectReason.LIMIT_EXCEEDED);
+      } else {
+        lotteries.enter(new LotteryEntry(request, place.partition(), place.offset(), place.index()));
         return;
       }
-      // Processed only after the draw (the task lagged behind the sale's end): the draw is over.
-      decision = PurchaseDecision.rejected(RejectReason.LOTTERY_LOST);
     }
     if (level != null) {
       decision.addTo(level, request.getQuantity(), now);
@@ -224,44 +222,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   }
 
   private void drawDueLotteries(long wallClockMs) {
-    long drawBefore = wallClockMs - SaleTopology.LOTTERY_DRAW_GRACE.toMillis();
-    List<String> due = new ArrayList<>();
-    try (KeyValueIterator<String, Long> drawsDue = lotteryDrawsDue.all()) {
-      drawsDue.forEachRemaining(draw -> {
-        if (draw.value <= drawBefore) {
-          due.add(draw.key);
-        }
-      });
-    }
-    due.forEach(this::draw);
-  }
-
-  /** Draws one ended lottery: each entry gets exactly one outcome, then the sale is marked drawn. */
-  private void draw(String saleId) {
-    Sale sale = sales.get(saleId);
-    StockLevel level = stock.get(saleId);
-    List<String> keys = new ArrayList<>();
-    List<LotteryEntry> entries = new ArrayList<>();
-    try (KeyValueIterator<String, LotteryEntry> found =
-        lotteryEntries.prefixScan(StoreKeys.salePrefix(saleId), KEY_PREFIX_SERIALIZER)) {
-      found.forEachRemaining((KeyValue<String, LotteryEntry> entry) -> {
-        keys.add(entry.key);
-        entries.add(entry.value);
-      });
-    }
-    Instant now = now();
-    for (LotteryEntry entry : LotteryDraw.drawOrder(saleId, entries)) {
-      PurchaseRequest request = entry.request();
-      int userQuantity = holds.userQuantity(saleId, request.getUserId());
-      PurchaseDecision decision = PurchaseDecision.draw(sale, level, userQuantity, request);
-      level = decision.applyTo(level, request.getQuantity(), now);
-      settle(decision, request, sale, now, new Place(entry.requestPartition(), entry.requestOffset(), entry.requestIndex()));
-    }
-    keys.forEach(lotteryEntries::delete);
-    lotteryDrawsDue.delete(saleId);
-    stock.put(saleId, level);
-    stockLevels.changed(level);
-    log.info("Drew lottery {}: {} entries, {} units left", saleId, entries.size(), level.getAvailable());
+    lotteries.drawDue(wallClockMs, now(), this::settle).forEach(draw ->
+        context.forward(new Record<>(draw.getSaleId(), draw, wallClockMs), SaleTopology.LOTTERY_DRAWS_SINK));
   }
 
   private void purgeDue(long wallClockMs) {

@@ -23,6 +23,8 @@ import org.apache.kafka.streams.state.Stores;
  *   (outcomes and stock levels pass a meter on their way to their topics)
  *   (batches of requests)
  *                       + hold expiry and lottery draws (wall clock, every second), purges (every minute)
+ *                       + lottery draws in chunks -> purchase-outcomes, stock-levels, lottery-draws
+ * draw-seeds         -> seed-registration (secret seeds of lottery draws, stored for the draw)
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
  * queue-joins        -> queue-placement   -> queue-places, queue-stats
@@ -41,8 +43,21 @@ public final class SaleTopology {
    * started (ACCEPTED while live, then CONFIRMED, EXPIRED or CANCELLED).
    */
   public static final String DECIDED_REQUESTS_STORE = "decided-requests";
-  /** saleId + separator + requestId -> request waiting for its lottery's draw. */
+  /** saleId + separator + deviceId -> units all users of the device hold or bought in that sale. */
+  public static final String DEVICE_QUANTITIES_STORE = "device-quantities";
+  /** saleId + separator + userId -> the user's one lottery ticket (the request), until the draw decides it. */
   public static final String LOTTERY_ENTRIES_STORE = "lottery-entries";
+  /**
+   * saleId + separator + score + separator + userId -> userId: the tickets of a lottery being drawn, in draw order
+   * (see {@link StoreKeys#ticket}).
+   */
+  public static final String LOTTERY_TICKETS_STORE = "lottery-tickets";
+  /** saleId -> how far the sale's draw has come ({@link DrawProgress}), while it is being drawn. */
+  public static final String LOTTERY_PROGRESS_STORE = "lottery-progress";
+  /** saleId + separator + deviceId -> units the device won in the sale's draw. */
+  public static final String LOTTERY_DEVICE_WINS_STORE = "lottery-device-wins";
+  /** saleId + separator + seedHash -> the secret seed of the sale's draw. */
+  public static final String DRAW_SEEDS_STORE = "draw-seeds";
   /** saleId -> endsAt (epoch ms) of every lottery sale not drawn yet. */
   public static final String LOTTERY_DRAWS_DUE_STORE = "lottery-draws-due";
   /**
@@ -57,7 +72,7 @@ public final class SaleTopology {
    * requestId (see {@link StatePurge}).
    */
   public static final String DECIDED_REQUEST_PURGES_STORE = "decided-request-purges";
-  /** Sales by purge time (likewise) -> saleId: when the sale's user-quantities and lottery-entries go. */
+  /** Sales by purge time (likewise) -> saleId: when the sale's user and device quantities and lottery state go. */
   public static final String SALE_PURGES_STORE = "sale-purges";
   /** processed-payment-events entries by purge time (likewise) -> eventId. */
   public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
@@ -81,6 +96,9 @@ public final class SaleTopology {
   public static final String PAYMENT_EVENTS_SOURCE = "payment-events-source";
   public static final String SALE_ENDS_SOURCE = "sale-ends-source";
   public static final String SALE_END = "sale-end";
+  public static final String DRAW_SEEDS_SOURCE = "draw-seeds-source";
+  public static final String SEED_REGISTRATION = "seed-registration";
+  public static final String LOTTERY_DRAWS_SINK = "lottery-draws-sink";
   public static final String SALE_REGISTRATION = "sale-registration";
   public static final String PURCHASE_DECISION = "purchase-decision";
   public static final String HOLD_CANCELLATION = "hold-cancellation";
@@ -100,6 +118,8 @@ public final class SaleTopology {
    * are in the log and processed. An entry processed after its draw loses.
    */
   public static final Duration LOTTERY_DRAW_GRACE = Duration.ofSeconds(5);
+  /** The most entries one punctuation scores or decides, over all lotteries of a task: one transaction stays small. */
+  public static final int LOTTERY_DRAW_CHUNK = 10_000;
   /** How often holds that ran out are looked for: a hold ends at most this long after its holdExpiresAt. */
   public static final Duration HOLD_EXPIRY_INTERVAL = Duration.ofSeconds(1);
   /** How often state that no retry can reach any more is purged (see {@link StatePurge}). */
@@ -157,6 +177,10 @@ public final class SaleTopology {
     topology.addSource(SALE_ENDS_SOURCE, topics.saleEnds.keySerde().deserializer(),
         topics.saleEnds.valueSerde().deserializer(), topics.saleEnds.name());
 
+    topology.addSource(DRAW_SEEDS_SOURCE, topics.drawSeeds.keySerde().deserializer(),
+        topics.drawSeeds.valueSerde().deserializer(), topics.drawSeeds.name());
+
+    topology.addProcessor(SEED_REGISTRATION, SeedProcessor::new, DRAW_SEEDS_SOURCE);
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
     topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters),
         PURCHASE_REQUESTS_SOURCE);
@@ -177,17 +201,24 @@ public final class SaleTopology {
     topology.addStateStore(store.store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
     topology.addStateStore(store.store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
+    topology.addStateStore(store.store(DEVICE_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store.store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);
     topology.addStateStore(store.store(HOLD_EXPIRIES_STORE, ids, Serdes.String()), holdKeepers);
     topology.addStateStore(store.store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(topics.purchaseRequest)), PURCHASE_DECISION);
     // The purge (run by the purchase decision) drops a sale's queue members with its other per-user state.
     topology.addStateStore(store.store(QUEUE_MEMBERS_STORE, ids, Serdes.Long()), QUEUE_PLACEMENT, PURCHASE_DECISION);
     topology.addStateStore(store.store(QUEUE_COUNTS_STORE, ids, topics.queueStats.valueSerde()), QUEUE_PLACEMENT);
+    topology.addStateStore(store.store(LOTTERY_TICKETS_STORE, ids, Serdes.String()), PURCHASE_DECISION);
+    topology.addStateStore(store.store(LOTTERY_PROGRESS_STORE, ids, DrawProgress.serde()), PURCHASE_DECISION);
+    topology.addStateStore(store.store(LOTTERY_DEVICE_WINS_STORE, ids, Serdes.Integer()), PURCHASE_DECISION);
+    topology.addStateStore(store.store(DRAW_SEEDS_STORE, ids, Serdes.String()), SEED_REGISTRATION, PURCHASE_DECISION);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
     topology.addProcessor(OUTCOMES_METER, () -> new OutcomeMeter(meters), holdKeepers);
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
         topics.purchaseOutcomes.valueSerde().serializer(), OUTCOMES_METER);
+    topology.addSink(LOTTERY_DRAWS_SINK, topics.lotteryDraws.name(), topics.lotteryDraws.keySerde().serializer(),
+        topics.lotteryDraws.valueSerde().serializer(), PURCHASE_DECISION);
     topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
         topics.purchaseRequest.serializer(), PURCHASE_DECISION);
     topology.addProcessor(STOCK_LEVELS_METER, () -> new StockMeter(meters), SALE_REGISTRATION, PURCHASE_DECISION,

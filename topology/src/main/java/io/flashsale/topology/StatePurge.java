@@ -22,7 +22,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * that still comes later is judged by its record's time, past the sale's end, so it is rejected SALE_NOT_LIVE
  * and changes no stock: losing its dedup entry changes nothing that counts. An entry still ACCEPTED there is a
  * live hold (of a request decided after its sale's end, by a lagging task) and stays until the hold has ended.
- * A sale's user-quantities and lottery-entries go at the same time.
+ * A sale's user-quantities, device-quantities and lottery state (entries, tickets, device wins, seeds) go at the
+ * same time.
  *
  * <p>Each entry is indexed by its purge time when first stored, each sale when registered; a run range-scans
  * the indexes up to now, so its cost follows what is due, not what is stored. One run deletes at most
@@ -41,8 +42,12 @@ final class StatePurge {
   private final KeyValueStore<String, String> requestPurges;
   private final KeyValueStore<String, String> salePurges;
   private final KeyValueStore<String, Integer> userQuantities;
+  private final KeyValueStore<String, Integer> deviceQuantities;
   private final KeyValueStore<String, LotteryEntry> lotteryEntries;
   private final KeyValueStore<String, Long> queueMembers;
+  private final KeyValueStore<String, String> lotteryTickets;
+  private final KeyValueStore<String, Integer> lotteryDeviceWins;
+  private final KeyValueStore<String, String> drawSeeds;
   private final KeyValueStore<String, Long> lotteryDrawsDue;
 
   StatePurge(ProcessorContext<?, ?> context, Duration grace) {
@@ -51,8 +56,12 @@ final class StatePurge {
     requestPurges = context.getStateStore(SaleTopology.DECIDED_REQUEST_PURGES_STORE);
     salePurges = context.getStateStore(SaleTopology.SALE_PURGES_STORE);
     userQuantities = context.getStateStore(SaleTopology.USER_QUANTITIES_STORE);
+    deviceQuantities = context.getStateStore(SaleTopology.DEVICE_QUANTITIES_STORE);
     lotteryEntries = context.getStateStore(SaleTopology.LOTTERY_ENTRIES_STORE);
     queueMembers = context.getStateStore(SaleTopology.QUEUE_MEMBERS_STORE);
+    lotteryTickets = context.getStateStore(SaleTopology.LOTTERY_TICKETS_STORE);
+    lotteryDeviceWins = context.getStateStore(SaleTopology.LOTTERY_DEVICE_WINS_STORE);
+    drawSeeds = context.getStateStore(SaleTopology.DRAW_SEEDS_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
   }
 
@@ -90,8 +99,12 @@ final class StatePurge {
         continue; // entries waiting for their draw are requests not decided yet: never dropped
       }
       budget -= deleteSale(userQuantities, due.value, budget);
+      budget -= deleteSale(deviceQuantities, due.value, budget);
       budget -= deleteSale(lotteryEntries, due.value, budget);
       budget -= deleteSale(queueMembers, due.value, budget);
+      budget -= deleteSale(lotteryTickets, due.value, budget);
+      budget -= deleteSale(lotteryDeviceWins, due.value, budget);
+      budget -= deleteSale(drawSeeds, due.value, budget);
       if (budget <= 0) {
         break; // the sale may have more: its index entry stays for the next run
       }

@@ -28,6 +28,19 @@ final class StoreKeys {
     return saleId + SEPARATOR;
   }
 
+  /** The bound just above every key of one sale: no key of the sale reaches it, and no key of another sale lies below it. */
+  static String saleEnd(String saleId) {
+    return saleId + (char) (SEPARATOR + 1);
+  }
+
+  /**
+   * A lottery ticket's key: the sale, its score (64 hex digits, so that byte order is score order), then the user,
+   * which breaks a tie of scores.
+   */
+  static String ticket(String saleId, String score, String userId) {
+    return saleId + SEPARATOR + score + SEPARATOR + userId;
+  }
+
   static String holdExpiry(Instant expiresAt, String requestId) {
     return timed(expiresAt, requestId);
   }

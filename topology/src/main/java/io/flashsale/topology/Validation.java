@@ -1,5 +1,6 @@
 package io.flashsale.topology;
 
+import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
@@ -16,6 +17,7 @@ import java.util.List;
  * is keyed by its SKU.
  */
 final class Validation {
+  private static final java.util.regex.Pattern SEED = java.util.regex.Pattern.compile("[0-9a-f]{64}");
   private Validation() {}
 
   static Sale requireValidSale(String sku, Sale sale) {
@@ -36,6 +38,23 @@ final class Validation {
     require("Batch of " + sku, violation == null ? List.of() : List.of(violation));
     requireKeyIsSku(sku, batch.getSku());
     return batch;
+  }
+
+  /** A seed names a valid sale id and is 64 lowercase hex digits, as the API makes them. */
+  static DrawSeed requireValidSeed(String sku, DrawSeed seed) {
+    if (seed == null) {
+      throw new InvalidRecordException("Draw seed record without a value (key " + sku + ")");
+    }
+    List<String> violations = new java.util.ArrayList<>();
+    String saleId = InputRules.saleId("saleId", seed.getSaleId());
+    if (saleId != null) {
+      violations.add(saleId);
+    }
+    if (!SEED.matcher(seed.getSeed()).matches()) {
+      violations.add("seed must be 64 lowercase hex digits");
+    }
+    require("Draw seed of " + seed.getSaleId(), violations);
+    return seed;
   }
 
   static PurchaseRequest requireValidPurchase(String sku, PurchaseRequest request) {

@@ -4,17 +4,17 @@ import static io.flashsale.topology.SaleTopologyDriver.NOW;
 import static io.flashsale.topology.SaleTopologyDriver.fcfsSale;
 import static io.flashsale.topology.SaleTopologyDriver.request;
 import static io.flashsale.topology.SaleTopologyDriver.sale;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -49,8 +49,28 @@ class PurchaseDecisionTest {
         .isEqualTo(PurchaseDecision.Verdict.ENTER_LOTTERY);
     assertThat(PurchaseDecision.decide(lottery, empty, 0, request("r", lottery, "u", 2), NOW).reason())
         .isEqualTo(RejectReason.LIMIT_EXCEEDED);
-    assertThat(PurchaseDecision.draw(lottery, empty, 0, request("r", lottery, "u", 1)).reason())
+    assertThat(PurchaseDecision.draw(lottery, 0, 0, request("r", lottery, "u", 1)).reason())
         .isEqualTo(RejectReason.LOTTERY_LOST);
+    assertThat(PurchaseDecision.draw(lottery, 1, 0, request("r", lottery, "u", 1)).accepted()).isTrue();
+  }
+
+  @Test
+  void aDeviceOverItsLimitIsRejectedAfterTheUserLimitAndARequestWithoutDeviceIsNot() {
+    Sale limited = Sale.newBuilder(fcfsSale("d1", "SKU-1", 10, 2)).setPerDeviceLimit(3).build();
+    var fromPhone = io.flashsale.schemas.PurchaseRequest.newBuilder(request("r", limited, "u", 2)).setDeviceId("phone")
+        .build();
+    var withoutDevice = request("r", limited, "u", 2);
+
+    assertThat(PurchaseDecision.decideFromAvailable(limited, 10, 0, 1, fromPhone, NOW).accepted()).isTrue();
+    assertThat(PurchaseDecision.decideFromAvailable(limited, 10, 0, 2, fromPhone, NOW).reason())
+        .isEqualTo(RejectReason.DEVICE_LIMIT_EXCEEDED);
+    assertThat(PurchaseDecision.decideFromAvailable(limited, 10, 1, 2, fromPhone, NOW).reason())
+        .as("the user's own limit is checked first").isEqualTo(RejectReason.LIMIT_EXCEEDED);
+    assertThat(PurchaseDecision.decideFromAvailable(limited, 10, 0, 99, withoutDevice, NOW).accepted()).isTrue();
+    assertThat(PurchaseDecision.decideFromAvailable(fcfsSale("d2", "SKU-1", 10, 2), 10, 0, 99, fromPhone, NOW)
+        .accepted()).as("a sale without a device limit").isTrue();
+    assertThat(PurchaseDecision.draw(limited, 10, 2, fromPhone).reason()).isEqualTo(RejectReason.DEVICE_LIMIT_EXCEEDED);
+    assertThat(PurchaseDecision.ACCEPTED.toOutcome(fromPhone, limited, NOW, 0, 0, 0).getDeviceId()).isEqualTo("phone");
   }
 
   @Test
@@ -69,20 +89,34 @@ class PurchaseDecisionTest {
   }
 
   @Test
-  void theDrawSeedIsTheDocumentedDigestOfTheSaleId() throws Exception {
-    byte[] digest = MessageDigest.getInstance("SHA-256").digest("bf-2026".getBytes(StandardCharsets.UTF_8));
+  void theSeedHashAndTheScoresAreTheDocumentedDigests() throws Exception {
+    MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+    String seed = "ab".repeat(32);
 
-    assertThat(LotteryDraw.seed("bf-2026")).isEqualTo(ByteBuffer.wrap(digest).getLong());
+    assertThat(LotteryDraw.seedHash(seed)).isEqualTo(HexFormat.of().formatHex(sha256.digest(seed.getBytes(UTF_8))));
+    assertThat(LotteryDraw.score(seed, "alice"))
+        .isEqualTo(HexFormat.of().formatHex(sha256.digest((seed + ":alice").getBytes(UTF_8))))
+        .hasSize(64).isNotEqualTo(LotteryDraw.score(seed, "bob"));
   }
 
   @Test
-  void theDrawOrderDependsOnTheLogNotOnTheOrderEntriesAreFound() {
-    List<LotteryEntry> entries = IntStream.range(0, 30)
-        .mapToObj(i -> new LotteryEntry(request("r" + i, sale, "u" + i, 1), 0, i / 3, i % 3)).toList();
-    List<LotteryEntry> reversed = new ArrayList<>(entries);
+  void theDrawOrderIsByScoreAndDoesNotDependOnTheOrderOfTheLog() {
+    Sale lottery = sale("l1", "SKU-1", 5, 1, Allocation.LOTTERY);
+    List<LotteryDraw.LoggedRequest> log = IntStream.range(0, 30)
+        .mapToObj(i -> new LotteryDraw.LoggedRequest(request("r" + i, lottery, "u" + i, 1), 0, i / 3, i % 3, NOW))
+        .toList();
+    List<LotteryDraw.LoggedRequest> reversed = new ArrayList<>(log);
     Collections.reverse(reversed);
+    String seed = "cd".repeat(32);
 
-    assertThat(LotteryDraw.drawOrder("s1", reversed)).isEqualTo(LotteryDraw.drawOrder("s1", entries))
-        .isNotEqualTo(entries);
+    LotteryDraw.Recomputed draw = LotteryDraw.recompute(lottery, seed, log, 0, 9, 2);
+
+    assertThat(draw.tickets()).extracting(LotteryDraw.Ticket::score).isSorted().hasSize(30);
+    assertThat(draw.winningRequestIds()).hasSize(5);
+    assertThat(LotteryDraw.recompute(lottery, seed, reversed, 0, 9, 2)).isEqualTo(draw);
+    assertThat(LotteryDraw.recompute(lottery, "ef".repeat(32), log, 0, 9, 2).winningRequestIds())
+        .as("another seed, another draw").isNotEqualTo(draw.winningRequestIds());
+    assertThat(LotteryDraw.recompute(lottery, seed, log, 0, 8, 2).tickets())
+        .as("requests after the last entry are not in the draw").hasSize(27);
   }
 }

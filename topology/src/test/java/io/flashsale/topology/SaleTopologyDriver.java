@@ -3,6 +3,8 @@ package io.flashsale.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.DrawResult;
+import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
@@ -58,6 +60,8 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestInputTopic<String, QueueJoin> queueJoins;
   final TestOutputTopic<String, QueuePlace> queuePlaces;
   final TestOutputTopic<String, QueueStats> queueStats;
+  final TestInputTopic<String, DrawSeed> drawSeeds;
+  final TestOutputTopic<String, DrawResult> lotteryDraws;
   final String applicationId;
   private final Path stateDir;
   private Instant wallClock = NOW;
@@ -114,6 +118,10 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.queuePlaces.valueSerde().deserializer());
     queueStats = driver.createOutputTopic(Topics.QUEUE_STATS, Serdes.String().deserializer(),
         topics.queueStats.valueSerde().deserializer());
+    drawSeeds = driver.createInputTopic(Topics.DRAW_SEEDS, Serdes.String().serializer(),
+        topics.drawSeeds.valueSerde().serializer());
+    lotteryDraws = driver.createOutputTopic(Topics.LOTTERY_DRAWS, Serdes.String().deserializer(),
+        topics.lotteryDraws.valueSerde().deserializer());
   }
 
   /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
@@ -124,6 +132,26 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   void define(Sale sale) {
     sales.pipeInput(sale.getSku(), sale, sale.getCreatedAt());
+  }
+
+  /**
+   * Defines a lottery sale as the API does: its secret seed to draw-seeds first, then the sale with the seed's hash.
+   * Returns the sale as defined.
+   */
+  Sale defineLottery(Sale sale, String seed) {
+    drawSeeds.pipeInput(sale.getSku(), new DrawSeed(sale.getSaleId(), seed), sale.getCreatedAt());
+    Sale withHash = Sale.newBuilder(sale).setDrawSeedHash(LotteryDraw.seedHash(seed)).build();
+    define(withHash);
+    return withHash;
+  }
+
+  /** A seed as the API makes one: 64 hex digits, here derived from {@code name} so that tests can repeat it. */
+  static String seed(String name) {
+    return LotteryDraw.sha256Hex("seed of " + name);
+  }
+
+  List<DrawResult> readDraws() {
+    return lotteryDraws.readValuesToList();
   }
 
   /** One request in a record of its own. */

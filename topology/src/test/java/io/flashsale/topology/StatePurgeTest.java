@@ -38,7 +38,8 @@ class StatePurgeTest {
   /** Two units, at most two per buyer; ends an hour after NOW. */
   private final Sale sale = fcfsSale("s1", "SKU-1", 2, 2);
   private final Instant purgeAt = sale.getEndsAt().plusSeconds(HOLD_SECONDS).plus(DEDUP_GRACE);
-  private final PurchaseRequest paid = request("r1", sale, "alice", 1);
+  private final PurchaseRequest paid =
+      PurchaseRequest.newBuilder(request("r1", sale, "alice", 1)).setDeviceId("alice-phone").build();
   private TestOutputTopic<String, byte[]> decidedChangelog;
 
   @BeforeEach
@@ -65,12 +66,15 @@ class StatePurgeTest {
         .hasEntrySatisfying("u3", o -> assertThat(o.getStatus()).isEqualTo(OutcomeStatus.EXPIRED));
     assertThat(flashsale.<Integer>store(SaleTopology.USER_QUANTITIES_STORE, StoreKeys.saleScoped("s1", "alice")))
         .isEqualTo(1);
+    assertThat(flashsale.<Integer>store(SaleTopology.DEVICE_QUANTITIES_STORE, StoreKeys.saleScoped("s1", "alice-phone")))
+        .isEqualTo(1);
     decidedChangelog.readRecordsToList(); // what the decisions and the hold's end wrote
 
     flashsale.advanceWallClockTo(purgeAt);
     assertThat(flashsale.storeContents(SaleTopology.DECIDED_REQUESTS_STORE)).isEmpty();
     assertThat(flashsale.storeContents(SaleTopology.DECIDED_REQUEST_PURGES_STORE)).isEmpty();
     assertThat(flashsale.storeContents(SaleTopology.USER_QUANTITIES_STORE)).isEmpty();
+    assertThat(flashsale.storeContents(SaleTopology.DEVICE_QUANTITIES_STORE)).isEmpty();
     assertThat(flashsale.storeContents(SaleTopology.SALE_PURGES_STORE)).isEmpty();
     // The changelog gets a tombstone per purged entry, so compaction shrinks it (and any restore) as well.
     List<TestRecord<String, byte[]>> purged = decidedChangelog.readRecordsToList();

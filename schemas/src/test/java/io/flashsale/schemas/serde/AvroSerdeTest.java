@@ -63,7 +63,9 @@ class AvroSerdeTest {
         arguments(Topics.QUEUE_JOINS, Samples.queueJoin()),
         arguments(Topics.QUEUE_PLACES, Samples.queuePlace()),
         arguments(Topics.QUEUE_STATS, Samples.queueStats()),
-        arguments(Topics.WAITING_ROOM_CHANGES, Samples.waitingRoomChange()));
+        arguments(Topics.WAITING_ROOM_CHANGES, Samples.waitingRoomChange()),
+        arguments(Topics.DRAW_SEEDS, Samples.drawSeed()),
+        arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -3,6 +3,8 @@ package io.flashsale.schemas.serde;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Correction;
 import io.flashsale.schemas.CorrectionKind;
+import io.flashsale.schemas.DrawResult;
+import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
@@ -111,6 +113,18 @@ final class Samples {
         .setDiscrepancy("MISSING_IN_DATABASE").setDay(java.time.LocalDate.of(2026, 1, 1)).setRunId("run-1")
         .setSaleId("sale-1").setRequestId("req-1").setSourceTopic("purchase-outcomes").setSourcePartition(3)
         .setSourceOffset(17L).setOutcome(purchaseOutcome()).setCreatedAt(OPENING.plusSeconds(86_400))
+        .build();
+  }
+
+  static DrawSeed drawSeed() {
+    return new DrawSeed("sale-1", "ab".repeat(32));
+  }
+
+  static DrawResult drawResult() {
+    return DrawResult.newBuilder()
+        .setSaleId("sale-1").setSku("SKU-1").setSeed("ab".repeat(32)).setSeedHash("cd".repeat(32)).setEntries(5000)
+        .setWinners(100).setEntriesDigest("ef".repeat(32)).setAlgorithm("in words").setLastEntryPartition(2)
+        .setLastEntryOffset(41L).setLastEntryIndex(3).setDrawnAt(OPENING.plusSeconds(3600))
         .build();
   }
 }

@@ -67,6 +67,30 @@ class SchemaEvolutionTest {
         .hasMessageContaining("quantity");
   }
 
+  /**
+   * A reader built before DEVICE_LIMIT_EXCEEDED existed reads it as the enum's default, UNKNOWN, instead of failing:
+   * new reasons are appended, never inserted, and RejectReason keeps its default.
+   */
+  @Test
+  void aReaderWithoutANewRejectReasonReadsItsDefault() throws Exception {
+    Schema current = io.flashsale.schemas.PurchaseOutcome.getClassSchema();
+    Schema older = new Schema.Parser().parse(current.toString().replace(",\"DEVICE_LIMIT_EXCEEDED\"", ""));
+    assertThat(older.toString()).doesNotContain("DEVICE_LIMIT_EXCEEDED");
+    io.flashsale.schemas.PurchaseOutcome written = io.flashsale.schemas.PurchaseOutcome.newBuilder(Samples.purchaseOutcome())
+        .setReason(io.flashsale.schemas.RejectReason.DEVICE_LIMIT_EXCEEDED).build();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+    new org.apache.avro.specific.SpecificDatumWriter<io.flashsale.schemas.PurchaseOutcome>(current).write(written, encoder);
+    encoder.flush();
+
+    GenericRecord read = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(current, older)
+        .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+
+    assertThat(read.get("reason").toString()).isEqualTo("UNKNOWN");
+    assertThat(org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(older, current).getType())
+        .isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+  }
+
   private static Schema withField(Schema schema, Field added) {
     List<Field> fields = new ArrayList<>();
     schema.getFields().forEach(field -> fields.add(new Field(field, field.schema())));

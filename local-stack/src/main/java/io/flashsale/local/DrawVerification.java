@@ -1,0 +1,212 @@
+package io.flashsale.local;
+
+import io.flashsale.schemas.DrawResult;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseBatch;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Topics;
+import io.flashsale.topology.LotteryDraw;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Checks a published lottery draw against the logs, as anyone with read access to them can: the seed against the
+ * hash the sale showed from its creation, the tickets, digest and winners recomputed from {@code purchase-requests}
+ * by the topology's own rules ({@link LotteryDraw#recompute}), and the winners against {@code purchase-outcomes}.
+ */
+public final class DrawVerification {
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+
+  /** What the check found: nothing wrong when {@code mismatches} is empty. */
+  public record Result(String saleId, long entries, long winners, List<String> mismatches) {
+    public boolean matches() {
+      return mismatches.isEmpty();
+    }
+  }
+
+  /** The sale or its draw is not in the log: there is nothing to verify. */
+  public static final class NothingToVerify extends RuntimeException {
+    NothingToVerify(String message) {
+      super(message);
+    }
+  }
+
+  private final String bootstrapServers;
+  private final Topics topics;
+
+  public DrawVerification(String bootstrapServers, Topics topics) {
+    this.bootstrapServers = bootstrapServers;
+    this.topics = topics;
+  }
+
+  public Result verify(String saleId) {
+    Sale sale = read(Topics.SALES, topics.sales.valueSerde().deserializer(), p -> true, Long.MAX_VALUE).stream()
+        .map(ConsumerRecord::value).filter(s -> s != null && s.getSaleId().equals(saleId)).findFirst()
+        .orElseThrow(() -> new NothingToVerify("No sale " + saleId + " on " + Topics.SALES));
+    List<DrawResult> draws = read(Topics.LOTTERY_DRAWS, topics.lotteryDraws.valueSerde().deserializer(), p -> true,
+        Long.MAX_VALUE).stream().map(ConsumerRecord::value).filter(d -> d != null && d.getSaleId().equals(saleId))
+        .toList();
+    if (draws.isEmpty()) {
+      throw new NothingToVerify("Sale " + saleId + " has no draw on " + Topics.LOTTERY_DRAWS + " yet");
+    }
+    List<String> mismatches = new ArrayList<>();
+    DrawResult first = draws.get(0);
+    for (int i = 1; i < draws.size(); i++) {
+      if (!draws.get(i).equals(first)) {
+        mismatches.add("a second, different draw record for the sale: " + describe(draws.get(i)));
+      }
+    }
+    checkSeed(sale, first, mismatches);
+    List<LotteryDraw.LoggedRequest> log = requestsUpTo(first);
+    LotteryDraw.Recomputed again = LotteryDraw.recompute(sale, first.getSeed(), log, first.getLastEntryPartition(),
+        first.getLastEntryOffset(), first.getLastEntryIndex());
+    compare("entries", first.getEntries(), again.tickets().size(), mismatches);
+    compare("winners", first.getWinners(), again.winningRequestIds().size(), mismatches);
+    if (!first.getEntriesDigest().equals(again.entriesDigest())) {
+      mismatches.add("entriesDigest: published " + first.getEntriesDigest() + ", recomputed " + again.entriesDigest());
+    }
+    for (DrawResult other : draws.subList(1, draws.size())) {
+      if (!other.getEntriesDigest().equals(again.entriesDigest()) || other.getWinners() != again.winningRequestIds().size()) {
+        mismatches.add("the draw record " + describe(other) + " does not match the recomputation");
+      }
+    }
+    checkOutcomes(saleId, again, mismatches);
+    return new Result(saleId, again.tickets().size(), again.winningRequestIds().size(), mismatches);
+  }
+
+  private static void checkSeed(Sale sale, DrawResult draw, List<String> mismatches) {
+    String hash = LotteryDraw.seedHash(draw.getSeed());
+    if (!hash.equals(draw.getSeedHash())) {
+      mismatches.add("seedHash: published " + draw.getSeedHash() + ", SHA-256 of the seed is " + hash);
+    }
+    if (sale.getDrawSeedHash() != null && !hash.equals(sale.getDrawSeedHash())) {
+      mismatches.add("seed: its SHA-256 " + hash + " is not the drawSeedHash " + sale.getDrawSeedHash()
+          + " the sale showed since its creation");
+    }
+    if (sale.getDrawSeedHash() == null && !draw.getSeed().equals(sale.getSaleId())) {
+      mismatches.add("seed: a sale without drawSeedHash is drawn with its saleId as the seed");
+    }
+  }
+
+  /** Every winner recomputed was ACCEPTED, nobody else was, and every ticket was decided. */
+  private void checkOutcomes(String saleId, LotteryDraw.Recomputed again, List<String> mismatches) {
+    Set<String> accepted = new HashSet<>();
+    Set<String> decided = new HashSet<>();
+    for (ConsumerRecord<String, PurchaseOutcome> record : read(Topics.PURCHASE_OUTCOMES,
+        topics.purchaseOutcomes.valueSerde().deserializer(), p -> true, Long.MAX_VALUE)) {
+      PurchaseOutcome outcome = record.value();
+      if (outcome == null || !outcome.getSaleId().equals(saleId)) {
+        continue;
+      }
+      if (outcome.getStatus() == OutcomeStatus.ACCEPTED) {
+        accepted.add(outcome.getRequestId());
+      }
+      if (outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED) {
+        decided.add(outcome.getRequestId());
+      }
+    }
+    Set<String> notWinners = new HashSet<>(accepted);
+    notWinners.removeAll(again.winningRequestIds());
+    Set<String> missing = new HashSet<>(again.winningRequestIds());
+    missing.removeAll(accepted);
+    if (!notWinners.isEmpty()) {
+      mismatches.add("ACCEPTED on " + Topics.PURCHASE_OUTCOMES + " but no winner of the draw: " + sorted(notWinners));
+    }
+    if (!missing.isEmpty()) {
+      mismatches.add("winners of the draw never ACCEPTED on " + Topics.PURCHASE_OUTCOMES + ": " + sorted(missing));
+    }
+    Set<String> undecided = again.tickets().stream().map(t -> t.request().getRequestId())
+        .filter(id -> !decided.contains(id)).collect(Collectors.toSet());
+    if (!undecided.isEmpty()) {
+      mismatches.add("tickets without a decision on " + Topics.PURCHASE_OUTCOMES + ": " + sorted(undecided));
+    }
+  }
+
+  /** The requests of the draw's partition of purchase-requests, in log order, up to its last entry's record. */
+  private List<LotteryDraw.LoggedRequest> requestsUpTo(DrawResult draw) {
+    List<LotteryDraw.LoggedRequest> log = new ArrayList<>();
+    for (ConsumerRecord<String, PurchaseBatch> record : read(Topics.PURCHASE_REQUESTS,
+        topics.purchaseRequests.valueSerde().deserializer(), p -> p == draw.getLastEntryPartition(),
+        draw.getLastEntryOffset() + 1)) {
+      if (record.value() == null) {
+        continue;
+      }
+      List<PurchaseRequest> requests = record.value().getRequests();
+      for (int index = 0; index < requests.size(); index++) {
+        log.add(new LotteryDraw.LoggedRequest(requests.get(index), record.partition(), record.offset(), index,
+            Instant.ofEpochMilli(record.timestamp())));
+      }
+    }
+    return log;
+  }
+
+  /**
+   * The committed records of a topic's chosen partitions from the beginning to their end (or to {@code untilOffset},
+   * exclusive), decoded; a record that cannot be decoded fails the check, as the topology would not have skipped it.
+   */
+  private <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values, Predicate<Integer> partitions,
+      long untilOffset) {
+    Map<String, Object> config = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG, "verify-draw-" + UUID.randomUUID(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    List<ConsumerRecord<String, V>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> assigned = consumer.partitionsFor(topic).stream().map(p -> p.partition())
+          .filter(partitions).map(p -> new TopicPartition(topic, p)).toList();
+      consumer.assign(assigned);
+      consumer.seekToBeginning(assigned);
+      Map<TopicPartition, Long> end = consumer.endOffsets(assigned);
+      end.replaceAll((partition, offset) -> Math.min(offset, untilOffset));
+      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+      while (assigned.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("Could not read " + topic + " to its end in " + READ_TIMEOUT);
+        }
+        for (ConsumerRecord<byte[], byte[]> raw : consumer.poll(Duration.ofMillis(200))) {
+          if (raw.offset() >= end.get(new TopicPartition(raw.topic(), raw.partition()))) {
+            continue;
+          }
+          String key = raw.key() == null ? null : new String(raw.key(), java.nio.charset.StandardCharsets.UTF_8);
+          V value = raw.value() == null ? null : values.deserialize(topic, raw.value());
+          records.add(new ConsumerRecord<>(topic, raw.partition(), raw.offset(), raw.timestamp(), raw.timestampType(),
+              raw.serializedKeySize(), raw.serializedValueSize(), key, value, raw.headers(), raw.leaderEpoch()));
+        }
+      }
+    }
+    return records;
+  }
+
+  private static void compare(String what, long published, long recomputed, List<String> mismatches) {
+    if (published != recomputed) {
+      mismatches.add(what + ": published " + published + ", recomputed " + recomputed);
+    }
+  }
+
+  private static String describe(DrawResult draw) {
+    return "{seedHash " + draw.getSeedHash() + ", entries " + draw.getEntries() + ", winners " + draw.getWinners()
+        + ", entriesDigest " + draw.getEntriesDigest() + "}";
+  }
+
+  private static List<String> sorted(Set<String> ids) {
+    return ids.stream().sorted().limit(20).toList();
+  }
+}
