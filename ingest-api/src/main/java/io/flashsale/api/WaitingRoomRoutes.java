@@ -90,6 +90,7 @@ final class WaitingRoomRoutes {
       throw new Problem(ErrorCode.SALE_NOT_STARTED, "The waiting room opens at " + opens);
     }
     refuseClosed(sale, now);
+    Access.requireDevice(sale, buyer);
     JoinBody body = bodies.read(ctx, JoinBody.class);
     int bits = rooms.proofOfWorkBits(sale);
     if (bits > 0) {

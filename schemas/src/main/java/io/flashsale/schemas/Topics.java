@@ -88,6 +88,7 @@ public final class Topics {
   public final Topic<String, QueueStats> queueStats;
   /** An admin's changes of admission rate and proof of work, key = saleId, stamped with the broker's clock. Kept forever. */
   public final Topic<String, WaitingRoomChange> waitingRoomChanges;
+  /**
    * The secret seeds of lottery draws, key = SKU (co-partitioned with the sale), written by the API before the sale's
    * claim. Only the topology may read it (restrict it by ACL): the seed is revealed with the draw. Kept forever.
    */
