@@ -132,10 +132,11 @@ class BrowserPagesTest {
     WebDriver buyer = browsers.open(Browsers.PHONE);
     Instant startsAt = Instant.now().plusSeconds(10);
     String saleId = "room-" + UUID.randomUUID().toString().substring(0, 8);
-    createSale(Map.of("saleId", saleId, "sku", "SKU-" + saleId, "name", "Limited sneakers", "stock", 5,
-        "priceCents", 12000, "originalPriceCents", 24000, "currency", "USD", "description", "Only five pairs",
-        "startsAt", startsAt.toString(), "endsAt", startsAt.plusSeconds(3600).toString(),
-        "waitingRoom", Map.of("admitPerSecond", 5, "proofOfWorkBits", 8)));
+    createSale(Map.ofEntries(Map.entry("saleId", saleId), Map.entry("sku", "SKU-" + saleId),
+        Map.entry("name", "Limited sneakers"), Map.entry("stock", 5), Map.entry("priceCents", 12000),
+        Map.entry("originalPriceCents", 24000), Map.entry("currency", "USD"), Map.entry("description", "Only five pairs"),
+        Map.entry("startsAt", startsAt.toString()), Map.entry("endsAt", startsAt.plusSeconds(3600).toString()),
+        Map.entry("waitingRoom", Map.of("admitPerSecond", 5, "proofOfWorkBits", 8))));
     buyer.get(stack.apiUrl() + "/sales/" + saleId + "#token=" + Buyers.tokenFor("early-bird"));
 
     // Before the start the page has joined (proof of work solved in the browser): the place is drawn at the start.
