@@ -213,12 +213,12 @@ class ApiCrashTest {
     return RequestIds.requestId(saleId, click.userId(), click.key());
   }
 
-  private static ChildJvm startApi(Map<String, String> env) throws Exception {
+  static ChildJvm startApi(Map<String, String> env) throws Exception {
     return ChildJvm.start(IngestApi.class.getName(), "512m", env, API_READY);
   }
 
   /** The API's port, kept across its restart as a load balancer's target would be. */
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return socket.getLocalPort();
     }

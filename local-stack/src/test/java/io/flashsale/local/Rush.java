@@ -20,10 +20,13 @@ import java.util.stream.Stream;
 
 /**
  * Many buyers clicking at once: each buyer clicks several times, and every third buyer also retries
- * its first click with the same Idempotency-Key, concurrently. Records what the API answered.
+ * its first click with the same Idempotency-Key, concurrently. Records what the API answered. With several API
+ * instances, buyer {@code b} clicks through instance {@code b mod n} and polls through the next one, so every
+ * request is answered by an instance that did not take it.
  */
 final class Rush {
-  record Submitted(String requestId, String userId, String token, int quantity) {}
+  /** A request the API took, with the index of the instance that took it. */
+  record Submitted(String requestId, String userId, String token, int quantity, int api) {}
 
   private static final int RETRIES_OF_FIRST_CLICK = 2;
 
@@ -37,14 +40,19 @@ final class Rush {
   /** Clicks sent and not answered yet. */
   final AtomicInteger inFlight = new AtomicInteger();
 
-  private final Buyers buyers;
+  private final List<Buyers> apis;
   private final String saleId;
   private final Random random = new Random(42);
   /** Problem codes a well-formed click may get; in a rush on a healthy stack only the edge's sold-out. */
   private Set<String> expectedProblems = Set.of("SOLD_OUT");
 
   Rush(Buyers buyers, String saleId) {
-    this.buyers = buyers;
+    this(List.of(buyers), saleId);
+  }
+
+  /** A rush spread over these API instances. */
+  Rush(List<Buyers> apis, String saleId) {
+    this.apis = List.copyOf(apis);
     this.saleId = saleId;
   }
 
@@ -60,12 +68,13 @@ final class Rush {
     for (int b = 0; b < buyerCount; b++) {
       String userId = "buyer-" + saleId + "-" + b;
       String token = Buyers.tokenFor(userId);
+      int api = b % apis.size();
       for (int c = 0; c < clicksPerBuyer; c++) {
         String key = userId + "-click-" + c;
         int quantity = 1 + random.nextInt(maxQuantity);
         int copies = (c == 0 && b % 3 == 0) ? 1 + RETRIES_OF_FIRST_CLICK : 1;
         for (int i = 0; i < copies; i++) {
-          clicks.add(() -> click(userId, token, quantity, key));
+          clicks.add(() -> click(api, userId, token, quantity, key));
         }
       }
     }
@@ -74,18 +83,18 @@ final class Rush {
     return this;
   }
 
-  private void click(String userId, String token, int quantity, String key) {
+  private void click(int api, String userId, String token, int quantity, String key) {
     inFlight.incrementAndGet();
     Buyers.Answer answer;
     try {
-      answer = buyers.purchase(token, saleId, quantity, key);
+      answer = apis.get(api).purchase(token, saleId, quantity, key);
     } finally {
       inFlight.decrementAndGet();
     }
     answersByStatus.computeIfAbsent(answer.status(), s -> new AtomicInteger()).incrementAndGet();
     if (answer.status() == 202) {
       String requestId = answer.body().get("requestId").asText();
-      acceptedForProcessing.putIfAbsent(requestId, new Submitted(requestId, userId, token, quantity));
+      acceptedForProcessing.putIfAbsent(requestId, new Submitted(requestId, userId, token, quantity, api));
       requestIdsByIdempotencyKey.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>())).add(requestId);
     } else {
       assertThat(answer.contentType()).as("answer %s", answer).startsWith("application/problem+json");
@@ -97,14 +106,15 @@ final class Rush {
     }
   }
 
-  /** Long-polls every request the API took until it leaves PENDING. */
+  /** Long-polls every request the API took, through the next instance, until it leaves PENDING. */
   Rush awaitDecisions(int concurrency, long timeoutMs) throws Exception {
     long deadline = System.currentTimeMillis() + timeoutMs;
     List<Runnable> polls = new ArrayList<>();
     for (Submitted s : acceptedForProcessing.values()) {
+      Buyers poller = apis.get((s.api() + 1) % apis.size());
       polls.add(() -> {
         while (System.currentTimeMillis() < deadline) {
-          Buyers.Answer answer = buyers.poll(s.token(), s.requestId(), 5_000);
+          Buyers.Answer answer = poller.poll(s.token(), s.requestId(), 5_000);
           assertThat(answer.status()).as("poll %s", answer).isEqualTo(200);
           JsonNode body = answer.body();
           String status = body.get("status").asText();

@@ -87,7 +87,7 @@ class TopologyCrashTest {
     }
   }
 
-  private static ChildJvm startTopology(Map<String, String> env) throws Exception {
+  static ChildJvm startTopology(Map<String, String> env) throws Exception {
     return ChildJvm.start(TopologyApp.class.getName(), "512m", env, TopologyApp.RUNNING_LINE);
   }
 
