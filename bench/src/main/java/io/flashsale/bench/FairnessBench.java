@@ -1,13 +1,10 @@
 package io.flashsale.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.local.BuyerTokens;
 import io.flashsale.local.LocalStack;
 import io.flashsale.local.LocalStackConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -278,15 +275,7 @@ final class FairnessBench {
   }
 
   private static String field(HttpResponse<String> response, String name) {
-    try {
-      JsonNode value = JSON.readTree(response.body()).get(name);
-      if (value == null) {
-        throw new IllegalStateException("No " + name + " in " + response.statusCode() + " " + response.body());
-      }
-      return value.asText();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return BuyerClient.field(response.body(), name);
   }
 
   private static String solve(String challenge) {
