@@ -128,7 +128,8 @@ final class WaitingRoomRoutes {
     Instant checked = clock.instant();
     Instant next = standing(sale, token).map(at -> at.admittedAt(checked)).orElse(checked.isBefore(sale.getStartsAt())
         ? sale.getStartsAt() : checked.plus(UNKNOWN_SLOT_RECHECK));
-    long untilAdmitted = Math.max(0, Duration.between(checked, next).toMillis());
+    // Rounded up, and a millisecond on: woken a moment early, the answer would still say WAITING.
+    long untilAdmitted = Math.max(0, (Duration.between(checked, next).toNanos() + 999_999) / 1_000_000) + 1;
     Executor later = CompletableFuture.delayedExecutor(Math.min(waitMs, untilAdmitted), TimeUnit.MILLISECONDS, responses);
     ctx.future(() -> CompletableFuture.supplyAsync(() -> answer(sale, token, text, clock.instant()), later)
         .thenAccept(ctx::json));
