@@ -41,8 +41,6 @@ final class WaitingRoomRoutes {
   static final Duration PLACE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
   static final String PASS_HEADER = "Flashsale-Pass";
-  private static final Duration UNKNOWN_SLOT_RECHECK = Duration.ofMillis(250);
-  static final Duration ADMISSION_LEAD = Duration.ofSeconds(2);
 
   record JoinBody(String challenge, String nonce) {}
 
@@ -124,10 +122,8 @@ final class WaitingRoomRoutes {
       return;
     }
     // Answered again at the admission, to the millisecond, or when the wait ends; no thread waits meanwhile.
-    // Before the pre-queue's size is known (a moment after the start), look again shortly.
     Instant checked = clock.instant();
-    Instant next = standing(sale, token).map(at -> at.admittedAt(checked)).orElse(checked.isBefore(sale.getStartsAt())
-        ? sale.getStartsAt() : checked.plus(UNKNOWN_SLOT_RECHECK));
+    Instant next = admission(sale, token, checked).at();
     // Rounded up, and a millisecond on: woken a moment early, the answer would still say WAITING.
     long untilAdmitted = Math.max(0, (Duration.between(checked, next).toNanos() + 999_999) / 1_000_000) + 1;
     Executor later = CompletableFuture.delayedExecutor(Math.min(waitMs, untilAdmitted), TimeUnit.MILLISECONDS, responses);
@@ -178,8 +174,7 @@ final class WaitingRoomRoutes {
     if (stats == null) {
       return new Counts(0, 0, 0);
     }
-    long admitted = !stats.getPreQueueClosed() ? 0 : Math.min(stats.getJoined(),
-        QueueOrder.admitted(admissionStart(sale, stats), rooms.rates(sale), now));
+    long admitted = Admission.admitted(sale, stats, rooms.rates(sale), now);
     SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
     boolean over = status == SaleStatus.SOLD_OUT || status == SaleStatus.ENDED;
     return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted);
@@ -187,69 +182,42 @@ final class WaitingRoomRoutes {
 
   /** A purchase in a sale with a waiting room needs a valid pass of its buyer; nothing is written otherwise. */
   void requirePass(Context ctx, Sale sale, Buyer buyer) {
+    requirePass(signer, ctx.header(PASS_HEADER), sale, buyer.userId(), clock.instant());
+  }
+
+  /** PASS_REQUIRED or PASS_INVALID unless {@code pass} admits {@code userId} to {@code sale} at {@code now}. */
+  static void requirePass(WaitingRoomSigner signer, String pass, Sale sale, String userId, Instant now) {
     if (sale.getWaitingRoom() == null) {
       return;
     }
-    String pass = ctx.header(PASS_HEADER);
     if (pass == null) {
       throw new Problem(ErrorCode.PASS_REQUIRED, "This sale admits buyers through its waiting room: join it first");
     }
-    if (!signer.passValid(pass, sale.getSaleId(), buyer.userId(), clock.instant())) {
+    if (!signer.passValid(pass, sale.getSaleId(), userId, now)) {
       throw new Problem(ErrorCode.PASS_INVALID, "The pass is not valid for this buyer and sale, or has expired");
     }
   }
 
+  private Admission admission(Sale sale, QueueToken token, Instant now) {
+    return Admission.of(sale, SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now), token,
+        rooms.stats(sale.getSaleId()).orElse(null), rooms.rates(sale), signer.shuffle(sale.getSaleId()), now);
+  }
+
   private QueueBody answer(Sale sale, QueueToken token, String tokenText, Instant now) {
     String pollUrl = "/api/queue/" + tokenText;
-    SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
-    if (status == SaleStatus.ENDED || status == SaleStatus.SOLD_OUT) {
-      return new QueueBody(tokenText, status.name(), null, null, pollUrl, null, null);
-    }
-    if (now.isBefore(sale.getStartsAt())) { // the pre-queue is shuffled at the start
-      return new QueueBody(tokenText, "WAITING", null, seconds(now, sale.getStartsAt()), pollUrl, null, null);
-    }
-    Optional<Standing> standing = standing(sale, token);
-    if (standing.isEmpty()) {
-      return new QueueBody(tokenText, "WAITING", null, null, pollUrl, null, null); // the shuffle's size is not known yet
-    }
-    long slot = standing.get().slot();
-    long admitted = QueueOrder.admitted(standing.get().admissionStart(), standing.get().rates(), now);
-    if (slot < admitted) {
-      Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
-      return new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl,
-          signer.pass(sale.getSaleId(), token.userId(), expires), expires);
-    }
-    return new QueueBody(tokenText, "WAITING", slot - admitted + 1, seconds(now, standing.get().admittedAt(now)),
-        pollUrl, null, null);
-  }
-
-  /** A buyer's slot and what admits it. */
-  private record Standing(long slot, Instant admissionStart, List<QueueOrder.Rate> rates) {
-    Instant admittedAt(Instant now) {
-      return QueueOrder.admittedAt(admissionStart, rates, now, slot);
-    }
-  }
-
-  /** Where the buyer stands; empty for a pre-queue place while the pre-queue's size is not known yet. */
-  private Optional<Standing> standing(Sale sale, QueueToken token) {
-    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
-    if (token.preQueue() && (stats == null || !stats.getPreQueueClosed())) {
-      return Optional.empty();
-    }
-    long slot = QueueOrder.slot(token.place(), token.preQueue(), stats == null ? 0 : stats.getPreQueueSize(),
-        signer.shuffle(sale.getSaleId()));
-    return Optional.of(new Standing(slot, admissionStart(sale, stats), rooms.rates(sale)));
-  }
-
-  /**
-   * Admission counts from {@link #ADMISSION_LEAD} after the pre-queue's close (the start, or a moment later when
-   * nobody joined at it): by then every instance knows the pre-queue's size, so nobody is let in by a burst when an
-   * instance learns of the close late, and buyers come in one by one in their order.
-   */
-  private static Instant admissionStart(Sale sale, QueueStats stats) {
-    Instant closed = stats != null && stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
-        ? stats.getClosedAt() : sale.getStartsAt();
-    return closed.plus(ADMISSION_LEAD);
+    Admission admission = admission(sale, token, now);
+    return switch (admission.state()) {
+      case ENDED, SOLD_OUT -> new QueueBody(tokenText, admission.state().name(), null, null, pollUrl, null, null);
+      case ADMITTED -> {
+        Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
+        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl, signer.pass(sale.getSaleId(), token.userId(), expires),
+            expires);
+      }
+      // No wait is told while the pre-queue's size is not known yet, a moment after the start.
+      case WAITING -> new QueueBody(tokenText, "WAITING", admission.position(),
+          admission.position() == null && !now.isBefore(sale.getStartsAt()) ? null : seconds(now, admission.at()),
+          pollUrl, null, null);
+    };
   }
 
   private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now) {

@@ -79,10 +79,17 @@ final class WaitingRoomSigner {
   }
 
   private static String sign(byte[] key, String... fields) {
-    byte[] payload = String.join("\n", fields).getBytes(StandardCharsets.UTF_8);
+    return signed(key, String.join("\n", fields).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String signed(byte[] key, byte[] payload) {
     return B64.encodeToString(payload) + "." + B64.encodeToString(hmac(key, payload));
   }
 
+  /**
+   * The fields of {@code text} if it is exactly what this key signed. The whole text is compared with its
+   * signing, not the decoded bytes: base64 lets several texts decode alike, and only one of them was issued.
+   */
   private static Optional<List<String>> verify(byte[] key, String text, int fields) {
     if (text == null || text.length() > 2048) {
       return Optional.empty();
@@ -93,8 +100,8 @@ final class WaitingRoomSigner {
     }
     try {
       byte[] payload = B64D.decode(text.substring(0, dot));
-      byte[] mac = B64D.decode(text.substring(dot + 1));
-      if (!MessageDigest.isEqual(mac, hmac(key, payload))) {
+      if (!MessageDigest.isEqual(text.getBytes(StandardCharsets.US_ASCII),
+          signed(key, payload).getBytes(StandardCharsets.US_ASCII))) {
         return Optional.empty();
       }
       List<String> parts = List.of(new String(payload, StandardCharsets.UTF_8).split("\n", -1));

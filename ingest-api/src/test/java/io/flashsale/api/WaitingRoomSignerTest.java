@@ -25,6 +25,24 @@ class WaitingRoomSignerTest {
     assertThat(signer.passValid("not.a-pass", "sale-1", "ann", NOW)).isFalse();
   }
 
+  /** Base64 leaves spare bits in a last character: a text that decodes like the pass is still not the pass. */
+  @Test
+  void everyOneCharacterChangeOfAPassIsRefused() {
+    String pass = signer.pass("sale-1", "ann", NOW.plusSeconds(60));
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    int tried = 0;
+    for (int at = 0; at < pass.length(); at++) {
+      for (char c : alphabet.toCharArray()) {
+        if (c != pass.charAt(at)) {
+          String changed = pass.substring(0, at) + c + pass.substring(at + 1);
+          assertThat(signer.passValid(changed, "sale-1", "ann", NOW)).as("%s", changed).isFalse();
+          tried++;
+        }
+      }
+    }
+    assertThat(tried).isEqualTo(pass.length() * (alphabet.length() - 1));
+  }
+
   @Test
   void textsOfOneKindNeverPassAsAnother() {
     String token = signer.token(new QueueToken("sale-1", "ann", 7, true));
