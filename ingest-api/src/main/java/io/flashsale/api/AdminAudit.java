@@ -87,11 +87,13 @@ final class AdminAudit {
         .build();
   }
 
-  /** The body as received, or null without one (or one the server refused to read, such as an oversized one). */
+  /** The body as received, or null without one (or one the server would not read, such as an oversized one). */
   private static String bodySha256(Context ctx) {
-    byte[] body;
+    byte[] body = JsonBodies.readBytes(ctx);
     try {
-      body = ctx.bodyAsBytes();
+      if (body == null) { // a route that parsed no JSON (an end), or a refusal before the route
+        body = ctx.bodyAsBytes();
+      }
     } catch (RuntimeException e) {
       return null;
     }

@@ -13,11 +13,13 @@ import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.javalin.security.RouteRole;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -188,6 +190,14 @@ public final class IngestApi implements AutoCloseable {
         .filter(e -> e.getEndpoint().getMethod().isHttpMethod()) // not the access check before them
         .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
         .sorted().toList();
+  }
+
+  /** The roles of every route that has some, by "METHOD /path", for checking the OpenAPI document's x-admin-role. */
+  Map<String, Set<RouteRole>> routeRoles() {
+    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+        .filter(e -> e.getEndpoint().getMethod().isHttpMethod() && !e.getEndpoint().getRoles().isEmpty())
+        .collect(Collectors.toMap(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath(),
+            e -> e.getEndpoint().getRoles()));
   }
 
   @Override
