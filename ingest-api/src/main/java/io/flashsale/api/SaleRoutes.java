@@ -109,11 +109,13 @@ final class SaleRoutes {
     // The seed goes first: any sale that reaches sales (its claimant's, or a repair of it) finds its seed in the log.
     CompletableFuture<?> seeded = seed == null ? CompletableFuture.completedFuture(null)
         : writer.write(topics.drawSeeds, sale.getSku(), seed);
-    Map<String, String> audited = AdminAudit.fields("sku", sale.getSku(), "name", sale.getName(), "stock", sale.getStock(),
-        "priceCents", sale.getPriceCents(), "currency", sale.getCurrency(), "startsAt", sale.getStartsAt(),
-        "endsAt", sale.getEndsAt(), "allocation", sale.getAllocation(),
-        "waitingRoom", sale.getWaitingRoom() == null ? null : "admitPerSecond=" + sale.getWaitingRoom().getAdmitPerSecond());
-    ctx.future(() -> audit.after(ctx, saleId, audited, seeded.thenCompose(written -> writer.write(topics.saleClaims, saleId, sale)).thenCompose(claim ->
+    // The created sale's main fields go into its audit record (the whole body is there as its digest).
+    Map<String, String> audited = AdminAudit.fields("sku", sale.getSku(), "name", sale.getName(),
+        "stock", sale.getStock(), "priceCents", sale.getPriceCents(), "currency", sale.getCurrency(),
+        "startsAt", sale.getStartsAt(), "endsAt", sale.getEndsAt(), "allocation", sale.getAllocation(),
+        "admitPerSecond", sale.getWaitingRoom() == null ? null : sale.getWaitingRoom().getAdmitPerSecond());
+    ctx.future(() -> audit.after(ctx, saleId, audited,
+        seeded.thenCompose(written -> writer.write(topics.saleClaims, saleId, sale)).thenCompose(claim ->
         sales.awaitClaim(saleId, claim.partition(), claim.offset())
             .completeOnTimeout(null, CLAIM_READ_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .thenCompose(winner -> {
