@@ -58,8 +58,9 @@ public final class IngestApi implements AutoCloseable {
       String warning = "WARNING: local mode, NOT for production. Admin token '" + ApiConfig.LOCAL_ADMIN_TOKEN
           + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)"
           + ", payment provider key '" + ApiConfig.LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '"
-          + ApiConfig.LOCAL_WEBHOOK_SECRET + "', admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name,"
-          + " roles = [viewer] or [operator])";
+          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'" + (AdminJwt.LOCAL_SECRET.equals(config.adminJwt().secret())
+              ? ", admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name, roles = [viewer] or [operator])"
+              : "");
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
     List<AutoCloseable> resources = new ArrayList<>();
