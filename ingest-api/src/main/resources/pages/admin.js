@@ -1,4 +1,5 @@
-// The admin dashboard: sign in with the admin token, list, create and end sales, watch one sale's counters.
+// The admin dashboard: sign in with the admin token or an admin JWT, list, create and end sales, watch one sale's
+// counters and the audit trail.
 'use strict';
 
 (() => {
@@ -7,29 +8,63 @@
   const GROUPS = [['LIVE', 'Live'], ['SOLD_OUT', 'Sold out'], ['SCHEDULED', 'Scheduled'], ['ENDED', 'Ended']];
   let selected = null;
   let timers = [];
+  let operator = true;
 
   const auth = () => ({'Authorization': 'Bearer ' + sessionStorage.getItem(TOKEN)});
   const adminApi = (path, options = {}) =>
       Flashsale.api(path, Object.assign({}, options, {headers: Object.assign({}, options.headers || {}, auth())}));
+
+  // Who the token says it is, for display only: the server checks every call. A JWT's payload names the admin
+  // (sub) and the roles; any other token is the shared admin token, an operator.
+  function identityOf(token) {
+    const parts = token.split('.');
+    if (parts.length !== 3) return {name: 'local token', operator: true};
+    try {
+      const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(parts[1].length / 4) * 4, '='));
+      const claims = JSON.parse(decodeURIComponent(Array.from(json, c =>
+          '%' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('')));
+      const roles = (Array.isArray(claims.roles) ? claims.roles : [claims.role]).map(r => String(r).toLowerCase());
+      return {name: String(claims.sub), operator: roles.includes('operator')};
+    } catch (e) {
+      return {name: 'unknown', operator: false};
+    }
+  }
 
   async function signIn(tokenValue) {
     sessionStorage.setItem(TOKEN, tokenValue);
     const answer = await adminApi('/api/admin/sales');
     if (!answer.ok) {
       sessionStorage.removeItem(TOKEN);
-      $('sign-in-error').textContent = answer.status === 401 ? 'That is not the admin token.'
-          : Flashsale.problemMessages(answer.body).join(' ');
+      $('sign-in-error').textContent = answer.status === 401 ? 'That is neither the admin token nor a valid admin JWT.'
+          : answer.status === 403 ? 'That token has no admin role.' : Flashsale.problemMessages(answer.body).join(' ');
       $('sign-in-error').hidden = false;
       return;
     }
+    const who = identityOf(tokenValue);
+    operator = who.operator;
+    $('signed-in-as').textContent = who.name + (operator ? ' (operator)' : ' (viewer)');
+    $('signed-in-as').hidden = false;
+    $('create-card').hidden = !operator;
     $('sign-in-error').hidden = true;
     $('sign-in').hidden = true;
     $('dashboard').hidden = false;
     $('sign-out').hidden = false;
     showSales(answer.body.sales);
     loadReports();
+    loadAudit();
     timers.push(setInterval(loadSales, 2000));
     timers.push(setInterval(loadMetrics, 1000));
+    timers.push(setInterval(loadAudit, 3000));
+  }
+
+  async function loadAudit() {
+    const answer = await adminApi('/api/admin/audit?limit=50');
+    if (!answer.ok) return;
+    const cell = text => Flashsale.el('td', {text: text == null ? '' : String(text)});
+    $('audit').tBodies[0].replaceChildren(...answer.body.entries.map(e =>
+        Flashsale.el('tr', {'data-action': e.action, 'data-sale-id': e.saleId || '', 'data-status': String(e.status)},
+            cell(new Date(e.at).toLocaleString()), cell(e.actor + ' (' + e.role + ')'), cell(e.action),
+            cell(e.saleId), cell(e.status), cell(e.clientAddress))));
   }
 
   function signOut() {
@@ -88,7 +123,7 @@
     $('detail-title').textContent = sale.name + ' (' + sale.saleId + ')';
     $('detail-status').textContent = sale.status;
     $('detail-status').className = 'badge ' + sale.status.toLowerCase();
-    $('end-sale').hidden = sale.status === 'ENDED';
+    $('end-sale').hidden = sale.status === 'ENDED' || !operator;
     const counters = [
       ['available', m.available], ['reserved', m.reserved], ['confirmed', m.confirmed], ['orders', m.ordersCount],
       ['conversion', (100 * m.conversionRate).toFixed(1) + ' %'], ['requests', m.requests], ['accepted', m.accepted],
@@ -143,6 +178,7 @@
     }
     loadMetrics();
     loadSales();
+    loadAudit();
   }
 
   async function create(event) {
@@ -167,6 +203,7 @@
     $('create-result').textContent = 'Created ' + answer.body.saleId + '.';
     $('create-result').hidden = false;
     select(answer.body.saleId);
+    loadAudit();
   }
 
   async function loadReports() {

@@ -1,16 +1,21 @@
 package io.flashsale.api;
 
+import io.flashsale.api.Identity.Admin;
 import io.flashsale.api.Identity.Buyer;
+import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.Sale;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.security.RouteRole;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.function.BiConsumer;
 
 /**
  * Who may call a route, checked once before its handler ({@code beforeMatched}) from the route's role: an admin
- * by the admin token, a buyer by the client address's rate limit, a token and the per-user rate limit. Handlers
- * then only ask {@link #buyer}, and the purchase route {@link #purchaseOf} for the per-sale limit.
+ * by the admin token or an admin JWT, whose role must allow the route (a viewer reads, an operator also acts), a
+ * buyer by the client address's rate limit, a token and the per-user rate limit. Handlers then only ask
+ * {@link #buyer} or {@link #admin}, and the purchase route {@link #purchaseOf} for the per-sale limit.
  *
  * <p>The limits are per instance. The per-user and per-address ones guard an instance against one client; a
  * balancer that spreads one client over n instances lets it through at most n times as often, which is still
@@ -20,13 +25,17 @@ import java.nio.charset.StandardCharsets;
 final class Access {
   /** The role a route requires; a route without one is open to anyone. */
   enum Role implements RouteRole {
-    ADMIN,
+    /** An admin's reads: a viewer or an operator. */
+    ADMIN_VIEW,
+    /** An admin's actions (sales created and ended, waiting rooms changed): an operator. */
+    ADMIN_OPERATE,
     BUYER,
     /** The Prometheus scraper: the metrics token where one is set, else anyone. */
     METRICS
   }
 
   private static final String BUYER_ATTRIBUTE = "flashsale.buyer";
+  private static final String ADMIN_ATTRIBUTE = "flashsale.admin";
 
   private final Identity identity;
   private final RateLimits perUser;
@@ -35,6 +44,7 @@ final class Access {
   private final ClientAddress clientAddress;
 
   private final byte[] metricsToken;
+  private volatile BiConsumer<Context, Admin> refusals = (ctx, admin) -> { };
 
   /** {@code metricsToken} null: metrics are open, like health. */
   Access(Identity identity, RateLimits perUser, RateLimits perAddress, RateLimits perSale, ClientAddress clientAddress,
@@ -56,15 +66,47 @@ final class Access {
         ClientAddress.trusting(config.trustedProxies()), config.metricsToken());
   }
 
-  /** Runs before every matched route: UNAUTHENTICATED or RATE_LIMITED unless the caller has the route's role. */
+  /**
+   * Runs before every matched route: UNAUTHENTICATED, FORBIDDEN or RATE_LIMITED unless the caller has the route's
+   * role. An admin refused an action is told to {@link #onRefused} first.
+   */
   void check(Context ctx) {
-    if (ctx.routeRoles().contains(Role.ADMIN)) {
-      identity.admin(ctx.header(Header.AUTHORIZATION));
+    boolean operate = ctx.routeRoles().contains(Role.ADMIN_OPERATE);
+    if (operate || ctx.routeRoles().contains(Role.ADMIN_VIEW)) {
+      Admin admin = identity.admin(ctx.header(Header.AUTHORIZATION));
+      AdminRole needed = operate ? AdminRole.OPERATOR : AdminRole.VIEWER;
+      if (!admin.may(needed)) {
+        if (operate) {
+          refusals.accept(ctx, admin);
+        }
+        throw new Problem(ErrorCode.FORBIDDEN, "This needs the admin role " + needed.name().toLowerCase(Locale.ROOT)
+            + "; the token of " + admin.name() + " grants " + admin.role().name().toLowerCase(Locale.ROOT));
+      }
+      ctx.attribute(ADMIN_ATTRIBUTE, admin);
     } else if (ctx.routeRoles().contains(Role.BUYER)) {
       buyer(ctx);
     } else if (ctx.routeRoles().contains(Role.METRICS) && metricsToken != null) {
       identity.bearer(ctx.header(Header.AUTHORIZATION), metricsToken, "Metrics token required");
     }
+  }
+
+  /** Tells {@code listener} of every admin refused an action, before the 403; set before the server starts. */
+  void onRefused(BiConsumer<Context, Admin> listener) {
+    this.refusals = listener;
+  }
+
+  /** The admin of a request to an admin route, as {@link #check} found them. */
+  static Admin admin(Context ctx) {
+    Admin admin = ctx.attribute(ADMIN_ATTRIBUTE);
+    if (admin == null) {
+      throw new IllegalStateException("No admin on " + ctx.path() + ": not an admin route");
+    }
+    return admin;
+  }
+
+  /** The client's address: the peer's, or the one a trusted proxy's X-Forwarded-For names. */
+  String clientAddress(Context ctx) {
+    return clientAddress.of(ctx.req().getRemoteAddr(), ctx.header(Header.X_FORWARDED_FOR));
   }
 
   /**
@@ -77,7 +119,7 @@ final class Access {
       return known;
     }
     // The address first: it costs nothing, while a token costs a signature check.
-    perAddress.take(clientAddress.of(ctx.req().getRemoteAddr(), ctx.header(Header.X_FORWARDED_FOR)));
+    perAddress.take(clientAddress(ctx));
     Buyer buyer = identity.buyer(ctx.header(Header.AUTHORIZATION));
     perUser.take(buyer.userId());
     ctx.attribute(BUYER_ATTRIBUTE, buyer);

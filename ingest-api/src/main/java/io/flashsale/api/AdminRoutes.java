@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** The admin's routes beside creating a sale: listing sales, ending one now, and the nightly reports. */
+/** The admin's routes beside creating a sale: listing sales, ending one now, the nightly reports and the audit trail. */
 final class AdminRoutes {
   /** How long ending a sale waits for the topology's decision to come back before answering 202 instead of 200. */
   static final Duration END_READ_BACK_TIMEOUT = Duration.ofSeconds(10);
@@ -45,14 +45,24 @@ final class AdminRoutes {
   private final Topics topics;
   private final Clock clock;
   private final Path reportDir;
+  private final AdminAudit audit;
+  private final AuditView auditView;
 
-  AdminRoutes(SaleRoutes saleRoutes, SaleView sales, TopicWriter writer, Topics topics, Clock clock, Path reportDir) {
+  /** One audited action as the dashboard lists it; {@code at} is the broker's time of the record. */
+  record AuditEntry(Instant at, String actor, String issuer, String role, String action, String method, String path,
+                    String saleId, String bodySha256, Map<String, String> changes, String clientAddress,
+                    String userAgent, int status) {}
+
+  AdminRoutes(SaleRoutes saleRoutes, SaleView sales, TopicWriter writer, Topics topics, Clock clock, Path reportDir,
+              AdminAudit audit, AuditView auditView) {
     this.saleRoutes = saleRoutes;
     this.sales = sales;
     this.writer = writer;
     this.topics = topics;
     this.clock = clock;
     this.reportDir = reportDir;
+    this.audit = audit;
+    this.auditView = auditView;
   }
 
   /** {@code ?status=SCHEDULED|LIVE|SOLD_OUT|ENDED} (absent: all), soonest start first. */
@@ -87,10 +97,33 @@ final class AdminRoutes {
           Map.of("Retry-After", "1"), Map.of());
     }
     SaleEnd end = SaleEnd.newBuilder().setSaleId(sale.getSaleId()).setSku(sale.getSku()).setRequestedAt(now).build();
-    ctx.future(() -> writer.write(topics.saleEnds, sale.getSku(), end)
+    ctx.future(() -> audit.after(ctx, sale.getSaleId(), Map.of(), writer.write(topics.saleEnds, sale.getSku(), end)
         .thenCompose(written -> sales.awaitEnd(sale.getSaleId(), END_READ_BACK_TIMEOUT))
         .thenAccept(endedAt -> ctx.status(endedAt == null ? HttpStatus.ACCEPTED : HttpStatus.OK)
-            .json(saleRoutes.body(sale))));
+            .json(saleRoutes.body(sale)))));
+  }
+
+  /** {@code ?limit=1..1000} (default 50): the newest admin actions this instance has read, newest first. */
+  void audit(Context ctx) {
+    String limitParam = ctx.queryParam("limit");
+    int limit = 50;
+    if (limitParam != null) {
+      try {
+        limit = Integer.parseInt(limitParam);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > AuditView.KEPT) {
+        throw new Problem(ErrorCode.VALIDATION, "limit must be an integer from 1 to " + AuditView.KEPT);
+      }
+    }
+    List<AuditEntry> entries = auditView.newest(limit).stream().map(entry -> {
+      var e = entry.event();
+      return new AuditEntry(entry.at(), e.getActor(), e.getIssuer(), e.getRole().name().toLowerCase(Locale.ROOT),
+          e.getAction().name(), e.getMethod(), e.getPath(), e.getSaleId(), e.getBodySha256(), e.getChanges(),
+          e.getClientAddress(), e.getUserAgent(), e.getStatus());
+    }).toList();
+    ctx.json(Map.of("entries", entries, "caughtUp", auditView.caughtUp()));
   }
 
   /** The reports under FLASHSALE_REPORT_DIR ({@code <dir>/<day>/<run id>/report.html}), if this process sees it. */

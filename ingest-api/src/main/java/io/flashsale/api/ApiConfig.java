@@ -58,6 +58,8 @@ import java.util.Map;
  *     line, which keeps proxies from closing it and finds clients that went away
  * @param reportDir FLASHSALE_REPORT_DIR, default reconciliation-reports (the reconciliation's own): where the admin
  *     dashboard finds the nightly reports, if this process can reach that directory
+ * @param adminJwt FLASHSALE_ADMIN_JWT_*: the keys, issuer and audience of admin JWTs with roles (see {@link AdminJwt});
+ *     the shared admin token is accepted beside them, as an operator
  */
 public record ApiConfig(
     String httpHost,
@@ -89,7 +91,8 @@ public record ApiConfig(
     String trustedProxies,
     String metricsToken,
     Duration eventsHeartbeat,
-    Path reportDir) {
+    Path reportDir,
+    AdminJwt adminJwt) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -180,7 +183,8 @@ public record ApiConfig(
         env.getOrDefault("FLASHSALE_TRUSTED_PROXIES", ""),
         blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")),
         Duration.ofMillis(intVar(env, "FLASHSALE_EVENTS_HEARTBEAT_MS", 15_000)),
-        Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", "reconciliation-reports")));
+        Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", "reconciliation-reports")),
+        AdminJwt.fromEnv(env, localMode, localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET")));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */
@@ -196,7 +200,7 @@ public record ApiConfig(
   public String toString() { // keeps the secrets out of logs
     return "ApiConfig[http=" + httpHost + ":" + httpPort + ", bootstrap=" + bootstrapServers + ", registry="
         + schemaRegistryUrl + ", localMode=" + localMode + ", topology=" + topologyApplicationId
-        + ", paymentProvider=" + paymentProviderUrl + "]";
+        + ", paymentProvider=" + paymentProviderUrl + ", " + adminJwt + "]";
   }
 
   private static void requireRealSecret(String name, String value, String localValue) {

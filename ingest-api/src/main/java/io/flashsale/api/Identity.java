@@ -9,6 +9,7 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import com.auth0.jwt.interfaces.JWTVerifier;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.InputRules;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,13 +20,26 @@ import java.util.Map;
 
 /**
  * Who is calling: buyers by HS256 JWT ({@code sub} = user id, optional {@code did} = device id, {@code exp}
- * required), admins by a shared token. The user and device ids follow the shared {@link InputRules}: they go
+ * required), admins by the shared admin token (an operator, "local-token") or by an admin JWT with a role
+ * ({@link AdminTokens}). The user and device ids follow the shared {@link InputRules}: they go
  * into every purchase request, and one the topology would refuse must be refused here, before a 202.
  */
 public final class Identity {
 
   /** An authenticated buyer. */
   public record Buyer(String userId, String deviceId) {}
+
+  /** An authenticated admin: the token's {@code sub} (or {@link #LOCAL_TOKEN_ACTOR}), its issuer, and its role. */
+  public record Admin(String name, String issuer, AdminRole role) {
+    /** Whether this admin may call a route that needs {@code needed}: an operator may do what a viewer may. */
+    boolean may(AdminRole needed) {
+      return role.ordinal() >= needed.ordinal() && role != AdminRole.UNKNOWN;
+    }
+  }
+
+  /** The name the shared admin token acts under in the audit trail. */
+  public static final String LOCAL_TOKEN_ACTOR = "local-token";
+  private static final Admin SHARED_TOKEN_ADMIN = new Admin(LOCAL_TOKEN_ACTOR, null, AdminRole.OPERATOR);
 
   /** A token that passed verification, and until when it stays valid. */
   private record VerifiedToken(Buyer buyer, Instant expiresAt) {
@@ -39,6 +53,7 @@ public final class Identity {
 
   private final JWTVerifier buyerTokens;
   private final byte[] adminToken;
+  private final AdminTokens adminTokens;
   private final Clock clock;
   /**
    * Tokens that passed verification, or null when every request verifies. A buyer sends the same token
@@ -55,11 +70,17 @@ public final class Identity {
 
   /** Remembers up to {@code verifiedTokenCacheSize} verified tokens (0: none), judging expiry by {@code clock}. */
   public Identity(String jwtSecret, String adminToken, int verifiedTokenCacheSize, Clock clock) {
+    this(jwtSecret, adminToken, AdminJwt.none(), verifiedTokenCacheSize, clock);
+  }
+
+  /** Also accepting admin JWTs as {@code adminJwt} says. */
+  public Identity(String jwtSecret, String adminToken, AdminJwt adminJwt, int verifiedTokenCacheSize, Clock clock) {
     // The verifier is pinned to HS256: a token naming another algorithm, "none" included, fails.
     // A token without an expiry would be a password for ever: exp is required.
     this.buyerTokens = ((BaseVerification) JWT.require(Algorithm.HMAC256(jwtSecret))
         .withClaimPresence("sub").withClaimPresence("exp")).build(clock);
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    this.adminTokens = AdminTokens.of(adminJwt, clock);
     this.clock = clock;
     this.verifiedTokens = verifiedTokenCacheSize > 0
         ? Caffeine.newBuilder().maximumSize(verifiedTokenCacheSize).build()
@@ -102,9 +123,19 @@ public final class Identity {
     }
   }
 
-  /** Passes for the admin token, else UNAUTHENTICATED. */
-  public void admin(String authorization) {
-    bearer(authorization, adminToken, "Admin token required");
+  /**
+   * The admin behind an Authorization header: the shared admin token is an operator; any other token must be an
+   * admin JWT (when admin keys are configured). UNAUTHENTICATED otherwise. The role is the caller's to check.
+   */
+  public Admin admin(String authorization) {
+    String token = bearerToken(authorization);
+    if (MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), adminToken)) { // constant time
+      return SHARED_TOKEN_ADMIN;
+    }
+    if (!adminTokens.acceptsAny()) {
+      throw unauthenticated("Admin token required");
+    }
+    return adminTokens.verify(token);
   }
 
   /** Passes for the bearer token {@code expected}, else UNAUTHENTICATED with {@code detail}. */
@@ -122,7 +153,7 @@ public final class Identity {
     return authorization.substring(BEARER.length()).trim();
   }
 
-  private static Problem unauthenticated(String detail) {
+  static Problem unauthenticated(String detail) {
     return new Problem(ErrorCode.UNAUTHENTICATED, detail,
         Map.of("WWW-Authenticate", "Bearer"), Map.of());
   }

@@ -13,11 +13,13 @@ import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import io.javalin.security.RouteRole;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -56,7 +58,9 @@ public final class IngestApi implements AutoCloseable {
       String warning = "WARNING: local mode, NOT for production. Admin token '" + ApiConfig.LOCAL_ADMIN_TOKEN
           + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)"
           + ", payment provider key '" + ApiConfig.LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '"
-          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'";
+          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'" + (AdminJwt.LOCAL_SECRET.equals(config.adminJwt().secret())
+              ? ", admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name, roles = [viewer] or [operator])"
+              : "");
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
     List<AutoCloseable> resources = new ArrayList<>();
@@ -89,22 +93,30 @@ public final class IngestApi implements AutoCloseable {
       WaitingRoomView rooms = new WaitingRoomView(config.bootstrapServers(), topics);
       resources.add(rooms);
 
-      Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.verifiedTokenCacheSize(), clock);
+      AuditView auditView = new AuditView(config.bootstrapServers(), topics);
+      resources.add(auditView);
+      auditView.start();
+
+      Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.adminJwt(),
+          config.verifiedTokenCacheSize(), clock);
       JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
       Access access = Access.of(identity, config);
+      AdminAudit audit = new AdminAudit(writer, topics, access, clock);
+      access.onRefused(audit::refused);
       WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, rooms,
-          new WaitingRoomSigner(config.jwtSecret()), clock, config.maxWaitMs(), responses);
+          new WaitingRoomSigner(config.jwtSecret()), clock, config.maxWaitMs(), responses, audit);
       rooms.onNewRoom(saleId -> meters.waitingRoom(saleId, () -> sales.sale(saleId)
           .map(sale -> waitingRoom.counts(sale, clock.instant()).waiting()).orElse(0L)));
       rooms.start();
-      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock);
+      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock, audit);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
           purchases, clock, config.maxWaitMs(), responses,
           new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey(), config.paymentProviderTimeout()));
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookSecret(),
           config.webhookTolerance());
       Readiness readiness = new Readiness(admin, config.topologyApplicationId(), sales, purchases);
-      AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir());
+      AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
+          audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat());
       resources.add(saleEvents);
       Pages pages = Pages.fromClasspath();
@@ -120,14 +132,15 @@ public final class IngestApi implements AutoCloseable {
       app.before(meters::started);
       app.beforeMatched(access::check);
       app.after(meters::answered);
-      app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN);
+      app.post("/api/admin/sales", saleRoutes::create, Access.Role.ADMIN_OPERATE);
       app.get("/api/sales/{saleId}", saleRoutes::show);
       app.get("/api/sales/{saleId}/draw", saleRoutes::draw);
-      app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN);
-      app.get("/api/admin/sales", adminRoutes::list, Access.Role.ADMIN);
-      app.post("/api/admin/sales/{saleId}/end", adminRoutes::end, Access.Role.ADMIN);
-      app.get("/api/admin/reports", adminRoutes::reports, Access.Role.ADMIN);
-      app.get("/api/admin/reports/{day}/{runId}/{file}", adminRoutes::reportFile, Access.Role.ADMIN);
+      app.get("/api/admin/sales/{saleId}/metrics", saleRoutes::metrics, Access.Role.ADMIN_VIEW);
+      app.get("/api/admin/sales", adminRoutes::list, Access.Role.ADMIN_VIEW);
+      app.post("/api/admin/sales/{saleId}/end", adminRoutes::end, Access.Role.ADMIN_OPERATE);
+      app.get("/api/admin/reports", adminRoutes::reports, Access.Role.ADMIN_VIEW);
+      app.get("/api/admin/reports/{day}/{runId}/{file}", adminRoutes::reportFile, Access.Role.ADMIN_VIEW);
+      app.get("/api/admin/audit", adminRoutes::audit, Access.Role.ADMIN_VIEW);
       app.get("/api/sales/{saleId}/events", saleEvents::stream);
       app.get("/sales/{saleId}", pages::buyerPage);
       app.get("/admin", pages::dashboard);
@@ -141,7 +154,7 @@ public final class IngestApi implements AutoCloseable {
       app.post("/api/sales/{saleId}/queue", ctx -> waitingRoom.join(ctx, access.buyer(ctx)), Access.Role.BUYER);
       app.get("/api/queue/{queueToken}", ctx -> waitingRoom.show(ctx, access.buyer(ctx)), Access.Role.BUYER);
       app.get("/api/sales/{saleId}/challenge", ctx -> waitingRoom.challenge(ctx, access.buyer(ctx)), Access.Role.BUYER);
-      app.patch("/api/admin/sales/{saleId}/waiting-room", waitingRoom::change, Access.Role.ADMIN);
+      app.patch("/api/admin/sales/{saleId}/waiting-room", waitingRoom::change, Access.Role.ADMIN_OPERATE);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
       app.get("/metrics", meters::scrape, Access.Role.METRICS);
@@ -178,6 +191,14 @@ public final class IngestApi implements AutoCloseable {
         .filter(e -> e.getEndpoint().getMethod().isHttpMethod()) // not the access check before them
         .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
         .sorted().toList();
+  }
+
+  /** The roles of every route that has some, by "METHOD /path", for checking the OpenAPI document's x-admin-role. */
+  Map<String, Set<RouteRole>> routeRoles() {
+    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
+        .filter(e -> e.getEndpoint().getMethod().isHttpMethod() && !e.getEndpoint().getRoles().isEmpty())
+        .collect(Collectors.toMap(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath(),
+            e -> e.getEndpoint().getRoles()));
   }
 
   @Override

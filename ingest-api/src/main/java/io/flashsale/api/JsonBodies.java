@@ -34,6 +34,7 @@ public final class JsonBodies {
    * most one level of objects inside; deeper input is refused while parsing, before any of it is bound.
    */
   static final int MAX_NESTING_DEPTH = 3;
+  private static final String BODY_ATTRIBUTE = "flashsale.body";
 
   private final ObjectMapper mapper;
   private final int maxBytes;
@@ -73,15 +74,29 @@ public final class JsonBodies {
     return mapper;
   }
 
-  /** The request's body as {@code type}; 415, 413 or 400 VALIDATION otherwise. */
+  /**
+   * The request's body as {@code type}; 415, 413 or 400 VALIDATION otherwise. The bytes read stay on the request
+   * ({@link #readBytes}): the stream can be read once, and the audit trail digests them.
+   */
   public <T> T read(Context ctx, Class<T> type) {
-    return read(ctx.contentType(), ctx.contentLength(), ctx.bodyInputStream(), type);
+    requireJson(ctx.contentType());
+    byte[] bytes = bounded(ctx.contentLength(), ctx.bodyInputStream());
+    ctx.attribute(BODY_ATTRIBUTE, bytes);
+    return parse(bytes, type);
+  }
+
+  /** The body {@link #read} read from this request, or null if it read none. */
+  static byte[] readBytes(Context ctx) {
+    return ctx.attribute(BODY_ATTRIBUTE);
   }
 
   /** The body as {@code type}; 415, 413 or 400 VALIDATION otherwise. */
   public <T> T read(String contentType, long contentLength, InputStream body, Class<T> type) {
     requireJson(contentType);
-    byte[] bytes = bounded(contentLength, body);
+    return parse(bounded(contentLength, body), type);
+  }
+
+  private <T> T parse(byte[] bytes, Class<T> type) {
     if (bytes.length == 0) {
       throw new Problem(ErrorCode.VALIDATION, "A JSON body is required");
     }

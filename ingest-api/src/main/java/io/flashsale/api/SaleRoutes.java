@@ -76,9 +76,11 @@ final class SaleRoutes {
   private final PurchaseView purchases;
   private final WaitingRoomRoutes waitingRoom;
   private final Clock clock;
+  private final AdminAudit audit;
 
   SaleRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales,
-             PurchaseView purchases, WaitingRoomRoutes waitingRoom, Clock clock) {
+             PurchaseView purchases, WaitingRoomRoutes waitingRoom, Clock clock, AdminAudit audit) {
+    this.audit = audit;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
@@ -107,7 +109,13 @@ final class SaleRoutes {
     // The seed goes first: any sale that reaches sales (its claimant's, or a repair of it) finds its seed in the log.
     CompletableFuture<?> seeded = seed == null ? CompletableFuture.completedFuture(null)
         : writer.write(topics.drawSeeds, sale.getSku(), seed);
-    ctx.future(() -> seeded.thenCompose(written -> writer.write(topics.saleClaims, saleId, sale)).thenCompose(claim ->
+    // The created sale's main fields go into its audit record (the whole body is there as its digest).
+    Map<String, String> audited = AdminAudit.fields("sku", sale.getSku(), "name", sale.getName(),
+        "stock", sale.getStock(), "priceCents", sale.getPriceCents(), "currency", sale.getCurrency(),
+        "startsAt", sale.getStartsAt(), "endsAt", sale.getEndsAt(), "allocation", sale.getAllocation(),
+        "admitPerSecond", sale.getWaitingRoom() == null ? null : sale.getWaitingRoom().getAdmitPerSecond());
+    ctx.future(() -> audit.after(ctx, saleId, audited,
+        seeded.thenCompose(written -> writer.write(topics.saleClaims, saleId, sale)).thenCompose(claim ->
         sales.awaitClaim(saleId, claim.partition(), claim.offset())
             .completeOnTimeout(null, CLAIM_READ_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
             .thenCompose(winner -> {
@@ -125,7 +133,7 @@ final class SaleRoutes {
         .thenAccept(written -> {
           sales.registered(sale);
           ctx.status(HttpStatus.CREATED).header(Header.LOCATION, "/api/sales/" + saleId).json(body(sale));
-        }));
+        })));
   }
 
   /**

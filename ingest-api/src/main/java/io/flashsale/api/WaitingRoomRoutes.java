@@ -61,13 +61,15 @@ final class WaitingRoomRoutes {
   private final Clock clock;
   private final long maxWaitMs;
   private final Executor responses;
+  private final AdminAudit audit;
   private final SecureRandom random = new SecureRandom();
   /** Challenges used on this instance; another instance can take a challenge once more, for the same user only. */
   private final Cache<String, Boolean> usedChallenges =
       Caffeine.newBuilder().expireAfterWrite(CHALLENGE_TTL).maximumSize(10_000_000).build();
 
   WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRoomView rooms,
-                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses) {
+                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses, AdminAudit audit) {
+    this.audit = audit;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
@@ -162,8 +164,11 @@ final class WaitingRoomRoutes {
     WaitingRoomChange change = new WaitingRoomChange(sale.getSaleId(),
         patch.admitPerSecond() != null ? patch.admitPerSecond() : QueueOrder.rateAt(rooms.rates(sale), clock.instant()),
         patch.proofOfWorkBits() != null ? patch.proofOfWorkBits() : rooms.proofOfWorkBits(sale));
-    ctx.future(() -> writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written ->
-        ctx.json(Map.of("admitPerSecond", change.getAdmitPerSecond(), "proofOfWorkBits", change.getProofOfWorkBits()))));
+    Map<String, String> audited = AdminAudit.fields("admitPerSecond", patch.admitPerSecond(),
+        "proofOfWorkBits", patch.proofOfWorkBits());
+    ctx.future(() -> audit.after(ctx, sale.getSaleId(), audited,
+        writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written -> ctx.json(
+            Map.of("admitPerSecond", change.getAdmitPerSecond(), "proofOfWorkBits", change.getProofOfWorkBits())))));
   }
 
   /** The sale's joined, admitted and still waiting buyers at {@code now}; nobody waits once it is over. */

@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +47,33 @@ class OpenApiTest {
     }));
 
     assertThat(fixture.api.routes()).isNotEmpty().containsExactlyInAnyOrderElementsOf(documented);
+  }
+
+  /** Each admin route names the role it needs (x-admin-role) and its 403, as the route table says. */
+  @Test
+  void documentsTheAdminRoleOfEveryAdminRoute() {
+    Map<String, String> documented = new HashMap<>();
+    List<String> withForbidden = new ArrayList<>();
+    openApi.path("paths").properties().forEach(path -> path.getValue().properties().forEach(operation -> {
+      String route = operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
+      if (operation.getValue().has("x-admin-role")) {
+        documented.put(route, operation.getValue().path("x-admin-role").asText());
+      }
+      if (operation.getValue().path("responses").has("403")) {
+        withForbidden.add(route);
+      }
+    }));
+    Map<String, String> served = new HashMap<>();
+    fixture.api.routeRoles().forEach((route, roles) -> {
+      if (roles.contains(Access.Role.ADMIN_OPERATE)) {
+        served.put(route, "operator");
+      } else if (roles.contains(Access.Role.ADMIN_VIEW)) {
+        served.put(route, "viewer");
+      }
+    });
+
+    assertThat(served).containsValues("viewer", "operator").isEqualTo(documented);
+    assertThat(withForbidden).containsAll(served.keySet());
   }
 
   @Test

@@ -2,7 +2,10 @@ package io.flashsale.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.api.AdminJwt;
 import io.flashsale.reconciliation.ReconcileCommand;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +17,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,7 +37,8 @@ import picocli.CommandLine;
  * The buyer page and the admin dashboard in headless Chromium against the whole local stack: the countdown
  * runs to the start by the server's clock and the button turns on then, a buyer buys, holds, pays on the
  * simulator's page and sees CONFIRMED, a second browser sees the stock drop without reloading; the admin
- * creates a sale (after seeing the API's validation messages), watches its counters move and ends it.
+ * creates a sale (after seeing the API's validation messages), sees it in the audit panel, watches its counters move
+ * and ends it; a viewer signed in with an admin JWT sees the same without the operator buttons.
  */
 class BrowserPagesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -202,6 +207,9 @@ class BrowserPagesTest {
     field(admin, "endsAt", Instant.now().plusSeconds(3600).toString());
     admin.findElement(By.cssSelector("#create-form button[type=submit]")).click();
     await(admin).until(() -> text(admin, "create-result").contains(saleId));
+    // The audit panel lists the creation, by the shared token, with the answer it got.
+    await(admin).until(() -> admin.findElement(By.cssSelector("#audit tr[data-action=CREATE_SALE][data-status='201']"
+        + "[data-sale-id='" + saleId + "']")).getText().contains("local-token (operator)"));
     await(admin).until(() -> counter(admin, "available").equals("5"));
     await(admin).until(() -> !admin.findElements(By.cssSelector("ul.sales[data-status=LIVE] li[data-sale-id='"
         + saleId + "']")).isEmpty());
@@ -225,13 +233,20 @@ class BrowserPagesTest {
     assertThat(late.body().path("code").asText()).isEqualTo("SALE_ENDED");
     assertThat(counter(admin, "reserved")).as("holds run on after the end").isEqualTo("2");
 
+    // A viewer signs in with an admin JWT: reads the same, sees the end in the audit panel, and has no operator buttons.
     WebDriver phone = browsers.open(Browsers.PHONE);
     phone.get(stack.apiUrl() + "/admin");
-    phone.findElement(By.id("admin-token")).sendKeys(Buyers.ADMIN_TOKEN);
+    phone.findElement(By.id("admin-token")).sendKeys(JWT.create().withSubject("vera").withClaim("roles", List.of("viewer"))
+        .withExpiresAt(Instant.now().plusSeconds(600)).sign(Algorithm.HMAC256(AdminJwt.LOCAL_SECRET)));
     phone.findElement(By.cssSelector("#sign-in-form button")).click();
+    await(phone).until(() -> text(phone, "signed-in-as").equals("vera (viewer)"));
+    await(phone).until(() -> !phone.findElements(By.cssSelector(
+        "#audit tr[data-action=END_SALE][data-sale-id='" + saleId + "']")).isEmpty());
+    assertThat(phone.findElement(By.id("create-card")).isDisplayed()).isFalse();
     await(phone).until(() -> !phone.findElements(By.cssSelector("li[data-sale-id='" + saleId + "'] button")).isEmpty());
     phone.findElement(By.cssSelector("li[data-sale-id='" + saleId + "'] button")).click();
     await(phone).until(() -> counter(phone, "reserved").equals("2"));
+    assertThat(phone.findElement(By.id("end-sale")).isDisplayed()).isFalse();
     Browsers.screenshot(phone, "dashboard-phone");
   }
 

@@ -35,6 +35,10 @@ public final class Topics {
       Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
   private static final Map<String, String> KEEP_FOREVER_APPEND_TIMED = Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
       TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+  /** An audit trail is asked for long after the fact: a year, stamped with the broker's clock. */
+  private static final Map<String, String> AUDITED = Map.of(
+      TopicConfig.RETENTION_MS_CONFIG, String.valueOf(365L * 24 * 60 * 60 * 1000),
+      TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
   private static final Map<String, String> COMPACTED =
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
@@ -95,6 +99,11 @@ public final class Topics {
   public final Topic<String, DrawSeed> drawSeeds;
   /** Every lottery draw once it is over, with its seed revealed, key = saleId. Kept forever: it is the proof. */
   public final Topic<String, DrawResult> lotteryDraws;
+  /**
+   * Every admin action the API answered (and every one it refused to an admin without the operator role), key =
+   * actor, stamped with the broker's clock. Kept 365 days.
+   */
+  public final Topic<String, AdminAuditEvent> adminAudit;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -112,6 +121,7 @@ public final class Topics {
   public static final String WAITING_ROOM_CHANGES = "waiting-room-changes";
   public static final String DRAW_SEEDS = "draw-seeds";
   public static final String LOTTERY_DRAWS = "lottery-draws";
+  public static final String ADMIN_AUDIT = "admin-audit";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -133,6 +143,7 @@ public final class Topics {
         AvroSerde.forValues(WaitingRoomChange.class, registry), KEEP_FOREVER_APPEND_TIMED);
     drawSeeds = new Topic<>(DRAW_SEEDS, Serdes.String(), AvroSerde.forValues(DrawSeed.class, registry), KEEP_FOREVER);
     lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
+    adminAudit = new Topic<>(ADMIN_AUDIT, Serdes.String(), AvroSerde.forValues(AdminAuditEvent.class, registry), AUDITED);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -143,7 +154,7 @@ public final class Topics {
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
         corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges, drawSeeds,
-        lotteryDraws);
+        lotteryDraws, adminAudit);
   }
 
   private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {

@@ -65,7 +65,8 @@ class AvroSerdeTest {
         arguments(Topics.QUEUE_STATS, Samples.queueStats()),
         arguments(Topics.WAITING_ROOM_CHANGES, Samples.waitingRoomChange()),
         arguments(Topics.DRAW_SEEDS, Samples.drawSeed()),
-        arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()));
+        arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()),
+        arguments(Topics.ADMIN_AUDIT, Samples.adminAuditEvent()));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,5 +1,8 @@
 package io.flashsale.schemas.serde;
 
+import io.flashsale.schemas.AdminAction;
+import io.flashsale.schemas.AdminAuditEvent;
+import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Correction;
 import io.flashsale.schemas.CorrectionKind;
@@ -125,6 +128,15 @@ final class Samples {
         .setSaleId("sale-1").setSku("SKU-1").setSeed("ab".repeat(32)).setSeedHash("cd".repeat(32)).setEntries(5000)
         .setWinners(100).setEntriesDigest("ef".repeat(32)).setAlgorithm("in words").setLastEntryPartition(2)
         .setLastEntryOffset(41L).setLastEntryIndex(3).setDrawnAt(OPENING.plusSeconds(3600))
+        .build();
+  }
+
+  static AdminAuditEvent adminAuditEvent() {
+    return AdminAuditEvent.newBuilder()
+        .setActor("alice@example.com").setIssuer("https://idp.example.com/").setRole(AdminRole.OPERATOR)
+        .setAction(AdminAction.CHANGE_WAITING_ROOM).setMethod("PATCH").setPath("/api/admin/sales/sale-1/waiting-room")
+        .setSaleId("sale-1").setBodySha256("ab".repeat(32)).setChanges(Map.of("admitPerSecond", "500"))
+        .setClientAddress("203.0.113.7").setUserAgent("curl/8").setStatus(200).setRequestedAt(OPENING)
         .build();
   }
 }

@@ -1,0 +1,63 @@
+package io.flashsale.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * How admin JWTs are checked: the keys an identity provider signs them with, and the issuer and audience they must
+ * name. Neither key set: only the shared admin token is accepted.
+ *
+ * @param secret FLASHSALE_ADMIN_JWT_SECRET, an HS256 key of at least 32 bytes, never the buyers' secret; in local
+ *     mode {@link #LOCAL_SECRET} unless set
+ * @param publicKeyPem FLASHSALE_ADMIN_JWT_PUBLIC_KEY, a PEM public key ({@code -----BEGIN PUBLIC KEY-----}): RSA for
+ *     RS256 tokens, EC P-256 for ES256
+ * @param issuer FLASHSALE_ADMIN_JWT_ISSUER, optional: the {@code iss} every admin token must carry
+ * @param audience FLASHSALE_ADMIN_JWT_AUDIENCE, optional: a value the token's {@code aud} must contain
+ */
+public record AdminJwt(String secret, String publicKeyPem, String issuer, String audience) {
+  /** Published so that local tools can sign admin tokens; never accepted outside local mode. */
+  public static final String LOCAL_SECRET = "local-admin-jwt-secret-change-me!";
+
+  public AdminJwt {
+    if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < ApiConfig.MIN_JWT_SECRET_BYTES) {
+      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must be at least " + ApiConfig.MIN_JWT_SECRET_BYTES
+          + " bytes");
+    }
+    if (publicKeyPem != null) {
+      AdminTokens.publicKey(publicKeyPem); // refuses a key it cannot use
+    }
+  }
+
+  /** Read from the environment; {@code buyerSecret} is refused as the admin secret, which would let buyers mint admins. */
+  static AdminJwt fromEnv(Map<String, String> env, boolean localMode, String buyerSecret) {
+    String secret = blankAsNull(env.get("FLASHSALE_ADMIN_JWT_SECRET"));
+    if (secret == null && localMode) {
+      secret = LOCAL_SECRET;
+    }
+    if (secret != null && !localMode && secret.equals(LOCAL_SECRET)) {
+      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must not be the published local-mode value outside"
+          + " local mode");
+    }
+    if (secret != null && secret.equals(buyerSecret)) {
+      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must differ from FLASHSALE_JWT_SECRET: whoever"
+          + " signs buyer tokens could sign admin tokens");
+    }
+    return new AdminJwt(secret, blankAsNull(env.get("FLASHSALE_ADMIN_JWT_PUBLIC_KEY")),
+        blankAsNull(env.get("FLASHSALE_ADMIN_JWT_ISSUER")), blankAsNull(env.get("FLASHSALE_ADMIN_JWT_AUDIENCE")));
+  }
+
+  /** No admin JWTs: only the shared token. */
+  static AdminJwt none() {
+    return new AdminJwt(null, null, null, null);
+  }
+
+  @Override
+  public String toString() { // keeps the secret out of logs
+    return "AdminJwt[hs256=" + (secret != null) + ", publicKey=" + (publicKeyPem != null) + ", issuer=" + issuer
+        + ", audience=" + audience + "]";
+  }
+
+  private static String blankAsNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}
