@@ -1,6 +1,7 @@
 package io.flashsale.api;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -126,6 +127,37 @@ class StripeCheckoutTest {
     assertThat(record.value().getAmountCents()).isEqualTo(2500);
     assertThat(record.value().getCurrency()).isEqualTo("EUR");
     assertThat(record.value().getOccurredAt()).isEqualTo(Instant.ofEpochSecond(1764640861));
+  }
+
+  /**
+   * A refunded charge names only its PaymentIntent, which the route reads from Stripe: while Stripe does not
+   * answer, the webhook is refused with 503 (Stripe delivers it again) and nothing is written.
+   */
+  @Test
+  void aRefundedChargeIsRecordedOnceStripeTellsWhoseItIsAndRefusedForRedeliveryUntilThen() {
+    String intent = "pi_3QAbCdLkdIwHu7ix0n2Fs8Ab";
+    String body = fixture("charge.refunded.json")
+        .replace("evt_3QAbCdLkdIwHu7ix0ChRefd1", "evt_" + UUID.randomUUID().toString().replace("-", ""));
+    stripe.stubFor(get(urlPathEqualTo("/v1/payment_intents/" + intent)).willReturn(aResponse().withStatus(500)
+        .withHeader("Content-Type", "application/json").withBody(fixture("error-api.json"))));
+    var before = fixture.endOffsets(Topics.PAYMENT_EVENTS);
+
+    stripeWebhook(body, WebhookSignature.header(SECRET, Instant.now().getEpochSecond(), body))
+        .assertProblem(503, ErrorCode.UNAVAILABLE);
+    assertThat(fixture.endOffsets(Topics.PAYMENT_EVENTS)).isEqualTo(before);
+
+    stripe.stubFor(get(urlPathEqualTo("/v1/payment_intents/" + intent)).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json").withBody(fixture("payment-intent-refunded.json"))));
+    Response redelivered = stripeWebhook(body, WebhookSignature.header(SECRET, Instant.now().getEpochSecond(), body));
+
+    assertThat(redelivered.status()).as(redelivered.raw().body()).isEqualTo(200);
+    assertThat(redelivered.json().path("result").asText()).isEqualTo("RECORDED");
+    await().atMost(Duration.ofSeconds(15)).until(() -> paymentEvents(intent).stream()
+        .anyMatch(r -> r.value().getType() == PaymentEventType.REFUNDED));
+    PaymentEvent refund = paymentEvents(intent).stream().map(ConsumerRecord::value)
+        .filter(e -> e.getType() == PaymentEventType.REFUNDED).findFirst().orElseThrow();
+    assertThat(refund.getRequestId()).isEqualTo("req-7f3a");
+    assertThat(refund.getAmountCents()).isEqualTo(2500);
   }
 
   @Test
