@@ -210,9 +210,12 @@
     $('checkout').disabled = false;
     if (!answer.ok) { showError(answer.body); return; }
     // The provider's page; it brings the buyer back here, where the purchase is followed on.
+    // The return address goes before a fragment, which Stripe's Checkout page reads for itself.
     const back = location.origin + location.pathname;
-    location.href = answer.body.redirectUrl + (answer.body.redirectUrl.includes('?') ? '&' : '?')
-        + 'return=' + encodeURIComponent(back);
+    const hash = answer.body.redirectUrl.indexOf('#');
+    const page = hash < 0 ? answer.body.redirectUrl : answer.body.redirectUrl.slice(0, hash);
+    location.href = page + (page.includes('?') ? '&' : '?') + 'return=' + encodeURIComponent(back)
+        + (hash < 0 ? '' : answer.body.redirectUrl.slice(hash));
   }
 
   async function cancel() {

@@ -1,7 +1,12 @@
 package io.flashsale.api;
 
 import io.flashsale.payments.HttpPaymentProvider;
+import io.flashsale.payments.PaymentProvider;
+import io.flashsale.payments.PaymentProviderKind;
 import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.payments.StripeConfig;
+import io.flashsale.payments.StripePaymentProvider;
+import io.flashsale.payments.WebhookScheme;
 import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,10 +42,18 @@ import java.util.Map;
  * @param viewMaxFinished FLASHSALE_VIEW_MAX_FINISHED, default 500000: most finished purchases the view remembers,
  *     the oldest forgotten first (about 300 bytes of heap each)
  * @param paymentProviderUrl FLASHSALE_PAYMENT_PROVIDER_URL, default http://127.0.0.1:8090 (the local simulator)
- * @param paymentProviderKey FLASHSALE_PAYMENT_PROVIDER_KEY, the provider's API key, required outside local mode
+ * @param paymentProviderKey FLASHSALE_PAYMENT_PROVIDER_KEY, the simulator API's key, required outside local mode
+ *     when the provider is the simulator
  * @param paymentProviderTimeout FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS, default 5000: longest wait for the provider
- * @param webhookSecret FLASHSALE_WEBHOOK_SECRET, signs the provider's webhooks, required outside local mode
+ *     (per try: Stripe's calls are tried up to three times)
+ * @param webhookSecret FLASHSALE_WEBHOOK_SECRET, signs the simulator's webhooks, required outside local mode when
+ *     the provider is the simulator
  * @param webhookTolerance FLASHSALE_WEBHOOK_TOLERANCE_SECONDS, default 300: the replay window of webhook signatures
+ * @param paymentProvider FLASHSALE_PAYMENT_PROVIDER, default simulator; stripe pays through Stripe Checkout and
+ *     takes Stripe's webhooks at the same route
+ * @param stripe with FLASHSALE_PAYMENT_PROVIDER=stripe (else null): FLASHSALE_STRIPE_API_KEY and
+ *     FLASHSALE_STRIPE_WEBHOOK_SECRET, both required, FLASHSALE_STRIPE_API_BASE and FLASHSALE_STRIPE_RETURN_URL
+ *     (see {@link StripeConfig})
  * @param verifiedTokenCacheSize FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE, default 100000: buyer tokens remembered after
  *     verification, so that a buyer's next clicks skip parsing and checking the signature; 0 verifies every request
  * @param metricsToken FLASHSALE_METRICS_TOKEN, optional: the bearer token GET /metrics asks for; unset, /metrics is
@@ -84,6 +97,8 @@ public record ApiConfig(
     Duration paymentProviderTimeout,
     String webhookSecret,
     Duration webhookTolerance,
+    PaymentProviderKind paymentProvider,
+    StripeConfig stripe,
     int verifiedTokenCacheSize,
     int batchMaxRequests,
     int ipRateLimitPerSecond,
@@ -117,8 +132,10 @@ public record ApiConfig(
     if (!localMode) {
       requireRealSecret("FLASHSALE_ADMIN_TOKEN", adminToken, LOCAL_ADMIN_TOKEN);
       requireRealSecret("FLASHSALE_JWT_SECRET", jwtSecret, LOCAL_JWT_SECRET);
-      requireRealSecret("FLASHSALE_PAYMENT_PROVIDER_KEY", paymentProviderKey, LOCAL_PAYMENT_PROVIDER_KEY);
-      requireRealSecret("FLASHSALE_WEBHOOK_SECRET", webhookSecret, LOCAL_WEBHOOK_SECRET);
+      if (paymentProvider == PaymentProviderKind.SIMULATOR) {
+        requireRealSecret("FLASHSALE_PAYMENT_PROVIDER_KEY", paymentProviderKey, LOCAL_PAYMENT_PROVIDER_KEY);
+        requireRealSecret("FLASHSALE_WEBHOOK_SECRET", webhookSecret, LOCAL_WEBHOOK_SECRET);
+      }
       if (jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
         throw new IllegalArgumentException("FLASHSALE_JWT_SECRET must be at least " + MIN_JWT_SECRET_BYTES + " bytes");
       }
@@ -134,6 +151,12 @@ public record ApiConfig(
     requirePositive("FLASHSALE_VIEW_MAX_FINISHED", viewMaxFinished);
     requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
+    if (paymentProvider == PaymentProviderKind.STRIPE) {
+      if (stripe == null) {
+        throw new IllegalArgumentException("FLASHSALE_PAYMENT_PROVIDER=stripe needs the FLASHSALE_STRIPE_ settings");
+      }
+      stripe.requireWebhookSecret(); // this process receives the webhooks
+    }
     if (maxWaitMs < 0) {
       throw new IllegalArgumentException("FLASHSALE_MAX_WAIT_MS must not be negative");
     }
@@ -152,6 +175,7 @@ public record ApiConfig(
   public static ApiConfig fromEnv(Map<String, String> env) {
     boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
     int rate = intVar(env, "FLASHSALE_RATE_LIMIT_PER_SECOND", 20);
+    PaymentProviderKind paymentProvider = PaymentProviderKind.fromEnv(env);
     return new ApiConfig(
         env.getOrDefault("FLASHSALE_HTTP_HOST", "127.0.0.1"),
         intVar(env, "FLASHSALE_HTTP_PORT", 8080),
@@ -176,6 +200,8 @@ public record ApiConfig(
             (int) HttpPaymentProvider.DEFAULT_TIMEOUT.toMillis())),
         localMode ? LOCAL_WEBHOOK_SECRET : env.get("FLASHSALE_WEBHOOK_SECRET"),
         Duration.ofSeconds(intVar(env, "FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", 300)),
+        paymentProvider,
+        paymentProvider == PaymentProviderKind.STRIPE ? StripeConfig.fromEnv(env) : null,
         intVar(env, "FLASHSALE_VERIFIED_TOKEN_CACHE_SIZE", DEFAULT_VERIFIED_TOKEN_CACHE_SIZE),
         intVar(env, "FLASHSALE_BATCH_MAX_REQUESTS", DEFAULT_BATCH_MAX_REQUESTS),
         intVar(env, "FLASHSALE_IP_RATE_LIMIT_PER_SECOND", 0),
@@ -200,7 +226,21 @@ public record ApiConfig(
   public String toString() { // keeps the secrets out of logs
     return "ApiConfig[http=" + httpHost + ":" + httpPort + ", bootstrap=" + bootstrapServers + ", registry="
         + schemaRegistryUrl + ", localMode=" + localMode + ", topology=" + topologyApplicationId
-        + ", paymentProvider=" + paymentProviderUrl + ", " + adminJwt + "]";
+        + ", paymentProvider=" + (stripe != null ? stripe : paymentProviderUrl) + ", " + adminJwt + "]";
+  }
+
+  /** A client of the configured provider: the simulator's API at {@link #paymentProviderUrl}, or Stripe. */
+  public PaymentProvider paymentProviderClient() {
+    return paymentProvider == PaymentProviderKind.STRIPE
+        ? new StripePaymentProvider(stripe, paymentProviderTimeout)
+        : new HttpPaymentProvider(paymentProviderUrl, paymentProviderKey, paymentProviderTimeout);
+  }
+
+  /** How the configured provider signs its webhooks; {@code provider} reads what an event leaves out. */
+  public WebhookScheme webhookScheme(PaymentProvider provider) {
+    return paymentProvider == PaymentProviderKind.STRIPE
+        ? WebhookScheme.stripe(stripe.webhookSecret(), webhookTolerance, provider)
+        : WebhookScheme.simulator(webhookSecret, webhookTolerance);
   }
 
   private static void requireRealSecret(String name, String value, String localValue) {

@@ -3,7 +3,7 @@ package io.flashsale.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.pages.Pages;
-import io.flashsale.payments.HttpPaymentProvider;
+import io.flashsale.payments.PaymentProvider;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -109,11 +109,10 @@ public final class IngestApi implements AutoCloseable {
           .map(sale -> waitingRoom.counts(sale, clock.instant()).waiting()).orElse(0L)));
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock, audit);
+      PaymentProvider payments = config.paymentProviderClient();
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
-          purchases, clock, config.maxWaitMs(), responses,
-          new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey(), config.paymentProviderTimeout()));
-      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookSecret(),
-          config.webhookTolerance());
+          purchases, clock, config.maxWaitMs(), responses, payments);
+      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
       Readiness readiness = new Readiness(admin, config.topologyApplicationId(), sales, purchases);
       AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
           audit, auditView);

@@ -2,8 +2,9 @@ package io.flashsale.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.payments.PaymentWebhook;
-import io.flashsale.payments.WebhookSignature;
+import io.flashsale.payments.WebhookScheme;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
@@ -11,13 +12,14 @@ import io.flashsale.schemas.Topics;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The payment provider's webhooks. The signature over the raw body is the authentication; a verified event is
+ * The payment provider's webhooks, signed and worded as the configured provider does ({@link WebhookScheme}: the
+ * simulator's or Stripe's). The signature over the raw body is the authentication; a verified event is
  * written to {@code payment-events} (key = SKU) and only then acknowledged, so the provider retries until it is
  * durable. The topology decides what the payment means for the purchase.
  */
@@ -33,33 +35,34 @@ final class PaymentRoutes {
   private final TopicWriter writer;
   private final Topics topics;
   private final Clock clock;
-  private final String webhookSecret;
-  private final Duration tolerance;
+  private final WebhookScheme scheme;
   private final Cache<String, Boolean> recorded = Caffeine.newBuilder().maximumSize(RECENT_EVENTS).build();
 
-  PaymentRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, Clock clock, String webhookSecret,
-                Duration tolerance) {
+  PaymentRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, Clock clock, WebhookScheme scheme) {
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
     this.clock = clock;
-    this.webhookSecret = webhookSecret;
-    this.tolerance = tolerance;
+    this.scheme = scheme;
   }
 
   void webhook(Context ctx) {
     // Verified over the exact bytes received: any parsing before that could hide a tampered body.
     String body = new String(bodies.raw(ctx), StandardCharsets.UTF_8);
-    if (!WebhookSignature.verify(webhookSecret, ctx.header(WebhookSignature.HEADER), body, clock.instant(), tolerance)) {
-      throw new Problem(ErrorCode.UNAUTHENTICATED, "A valid " + WebhookSignature.HEADER + " from the last "
-          + tolerance.toSeconds() + " s is required");
+    if (!scheme.verify(ctx.header(scheme.header()), body, clock.instant())) {
+      throw new Problem(ErrorCode.UNAUTHENTICATED, "A valid " + scheme.header() + " from the last "
+          + scheme.tolerance().toSeconds() + " s is required");
     }
     bodies.requireJson(ctx.contentType());
     PaymentWebhook event;
     try {
-      event = PaymentWebhook.parse(body);
+      event = scheme.parse(body);
     } catch (IllegalArgumentException e) {
       throw new Problem(ErrorCode.VALIDATION, e.getMessage());
+    } catch (PaymentProviderException e) { // the event named a payment the provider could not be asked about
+      log.warn("Webhook needed the payment provider, which failed: {}", e.getMessage());
+      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
+          Map.of("Retry-After", "1"), Map.of());
     }
     if (!event.known()) { // acknowledged, or the provider would retry it forever
       log.info("Ignored webhook {} of type {}", event.id(), event.type());

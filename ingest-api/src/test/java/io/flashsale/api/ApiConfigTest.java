@@ -3,6 +3,8 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flashsale.payments.PaymentProviderKind;
+import io.flashsale.payments.StripePaymentProvider;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,6 +62,38 @@ class ApiConfigTest {
     assertThat(config.webhookSecret()).isEqualTo("whsec_real");
     assertThat(config.webhookTolerance()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.toString()).doesNotContain(REAL_SECRET, "sk_live_123", "whsec_real");
+  }
+
+  @Test
+  void theSimulatorIsTheDefaultProviderAndStripeNeedsItsKeyAndWebhookSecretButNotTheSimulators() {
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).paymentProvider())
+        .isEqualTo(PaymentProviderKind.SIMULATOR);
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).stripe()).isNull();
+    Map<String, String> env = new HashMap<>(Map.of("FLASHSALE_ADMIN_TOKEN", "admin", "FLASHSALE_JWT_SECRET", REAL_SECRET,
+        "FLASHSALE_PAYMENT_PROVIDER", "stripe"));
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_STRIPE_API_KEY");
+    env.put("FLASHSALE_STRIPE_API_KEY", "pk_live_publishable");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_STRIPE_API_KEY");
+    env.put("FLASHSALE_STRIPE_API_KEY", "sk_live_51Real");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_STRIPE_WEBHOOK_SECRET");
+    env.put("FLASHSALE_STRIPE_WEBHOOK_SECRET", "whsec_real");
+
+    ApiConfig config = ApiConfig.fromEnv(env);
+    assertThat(config.paymentProvider()).isEqualTo(PaymentProviderKind.STRIPE);
+    assertThat(config.stripe().apiBase()).hasToString("https://api.stripe.com");
+    assertThat(config.stripe().returnUrl()).isEqualTo("http://localhost:8080");
+    assertThat(config.paymentProviderClient()).isInstanceOf(StripePaymentProvider.class);
+    assertThat(config.webhookScheme(config.paymentProviderClient()).header()).isEqualTo("Stripe-Signature");
+    assertThat(config.toString()).doesNotContain("sk_live_51Real", "whsec_real");
+
+    env.put("FLASHSALE_STRIPE_API_BASE", "http://127.0.0.1:12111/");
+    env.put("FLASHSALE_STRIPE_RETURN_URL", "https://shop.example/");
+    assertThat(ApiConfig.fromEnv(env).stripe().apiBase()).hasToString("http://127.0.0.1:12111");
+    assertThat(ApiConfig.fromEnv(env).stripe().returnUrl()).isEqualTo("https://shop.example");
+    env.put("FLASHSALE_PAYMENT_PROVIDER", "paypal");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_PAYMENT_PROVIDER");
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true"))
+        .webhookScheme(null).header()).isEqualTo("Flashsale-Signature");
   }
 
   @Test

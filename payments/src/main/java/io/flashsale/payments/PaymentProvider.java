@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The payment provider in the project's terms. {@link HttpPaymentProvider} speaks to a real provider's
- * HTTP API (and to {@link PaymentSimulator}, which speaks the same API).
+ * The payment provider in the project's terms. {@link HttpPaymentProvider} speaks the API that
+ * {@link PaymentSimulator} serves; {@link StripePaymentProvider} speaks Stripe's.
  */
 public interface PaymentProvider {
 
@@ -34,7 +34,7 @@ public interface PaymentProvider {
    */
   default Stream<Settlement> settlements(LocalDate day) {
     return Stream.iterate(settlements(day, null, SETTLEMENT_PAGE_SIZE), Objects::nonNull,
-            page -> page.hasMore() ? settlements(day, page.last().settlementId(), SETTLEMENT_PAGE_SIZE) : null)
+            page -> page.hasMore() ? settlements(day, page.next(), SETTLEMENT_PAGE_SIZE) : null)
         .flatMap(page -> page.data().stream());
   }
 
@@ -57,10 +57,19 @@ public interface PaymentProvider {
   record Settlement(String settlementId, String paymentId, String requestId, SettlementType type,
                     long amountCents, String currency, Instant settledAt) {}
 
-  /** A page of settlements; {@code hasMore} says whether another page follows. */
-  record SettlementPage(List<Settlement> data, boolean hasMore) {
-    Settlement last() {
-      return data.get(data.size() - 1);
+  /**
+   * A page of settlements; {@code hasMore} says whether another page follows, and {@code cursor} (null: the last
+   * settlement's id) is where it starts: a provider that lists other movements of money too may end a page on one
+   * of those.
+   */
+  record SettlementPage(List<Settlement> data, boolean hasMore, String cursor) {
+    public SettlementPage(List<Settlement> data, boolean hasMore) {
+      this(data, hasMore, null);
+    }
+
+    /** The {@code startingAfter} of the next page. */
+    String next() {
+      return cursor != null ? cursor : data.get(data.size() - 1).settlementId();
     }
   }
 

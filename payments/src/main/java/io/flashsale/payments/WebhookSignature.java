@@ -13,8 +13,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Stripe-style webhook signatures: header {@code Flashsale-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
- * "<t>.<raw body>">}. Signing the timestamp with the body lets a receiver refuse replays outside a window.
+ * Stripe's webhook signatures: header {@code Flashsale-Signature} from the simulator ({@code Stripe-Signature} from
+ * Stripe, see {@link WebhookScheme}) with {@code t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">}.
+ * Signing the timestamp with the body lets a receiver refuse replays outside a window.
  */
 public final class WebhookSignature {
   public static final String HEADER = "Flashsale-Signature";

@@ -3,7 +3,6 @@ package io.flashsale.reconciliation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
-import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.payments.PaymentProvider.PaymentStatus;
@@ -79,8 +78,7 @@ public final class Reconciliation implements AutoCloseable {
 
   /** Ready to run: the topics and the tables exist (created if missing). Progress goes to {@code out}. */
   public static Reconciliation create(ReconciliationConfig config, PrintStream out) {
-    return create(config, new HttpPaymentProvider(config.paymentProviderUrl(), config.paymentProviderKey()),
-        Clock.systemUTC(), out);
+    return create(config, config.paymentProviderClient(), Clock.systemUTC(), out);
   }
 
   static Reconciliation create(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {

@@ -1,6 +1,11 @@
 package io.flashsale.reconciliation;
 
+import io.flashsale.payments.HttpPaymentProvider;
+import io.flashsale.payments.PaymentProvider;
+import io.flashsale.payments.PaymentProviderKind;
 import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.payments.StripeConfig;
+import io.flashsale.payments.StripePaymentProvider;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -13,8 +18,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * read from the same variables, since the job reads what the sink wrote.
  *
  * <ul>
+ *   <li>{@code FLASHSALE_PAYMENT_PROVIDER} (default simulator): {@code simulator} or {@code stripe}, the provider
+ *       whose settlements the day is reconciled with and which makes the refunds
  *   <li>{@code FLASHSALE_PAYMENT_PROVIDER_URL} (default http://127.0.0.1:8090, the local simulator) and
- *       {@code FLASHSALE_PAYMENT_PROVIDER_KEY} (default: the simulator's local key)
+ *       {@code FLASHSALE_PAYMENT_PROVIDER_KEY} (default: the simulator's local key): the simulator's API
+ *   <li>with {@code stripe}: {@code FLASHSALE_STRIPE_API_KEY} (required) and {@code FLASHSALE_STRIPE_API_BASE}
+ *       (default https://api.stripe.com), see {@link StripeConfig}; the webhook secret is the API's business
  *   <li>{@code FLASHSALE_REPORT_DIR} (default {@value #DEFAULT_REPORT_DIR}): reports go to
  *       {@code <dir>/<day>/<run id>/}
  *   <li>{@code FLASHSALE_RECONCILIATION_ID} (default {@value #DEFAULT_RECONCILIATION_ID}): the transactional id
@@ -29,7 +38,9 @@ public record ReconciliationConfig(
     String paymentProviderKey,
     Path reportDir,
     String reconciliationId,
-    int batch) {
+    int batch,
+    PaymentProviderKind paymentProvider,
+    StripeConfig stripe) {
 
   public static final String DEFAULT_PAYMENT_PROVIDER_URL = "http://127.0.0.1:" + SimulatorConfig.DEFAULT_PORT;
   public static final String DEFAULT_PAYMENT_PROVIDER_KEY = SimulatorConfig.LOCAL_API_KEY;
@@ -44,7 +55,16 @@ public record ReconciliationConfig(
         env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_KEY", DEFAULT_PAYMENT_PROVIDER_KEY),
         Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", DEFAULT_REPORT_DIR)),
         env.getOrDefault("FLASHSALE_RECONCILIATION_ID", DEFAULT_RECONCILIATION_ID),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_RECONCILIATION_BATCH", String.valueOf(DEFAULT_BATCH))));
+        Integer.parseInt(env.getOrDefault("FLASHSALE_RECONCILIATION_BATCH", String.valueOf(DEFAULT_BATCH))),
+        PaymentProviderKind.fromEnv(env),
+        PaymentProviderKind.fromEnv(env) == PaymentProviderKind.STRIPE ? StripeConfig.fromEnv(env) : null);
+  }
+
+  /** A client of the configured provider: the simulator's API, or Stripe. */
+  PaymentProvider paymentProviderClient() {
+    return paymentProvider == PaymentProviderKind.STRIPE
+        ? new StripePaymentProvider(stripe, HttpPaymentProvider.DEFAULT_TIMEOUT)
+        : new HttpPaymentProvider(paymentProviderUrl, paymentProviderKey);
   }
 
   /** Reads the log as the sink does: committed transactions only, positions chosen by the job, never committed. */
