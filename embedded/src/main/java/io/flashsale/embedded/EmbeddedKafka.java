@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>With a data directory the broker's storage survives a restart: it is formatted only once, and the
  * static voter set (node 1 at whatever controller port is free now) lets it come back on new ports.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements KafkaBroker {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
   private static final int NODE_ID = 1;
   static final String HOST = "127.0.0.1";
@@ -43,7 +43,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * and 50, cannot be met or are slow to create here); no rebalance delay, else every group waits 3 s;
    * a small cleaner buffer, as the 128 MiB default would take most of a test JVM's heap.
    */
-  private static final Map<String, String> SINGLE_NODE = Map.ofEntries(
+  static final Map<String, String> SINGLE_NODE = Map.ofEntries(
       Map.entry("num.partitions", "8"),
       Map.entry("default.replication.factor", "1"),
       Map.entry("min.insync.replicas", "1"),

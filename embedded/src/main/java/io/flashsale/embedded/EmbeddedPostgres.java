@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a data directory the cluster survives a restart: initdb runs only when the directory holds none.
  */
-public final class EmbeddedPostgres implements AutoCloseable {
+public final class EmbeddedPostgres implements PostgresServer {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
   private static final String USER = "postgres";
   private static final String PASSWORD = "postgres";

@@ -6,7 +6,8 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.payments.WebhookSignature;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -48,13 +49,13 @@ final class ApiFixture implements AutoCloseable {
   static final String REGISTRY = "mock://ingest-api-tests";
   static final ObjectMapper JSON = new ObjectMapper();
 
-  final EmbeddedKafka kafka;
+  final KafkaBroker kafka;
   final Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY));
   final ApiConfig config;
   final IngestApi api;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private ApiFixture(EmbeddedKafka kafka, Map<String, String> env) {
+  private ApiFixture(KafkaBroker kafka, Map<String, String> env) {
     this.kafka = kafka;
     Map<String, String> local = new HashMap<>(Map.of(
         "FLASHSALE_LOCAL_MODE", "true",
@@ -72,11 +73,11 @@ final class ApiFixture implements AutoCloseable {
 
   /** An API whose environment has these variables on top of the local defaults. */
   static ApiFixture start(Map<String, String> env) {
-    return start(EmbeddedKafka.shared(), env);
+    return start(TestInfrastructure.kafka(), env);
   }
 
   /** An API on this broker, with these variables on top of the local defaults. */
-  static ApiFixture start(EmbeddedKafka kafka, Map<String, String> env) {
+  static ApiFixture start(KafkaBroker kafka, Map<String, String> env) {
     return new ApiFixture(kafka, env);
   }
 

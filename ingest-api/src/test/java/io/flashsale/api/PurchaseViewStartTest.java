@@ -3,7 +3,8 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -38,12 +39,12 @@ class PurchaseViewStartTest {
   void aStartingViewFindsEveryLivePurchaseWithoutReadingTheHistory() throws Exception {
     // A broker of its own: the outcomes topic's times must grow with its offsets, as the topology writes them,
     // which other tests' records written before these back-dated ones would break.
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(null)) {
+    try (KafkaBroker kafka = TestInfrastructure.newKafka()) {
       startOn(kafka);
     }
   }
 
-  private void startOn(EmbeddedKafka kafka) throws Exception {
+  private void startOn(KafkaBroker kafka) throws Exception {
     String topology = "topology-" + UUID.randomUUID();
     Map<String, String> env = Map.of("FLASHSALE_TOPOLOGY_APPLICATION_ID", topology);
     Instant now = Instant.now();

@@ -6,8 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.flashsale.api.IngestApi;
 import io.flashsale.api.RequestIds;
 import io.flashsale.embedded.ChildJvm;
-import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Topics;
@@ -66,7 +67,7 @@ class ApiCrashTest {
   void buyersLeftWithoutAnAnswerRetryWithTheirKeyAndGetOneDecisionEach() throws Exception {
     String applicationId = "api-crash-" + UUID.randomUUID();
     // A broker of its own: records of other tests' registries on a shared one would only be skipped by the views.
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(null);
+    try (KafkaBroker kafka = TestInfrastructure.newKafka();
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0)) {
       int port = freePort();
       Map<String, String> env = Map.of(
@@ -101,7 +102,7 @@ class ApiCrashTest {
    * A rush on a new sale, the API killed in its middle and started again, and the retries of every click left
    * without an answer; returns how many of those the dead API had stored.
    */
-  private int crashRound(int round, Buyers buyers, EmbeddedKafka kafka, EmbeddedSchemaRegistry registry,
+  private int crashRound(int round, Buyers buyers, KafkaBroker kafka, EmbeddedSchemaRegistry registry,
       Map<String, String> env) throws Exception {
     String saleId = buyers.createLiveSale("SKU-API-CRASH-" + round, STOCK, 1);
     List<Click> clicks = new ArrayList<>();

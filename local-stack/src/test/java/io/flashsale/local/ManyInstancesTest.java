@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.ChildJvm;
-import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ class ManyInstancesTest {
   void aTopologyInstanceKilledMidRushLosesNothingAndEitherApiAnswersForAnyRequest() throws Exception {
     String applicationId = "many-" + UUID.randomUUID();
     // A broker of its own, so the topics have this test's partition count.
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(null);
+    try (KafkaBroker kafka = TestInfrastructure.newKafka();
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0);
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
       Map<String, String> env = new HashMap<>();

@@ -6,8 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.api.IngestApi;
 import io.flashsale.embedded.ChildJvm;
-import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -34,7 +35,7 @@ class TopologyCrashTest {
 
   @Test
   void crashMidRushSellsEveryUnitOnceAndDecidesEveryRequestOnce() throws Exception {
-    EmbeddedKafka kafka = EmbeddedKafka.shared();
+    KafkaBroker kafka = TestInfrastructure.kafka();
     String applicationId = "crash-" + UUID.randomUUID();
     try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0)) {
       Map<String, String> env = new HashMap<>();
@@ -91,7 +92,7 @@ class TopologyCrashTest {
     return ChildJvm.start(TopologyApp.class.getName(), "512m", env, TopologyApp.RUNNING_LINE);
   }
 
-  private static List<Long> requestsPerRecord(EmbeddedKafka kafka, Topics topics, String saleId) {
+  private static List<Long> requestsPerRecord(KafkaBroker kafka, Topics topics, String saleId) {
     return TopicLog.readAll(kafka.bootstrapServers(), Topics.PURCHASE_REQUESTS, Serdes.String().deserializer(),
             topics.purchaseRequests.valueSerde().deserializer()).stream()
         .map(r -> r.value().getRequests().stream().filter(request -> request.getSaleId().equals(saleId)).count())
@@ -100,7 +101,7 @@ class TopologyCrashTest {
   }
 
   /** The topology's stock store as it is durably kept: the last value in its changelog. */
-  private static StockLevel storedStockLevel(EmbeddedKafka kafka, Topics topics, String applicationId, String saleId) {
+  private static StockLevel storedStockLevel(KafkaBroker kafka, Topics topics, String applicationId, String saleId) {
     String changelog = applicationId + "-" + SaleTopology.STOCK_STORE + "-changelog";
     return TopicLog.readAll(kafka.bootstrapServers(), changelog, Serdes.String().deserializer(),
             topics.stockLevels.valueSerde().deserializer()).stream()

@@ -1,6 +1,6 @@
 package io.flashsale.reconciliation;
 
-import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.embedded.PostgresServer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -20,7 +20,7 @@ final class Books {
     this.jdbi = Jdbi.create(url, user, password);
   }
 
-  static Books fresh(EmbeddedPostgres postgres) {
+  static Books fresh(PostgresServer postgres) {
     String name = "books_" + UUID.randomUUID().toString().replace("-", "");
     return new Books(postgres.createDatabase(name), postgres.user(), postgres.password());
   }

@@ -3,7 +3,7 @@ package io.flashsale.reconciliation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.embedded.TestInfrastructure;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -15,7 +15,7 @@ import org.postgresql.util.PSQLState;
 
 /** The database's second check of the topology's guarantees: what would oversell or count twice is refused. */
 class BooksConstraintsTest {
-  private final Books books = Books.fresh(EmbeddedPostgres.shared());
+  private final Books books = Books.fresh(TestInfrastructure.postgres());
 
   @BeforeEach
   void createTablesWithOneSale() throws SQLException {

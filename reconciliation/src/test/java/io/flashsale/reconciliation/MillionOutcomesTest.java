@@ -3,9 +3,9 @@ package io.flashsale.reconciliation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.embedded.ChildJvm;
-import io.flashsale.embedded.EmbeddedKafka;
-import io.flashsale.embedded.EmbeddedPostgres;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -58,8 +58,8 @@ class MillionOutcomesTest {
   @Test
   void aMillionOutcomesReconcileInABoundedHeap() throws Exception {
     SaleStory story = new SaleStory("million-" + UUID.randomUUID(), ACCEPTED);
-    Books books = Books.fresh(EmbeddedPostgres.shared());
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(null);
+    Books books = Books.fresh(TestInfrastructure.postgres());
+    try (KafkaBroker kafka = TestInfrastructure.newKafka();
          EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0);
          SimulatedProvider provider = new SimulatedProvider(SaleStory.OPENING.plusSeconds(7_200))) {
       List<String> payments = new ArrayList<>();

@@ -10,8 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.EmbeddedKafka;
-import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.Correction;
 import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.RejectReason;
@@ -31,8 +30,8 @@ class OutcomeSinkTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String REGISTRY = "mock://outcome-sink-test";
 
-  private final String bootstrap = EmbeddedKafka.shared().bootstrapServers();
-  private final Books books = Books.fresh(EmbeddedPostgres.shared());
+  private final String bootstrap = TestInfrastructure.kafka().bootstrapServers();
+  private final Books books = Books.fresh(TestInfrastructure.postgres());
 
   @Test
   void aSalesLifecycleLandsInTheBooksExactlyOnce() {

@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flashsale.embedded.EmbeddedKafka;
-import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.payments.PaymentProvider.PaymentStatus;
 import io.flashsale.payments.PaymentProvider.Settlement;
@@ -52,8 +52,8 @@ class ReconciliationTest {
   private static final String REGISTRY = "mock://reconciliation-test";
   private static final LocalDate DAY = LocalDate.ofInstant(SaleStory.OPENING, ZoneOffset.UTC);
 
-  private final EmbeddedKafka kafka = EmbeddedKafka.start(null);
-  private final Books books = Books.fresh(EmbeddedPostgres.shared());
+  private final KafkaBroker kafka = TestInfrastructure.newKafka();
+  private final Books books = Books.fresh(TestInfrastructure.postgres());
   private final SimulatedProvider provider = new SimulatedProvider(SaleStory.OPENING.plusSeconds(3_600));
   private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
   @TempDir

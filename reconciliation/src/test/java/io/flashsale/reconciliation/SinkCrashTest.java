@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.ChildJvm;
-import io.flashsale.embedded.EmbeddedKafka;
-import io.flashsale.embedded.EmbeddedPostgres;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.RejectReason;
 import java.time.Duration;
@@ -38,13 +38,13 @@ class SinkCrashTest {
   private static final int OUTCOMES_PER_SALE = HOLDS + PAID + EXPIRED_HOLDS + CANCELLED_HOLDS + REJECTED;
   private static final Duration WAIT = Duration.ofSeconds(90);
 
-  private EmbeddedKafka kafka;
+  private KafkaBroker kafka;
   private EmbeddedSchemaRegistry registry;
-  private final Books books = Books.fresh(EmbeddedPostgres.shared());
+  private final Books books = Books.fresh(TestInfrastructure.postgres());
 
   @BeforeEach
   void startBrokerAndRegistry() {
-    kafka = EmbeddedKafka.start(null);
+    kafka = TestInfrastructure.newKafka();
     registry = EmbeddedSchemaRegistry.start(null, 0);
   }
 

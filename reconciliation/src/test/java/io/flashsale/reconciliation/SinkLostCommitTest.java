@@ -5,8 +5,8 @@ import static io.flashsale.schemas.OutcomeStatus.EXPIRED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.EmbeddedKafka;
-import io.flashsale.embedded.EmbeddedPostgres;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.PaymentEventType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -29,12 +29,12 @@ class SinkLostCommitTest {
   private static final int EXPIRED_HOLDS = 100;
   private static final Duration WAIT = Duration.ofSeconds(90);
 
-  private EmbeddedKafka kafka;
-  private final Books books = Books.fresh(EmbeddedPostgres.shared());
+  private KafkaBroker kafka;
+  private final Books books = Books.fresh(TestInfrastructure.postgres());
 
   @BeforeEach
   void startBroker() {
-    kafka = EmbeddedKafka.start(null);
+    kafka = TestInfrastructure.newKafka();
   }
 
   @AfterEach

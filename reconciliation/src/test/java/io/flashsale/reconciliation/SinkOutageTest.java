@@ -58,6 +58,7 @@ class SinkOutageTest {
   private EmbeddedKafka kafka;
   private EmbeddedPostgres postgres;
 
+  /** In-JVM on purpose: the outage stops PostgreSQL and starts it again on the same port and data directory. */
   @BeforeEach
   void start() {
     kafka = EmbeddedKafka.start(null);

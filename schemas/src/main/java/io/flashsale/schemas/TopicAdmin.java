@@ -51,9 +51,8 @@ public final class TopicAdmin {
   public static void ensureTopics(Admin admin, Topics topics, int partitions, short replicationFactor) {
     try {
       Set<String> existing = admin.listTopics().names().get();
-      List<NewTopic> missing = topics.all().stream()
+      List<NewTopic> missing = newTopics(topics, partitions, replicationFactor).stream()
           .filter(t -> !existing.contains(t.name()))
-          .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(config(t, replicationFactor)))
           .toList();
       if (missing.isEmpty()) {
         return;
@@ -72,6 +71,13 @@ public final class TopicAdmin {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while creating topics", e);
     }
+  }
+
+  /** Every topic of the catalogue as it is created where missing: the same partition count for all, so that topics keyed alike are co-partitioned. */
+  public static List<NewTopic> newTopics(Topics topics, int partitions, short replicationFactor) {
+    return topics.all().stream()
+        .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(config(t, replicationFactor)))
+        .toList();
   }
 
   /**

@@ -13,7 +13,7 @@ import io.flashsale.api.Identity;
 import io.flashsale.api.IngestApi;
 import io.flashsale.api.RequestIds;
 import io.flashsale.api.SaleDefinition;
-import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
@@ -79,7 +79,7 @@ class ApiTopologyAgreementTest {
 
   @BeforeContainer
   static void startApi() throws Exception {
-    String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+    String bootstrap = TestInfrastructure.kafka().bootstrapServers();
     config = ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_HTTP_PORT", "0",
         "FLASHSALE_BOOTSTRAP_SERVERS", bootstrap, "FLASHSALE_SCHEMA_REGISTRY_URL", REGISTRY_URL,
         "FLASHSALE_PARTITIONS", "4", "FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000"));

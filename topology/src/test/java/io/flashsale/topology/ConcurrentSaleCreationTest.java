@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.api.IngestApi;
-import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -66,7 +66,7 @@ class ConcurrentSaleCreationTest {
 
   @BeforeEach
   void startTwoApisAndTheTopology() throws Exception {
-    String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+    String bootstrap = TestInfrastructure.kafka().bootstrapServers();
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "race-");
     streams = TopologyApp.start(new TopologyConfig(bootstrap, REGISTRY_URL, "sale-race-" + run, stateDir, 100, 1, PARTITIONS,
         (short) 1, Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS),
@@ -196,7 +196,7 @@ class ConcurrentSaleCreationTest {
 
   private static Properties consumerProps() {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedKafka.shared().bootstrapServers());
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfrastructure.kafka().bootstrapServers());
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return props;
   }

@@ -3,8 +3,9 @@ package io.flashsale.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
@@ -55,12 +56,12 @@ class RegistryOutageTest {
     String sku = "SKU-OUTAGE-" + unique;
     // A broker of its own: the shared one holds other tests' records, written under other registries, which this
     // topology could not read and would rightly dead-letter.
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(null)) {
+    try (KafkaBroker kafka = TestInfrastructure.newKafka()) {
       outageOn(kafka, unique, sku);
     }
   }
 
-  private void outageOn(EmbeddedKafka kafka, String unique, String sku) throws Exception {
+  private void outageOn(KafkaBroker kafka, String unique, String sku) throws Exception {
     EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(registryData, 0);
     String registryUrl = registry.url();
     int port = URI.create(registryUrl).getPort();
@@ -126,12 +127,12 @@ class RegistryOutageTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka) {
+  private static KafkaProducer<byte[], byte[]> producer(KafkaBroker kafka) {
     return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
         ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static KafkaConsumer<String, byte[]> outcomeReader(EmbeddedKafka kafka) {
+  private static KafkaConsumer<String, byte[]> outcomeReader(KafkaBroker kafka) {
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, "outage-reader-" + UUID.randomUUID(),
@@ -146,7 +147,7 @@ class RegistryOutageTest {
     return consumer;
   }
 
-  private static long endOffsets(EmbeddedKafka kafka, String topic) {
+  private static long endOffsets(KafkaBroker kafka, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {

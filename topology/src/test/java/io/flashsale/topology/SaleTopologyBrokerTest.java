@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
@@ -59,7 +59,7 @@ class SaleTopologyBrokerTest {
   @BeforeEach
   void startTopology() throws Exception {
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "broker-test-");
-    config = new TopologyConfig(EmbeddedKafka.shared().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique,
+    config = new TopologyConfig(TestInfrastructure.kafka().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique,
         stateDir, 100, 1, 4, (short) 1,
         Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS),
         Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),

@@ -3,7 +3,8 @@ package io.flashsale.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -52,12 +53,12 @@ class StoreFaultBrokerTest {
   void everyRequestIsDecidedOnceAfterStoresFailMidRush() throws Exception {
     String unique = UUID.randomUUID().toString().substring(0, 8);
     // A broker of its own, so that the dead-letter topic holds only what this topology sends there.
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(null)) {
+    try (KafkaBroker kafka = TestInfrastructure.newKafka()) {
       rushWithFaults(kafka, unique);
     }
   }
 
-  private void rushWithFaults(EmbeddedKafka kafka, String unique) throws Exception {
+  private void rushWithFaults(KafkaBroker kafka, String unique) throws Exception {
     String registryUrl = "mock://store-fault-" + unique;
     Topics topics = Topics.using(SchemaRegistry.forUrl(registryUrl));
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -120,16 +121,16 @@ class StoreFaultBrokerTest {
     }
   }
 
-  private static Map<String, Object> producerProps(EmbeddedKafka kafka) {
+  private static Map<String, Object> producerProps(KafkaBroker kafka) {
     return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
   }
 
-  private static KafkaProducer<String, PurchaseBatch> producer(EmbeddedKafka kafka, Topics topics) {
+  private static KafkaProducer<String, PurchaseBatch> producer(KafkaBroker kafka, Topics topics) {
     return new KafkaProducer<>(producerProps(kafka), topics.purchaseRequests.keySerde().serializer(),
         topics.purchaseRequests.valueSerde().serializer());
   }
 
-  private static KafkaConsumer<String, PurchaseOutcome> outcomeReader(EmbeddedKafka kafka, Topics topics) {
+  private static KafkaConsumer<String, PurchaseOutcome> outcomeReader(KafkaBroker kafka, Topics topics) {
     KafkaConsumer<String, PurchaseOutcome> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, "fault-reader-" + UUID.randomUUID(),
@@ -140,7 +141,7 @@ class StoreFaultBrokerTest {
     return consumer;
   }
 
-  private static long endOffsets(EmbeddedKafka kafka, String topic) {
+  private static long endOffsets(KafkaBroker kafka, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {

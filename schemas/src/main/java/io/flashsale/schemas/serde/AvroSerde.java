@@ -64,6 +64,11 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     return new AvroSerde<>(schema, registry, "-value");
   }
 
+  /** The schema this serde writes with and resolves writers' schemas to. */
+  public Schema schema() {
+    return readerSchema;
+  }
+
   @Override
   public byte[] serialize(String topic, T record) {
     if (record == null) {

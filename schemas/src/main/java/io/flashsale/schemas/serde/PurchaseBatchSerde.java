@@ -5,6 +5,7 @@ import io.flashsale.schemas.PurchaseRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -27,6 +28,11 @@ public final class PurchaseBatchSerde implements Serde<PurchaseBatch>, Serialize
     this.registry = registry;
     this.batches = AvroSerde.forRecordsOf(PurchaseBatch.class, registry);
     this.singles = AvroSerde.forValues(PurchaseRequest.class, registry);
+  }
+
+  /** The topic's record types: the one written first, then the one only read. */
+  public List<Schema> schemas() {
+    return List.of(batches.schema(), singles.schema());
   }
 
   @Override
