@@ -88,14 +88,14 @@ class AsyncApiTest {
   @Test
   void anUndocumentedTopicIsReported() {
     List<Topic<?, ?>> catalogue = new ArrayList<>(topics.all());
-    Topic<String, Sale> audit = new Topic<>("admin-audit", Serdes.String(),
+    Topic<String, Sale> promotions = new Topic<>("promotions", Serdes.String(),
         AvroSerde.forValues(Sale.class, SchemaRegistry.forUrl("mock://asyncapi-test")), Map.of());
-    catalogue.add(audit);
+    catalogue.add(promotions);
     List<NewTopic> created = new ArrayList<>(TopicAdmin.newTopics(topics, DEFAULT_PARTITIONS, PRODUCTION_REPLICAS));
-    created.add(new NewTopic("admin-audit", DEFAULT_PARTITIONS, PRODUCTION_REPLICAS));
+    created.add(new NewTopic("promotions", DEFAULT_PARTITIONS, PRODUCTION_REPLICAS));
 
     assertThat(disagreements(document, catalogue, created))
-        .containsExactly("admin-audit: in Topics but not in " + DOCUMENT);
+        .containsExactly("promotions: in Topics but not in " + DOCUMENT);
   }
 
   @Test
