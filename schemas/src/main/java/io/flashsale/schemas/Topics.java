@@ -95,6 +95,11 @@ public final class Topics {
   public final Topic<String, DrawSeed> drawSeeds;
   /** Every lottery draw once it is over, with its seed revealed, key = saleId. Kept forever: it is the proof. */
   public final Topic<String, DrawResult> lotteryDraws;
+  /**
+   * Stock moving between the shards of a sharded sale, key = the receiving shard's SKU (co-partitioned with its
+   * purchases), written and read by the topology only ({@link Shards}).
+   */
+  public final Topic<String, StockTransfer> stockTransfers;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -112,6 +117,7 @@ public final class Topics {
   public static final String WAITING_ROOM_CHANGES = "waiting-room-changes";
   public static final String DRAW_SEEDS = "draw-seeds";
   public static final String LOTTERY_DRAWS = "lottery-draws";
+  public static final String STOCK_TRANSFERS = "stock-transfers";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -133,6 +139,7 @@ public final class Topics {
         AvroSerde.forValues(WaitingRoomChange.class, registry), KEEP_FOREVER_APPEND_TIMED);
     drawSeeds = new Topic<>(DRAW_SEEDS, Serdes.String(), AvroSerde.forValues(DrawSeed.class, registry), KEEP_FOREVER);
     lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
+    stockTransfers = new Topic<>(STOCK_TRANSFERS, Serdes.String(), AvroSerde.forValues(StockTransfer.class, registry), EVENTS);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -143,7 +150,7 @@ public final class Topics {
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
         corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges, drawSeeds,
-        lotteryDraws);
+        lotteryDraws, stockTransfers);
   }
 
   private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {
