@@ -37,6 +37,11 @@ public final class Shards {
     return shards;
   }
 
+  /** The sales the topology decides for {@code sale}: its shards, or the sale itself when it has none. */
+  public static List<Sale> deciding(Sale sale) {
+    return isSharded(sale) ? of(sale) : List.of(sale);
+  }
+
   /** The shard that decides the purchases of {@code userId}: the same on every API instance, for every request. */
   public static int shardOf(String userId, int shards) {
     return Math.floorMod(userId.hashCode(), shards); // String.hashCode is specified, so stable across JVMs
@@ -61,6 +66,23 @@ public final class Shards {
     int at = saleId.lastIndexOf(SEPARATOR);
     String suffix = at < 0 ? null : saleId.substring(at);
     return suffix != null && sku.endsWith(suffix) ? sku.substring(0, sku.length() - suffix.length()) : sku;
+  }
+
+  /** Whether {@code saleId} names a shard of a sale. */
+  public static boolean isShardId(String saleId) {
+    return saleId.contains(SEPARATOR);
+  }
+
+  /** The outcome as its sale's books keep it: a shard's ids replaced by the sale's. */
+  public static PurchaseOutcome ofSale(PurchaseOutcome outcome) {
+    return !isShardId(outcome.getSaleId()) ? outcome : PurchaseOutcome.newBuilder(outcome)
+        .setSaleId(parentSaleId(outcome.getSaleId())).setSku(parentSku(outcome.getSaleId(), outcome.getSku())).build();
+  }
+
+  /** The payment event as its sale's books keep it. */
+  public static PaymentEvent ofSale(PaymentEvent event) {
+    return !isShardId(event.getSaleId()) ? event : PaymentEvent.newBuilder(event)
+        .setSaleId(parentSaleId(event.getSaleId())).setSku(parentSku(event.getSaleId(), event.getSku())).build();
   }
 
   /** The shard after {@code shard}, round the ring. */
