@@ -5,6 +5,7 @@ import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -86,6 +87,7 @@ final class BacklogBench {
     if (!config.compareUnbatched()) {
       results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n, batch);
       results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, batch);
+      shards(n, batch);
       return;
     }
     // One request per record (as before batching) and batches alternately, so that warm-up and the load of the
@@ -105,6 +107,23 @@ final class BacklogBench {
     results.details.put("topology_many_skus_rps_unbatched", manySingle);
     System.out.printf("%n  hot SKU: %,.0f/s in records of %d, %,.0f/s one per record (%.2fx)%n",
         mean(hotBatched), batch, mean(hotSingle), mean(hotBatched) / mean(hotSingle));
+    shards(n, batch);
+  }
+
+  /** The hot SKU as one sale of 1, 2 and 4 stock shards, with the same requests spread over the shards. */
+  private void shards(int n, int batch) throws Exception {
+    Map<Integer, Double> rates = new java.util.TreeMap<>();
+    Map<Integer, Long> partitionsUsed = new java.util.TreeMap<>();
+    for (int count : new int[] {1, 2, 4}) {
+      Sale hot = Sale.newBuilder(sales(List.of(HOT_SKU), n).get(0)).setShards(count).build();
+      List<Sale> decided = Shards.deciding(hot);
+      partitionsUsed.put(count, decided.stream()
+          .map(s -> Utils.toPositive(Utils.murmur2(key(s.getSku()))) % config.partitions()).distinct().count());
+      rates.put(count, decisions("topology, 1 hot SKU on " + count + " shard(s)", decided, n, batch));
+    }
+    results.details.put("topology_hot_sku_shards_rps", rates);
+    results.details.put("topology_hot_sku_shards_partitions", partitionsUsed);
+    System.out.printf("%n  hot SKU on 1, 2, 4 shards: %s records/s, on %s distinct partitions%n", rates, partitionsUsed);
   }
 
   private static double mean(List<Double> values) {
@@ -129,13 +148,18 @@ final class BacklogBench {
 
   /** Decisions per second of the topology over a backlog, with {@code settings} on top of the environment. */
   private double topology(String label, List<String> skus, int n, int batchSize) throws Exception {
+    return decisions(label, sales(skus, n), n, batchSize);
+  }
+
+  /** The same for these sales, whose SKUs the requests are spread over. */
+  private double decisions(String label, List<Sale> sales, int n, int batchSize) throws Exception {
+    List<String> skus = sales.stream().map(Sale::getSku).toList();
     System.out.printf("%nTopology: %s, %,d requests in records of %d over %d partitions%n", label, n, batchSize,
         config.partitions());
     try (EmbeddedKafka kafka = EmbeddedKafka.start(null); Admin admin = admin(kafka)) {
       String registryUrl = "mock://bench-" + skus.size();
       Topics topics = Topics.using(SchemaRegistry.forUrl(registryUrl));
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), (short) 1);
-      List<Sale> sales = sales(skus, n);
       try (KafkaProducer<byte[], byte[]> producer = fastProducer(kafka)) {
         // Stamped before every request: the task processes a SKU's sale before its purchases.
         long definedAt = System.currentTimeMillis() - 60_000;

@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.SaleEnd;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.Topics;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -96,8 +98,11 @@ final class AdminRoutes {
       throw new Problem(ErrorCode.UNAVAILABLE, "Sale " + sale.getSaleId() + " is not open in the topology yet, please retry",
           Map.of("Retry-After", "1"), Map.of());
     }
-    SaleEnd end = SaleEnd.newBuilder().setSaleId(sale.getSaleId()).setSku(sale.getSku()).setRequestedAt(now).build();
-    ctx.future(() -> audit.after(ctx, sale.getSaleId(), Map.of(), writer.write(topics.saleEnds, sale.getSku(), end)
+    // A sharded sale ends in each of its shards.
+    CompletableFuture<?>[] ends = Shards.deciding(sale).stream().map(decided -> writer.write(topics.saleEnds,
+        decided.getSku(), SaleEnd.newBuilder().setSaleId(decided.getSaleId()).setSku(decided.getSku()).setRequestedAt(now)
+            .build())).toArray(CompletableFuture[]::new);
+    ctx.future(() -> audit.after(ctx, sale.getSaleId(), Map.of(), CompletableFuture.allOf(ends)
         .thenCompose(written -> sales.awaitEnd(sale.getSaleId(), END_READ_BACK_TIMEOUT))
         .thenAccept(endedAt -> ctx.status(endedAt == null ? HttpStatus.ACCEPTED : HttpStatus.OK)
             .json(saleRoutes.body(sale)))));

@@ -10,6 +10,7 @@ import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.Topics;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
@@ -103,8 +104,11 @@ final class PurchaseRoutes {
     }
     Instant now = clock.instant();
     rejectDecided(sale, quantity, now);
-    PurchaseRequest request = PurchaseRequest.newBuilder()
-        .setRequestId(requestId).setSaleId(sale.getSaleId()).setSku(sale.getSku())
+    // A sharded sale's buyer always goes to the same shard, which holds the buyer's per-user limit.
+    int shard = Shards.isSharded(sale) ? Shards.shardOf(buyer.userId(), sale.getShards()) : -1;
+    PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId(requestId)
+        .setSaleId(shard < 0 ? sale.getSaleId() : Shards.saleId(sale.getSaleId(), shard))
+        .setSku(shard < 0 ? sale.getSku() : Shards.sku(sale.getSku(), shard))
         .setUserId(buyer.userId()).setDeviceId(buyer.deviceId()).setQuantity(quantity)
         .setIdempotencyKey(idempotencyKey).setRequestedAt(now)
         .build();
@@ -152,7 +156,7 @@ final class PurchaseRoutes {
   void checkout(Context ctx) {
     Buyer buyer = access.buyer(ctx);
     Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
-    Sale sale = sales.sale(purchase.saleId()).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
+    Sale sale = sales.sale(Shards.parentSaleId(purchase.saleId())).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
         "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
     long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
     Payment payment;
@@ -236,7 +240,8 @@ final class PurchaseRoutes {
   }
 
   private PurchaseBody body(Purchase purchase) {
-    return new PurchaseBody(purchase.requestId(), purchase.saleId(), purchase.quantity(), purchase.status(),
+    return new PurchaseBody(purchase.requestId(), Shards.parentSaleId(purchase.saleId()), purchase.quantity(),
+        purchase.status(),
         purchase.reason() == null ? null : purchase.reason().name(), purchase.holdExpiresAt(),
         purchases.queuePosition(purchase), purchase.orderId(), purchase.refundDue() ? "DUE" : null);
   }

@@ -31,7 +31,17 @@ public record SaleDefinition(
     Boolean requireDevice,
     Long originalPriceCents,
     String description,
-    WaitingRoomDefinition waitingRoom) {
+    WaitingRoomDefinition waitingRoom,
+    Integer shards) {
+
+  /** A definition without stock shards. */
+  public SaleDefinition(String saleId, String sku, String name, Integer stock, Integer perUserLimit, Long priceCents,
+                        String currency, String startsAt, String endsAt, Integer holdSeconds, String allocation,
+                        Integer perDeviceLimit, Boolean requireDevice, Long originalPriceCents, String description,
+                        WaitingRoomDefinition waitingRoom) {
+    this(saleId, sku, name, stock, perUserLimit, priceCents, currency, startsAt, endsAt, holdSeconds, allocation,
+        perDeviceLimit, requireDevice, originalPriceCents, description, waitingRoom, null);
+  }
 
   /** The waiting room as the admin sent it; only {@code admitPerSecond} is required. */
   public record WaitingRoomDefinition(Integer admitPerSecond, Integer passSeconds, Integer preQueueSeconds,
@@ -102,6 +112,7 @@ public record SaleDefinition(
         .setOriginalPriceCents(originalPriceCents)
         .setDescription(description)
         .setWaitingRoom(room)
+        .setShards(shards != null ? shards : 1)
         .build();
     // The topology's own check of the record: what passes here is never refused there.
     List<String> recordErrors = InputRules.violations(sale);

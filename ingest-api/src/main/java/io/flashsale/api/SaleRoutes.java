@@ -5,6 +5,7 @@ import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.WaitingRoom;
@@ -39,7 +40,7 @@ final class SaleRoutes {
                   int perUserLimit, Integer perDeviceLimit, boolean requireDevice, long priceCents,
                   Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
                   String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
-                  Long remainingSeconds, Instant serverTime, Instant endedAt) {}
+                  Long remainingSeconds, Instant serverTime, Instant endedAt, int shards) {}
 
   /** A published draw, as {@code GET /api/sales/{saleId}/draw} answers it. */
   record DrawBody(String seed, String seedHash, long entries, long winners, String entriesDigest, String algorithm,
@@ -128,7 +129,7 @@ final class SaleRoutes {
                 repairUnwritten(saleId);
                 throw exists(saleId);
               }
-              return writer.write(topics.sales, sale.getSku(), sale);
+              return write(sale);
             }))
         .thenAccept(written -> {
           sales.registered(sale);
@@ -145,8 +146,19 @@ final class SaleRoutes {
     sales.winningClaim(saleId)
         .filter(claim -> sales.sale(saleId).isEmpty())
         .filter(claim -> claim.claimedAt().plus(UNWRITTEN_CLAIM_GRACE).isBefore(clock.instant()))
-        .ifPresent(claim -> writer.write(topics.sales, claim.sale().getSku(), claim.sale())
-            .thenAccept(written -> sales.registered(claim.sale())));
+        .ifPresent(claim -> write(claim.sale()).thenAccept(written -> sales.registered(claim.sale())));
+  }
+
+  /**
+   * Writes a won sale to {@code sales}: a sharded one's shards first, then the sale itself, so that buyers see it
+   * only once every shard can take their purchases. A repeat writes nothing new: the first definition wins.
+   */
+  private CompletableFuture<?> write(Sale sale) {
+    if (!Shards.isSharded(sale)) {
+      return writer.write(topics.sales, sale.getSku(), sale);
+    }
+    return CompletableFuture.allOf(Shards.of(sale).stream().map(shard -> writer.write(topics.sales, shard.getSku(), shard))
+        .toArray(CompletableFuture[]::new)).thenCompose(shards -> writer.write(topics.sales, sale.getSku(), sale));
   }
 
   private static Problem exists(String saleId) {
@@ -223,7 +235,7 @@ final class SaleRoutes {
         sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
             room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits()),
         sale.getDrawSeedHash(), status, remainingSeconds(sale, status, closesAt, now), now,
-        sales.endedAt(sale.getSaleId()).orElse(null));
+        sales.endedAt(sale.getSaleId()).orElse(null), sale.getShards());
   }
 
   /** Whole seconds, rounded up, until the start while SCHEDULED or until the close while LIVE; null otherwise. */

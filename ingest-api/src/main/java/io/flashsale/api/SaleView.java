@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import java.time.Duration;
@@ -38,6 +39,8 @@ public final class SaleView extends TopicView {
   private final Map<String, Sale> sales = new ConcurrentHashMap<>();
   private final Map<String, Claim> claims = new ConcurrentHashMap<>();
   private final Map<String, StockLevel> stockLevels = new ConcurrentHashMap<>();
+  /** The latest level of each stock shard; {@link #stockLevels} has their sum under the sale's id. */
+  private final Map<String, StockLevel> shardLevels = new ConcurrentHashMap<>();
   private final Map<String, Set<CompletableFuture<Instant>>> endWaiters = new ConcurrentHashMap<>();
   private final Map<String, DecisionRate> rates = new ConcurrentHashMap<>();
   private final Map<String, DrawResult> draws = new ConcurrentHashMap<>();
@@ -162,7 +165,9 @@ public final class SaleView extends TopicView {
       case Topics.SALES -> {
         if (record.value() != null) {
           Sale sale = topics.sales.valueSerde().deserializer().deserialize(record.topic(), record.value());
-          sales.putIfAbsent(sale.getSaleId(), sale); // only claim winners are written; repeats are the same sale
+          if (sale.getShard() == null) { // a shard's own definition is the topology's; buyers see the sale
+            sales.putIfAbsent(sale.getSaleId(), sale); // only claim winners are written; repeats are the same sale
+          }
         }
       }
       case Topics.LOTTERY_DRAWS -> {
@@ -173,7 +178,15 @@ public final class SaleView extends TopicView {
       }
       default -> {
         if (record.value() != null) {
-          StockLevel level = topics.stockLevels.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          StockLevel read = topics.stockLevels.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          String parent = Shards.parentSaleId(read.getSaleId());
+          if (!parent.equals(read.getSaleId())) {
+            shardLevels.put(read.getSaleId(), read);
+          }
+          StockLevel level = parent.equals(read.getSaleId()) ? read : summed(parent);
+          if (level == null) {
+            return; // the sale itself is not read yet; its shards are summed once it is
+          }
           StockLevel previous = stockLevels.put(level.getSaleId(), level);
           rates.computeIfAbsent(level.getSaleId(), id -> new DecisionRate()).moved(previous, level);
           if (level.getEndedAt() != null) {
@@ -185,6 +198,43 @@ public final class SaleView extends TopicView {
         }
       }
     }
+  }
+
+  /**
+   * A sharded sale's counters as buyers see them: its shards' summed (a shard not heard of yet counts with its
+   * opening stock), ended once every shard has ended. Null while the sale itself is not known.
+   */
+  private StockLevel summed(String saleId) {
+    Sale sale = sales.get(saleId);
+    if (sale == null) {
+      return null;
+    }
+    StockLevel.Builder sum = StockLevel.newBuilder().setSaleId(saleId).setSku(sale.getSku()).setStock(0).setAvailable(0)
+        .setReserved(0).setConfirmed(0).setUpdatedAt(sale.getCreatedAt()).setRejected(new HashMap<>());
+    Instant endedAt = null;
+    boolean allEnded = true;
+    for (Sale shard : Shards.of(sale)) {
+      StockLevel level = shardLevels.get(shard.getSaleId());
+      if (level == null) {
+        sum.setStock(sum.getStock() + shard.getStock()).setAvailable(sum.getAvailable() + shard.getStock());
+        allEnded = false;
+        continue;
+      }
+      sum.setStock(sum.getStock() + level.getStock()).setAvailable(sum.getAvailable() + level.getAvailable())
+          .setReserved(sum.getReserved() + level.getReserved()).setConfirmed(sum.getConfirmed() + level.getConfirmed())
+          .setRequests(sum.getRequests() + level.getRequests()).setAccepted(sum.getAccepted() + level.getAccepted())
+          .setExpired(sum.getExpired() + level.getExpired()).setCancelled(sum.getCancelled() + level.getCancelled())
+          .setRefundsDue(sum.getRefundsDue() + level.getRefundsDue()).setOrders(sum.getOrders() + level.getOrders());
+      level.getRejected().forEach((reason, count) -> sum.getRejected().merge(reason, count, Long::sum));
+      if (level.getUpdatedAt().isAfter(sum.getUpdatedAt())) {
+        sum.setUpdatedAt(level.getUpdatedAt());
+      }
+      allEnded &= level.getEndedAt() != null;
+      if (level.getEndedAt() != null && (endedAt == null || level.getEndedAt().isAfter(endedAt))) {
+        endedAt = level.getEndedAt();
+      }
+    }
+    return sum.setEndedAt(allEnded ? endedAt : null).build();
   }
 
   private void applyClaim(ConsumerRecord<byte[], byte[]> record) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import java.util.List;
@@ -36,16 +37,20 @@ record DecisionLog(String bootstrapServers, Topics topics) {
   List<PurchaseOutcome> decisions(String saleId) {
     return TopicLog.readAll(bootstrapServers, topics.purchaseOutcomes).stream()
         .map(ConsumerRecord::value)
-        .filter(o -> o.getSaleId().equals(saleId))
+        .filter(o -> Shards.parentSaleId(o.getSaleId()).equals(saleId)) // a sharded sale's shards decide for it
         .filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED || o.getStatus() == OutcomeStatus.REJECTED)
         .toList();
   }
 
+  /** The sale's latest stock level; a sharded sale's is its shards' latest, summed. */
   StockLevel latestStockLevel(String saleId) {
-    return TopicLog.readAll(bootstrapServers, topics.stockLevels).stream()
-        .filter(r -> r.key().equals(saleId))
-        .map(ConsumerRecord::value)
-        .reduce((first, second) -> second)
+    Map<String, StockLevel> latest = new java.util.TreeMap<>();
+    TopicLog.readAll(bootstrapServers, topics.stockLevels).stream()
+        .filter(r -> Shards.parentSaleId(r.key()).equals(saleId))
+        .forEach(r -> latest.put(r.key(), r.value()));
+    return latest.values().stream().reduce((a, b) -> StockLevel.newBuilder(a).setStock(a.getStock() + b.getStock())
+        .setAvailable(a.getAvailable() + b.getAvailable()).setReserved(a.getReserved() + b.getReserved())
+        .setConfirmed(a.getConfirmed() + b.getConfirmed()).setRequests(a.getRequests() + b.getRequests()).build())
         .orElseThrow();
   }
 }

@@ -9,6 +9,7 @@ import io.flashsale.payments.PaymentProvider.PaymentStatus;
 import io.flashsale.reconciliation.ReconciliationStatements.Candidate;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
@@ -141,10 +142,11 @@ public final class Reconciliation implements AutoCloseable {
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_outcomes", "kafka_partition", "kafka_offset",
         "logged_at", "request_id", "sale_id", "user_id", "quantity", "status", "payment_id", "amount_cents", "currency")) {
       log.read(Topics.PURCHASE_OUTCOMES, from, to, record -> {
-        PurchaseOutcome o = decodeOrSkip(outcomes, record, undecodable, progress);
-        if (o == null) {
+        PurchaseOutcome decoded = decodeOrSkip(outcomes, record, undecodable, progress);
+        if (decoded == null) {
           return;
         }
+        PurchaseOutcome o = Shards.ofSale(decoded); // as the books keep it
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), o.getRequestId(),
             o.getSaleId(), o.getUserId(), o.getQuantity(), o.getStatus().name(), o.getPaymentId(), o.getAmountCents(),
             o.getCurrency());
@@ -163,10 +165,11 @@ public final class Reconciliation implements AutoCloseable {
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_payments", "kafka_partition", "kafka_offset",
         "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency")) {
       log.read(Topics.PAYMENT_EVENTS, from, to, record -> {
-        PaymentEvent e = decodeOrSkip(payments, record, undecodable, progress);
-        if (e == null) {
+        PaymentEvent decoded = decodeOrSkip(payments, record, undecodable, progress);
+        if (decoded == null) {
           return;
         }
+        PaymentEvent e = Shards.ofSale(decoded);
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), e.getEventId(),
             e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency());
         progress.advance();
@@ -198,6 +201,12 @@ public final class Reconciliation implements AutoCloseable {
     }
   }
 
+  private static StockLevel sum(StockLevel a, StockLevel b) {
+    return StockLevel.newBuilder(a).setStock(a.getStock() + b.getStock()).setAvailable(a.getAvailable() + b.getAvailable())
+        .setReserved(a.getReserved() + b.getReserved()).setConfirmed(a.getConfirmed() + b.getConfirmed())
+        .setUpdatedAt(a.getUpdatedAt().isAfter(b.getUpdatedAt()) ? a.getUpdatedAt() : b.getUpdatedAt()).build();
+  }
+
   /** The latest level of every sale: the whole compacted topic, keeping one level per sale in memory. */
   private long stageStockLevels(Handle handle, DayLog log, Progress progress) {
     Instant everything = clock.instant().plus(Duration.ofDays(1));
@@ -207,13 +216,17 @@ public final class Reconciliation implements AutoCloseable {
     log.read(Topics.STOCK_LEVELS, Instant.EPOCH, everything, record -> {
       StockLevel level = levels.deserialize(record.topic(), record.headers(), record.value());
       if (level != null) {
-        latest.put(record.key(), level);
+        latest.put(level.getSaleId(), level);
       }
       progress.advance();
     });
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_stock_levels", "sale_id", "stock", "available",
         "reserved", "confirmed", "updated_at")) {
-      latest.values().forEach(l -> copy.row(l.getSaleId(), l.getStock(), l.getAvailable(), l.getReserved(),
+      // A sharded sale's books are whole: its shards' levels are summed, since stock moves between them.
+      Map<String, StockLevel> bySale = new LinkedHashMap<>();
+      latest.values().forEach(l -> bySale.merge(Shards.parentSaleId(l.getSaleId()),
+          StockLevel.newBuilder(l).setSaleId(Shards.parentSaleId(l.getSaleId())).build(), Reconciliation::sum));
+      bySale.values().forEach(l -> copy.row(l.getSaleId(), l.getStock(), l.getAvailable(), l.getReserved(),
           l.getConfirmed(), l.getUpdatedAt()));
       copy.close();
       progress.done("stock levels");

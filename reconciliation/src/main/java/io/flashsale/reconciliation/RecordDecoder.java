@@ -5,6 +5,7 @@ import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -47,15 +48,16 @@ final class RecordDecoder {
     switch (record.topic()) {
       case Topics.SALES -> {
         Sale sale = sales.deserialize(record.topic(), record.headers(), record.value());
-        return sale == null ? NOTHING : new SaleDefined(sale);
+        // The books keep a sharded sale whole: its shards' records count as the sale's (Shards.ofSale).
+        return sale == null || sale.getShard() != null ? NOTHING : new SaleDefined(sale);
       }
       case Topics.PAYMENT_EVENTS -> {
         PaymentEvent event = payments.deserialize(record.topic(), record.headers(), record.value());
-        return event == null ? NOTHING : new PaymentReceived(event);
+        return event == null ? NOTHING : new PaymentReceived(Shards.ofSale(event));
       }
       case Topics.PURCHASE_OUTCOMES -> {
         PurchaseOutcome outcome = outcomes.deserialize(record.topic(), record.headers(), record.value());
-        return outcome == null ? NOTHING : new OutcomeDecided(outcome, record.partition(), record.offset());
+        return outcome == null ? NOTHING : new OutcomeDecided(Shards.ofSale(outcome), record.partition(), record.offset());
       }
       case Topics.CORRECTIONS -> {
         // The reconciliation found a record of the log missing here: it is applied at its own position, so once.
@@ -68,9 +70,10 @@ final class RecordDecoder {
             throw new SerializationException("A replayed outcome without the position it was read at (correction "
                 + correction.getCorrectionId() + ")");
           }
-          return new OutcomeDecided(correction.getOutcome(), correction.getSourcePartition(), correction.getSourceOffset());
+          return new OutcomeDecided(Shards.ofSale(correction.getOutcome()), correction.getSourcePartition(),
+              correction.getSourceOffset());
         }
-        return correction.getPayment() == null ? NOTHING : new PaymentReceived(correction.getPayment());
+        return correction.getPayment() == null ? NOTHING : new PaymentReceived(Shards.ofSale(correction.getPayment()));
       }
       default -> throw new IllegalStateException("Not a topic of the sink: " + record.topic());
     }

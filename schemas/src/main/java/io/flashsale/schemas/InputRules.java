@@ -202,6 +202,19 @@ public final class InputRules {
     if (sale.getDrawSeedHash() != null && !SHA256_HEX.matcher(sale.getDrawSeedHash()).matches()) {
       errors = add(errors, "drawSeedHash must be 64 lowercase hex digits");
     }
+    errors = add(errors, between("shards", sale.getShards(), 1, Shards.MAX_SHARDS));
+    if (sale.getShards() > 1) {
+      // A shard knows only its own buyers: rules across all buyers of a sale need the one partition.
+      if (sale.getAllocation() != Allocation.FCFS || sale.getWaitingRoom() != null || sale.getPerDeviceLimit() != null) {
+        errors = add(errors, "shards > 1 takes an FCFS sale without waitingRoom and perDeviceLimit");
+      }
+      if (sale.getShard() == null && sale.getStock() < sale.getShards()) {
+        errors = add(errors, "shards must be at most stock");
+      }
+    }
+    if (sale.getShard() != null) {
+      errors = add(errors, between("shard", sale.getShard(), 0, sale.getShards() - 1));
+    }
     return done(errors);
   }
 

@@ -104,6 +104,11 @@ public final class Topics {
    * actor, stamped with the broker's clock. Kept 365 days.
    */
   public final Topic<String, AdminAuditEvent> adminAudit;
+  /**
+   * Stock moving between the shards of a sharded sale, key = the receiving shard's SKU (co-partitioned with its
+   * purchases), written and read by the topology only ({@link Shards}).
+   */
+  public final Topic<String, StockTransfer> stockTransfers;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -122,6 +127,7 @@ public final class Topics {
   public static final String DRAW_SEEDS = "draw-seeds";
   public static final String LOTTERY_DRAWS = "lottery-draws";
   public static final String ADMIN_AUDIT = "admin-audit";
+  public static final String STOCK_TRANSFERS = "stock-transfers";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -144,6 +150,7 @@ public final class Topics {
     drawSeeds = new Topic<>(DRAW_SEEDS, Serdes.String(), AvroSerde.forValues(DrawSeed.class, registry), KEEP_FOREVER);
     lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
     adminAudit = new Topic<>(ADMIN_AUDIT, Serdes.String(), AvroSerde.forValues(AdminAuditEvent.class, registry), AUDITED);
+    stockTransfers = new Topic<>(STOCK_TRANSFERS, Serdes.String(), AvroSerde.forValues(StockTransfer.class, registry), EVENTS);
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -154,7 +161,7 @@ public final class Topics {
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
         corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges, drawSeeds,
-        lotteryDraws, adminAudit);
+        lotteryDraws, adminAudit, stockTransfers);
   }
 
   private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {

@@ -51,6 +51,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private KeyValueStore<String, Sale> sales;
   private KeyValueStore<String, StockLevel> stock;
   private KeyValueStore<String, PurchaseOutcome> decidedRequests;
+  private KeyValueStore<String, Long> asks;
   private final Duration stockLevelInterval;
   private final Duration dedupGrace;
   /**
@@ -79,6 +80,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
     decidedRequests = context.getStateStore(SaleTopology.DECIDED_REQUESTS_STORE);
+    asks = context.getStateStore(SaleTopology.STOCK_ASKS_STORE);
     // Decisions are by far the most frequent stock changes, so this processor also resends all after a restart.
     stockLevels = StockLevels.perInterval(stockLevelInterval, context);
     holds = new Holds(context, stockLevels);
@@ -125,7 +127,18 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       StockLevel level = tally.build();
       stock.put(level.getSaleId(), level);
       stockLevels.changed(level);
+      askForStockIfLow(level, now);
     });
+  }
+
+  /** A shard running low asks the next shard for some of its stock ({@link ShardStock}), once until answered. */
+  private void askForStockIfLow(StockLevel level, Instant now) {
+    Sale sale = definedSales.get(level.getSaleId());
+    if (sale != null && ShardStock.shouldAsk(sale, level, asks.get(sale.getSaleId()) != null)) {
+      asks.put(sale.getSaleId(), now.toEpochMilli());
+      ShardStock.Send ask = ShardStock.ask(sale);
+      context.forward(new Record<>(ask.sku(), ask.transfer(), now.toEpochMilli()), SaleTopology.STOCK_TRANSFERS_SINK);
+    }
   }
 
   /** Where a request stands in the log: its record, and its index within the record's batch. */

@@ -2,6 +2,7 @@ package io.flashsale.topology;
 
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +46,10 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
   public void process(Record<String, Sale> record) {
     Sale sale = Validation.requireValidSale(record.key(), record.value());
     String saleId = sale.getSaleId();
+    if (Shards.isSharded(sale)) {
+      log.debug("Sale {} is decided by its {} shards", saleId, sale.getShards()); // its own record is catalogue only
+      return;
+    }
     if (sales.get(saleId) != null) {
       // Redefining a live sale would reset its stock under the buyers' feet.
       log.warn("Sale {} is already defined; ignoring the later definition", saleId);

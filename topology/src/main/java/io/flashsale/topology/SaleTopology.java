@@ -29,6 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
  * queue-joins        -> queue-placement   -> queue-places, queue-stats
  * sale-ends          -> sale-end          -> stock-levels (endedAt)
+ * stock-transfers    -> stock-transfer    -> stock-transfers, stock-levels (between the shards of a sale)
+ *   (purchase decisions of a shard running low ask the next shard: -> stock-transfers)
  * </pre>
  */
 public final class SaleTopology {
@@ -77,6 +79,9 @@ public final class SaleTopology {
   /** processed-payment-events entries by purge time (likewise) -> eventId. */
   public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
 
+  /** saleId of a shard -> when it asked the next shard for stock, while no answer has come back. */
+  public static final String STOCK_ASKS_STORE = "stock-asks";
+
   /** saleId + separator + userId -> the user's place in the sale's waiting room (see {@link QueueProcessor#encode}). */
   public static final String QUEUE_MEMBERS_STORE = "queue-members";
   /** saleId -> QueueStats of its waiting room. */
@@ -96,6 +101,9 @@ public final class SaleTopology {
   public static final String PAYMENT_EVENTS_SOURCE = "payment-events-source";
   public static final String SALE_ENDS_SOURCE = "sale-ends-source";
   public static final String SALE_END = "sale-end";
+  public static final String STOCK_TRANSFERS_SOURCE = "stock-transfers-source";
+  public static final String STOCK_TRANSFER = "stock-transfer";
+  public static final String STOCK_TRANSFERS_SINK = "stock-transfers-sink";
   public static final String DRAW_SEEDS_SOURCE = "draw-seeds-source";
   public static final String SEED_REGISTRATION = "seed-registration";
   public static final String LOTTERY_DRAWS_SINK = "lottery-draws-sink";
@@ -180,7 +188,11 @@ public final class SaleTopology {
     topology.addSource(DRAW_SEEDS_SOURCE, topics.drawSeeds.keySerde().deserializer(),
         topics.drawSeeds.valueSerde().deserializer(), topics.drawSeeds.name());
 
+    topology.addSource(STOCK_TRANSFERS_SOURCE, topics.stockTransfers.keySerde().deserializer(),
+        topics.stockTransfers.valueSerde().deserializer(), topics.stockTransfers.name());
+
     topology.addProcessor(SEED_REGISTRATION, SeedProcessor::new, DRAW_SEEDS_SOURCE);
+    topology.addProcessor(STOCK_TRANSFER, StockTransferProcessor::new, STOCK_TRANSFERS_SOURCE);
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
     topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters),
         PURCHASE_REQUESTS_SOURCE);
@@ -191,10 +203,11 @@ public final class SaleTopology {
 
     String[] holdKeepers = {PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION};
     topology.addStateStore(store.store(SALES_STORE, ids, topics.sales.valueSerde()),
-        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION, SALE_END, QUEUE_PLACEMENT);
+        SALE_REGISTRATION, PURCHASE_DECISION, PAYMENT_DECISION, SALE_END, QUEUE_PLACEMENT, STOCK_TRANSFER);
     // Every decision rewrites its sale's stock: cached, a hot sale's changelog gets one record per commit.
     topology.addStateStore(store.store(STOCK_STORE, ids, topics.stockLevels.valueSerde()).withCachingEnabled(),
-        SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END);
+        SALE_REGISTRATION, PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END, STOCK_TRANSFER);
+    topology.addStateStore(store.store(STOCK_ASKS_STORE, ids, Serdes.Long()), PURCHASE_DECISION, STOCK_TRANSFER);
     topology.addStateStore(store.store(LOTTERY_DRAWS_DUE_STORE, ids, Serdes.Long()), SALE_REGISTRATION, PURCHASE_DECISION,
         SALE_END);
     topology.addStateStore(store.store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
@@ -222,7 +235,9 @@ public final class SaleTopology {
     topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
         topics.purchaseRequest.serializer(), PURCHASE_DECISION);
     topology.addProcessor(STOCK_LEVELS_METER, () -> new StockMeter(meters), SALE_REGISTRATION, PURCHASE_DECISION,
-        HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END);
+        HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END, STOCK_TRANSFER);
+    topology.addSink(STOCK_TRANSFERS_SINK, topics.stockTransfers.name(), topics.stockTransfers.keySerde().serializer(),
+        topics.stockTransfers.valueSerde().serializer(), PURCHASE_DECISION, STOCK_TRANSFER);
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),
         topics.stockLevels.valueSerde().serializer(), STOCK_LEVELS_METER);
     topology.addSink(QUEUE_PLACES_SINK, topics.queuePlaces.name(), topics.queuePlaces.keySerde().serializer(),

@@ -9,6 +9,8 @@ import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.SaleEnd;
+import io.flashsale.schemas.Shards;
+import io.flashsale.schemas.StockTransfer;
 import java.util.List;
 
 /**
@@ -90,6 +92,21 @@ final class Validation {
     require("Cancellation of " + cancellation.getRequestId(), InputRules.violations(cancellation));
     requireKeyIsSku(sku, cancellation.getSku());
     return cancellation;
+  }
+
+  /** Transfers are the topology's own records; a broken one is dead-lettered like any other. */
+  static StockTransfer requireValidTransfer(String sku, StockTransfer transfer) {
+    if (transfer == null) {
+      throw new InvalidRecordException("Stock transfer record without a value (key " + sku + ")");
+    }
+    List<String> errors = new java.util.ArrayList<>();
+    java.util.Optional.ofNullable(InputRules.text("saleId", transfer.getSaleId())).ifPresent(errors::add);
+    java.util.Optional.ofNullable(InputRules.between("units", transfer.getUnits(), 0, InputRules.MAX_STOCK))
+        .ifPresent(errors::add);
+    java.util.Optional.ofNullable(InputRules.between("requester", transfer.getRequester(), 0, Shards.MAX_SHARDS - 1))
+        .ifPresent(errors::add);
+    require("Stock transfer to " + transfer.getSaleId(), errors);
+    return transfer;
   }
 
   static SaleEnd requireValidSaleEnd(String sku, SaleEnd end) {

@@ -15,6 +15,7 @@ import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
@@ -132,6 +133,14 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   void define(Sale sale) {
     sales.pipeInput(sale.getSku(), sale, sale.getCreatedAt());
+  }
+
+  /** Defines a sharded sale as the API does: each shard's definition, then the sale as buyers see it. */
+  List<Sale> defineSharded(Sale sale) {
+    List<Sale> shards = Shards.of(sale);
+    shards.forEach(this::define);
+    define(sale);
+    return shards;
   }
 
   /**

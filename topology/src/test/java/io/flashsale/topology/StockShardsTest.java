@@ -1,0 +1,223 @@
+package io.flashsale.topology;
+
+import static io.flashsale.topology.SaleTopologyDriver.NOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
+import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.StockTransfer;
+import io.flashsale.schemas.StockTransferKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A sale spread over stock shards ({@link Shards}): each shard decides its own buyers, stock moves to the shards
+ * that run low, and the sale as a whole sells exactly its stock, with per-user limits held.
+ */
+class StockShardsTest {
+  private static final AtomicInteger TRIES = new AtomicInteger();
+  private static SaleTopologyDriver flashsale;
+
+  @AfterContainer
+  static void closeDriver() {
+    if (flashsale != null) {
+      flashsale.close();
+      flashsale = null;
+    }
+  }
+
+  @Test
+  void allDemandOnOneShardStillSellsTheWholeStock() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("hot", "SKU-HOT", 10, 1)).setShards(3).build();
+      List<Sale> shards = topology.defineSharded(sale);
+      assertThat(shards).extracting(Sale::getStock).containsExactly(4, 3, 3);
+      assertThat(topology.<Sale>store(SaleTopology.SALES_STORE, "hot")).as("the sale itself is not decided").isNull();
+
+      // Half a second apart: the other shards, idle, give up their reserves too.
+      for (String buyer : usersOfShard(0, 3, 20)) {
+        topology.advanceWallClock(Duration.ofMillis(500));
+        topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(0), buyer, buyer, 1));
+      }
+      List<PurchaseOutcome> outcomes = topology.readOutcomes();
+
+      assertThat(outcomes).filteredOn(o -> o.getStatus() == OutcomeStatus.ACCEPTED).hasSize(10)
+          .allMatch(o -> o.getSaleId().equals("hot~0"));
+      assertThat(outcomes).filteredOn(o -> o.getStatus() == OutcomeStatus.REJECTED)
+          .extracting(PurchaseOutcome::getReason).containsOnly(RejectReason.SOLD_OUT);
+      List<StockLevel> levels = shards.stream().map(s -> topology.<StockLevel>store(SaleTopology.STOCK_STORE, s.getSaleId())).toList();
+      assertThat(levels).extracting(StockLevel::getAvailable).containsOnly(0);
+      assertThat(levels).extracting(StockLevel::getStock).containsExactly(10, 0, 0);
+    }
+  }
+
+  @Test
+  void aShardWithStockGivesHalfAndOneWithoutPassesTheRequestOn() {
+    Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("s", "SKU", 12, 1)).setShards(3).build();
+    List<Sale> shards = Shards.of(sale);
+    StockLevel seven = StockLevel.newBuilder(PurchaseDecision.openingStock(shards.get(1), NOW)).setAvailable(7).build();
+    StockLevel none = StockLevel.newBuilder(seven).setAvailable(0).build();
+    StockTransfer fromShard0 = new StockTransfer("s~1", StockTransferKind.REQUEST, 0, 0, 0);
+
+    Instant idle = NOW.plus(ShardStock.BUSY);
+    ShardStock.Send grant = ShardStock.answer(shards.get(1), seven, fromShard0, idle);
+    assertThat(grant.sku()).isEqualTo("SKU~0");
+    assertThat(grant.transfer()).isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 4, 1));
+    assertThat(ShardStock.answer(shards.get(1), seven, fromShard0, NOW).transfer().getUnits())
+        .as("a busy shard keeps its reserve of %s", ShardStock.lowWater(shards.get(1))).isEqualTo(3);
+
+    ShardStock.Send passedOn = ShardStock.answer(shards.get(1), none, fromShard0, idle);
+    assertThat(passedOn.sku()).isEqualTo("SKU~2");
+    assertThat(passedOn.transfer()).isEqualTo(new StockTransfer("s~2", StockTransferKind.REQUEST, 0, 0, 1));
+
+    ShardStock.Send roundTheRing = ShardStock.answer(shards.get(2), none,
+        new StockTransfer("s~2", StockTransferKind.REQUEST, 0, 0, 1), idle);
+    assertThat(roundTheRing.transfer()).as("the next shard is the asker: nobody had any")
+        .isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 0, 2));
+    StockLevel one = StockLevel.newBuilder(seven).setAvailable(1).build();
+    assertThat(ShardStock.given(shards.get(1), one, idle)).as("a last unit moves too").isEqualTo(1);
+  }
+
+  sealed interface Step permits Buy, Cancel, PassTime {}
+
+  /** A buyer's request; the API sends it to the buyer's shard. */
+  record Buy(int user, int quantity) implements Step {}
+
+  record Cancel(int which) implements Step {}
+
+  record PassTime(int seconds) implements Step {}
+
+  /**
+   * Random buys, cancellations and hold expiries over a sharded sale, then a rush of new buyers: after every step
+   * the shards' stock adds up to the sale's, no shard goes below zero, no user holds more than the limit; after the
+   * rush the whole stock is taken, wherever it started.
+   */
+  @Property(tries = 80)
+  void shardsNeverOversellHoldLimitsAndSellOutExactly(@ForAll("scenarios") Tuple.Tuple4<Integer, Integer, Integer,
+      List<Step>> scenario) {
+    if (flashsale == null) {
+      flashsale = new SaleTopologyDriver();
+    }
+    flashsale.readOutcomes();
+    int shardCount = scenario.get2();
+    int stock = Math.max(scenario.get1(), shardCount); // every shard starts with a unit at least
+    int limit = scenario.get3();
+    String saleId = "shards-" + TRIES.incrementAndGet();
+    Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale(saleId, "SKU-" + saleId, stock, limit))
+        .setShards(shardCount).setStartsAt(flashsale.wallClock().minusSeconds(1))
+        .setEndsAt(flashsale.wallClock().plusSeconds(86_400)).build();
+    List<Sale> shards = flashsale.defineSharded(sale);
+    Map<String, Integer> held = new HashMap<>();
+    List<PurchaseOutcome> accepted = new ArrayList<>();
+    int[] requests = {0};
+
+    for (Step step : scenario.get4()) {
+      if (step instanceof Buy buy) {
+        String user = saleId + "-user-" + buy.user();
+        flashsale.purchase(requestTo(shards.get(Shards.shardOf(user, shardCount)), saleId + "-r" + requests[0]++, user,
+            buy.quantity()));
+      } else if (step instanceof Cancel cancel && !accepted.isEmpty()) {
+        PurchaseOutcome hold = accepted.get(cancel.which() % accepted.size());
+        flashsale.cancel(SaleTopologyDriver.cancellation(hold.getRequestId(),
+            shards.get(Integer.parseInt(hold.getSaleId().substring(hold.getSaleId().lastIndexOf('~') + 1))),
+            hold.getUserId()));
+      } else if (step instanceof PassTime pass) {
+        flashsale.advanceWallClock(Duration.ofSeconds(pass.seconds()));
+      }
+      tally(flashsale.readOutcomes(), held, accepted);
+      assertShardsAddUp(shards, stock);
+      held.forEach((user, units) -> assertThat(units).as("units of %s", user).isLessThanOrEqualTo(limit));
+    }
+
+    // The rush: three times as many new buyers as units, each for one, wherever their shard is, 200 ms apart:
+    // shards whose buyers stop coming give their reserve up.
+    for (int rush = 0; rush < 3 * stock; rush++) {
+      flashsale.advanceWallClock(Duration.ofMillis(200));
+      String user = saleId + "-rush-" + rush;
+      flashsale.purchase(requestTo(shards.get(Shards.shardOf(user, shardCount)), saleId + "-rush-r" + rush, user, 1));
+    }
+    List<PurchaseOutcome> rushed = flashsale.readOutcomes();
+    tally(rushed, held, accepted);
+    assertShardsAddUp(shards, stock);
+    int taken = shards.stream().mapToInt(s -> level(s).getReserved() + level(s).getConfirmed()).sum();
+    assertThat(taken).as("units taken once the rush is over").isEqualTo(stock);
+    Statistics.label("shards").collect(shardCount);
+  }
+
+  private static void tally(List<PurchaseOutcome> outcomes, Map<String, Integer> held, List<PurchaseOutcome> accepted) {
+    for (PurchaseOutcome outcome : outcomes) {
+      int units = switch (outcome.getStatus()) {
+        case ACCEPTED -> outcome.getQuantity();
+        case EXPIRED, CANCELLED -> -outcome.getQuantity();
+        default -> 0;
+      };
+      held.merge(outcome.getUserId(), units, Integer::sum);
+      if (outcome.getStatus() == OutcomeStatus.ACCEPTED) {
+        accepted.add(outcome);
+      }
+    }
+  }
+
+  private static void assertShardsAddUp(List<Sale> shards, int stock) {
+    int total = 0;
+    for (Sale shard : shards) {
+      StockLevel level = level(shard);
+      assertThat(level.getAvailable()).as("available in %s", shard.getSaleId()).isNotNegative();
+      assertThat(level.getAvailable() + level.getReserved() + level.getConfirmed()).as("units of %s", shard.getSaleId())
+          .isEqualTo(level.getStock());
+      total += level.getStock();
+    }
+    assertThat(total).as("the shards' stock").isEqualTo(stock);
+  }
+
+  private static StockLevel level(Sale shard) {
+    return flashsale.store(SaleTopology.STOCK_STORE, shard.getSaleId());
+  }
+
+  private static PurchaseRequest requestTo(Sale shard, String requestId, String userId, int quantity) {
+    return SaleTopologyDriver.request(requestId, shard.getSaleId(), shard.getSku(), userId, quantity,
+        flashsale == null ? NOW : flashsale.wallClock());
+  }
+
+  /** Users whom the API sends to {@code shard}. */
+  private static List<String> usersOfShard(int shard, int shards, int count) {
+    List<String> users = new ArrayList<>();
+    for (int i = 0; users.size() < count; i++) {
+      if (Shards.shardOf("user-" + i, shards) == shard) {
+        users.add("user-" + i);
+      }
+    }
+    return users;
+  }
+
+  @Provide
+  Arbitrary<Tuple.Tuple4<Integer, Integer, Integer, List<Step>>> scenarios() {
+    Arbitrary<Step> step = Arbitraries.frequencyOf(
+        Tuple.of(8, Combinators.combine(Arbitraries.integers().between(0, 30), Arbitraries.integers().between(1, 3))
+            .as(Buy::new)),
+        Tuple.of(2, Arbitraries.integers().between(0, 1000).map(Cancel::new)),
+        Tuple.of(1, Arbitraries.integers().between(1, 400).map(PassTime::new)));
+    return Combinators.combine(Arbitraries.integers().between(1, 40), Arbitraries.integers().between(2, 5),
+        Arbitraries.integers().between(1, 3), step.list().ofMaxSize(60)).as(Tuple::of);
+  }
+}
