@@ -3,6 +3,7 @@ package io.flashsale.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +18,9 @@ class TopologyConfigTest {
   void defaultsWhenTheEnvironmentIsEmpty() {
     TopologyConfig config = TopologyConfig.fromEnv(Map.of());
 
-    assertThat(config).isEqualTo(new TopologyConfig("localhost:9092", "mock://flashsale", "flashsale-topology",
+    assertThat(config).isEqualTo(new TopologyConfig(KafkaSettings.of("localhost:9092", "mock://flashsale", "flashsale-topology"),
         Path.of("./.flashsale/state"), 100, 1, 8, (short) 3, Duration.ofMillis(100), Duration.ofHours(24),
-        Duration.ofHours(72), Map.of()));
+        Duration.ofHours(72)));
     assertThat(config.streamsProperties()).containsEntry("topic.min.insync.replicas", "2");
   }
 
@@ -53,7 +54,7 @@ class TopologyConfigTest {
         Map.entry("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000")));
 
     Properties props = config.streamsProperties();
-    assertThat(config.schemaRegistryUrl()).isEqualTo("http://registry:8081");
+    assertThat(config.kafka().registry().url()).isEqualTo("http://registry:8081");
     assertThat(config.partitions()).isEqualTo(32);
     assertThat(config.stockLevelInterval()).isZero();
     assertThat(config.dedupGrace()).isEqualTo(Duration.ofHours(48));
