@@ -87,9 +87,12 @@ public final class Reconciliation implements AutoCloseable {
     Reconciliation reconciliation = new Reconciliation(config, provider, clock, out);
     try (Admin admin = config.sink().kafka().connectAdmin("flashsale-reconciliation-admin")) {
       TopicAdmin.ensureTopics(admin, reconciliation.topics, config.sink().partitions(), config.sink().replicationFactor());
+      Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
+      return reconciliation;
+    } catch (RuntimeException e) {
+      reconciliation.close(); // the pool, opened by now
+      throw e;
     }
-    Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
-    return reconciliation;
   }
 
   /** Reconciles {@code day} and writes its report; the result says whether a person is needed. */
