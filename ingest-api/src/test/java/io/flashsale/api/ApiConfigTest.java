@@ -83,4 +83,11 @@ class ApiConfigTest {
     assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_HTTP_PORT", "eighty")))
         .hasMessageContaining("FLASHSALE_HTTP_PORT");
   }
+
+  @Test
+  void theTopologysApplicationIdHasTheTopologysVariable() {
+    ApiConfig config = ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_APPLICATION_ID", "flashsale-eu"));
+
+    assertThat(config.kafka().applicationId()).isEqualTo("flashsale-eu");
+  }
 }

@@ -69,4 +69,22 @@ class TopologyConfigTest {
         .containsEntry(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS)
         .containsEntry("session.timeout.ms", "6000");
   }
+
+  @Test
+  void clientVariablesReachStreamsAndItsClientsAndAMisspeltStreamsSettingStopsTheStart() {
+    TopologyConfig config = TopologyConfig.fromEnv(Map.of(
+        "FLASHSALE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+        "FLASHSALE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+        "FLASHSALE_PRODUCER_LINGER_MS", "5",
+        "FLASHSALE_STREAMS_NUM_STANDBY_REPLICAS", "1"));
+
+    assertThat(config.streamsProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry(StreamsConfig.producerPrefix("linger.ms"), "5")
+        .containsEntry(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1")
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_STREAMS_NUM_STANDBYS", "1")))
+        .hasMessageContaining("FLASHSALE_STREAMS_NUM_STANDBYS names no Kafka Streams setting");
+  }
 }
