@@ -11,8 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -31,6 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a data directory the broker's storage survives a restart: it is formatted only once, and the
  * static voter set (node 1 at whatever controller port is free now) lets it come back on new ports.
+ *
+ * <p>{@link #startSecured} puts clients on a listener that wants SASL/SCRAM-SHA-512 logins (over TLS if asked):
+ * what a production cluster asks of the processes. The broker's own traffic stays on a plain listener that clients
+ * are not told of.
  */
 public final class EmbeddedKafka implements KafkaBroker {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -58,19 +66,46 @@ public final class EmbeddedKafka implements KafkaBroker {
       Map.entry("group.initial.rebalance.delay.ms", "0"),
       Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024)));
 
+  /** The SASL mechanism of a secured broker's client listener. */
+  public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+  private static final String CLIENT_LISTENER = "CLIENTS";
+  private static final String INTERNAL_LISTENER = "INTERNAL";
+
+  /**
+   * What the client listener of a secured broker asks for.
+   *
+   * @param users the SCRAM users and their passwords, created when the storage is formatted
+   * @param tls the broker's certificate for SASL_SSL, or null for SASL_PLAINTEXT
+   */
+  public record Security(Map<String, String> users, SelfSignedTls tls) {
+    public Security {
+      if (users.isEmpty()) {
+        throw new IllegalArgumentException("A secured broker needs at least one user");
+      }
+      users = Map.copyOf(users);
+    }
+
+    public String protocol() {
+      return tls == null ? "SASL_PLAINTEXT" : "SASL_SSL";
+    }
+  }
+
   private static EmbeddedKafka shared;
 
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final Security security;
   private boolean closed;
 
-  private EmbeddedKafka(Path dataDir, boolean deleteOnClose, KafkaRaftServer server, String bootstrapServers) {
+  private EmbeddedKafka(Path dataDir, boolean deleteOnClose, KafkaRaftServer server, String bootstrapServers,
+                        Security security) {
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.security = security;
   }
 
   /**
@@ -80,6 +115,19 @@ public final class EmbeddedKafka implements KafkaBroker {
    *     that is deleted on close
    */
   public static EmbeddedKafka start(Path dataDir) {
+    return start(dataDir, null);
+  }
+
+  /**
+   * Starts a broker whose clients must log in with SCRAM-SHA-512 as one of {@code security}'s users, over TLS if
+   * it has a certificate; {@link #bootstrapServers()} is that listener, {@link #clientEnvironment} the variables
+   * that reach it.
+   */
+  public static EmbeddedKafka startSecured(Path dataDir, Security security) {
+    return start(dataDir, security);
+  }
+
+  private static EmbeddedKafka start(Path dataDir, Security security) {
     try {
       boolean temporary = dataDir == null;
       Path dir = temporary ? Files.createTempDirectory("flashsale-kafka-") : Files.createDirectories(dataDir);
@@ -89,18 +137,27 @@ public final class EmbeddedKafka implements KafkaBroker {
       // Static voters: the quorum is taken from this file on each start, so a new controller port is fine.
       Properties props = serverProperties(NODE_ID, logDir, brokerPort, controllerPort,
           NODE_ID + "@" + HOST + ":" + controllerPort, SINGLE_NODE);
+      String internal = HOST + ":" + brokerPort;
+      String bootstrap = internal;
+      List<String> credentials = new ArrayList<>();
+      if (security != null) {
+        int clientPort = freePort();
+        secure(props, brokerPort, clientPort, controllerPort, security);
+        bootstrap = HOST + ":" + clientPort;
+        security.users().forEach((user, password) ->
+            credentials.addAll(List.of("--add-scram", SCRAM_MECHANISM + "=[name=" + user + ",password=" + password + "]")));
+      }
       Path propsFile = dir.resolve("server.properties");
       write(props, propsFile);
       if (!Files.exists(logDir.resolve("meta.properties"))) {
-        format(propsFile, Uuid.randomUuid().toString());
+        format(propsFile, Uuid.randomUuid().toString(), credentials);
       }
       long started = System.nanoTime();
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
       server.startup();
-      String bootstrap = HOST + ":" + brokerPort;
-      EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, server, bootstrap);
+      EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, server, bootstrap, security);
       try {
-        kafka.awaitReady();
+        kafka.awaitReady(internal);
       } catch (RuntimeException e) {
         kafka.close();
         throw e;
@@ -125,6 +182,27 @@ public final class EmbeddedKafka implements KafkaBroker {
 
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * The variables with which a process reaches a secured broker as {@code user}: {@code FLASHSALE_KAFKA_*} for
+   * SASL/SCRAM (and TLS, trusting the broker's certificate); for a plain broker, none.
+   */
+  public Map<String, String> clientEnvironment(String user, String password) {
+    if (security == null) {
+      return Map.of();
+    }
+    Map<String, String> env = new TreeMap<>();
+    env.put("FLASHSALE_KAFKA_SECURITY_PROTOCOL", security.protocol());
+    env.put("FLASHSALE_KAFKA_SASL_MECHANISM", SCRAM_MECHANISM);
+    env.put("FLASHSALE_KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        + "username=\"" + user + "\" password=\"" + password + "\";");
+    if (security.tls() != null) {
+      env.put("FLASHSALE_KAFKA_SSL_TRUSTSTORE_LOCATION", security.tls().trustStore().toString());
+      env.put("FLASHSALE_KAFKA_SSL_TRUSTSTORE_PASSWORD", security.tls().password());
+      env.put("FLASHSALE_KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12");
+    }
+    return env;
   }
 
   @Override
@@ -167,11 +245,41 @@ public final class EmbeddedKafka implements KafkaBroker {
     }
   }
 
+  /**
+   * Clients on a SASL listener of their own; the broker's own traffic (inter-broker, and the readiness check) on the
+   * plain one, which is not advertised to clients that come through the secured one.
+   */
+  private static void secure(Properties props, int internalPort, int clientPort, int controllerPort, Security security) {
+    String listener = "listener.name." + CLIENT_LISTENER.toLowerCase(Locale.ROOT) + ".";
+    props.put("listeners", INTERNAL_LISTENER + "://" + HOST + ":" + internalPort + "," + CLIENT_LISTENER + "://" + HOST
+        + ":" + clientPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+    props.put("advertised.listeners", INTERNAL_LISTENER + "://" + HOST + ":" + internalPort + "," + CLIENT_LISTENER
+        + "://" + HOST + ":" + clientPort);
+    props.put("inter.broker.listener.name", INTERNAL_LISTENER);
+    props.put("listener.security.protocol.map", INTERNAL_LISTENER + ":PLAINTEXT," + CLIENT_LISTENER + ":"
+        + security.protocol() + ",CONTROLLER:PLAINTEXT");
+    props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+    props.put(listener + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    if (security.tls() != null) {
+      props.put(listener + "ssl.keystore.location", security.tls().keyStore().toString());
+      props.put(listener + "ssl.keystore.password", security.tls().password());
+      props.put(listener + "ssl.key.password", security.tls().password());
+      props.put(listener + "ssl.keystore.type", "PKCS12");
+    }
+  }
+
   /** Formats a node's storage; every node of one cluster gets the same {@code clusterId}. */
   static void format(Path propsFile, String clusterId) {
+    format(propsFile, clusterId, List.of());
+  }
+
+  /** The same, with more arguments of the storage tool ({@code --add-scram ...}). */
+  private static void format(Path propsFile, String clusterId, List<String> more) {
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    String[] args = {"format", "--cluster-id", clusterId, "--config", propsFile.toString()};
-    int exitCode = StorageTool.execute(args, new PrintStream(output, true, StandardCharsets.UTF_8));
+    List<String> args = new ArrayList<>(List.of("format", "--cluster-id", clusterId, "--config", propsFile.toString()));
+    args.addAll(more);
+    int exitCode = StorageTool.execute(args.toArray(String[]::new), new PrintStream(output, true, StandardCharsets.UTF_8));
     if (exitCode != 0) {
       throw new IllegalStateException("Formatting the broker's storage failed (" + exitCode + "): "
           + output.toString(StandardCharsets.UTF_8));
@@ -179,9 +287,9 @@ public final class EmbeddedKafka implements KafkaBroker {
   }
 
   /** startup() returns before the broker is unfenced; clients only work once it answers metadata calls. */
-  private void awaitReady() {
+  private void awaitReady(String internal) {
     try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internal,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) READY_TIMEOUT.toMillis()))) {
       if (admin.describeCluster().nodes().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).isEmpty()) {
         throw new IllegalStateException("Broker at " + bootstrapServers + " reports no nodes");

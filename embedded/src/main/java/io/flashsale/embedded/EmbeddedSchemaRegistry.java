@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.flashsale.schemas.serde.MockSchemaRegistry;
 import io.flashsale.schemas.serde.SchemaRegistry.IncompatibleSchemaException;
 import java.io.BufferedWriter;
@@ -15,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a data directory every new registration is appended to {@value #LOG_FILE} and replayed on
  * start: records already in Kafka carry schema ids, so the ids must survive a restart.
+ *
+ * <p>With {@link Access} it asks for credentials as a production registry does (HTTP basic, or a bearer token),
+ * answering 401 to a request without the right ones, and serves https with a given certificate.
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
@@ -51,10 +58,41 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     thread.setDaemon(true);
     return thread;
   });
+  private final Access access;
   private HttpServer server;
 
-  private EmbeddedSchemaRegistry(Path registrationLog) {
+  /**
+   * What the registry asks of its clients.
+   *
+   * @param userInfo {@code user:password} accepted by HTTP basic authentication, or null
+   * @param bearerToken a token accepted as {@code Authorization: Bearer}, or null
+   * @param tls the certificate to serve https with, or null for http
+   */
+  public record Access(String userInfo, String bearerToken, SelfSignedTls tls) {
+    public static final Access OPEN = new Access(null, null, null);
+
+    boolean authenticates() {
+      return userInfo != null || bearerToken != null;
+    }
+
+    /** True if the Authorization header carries one of the accepted credentials. */
+    boolean admits(String authorization) {
+      if (!authenticates()) {
+        return true;
+      }
+      if (authorization == null) {
+        return false;
+      }
+      byte[] given = authorization.getBytes(StandardCharsets.UTF_8);
+      return userInfo != null && MessageDigest.isEqual(given, ("Basic " + Base64.getEncoder().encodeToString(
+              userInfo.getBytes(StandardCharsets.UTF_8))).getBytes(StandardCharsets.UTF_8))
+          || bearerToken != null && MessageDigest.isEqual(given, ("Bearer " + bearerToken).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private EmbeddedSchemaRegistry(Path registrationLog, Access access) {
     this.registrationLog = registrationLog;
+    this.access = access;
   }
 
   /**
@@ -64,9 +102,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
    * @param port the port to listen on, 0 for a free one
    */
   public static EmbeddedSchemaRegistry start(Path dataDir, int port) {
+    return start(dataDir, port, Access.OPEN);
+  }
+
+  /** The same, asking its clients for what {@code access} says. */
+  public static EmbeddedSchemaRegistry start(Path dataDir, int port, Access access) {
     try {
       Path registrationLog = dataDir == null ? null : Files.createDirectories(dataDir).resolve(LOG_FILE);
-      EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(registrationLog);
+      EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(registrationLog, access);
       registry.replay();
       registry.listen(port);
       return registry;
@@ -76,7 +119,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   }
 
   public String url() {
-    return "http://" + HOST + ":" + server.getAddress().getPort();
+    return (access.tls() == null ? "http" : "https") + "://" + HOST + ":" + server.getAddress().getPort();
   }
 
   @Override
@@ -89,7 +132,13 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   }
 
   private void listen(int port) throws IOException {
-    server = HttpServer.create(new InetSocketAddress(HOST, port), 0);
+    if (access.tls() == null) {
+      server = HttpServer.create(new InetSocketAddress(HOST, port), 0);
+    } else {
+      HttpsServer https = HttpsServer.create(new InetSocketAddress(HOST, port), 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(access.tls().serverContext()));
+      server = https;
+    }
     server.createContext("/", this::handle);
     server.setExecutor(handlers);
     server.start();
@@ -138,7 +187,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       String method = exchange.getRequestMethod();
       String[] path = exchange.getRequestURI().getPath().replaceAll("^/+|/+$", "").split("/");
       try {
-        if (method.equals("POST") && path.length == 3 && path[0].equals("subjects") && path[2].equals("versions")) {
+        if (!access.admits(exchange.getRequestHeaders().getFirst("Authorization"))) {
+          exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"flashsale-schema-registry\"");
+          respond(exchange, 401, error(401, "Unauthorized"));
+        } else if (method.equals("POST") && path.length == 3 && path[0].equals("subjects") && path[2].equals("versions")) {
           JsonNode body = JSON.readTree(exchange.getRequestBody());
           Schema schema = new Schema.Parser().parse(body.path("schema").asText());
           respond(exchange, 200, Map.of("id", register(path[1], schema)));

@@ -7,6 +7,7 @@ import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.payments.StripeConfig;
 import io.flashsale.payments.StripePaymentProvider;
 import io.flashsale.payments.WebhookScheme;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.TopicAdmin;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import java.util.Map;
  *
  * @param httpHost FLASHSALE_HTTP_HOST, default 127.0.0.1
  * @param httpPort FLASHSALE_HTTP_PORT, default 8080; 0 picks any free port
- * @param bootstrapServers FLASHSALE_BOOTSTRAP_SERVERS, default localhost:9092
- * @param schemaRegistryUrl FLASHSALE_SCHEMA_REGISTRY_URL, default mock://flashsale
+ * @param kafka the broker, the schema registry and the topology's application id (FLASHSALE_APPLICATION_ID, checked
+ *     for readiness and for where the purchase view starts), see {@link KafkaSettings}
  * @param partitions FLASHSALE_PARTITIONS, default 8, for topics this process has to create
  * @param replicationFactor FLASHSALE_REPLICATION_FACTOR, default 3 (1 in local mode); at least 3 outside local mode,
  *     and topics are created with min.insync.replicas = min(2, replication factor)
@@ -31,7 +32,6 @@ import java.util.Map;
  * @param rateLimitPerSecond FLASHSALE_RATE_LIMIT_PER_SECOND, default 20 requests per user and second
  * @param rateLimitBurst FLASHSALE_RATE_LIMIT_BURST, default twice the rate
  * @param maxWaitMs FLASHSALE_MAX_WAIT_MS, default 30000, the longest long-poll a client may ask for
- * @param topologyApplicationId FLASHSALE_TOPOLOGY_APPLICATION_ID, default flashsale-topology, checked for readiness
  * @param produceTimeout FLASHSALE_PRODUCE_TIMEOUT_MS, default 15000: how long a request may wait for the broker's ack;
  *     longer than a broker's failover (the controller fences a dead broker after broker.session.timeout.ms, 9 s by
  *     default, then elects new leaders), so that a request in flight when a leader dies is retried to the new
@@ -77,8 +77,7 @@ import java.util.Map;
 public record ApiConfig(
     String httpHost,
     int httpPort,
-    String bootstrapServers,
-    String schemaRegistryUrl,
+    KafkaSettings kafka,
     int partitions,
     short replicationFactor,
     boolean localMode,
@@ -88,7 +87,6 @@ public record ApiConfig(
     int rateLimitPerSecond,
     int rateLimitBurst,
     long maxWaitMs,
-    String topologyApplicationId,
     Duration produceTimeout,
     Duration viewRetention,
     long viewMaxFinished,
@@ -179,8 +177,7 @@ public record ApiConfig(
     return new ApiConfig(
         env.getOrDefault("FLASHSALE_HTTP_HOST", "127.0.0.1"),
         intVar(env, "FLASHSALE_HTTP_PORT", 8080),
-        env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", "localhost:9092"),
-        env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", "mock://flashsale"),
+        KafkaSettings.fromEnv(env),
         intVar(env, "FLASHSALE_PARTITIONS", 8),
         (short) intVar(env, "FLASHSALE_REPLICATION_FACTOR", TopicAdmin.defaultReplicationFactor(localMode)),
         localMode,
@@ -190,7 +187,6 @@ public record ApiConfig(
         rate,
         intVar(env, "FLASHSALE_RATE_LIMIT_BURST", 2 * rate),
         intVar(env, "FLASHSALE_MAX_WAIT_MS", 30_000),
-        env.getOrDefault("FLASHSALE_TOPOLOGY_APPLICATION_ID", "flashsale-topology"),
         Duration.ofMillis(intVar(env, "FLASHSALE_PRODUCE_TIMEOUT_MS", 15_000)),
         Duration.ofHours(intVar(env, "FLASHSALE_VIEW_RETENTION_HOURS", 2)),
         intVar(env, "FLASHSALE_VIEW_MAX_FINISHED", 500_000),
@@ -224,8 +220,7 @@ public record ApiConfig(
 
   @Override
   public String toString() { // keeps the secrets out of logs
-    return "ApiConfig[http=" + httpHost + ":" + httpPort + ", bootstrap=" + bootstrapServers + ", registry="
-        + schemaRegistryUrl + ", localMode=" + localMode + ", topology=" + topologyApplicationId
+    return "ApiConfig[http=" + httpHost + ":" + httpPort + ", " + kafka + ", localMode=" + localMode
         + ", paymentProvider=" + (stripe != null ? stripe : paymentProviderUrl) + ", " + adminJwt + "]";
   }
 

@@ -1,6 +1,7 @@
 package io.flashsale.api;
 
 import io.flashsale.schemas.AdminAuditEvent;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,8 +32,8 @@ final class AuditView extends TopicView {
   private final Topics topics;
   private final NavigableMap<Entry, Boolean> entries = new ConcurrentSkipListMap<>(NEWEST_LAST);
 
-  AuditView(String bootstrapServers, Topics topics) {
-    super("admin-audit", bootstrapServers, List.of(Topics.ADMIN_AUDIT));
+  AuditView(KafkaSettings kafka, Topics topics) {
+    super("admin-audit", kafka, List.of(Topics.ADMIN_AUDIT));
     this.topics = topics;
   }
 

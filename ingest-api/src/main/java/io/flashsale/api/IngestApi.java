@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.pages.Pages;
 import io.flashsale.payments.PaymentProvider;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
-import io.flashsale.schemas.serde.SchemaRegistry;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,34 +65,33 @@ public final class IngestApi implements AutoCloseable {
     List<AutoCloseable> resources = new ArrayList<>();
     ApiMeters meters = new ApiMeters();
     try {
-      Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
-      Admin admin = Admin.create(Map.of(
-          AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-          AdminClientConfig.CLIENT_ID_CONFIG, "flashsale-api-admin"));
+      KafkaSettings kafka = config.kafka();
+      Topics topics = Topics.using(kafka.schemaRegistry());
+      Admin admin = kafka.connectAdmin("flashsale-api-admin");
       resources.add(admin);
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
 
       ExecutorService responses = Executors.newFixedThreadPool(
           Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("flashsale-api-response"));
       resources.add(() -> shutdown(responses));
-      TopicWriter writer = new TopicWriter(config.bootstrapServers(), config.produceTimeout(), responses);
+      TopicWriter writer = new TopicWriter(kafka, config.produceTimeout(), responses);
       resources.add(writer);
       writer.bindMetrics(meters.registry);
       PurchaseBatcher batcher = new PurchaseBatcher(writer, topics.purchaseRequests, config.batchMaxRequests());
       Clock clock = Clock.systemUTC();
-      SaleView sales = new SaleView(config.bootstrapServers(), topics);
+      SaleView sales = new SaleView(kafka, topics);
       resources.add(sales);
       sales.start();
-      PurchaseView purchases = new PurchaseView(config.bootstrapServers(), topics, config.viewRetention(),
+      PurchaseView purchases = new PurchaseView(kafka, topics, config.viewRetention(),
           config.viewMaxFinished(), Duration.ofMillis(config.maxWaitMs()),
-          PurchaseView.Start.of(admin, config.topologyApplicationId(), sales), clock);
+          PurchaseView.Start.of(admin, kafka.applicationId(), sales), clock);
       resources.add(purchases);
       purchases.onOutcome(meters::outcomeSeen);
       purchases.start();
-      WaitingRoomView rooms = new WaitingRoomView(config.bootstrapServers(), topics);
+      WaitingRoomView rooms = new WaitingRoomView(kafka, topics);
       resources.add(rooms);
 
-      AuditView auditView = new AuditView(config.bootstrapServers(), topics);
+      AuditView auditView = new AuditView(kafka, topics);
       resources.add(auditView);
       auditView.start();
 
@@ -113,7 +111,7 @@ public final class IngestApi implements AutoCloseable {
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
           purchases, clock, config.maxWaitMs(), responses, payments);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, config.topologyApplicationId(), sales, purchases);
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases);
       AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat());

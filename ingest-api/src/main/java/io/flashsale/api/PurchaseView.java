@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -126,9 +127,9 @@ public final class PurchaseView extends TopicView {
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
 
   /** {@code start} may be null for a view that is fed records directly and never started. */
-  PurchaseView(String bootstrapServers, Topics topics, Duration retention, long maxFinished, Duration maxWait,
+  PurchaseView(KafkaSettings kafka, Topics topics, Duration retention, long maxFinished, Duration maxWait,
                Start start, Clock clock) {
-    super("purchases", bootstrapServers, List.of(Topics.PURCHASE_REQUESTS, Topics.PURCHASE_OUTCOMES));
+    super("purchases", kafka, List.of(Topics.PURCHASE_REQUESTS, Topics.PURCHASE_OUTCOMES));
     this.topics = topics;
     this.retention = retention;
     this.start = start;

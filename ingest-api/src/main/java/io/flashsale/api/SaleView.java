@@ -1,6 +1,7 @@
 package io.flashsale.api;
 
 import io.flashsale.schemas.DrawResult;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
@@ -50,8 +51,8 @@ public final class SaleView extends TopicView {
   private final Map<Integer, Long> claimsReadUpTo = new HashMap<>();
   private final Map<Position, CompletableFuture<Claim>> claimWaiters = new HashMap<>();
 
-  SaleView(String bootstrapServers, Topics topics) {
-    super("sales", bootstrapServers, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS));
+  SaleView(KafkaSettings kafka, Topics topics) {
+    super("sales", kafka, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS));
     this.topics = topics;
   }
 

@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,17 +35,17 @@ abstract class TopicView implements AutoCloseable {
   private volatile boolean caughtUp;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
 
-  TopicView(String name, String bootstrapServers, List<String> topics) {
+  TopicView(String name, KafkaSettings kafka, List<String> topics) {
     this.name = name;
     this.topics = topics;
-    this.consumerProps = new Properties();
-    consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties consumerProps = new Properties();
     consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "flashsale-api-" + name);
     consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    this.consumerProps = kafka.consumerProperties(consumerProps);
     this.thread = new Thread(this::run, "flashsale-view-" + name);
     thread.setDaemon(true);
   }

@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics.Topic;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -27,10 +28,9 @@ final class TopicWriter implements AutoCloseable {
   private final Executor callbacks;
 
   /** {@code callbacks} runs what follows an ack, so that HTTP responses are never written on the producer's I/O thread. */
-  TopicWriter(String bootstrapServers, Duration produceTimeout, Executor callbacks) {
+  TopicWriter(KafkaSettings kafka, Duration produceTimeout, Executor callbacks) {
     this.callbacks = callbacks;
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "flashsale-api");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -47,7 +47,7 @@ final class TopicWriter implements AutoCloseable {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) produceTimeout.toMillis() / 2);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    this.producer = new KafkaProducer<>(props);
+    this.producer = new KafkaProducer<>(kafka.producerProperties(props));
   }
 
   /** The producer's own meters (record rates, request latency, errors) on {@code registry}. */

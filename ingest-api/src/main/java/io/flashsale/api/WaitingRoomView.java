@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
@@ -34,8 +35,8 @@ final class WaitingRoomView extends TopicView {
   private final Map<String, CompletableFuture<QueuePlace>> waiting = new ConcurrentHashMap<>();
   private volatile Consumer<String> newRoom = saleId -> { };
 
-  WaitingRoomView(String bootstrapServers, Topics topics) {
-    super("waiting-rooms", bootstrapServers, List.of(Topics.QUEUE_STATS, Topics.WAITING_ROOM_CHANGES, Topics.QUEUE_PLACES));
+  WaitingRoomView(KafkaSettings kafka, Topics topics) {
+    super("waiting-rooms", kafka, List.of(Topics.QUEUE_STATS, Topics.WAITING_ROOM_CHANGES, Topics.QUEUE_PLACES));
     this.topics = topics;
   }
 

@@ -19,13 +19,13 @@ class ApiConfigTest {
 
     assertThat(config.httpHost()).isEqualTo("127.0.0.1");
     assertThat(config.httpPort()).isEqualTo(8080);
-    assertThat(config.bootstrapServers()).isEqualTo("localhost:9092");
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("localhost:9092");
     assertThat(config.adminToken()).isEqualTo("local-admin-token");
     assertThat(config.jwtSecret()).isEqualTo("local-dev-secret-change-me");
     assertThat(config.maxBodyBytes()).isEqualTo(16384);
     assertThat(config.maxWaitMs()).isEqualTo(30_000);
     assertThat(config.rateLimitBurst()).isEqualTo(2 * config.rateLimitPerSecond());
-    assertThat(config.topologyApplicationId()).isEqualTo("flashsale-topology");
+    assertThat(config.kafka().applicationId()).isEqualTo("flashsale-topology");
     assertThat(config.paymentProviderUrl()).isEqualTo("http://127.0.0.1:8090");
     assertThat(config.paymentProviderKey()).isEqualTo("local-provider-key");
     assertThat(config.webhookSecret()).isEqualTo("local-webhook-secret");
@@ -116,5 +116,12 @@ class ApiConfigTest {
   void malformedNumbersNameTheVariable() {
     assertThatThrownBy(() -> ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_HTTP_PORT", "eighty")))
         .hasMessageContaining("FLASHSALE_HTTP_PORT");
+  }
+
+  @Test
+  void theTopologysApplicationIdHasTheTopologysVariable() {
+    ApiConfig config = ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_APPLICATION_ID", "flashsale-eu"));
+
+    assertThat(config.kafka().applicationId()).isEqualTo("flashsale-eu");
   }
 }

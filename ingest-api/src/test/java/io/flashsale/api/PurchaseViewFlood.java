@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -37,7 +38,7 @@ public final class PurchaseViewFlood {
 
   private static boolean run(long requests) {
     Topics topics = Topics.using(SchemaRegistry.forUrl("mock://purchase-view-flood"));
-    PurchaseView view = new PurchaseView("unused:9092", topics, Duration.ofHours(2), MAX_FINISHED,
+    PurchaseView view = new PurchaseView(KafkaSettings.of("unused:9092", "mock://unused", "unused"), topics, Duration.ofHours(2), MAX_FINISHED,
         Duration.ofSeconds(30), null, Clock.systemUTC());
     Serializer<PurchaseBatch> batches = topics.purchaseRequests.valueSerde().serializer();
     Serializer<PurchaseOutcome> outcomes = topics.purchaseOutcomes.valueSerde().serializer();

@@ -46,7 +46,7 @@ class PurchaseViewStartTest {
 
   private void startOn(KafkaBroker kafka) throws Exception {
     String topology = "topology-" + UUID.randomUUID();
-    Map<String, String> env = Map.of("FLASHSALE_TOPOLOGY_APPLICATION_ID", topology);
+    Map<String, String> env = Map.of("FLASHSALE_APPLICATION_ID", topology);
     Instant now = Instant.now();
     String saleId;
     String user = ApiFixture.newUser();

@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.api.PurchaseView.Purchase;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class PurchaseViewTest {
   private static final int PARTITION = 3;
   private final Topics topics = Topics.using(SchemaRegistry.forUrl("mock://purchase-view-test"));
-  private final PurchaseView view = new PurchaseView("unused:9092", topics, Duration.ofHours(1), 1000, Duration.ofSeconds(30), null, Clock.systemUTC());
+  private final PurchaseView view = new PurchaseView(KafkaSettings.of("unused:9092", "mock://unused", "unused"), topics, Duration.ofHours(1), 1000, Duration.ofSeconds(30), null, Clock.systemUTC());
 
   @Test
   void requestIsPendingWithItsPlaceInTheQueue() {

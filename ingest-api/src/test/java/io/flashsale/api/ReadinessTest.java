@@ -25,7 +25,7 @@ class ReadinessTest {
 
   @BeforeAll
   static void startApi() {
-    fixture = ApiFixture.start(Map.of("FLASHSALE_TOPOLOGY_APPLICATION_ID", TOPOLOGY_ID));
+    fixture = ApiFixture.start(Map.of("FLASHSALE_APPLICATION_ID", TOPOLOGY_ID));
   }
 
   @AfterAll

@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.Topics;
@@ -14,7 +15,7 @@ class TopicWriterTest {
   void aBrokerThatCannotBeReachedIsUnavailableNotAnError() {
     Topics topics = Topics.using(SchemaRegistry.forUrl("mock://topic-writer-test"));
     // Nothing listens on port 1: the write must fail within the produce timeout, as a 503.
-    try (TopicWriter writer = new TopicWriter("127.0.0.1:1", Duration.ofSeconds(2), Runnable::run)) {
+    try (TopicWriter writer = new TopicWriter(KafkaSettings.of("127.0.0.1:1", "mock://unused", "unused"), Duration.ofSeconds(2), Runnable::run)) {
       var written = writer.write(topics.deadLetters, new byte[] {1}, new byte[] {2});
 
       assertThat(written).failsWithin(Duration.ofSeconds(10))

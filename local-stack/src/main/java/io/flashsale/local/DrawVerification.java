@@ -1,6 +1,7 @@
 package io.flashsale.local;
 
 import io.flashsale.schemas.DrawResult;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -47,15 +49,16 @@ public final class DrawVerification {
     }
   }
 
-  private final String bootstrapServers;
+  private final KafkaSettings kafka;
   private final Topics topics;
 
-  public DrawVerification(String bootstrapServers, Topics topics) {
-    this.bootstrapServers = bootstrapServers;
+  public DrawVerification(KafkaSettings kafka, Topics topics) {
+    this.kafka = kafka;
     this.topics = topics;
   }
 
   public Result verify(String saleId) {
+    kafka.connectAdmin("flashsale-verify-draw").close(); // refused credentials fail here, not in a consumer's retries
     Sale sale = read(Topics.SALES, topics.sales.valueSerde().deserializer(), p -> true, Long.MAX_VALUE).stream()
         .map(ConsumerRecord::value).filter(s -> s != null && s.getSaleId().equals(saleId)).findFirst()
         .orElseThrow(() -> new NothingToVerify("No sale " + saleId + " on " + Topics.SALES));
@@ -162,11 +165,10 @@ public final class DrawVerification {
    */
   private <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values, Predicate<Integer> partitions,
       long untilOffset) {
-    Map<String, Object> config = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    Properties config = kafka.consumerProperties(Map.of(
         ConsumerConfig.GROUP_ID_CONFIG, "verify-draw-" + UUID.randomUUID(),
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
     List<ConsumerRecord<String, V>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

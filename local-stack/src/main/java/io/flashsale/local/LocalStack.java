@@ -72,6 +72,15 @@ public final class LocalStack implements AutoCloseable {
   public static LocalStack start(LocalStackConfig config, Map<String, String> environment) {
     EmbeddedKafka kafka = EmbeddedKafka.start(config.dataDir().resolve("kafka"));
     EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(config.dataDir().resolve("schemas"), config.schemaRegistryPort());
+    return start(config, environment, kafka, registry);
+  }
+
+  /**
+   * The stack on a broker and registry started by the caller (a secured pair, say), which it closes with the rest;
+   * {@code environment} says how to reach them ({@code FLASHSALE_KAFKA_*}, {@code FLASHSALE_SCHEMA_REGISTRY_*}).
+   */
+  static LocalStack start(LocalStackConfig config, Map<String, String> environment, EmbeddedKafka kafka,
+      EmbeddedSchemaRegistry registry) {
     EmbeddedPostgres database = EmbeddedPostgres.start(config.dataDir().resolve("postgres"));
     Map<String, String> env = new HashMap<>(environment);
     PaymentSimulator paymentProvider = PaymentSimulator.start(SimulatorConfig.fromEnv(env));

@@ -1,8 +1,7 @@
 package io.flashsale.local;
 
-import io.flashsale.reconciliation.SinkConfig;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics;
-import io.flashsale.schemas.serde.SchemaRegistry;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,7 +11,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code verify-draw <saleId>}: recomputes a lottery's published draw from its seed and the logs
  * ({@link DrawVerification}). The broker and registry come from {@code FLASHSALE_BOOTSTRAP_SERVERS} and
- * {@code FLASHSALE_SCHEMA_REGISTRY_URL} (beside the local stack: its endpoints file). Exit codes: 0 when the draw
+ * {@code FLASHSALE_SCHEMA_REGISTRY_URL} (beside the local stack: its endpoints file), with any
+ * {@code FLASHSALE_KAFKA_*} and registry settings ({@link KafkaSettings}). Exit codes: 0 when the draw
  * matches, {@value #MISMATCH} on a mismatch, {@value #NOTHING_TO_VERIFY} when the sale or its draw is not in the log.
  */
 @Command(name = "verify-draw", mixinStandardHelpOptions = true,
@@ -34,11 +34,11 @@ public final class VerifyDrawCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SinkConfig config = SinkConfig.fromEnv(env); // the same two addresses the sink reads the log with
-    Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
+    KafkaSettings kafka = KafkaSettings.fromEnv(env); // the broker and registry the sink reads the log with
+    Topics topics = Topics.using(kafka.schemaRegistry());
     DrawVerification.Result result;
     try {
-      result = new DrawVerification(config.bootstrapServers(), topics).verify(saleId);
+      result = new DrawVerification(kafka, topics).verify(saleId);
     } catch (DrawVerification.NothingToVerify nothing) {
       out.println("Nothing to verify: " + nothing.getMessage());
       return NOTHING_TO_VERIFY;

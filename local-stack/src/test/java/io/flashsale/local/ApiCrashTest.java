@@ -74,7 +74,6 @@ class ApiCrashTest {
           "FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
           "FLASHSALE_SCHEMA_REGISTRY_URL", registry.url(),
           "FLASHSALE_APPLICATION_ID", applicationId,
-          "FLASHSALE_TOPOLOGY_APPLICATION_ID", applicationId,
           "FLASHSALE_STATE_DIR", stateDir.toString(),
           "FLASHSALE_HTTP_PORT", String.valueOf(port),
           "FLASHSALE_LOCAL_MODE", "true",

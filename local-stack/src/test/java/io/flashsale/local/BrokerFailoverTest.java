@@ -65,7 +65,6 @@ class BrokerFailoverTest {
           "FLASHSALE_BOOTSTRAP_SERVERS", cluster.bootstrapServers(),
           "FLASHSALE_SCHEMA_REGISTRY_URL", registryUrl,
           "FLASHSALE_APPLICATION_ID", applicationId,
-          "FLASHSALE_TOPOLOGY_APPLICATION_ID", applicationId,
           "FLASHSALE_STATE_DIR", stateDir.toString(),
           "FLASHSALE_HTTP_PORT", "0",
           "FLASHSALE_LOCAL_MODE", "true", // the published test secrets; the replication factor is production's

@@ -66,7 +66,6 @@ class ManyInstancesTest {
       env.put("FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
       env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registry.url());
       env.put("FLASHSALE_APPLICATION_ID", applicationId);
-      env.put("FLASHSALE_TOPOLOGY_APPLICATION_ID", applicationId);
       env.put("FLASHSALE_LOCAL_MODE", "true");
       env.put("FLASHSALE_PARTITIONS", String.valueOf(PARTITIONS));
       // A dead member holds its partitions until its session times out; keep that short for the test.

@@ -3,6 +3,8 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flashsale.embedded.EmbeddedKafka;
+import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.payments.SimulatorConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /** The local stack as the end-to-end tests run it: free ports, a few partitions, and the simulator's faults. */
 final class TestStack {
@@ -25,12 +28,22 @@ final class TestStack {
 
   /** The same with these variables on top of the environment. */
   static LocalStack start(Path dataDir, int partitions, Map<String, String> extra) {
+    return start(partitions, extra, env -> LocalStack.start(new LocalStackConfig(dataDir, 0), env));
+  }
+
+  /** The same on a broker and registry of the caller's, which {@code extra} says how to reach. */
+  static LocalStack start(Path dataDir, int partitions, Map<String, String> extra, EmbeddedKafka kafka,
+      EmbeddedSchemaRegistry registry) {
+    return start(partitions, extra, env -> LocalStack.start(new LocalStackConfig(dataDir, 0), env, kafka, registry));
+  }
+
+  private static LocalStack start(int partitions, Map<String, String> extra, Function<Map<String, String>, LocalStack> starter) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.putAll(extra);
     env.put("FLASHSALE_HTTP_PORT", "0");
     env.put("FLASHSALE_SIMULATOR_PORT", "0");
     env.put("FLASHSALE_PARTITIONS", String.valueOf(partitions));
-    LocalStack stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env);
+    LocalStack stack = starter.apply(env);
     Buyers buyers = new Buyers(stack.apiUrl());
     await().atMost(Duration.ofSeconds(60)).until(buyers::ready);
     return stack;

@@ -42,7 +42,6 @@ class TopologyCrashTest {
       env.put("FLASHSALE_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
       env.put("FLASHSALE_SCHEMA_REGISTRY_URL", registry.url());
       env.put("FLASHSALE_APPLICATION_ID", applicationId);
-      env.put("FLASHSALE_TOPOLOGY_APPLICATION_ID", applicationId);
       env.put("FLASHSALE_STATE_DIR", stateDir.toString());
       env.put("FLASHSALE_HTTP_PORT", "0");
       env.put("FLASHSALE_LOCAL_MODE", "true");

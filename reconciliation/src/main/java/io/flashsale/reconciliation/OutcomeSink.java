@@ -6,7 +6,6 @@ import io.flashsale.reconciliation.BatchWriter.Mode;
 import io.flashsale.reconciliation.SinkPositions.AnotherSinkMoved;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
-import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.metrics.MetricsServer;
 import io.flashsale.metrics.ProcessMeters;
 import io.micrometer.core.instrument.Counter;
@@ -154,8 +153,8 @@ public final class OutcomeSink implements AutoCloseable {
 
   /** The same, with the sink's connections to the books passed through {@code connections} (tests lose some). */
   static OutcomeSink start(SinkConfig config, MeterRegistry meters, UnaryOperator<DataSource> connections) {
-    Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
-    try (Admin admin = Admin.create(config.adminProperties())) {
+    Topics topics = Topics.using(config.kafka().schemaRegistry());
+    try (Admin admin = config.kafka().connectAdmin("flashsale-sink-admin")) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
     }
     HikariDataSource pool = new HikariDataSource(config.poolConfig());

@@ -69,7 +69,7 @@ public final class Reconciliation implements AutoCloseable {
 
   private Reconciliation(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
     this.config = config;
-    this.topics = Topics.using(SchemaRegistry.forUrl(config.sink().schemaRegistryUrl()));
+    this.topics = Topics.using(config.sink().kafka().schemaRegistry());
     this.dataSource = new HikariDataSource(config.sink().poolConfig());
     this.jdbi = Jdbi.create(dataSource).installPlugin(new SqlObjectPlugin());
     this.provider = provider;
@@ -84,11 +84,14 @@ public final class Reconciliation implements AutoCloseable {
 
   static Reconciliation create(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
     Reconciliation reconciliation = new Reconciliation(config, provider, clock, out);
-    try (Admin admin = Admin.create(config.sink().adminProperties())) {
+    try (Admin admin = config.sink().kafka().connectAdmin("flashsale-reconciliation-admin")) {
       TopicAdmin.ensureTopics(admin, reconciliation.topics, config.sink().partitions(), config.sink().replicationFactor());
+      Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
+      return reconciliation;
+    } catch (RuntimeException e) {
+      reconciliation.close(); // the pool, opened by now
+      throw e;
     }
-    Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
-    return reconciliation;
   }
 
   /** Reconciles {@code day} and writes its report; the result says whether a person is needed. */

@@ -14,8 +14,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Everything the nightly reconciliation is configured with, read from the environment in one place. The
- * broker, the schema registry, the database and the sink's group are the sink's settings ({@link SinkConfig}),
- * read from the same variables, since the job reads what the sink wrote.
+ * broker, the schema registry (with any client setting), the database and the sink's group are the sink's
+ * settings ({@link SinkConfig}), read from the same variables, since the job reads what the sink wrote.
  *
  * <ul>
  *   <li>{@code FLASHSALE_PAYMENT_PROVIDER} (default simulator): {@code simulator} or {@code stripe}, the provider
@@ -72,15 +72,14 @@ public record ReconciliationConfig(
     Properties props = sink.consumerProperties();
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, reconciliationId);
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batch);
-    return props;
+    return sink.kafka().consumerProperties(props); // again, so that the variables still win over the job's own
   }
 
   /** Writes corrections in transactions: the corrections of a batch and the events they carry land together. */
   Properties producerProperties() {
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, sink.bootstrapServers());
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, reconciliationId);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, reconciliationId);
-    return props;
+    return sink.kafka().producerProperties(props);
   }
 }

@@ -2,18 +2,17 @@ package io.flashsale.reconciliation;
 
 import com.zaxxer.hikari.HikariConfig;
 import io.flashsale.metrics.MetricsEndpoint;
+import io.flashsale.schemas.KafkaSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Everything the sink is configured with, read from the environment in one place.
  *
  * <ul>
- *   <li>{@code FLASHSALE_BOOTSTRAP_SERVERS} (default {@value #DEFAULT_BOOTSTRAP_SERVERS})
- *   <li>{@code FLASHSALE_SCHEMA_REGISTRY_URL} (default {@value #DEFAULT_SCHEMA_REGISTRY_URL})
+ *   <li>the broker, the schema registry and any client setting: {@link KafkaSettings}
  *   <li>{@code FLASHSALE_DATABASE_URL} (default {@value #DEFAULT_DATABASE_URL})
  *   <li>{@code FLASHSALE_DATABASE_USER} (default {@value #DEFAULT_DATABASE_USER})
  *   <li>{@code FLASHSALE_DATABASE_PASSWORD} (default {@value #DEFAULT_DATABASE_PASSWORD})
@@ -33,8 +32,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * </ul>
  */
 public record SinkConfig(
-    String bootstrapServers,
-    String schemaRegistryUrl,
+    KafkaSettings kafka,
     String databaseUrl,
     String databaseUser,
     String databasePassword,
@@ -47,8 +45,6 @@ public record SinkConfig(
     short replicationFactor,
     MetricsEndpoint metrics) {
 
-  public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
-  public static final String DEFAULT_SCHEMA_REGISTRY_URL = "mock://flashsale";
   public static final String DEFAULT_DATABASE_URL = "jdbc:postgresql://localhost:5432/flashsale";
   public static final String DEFAULT_DATABASE_USER = "flashsale";
   public static final String DEFAULT_DATABASE_PASSWORD = "flashsale";
@@ -63,8 +59,7 @@ public record SinkConfig(
 
   public static SinkConfig fromEnv(Map<String, String> env) {
     return new SinkConfig(
-        env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-        env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", DEFAULT_SCHEMA_REGISTRY_URL),
+        KafkaSettings.fromEnv(env),
         env.getOrDefault("FLASHSALE_DATABASE_URL", DEFAULT_DATABASE_URL),
         env.getOrDefault("FLASHSALE_DATABASE_USER", DEFAULT_DATABASE_USER),
         env.getOrDefault("FLASHSALE_DATABASE_PASSWORD", DEFAULT_DATABASE_PASSWORD),
@@ -88,20 +83,12 @@ public record SinkConfig(
    */
   public Properties consumerProperties() {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, sinkGroup);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-    return props;
-  }
-
-  /** Settings for the admin client that creates missing topics. */
-  public Properties adminProperties() {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    return props;
+    return kafka.consumerProperties(props);
   }
 
   public HikariConfig poolConfig() {

@@ -2,7 +2,6 @@ package io.flashsale.topology;
 
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
-import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.metrics.MetricsServer;
 import io.flashsale.metrics.ProcessMeters;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,8 +57,8 @@ public final class TopologyApp {
 
   private static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener,
       TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
-    Topics topics = Topics.using(SchemaRegistry.forUrl(config.schemaRegistryUrl()));
-    try (Admin admin = Admin.create(config.adminProperties())) {
+    Topics topics = Topics.using(config.kafka().schemaRegistry());
+    try (Admin admin = config.kafka().connectAdmin("flashsale-topology-admin")) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
     }
     KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),

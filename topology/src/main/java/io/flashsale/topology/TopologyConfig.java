@@ -1,15 +1,13 @@
 package io.flashsale.topology;
 
 import io.flashsale.metrics.MetricsEndpoint;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -17,9 +15,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * Everything the topology process is configured with, read from the environment in one place.
  *
  * <ul>
- *   <li>{@code FLASHSALE_BOOTSTRAP_SERVERS} (default {@value #DEFAULT_BOOTSTRAP_SERVERS})
- *   <li>{@code FLASHSALE_SCHEMA_REGISTRY_URL} (default {@value #DEFAULT_SCHEMA_REGISTRY_URL})
- *   <li>{@code FLASHSALE_APPLICATION_ID} (default {@value #DEFAULT_APPLICATION_ID})
+ *   <li>the broker, the schema registry, the application id ({@code FLASHSALE_APPLICATION_ID}) and any client
+ *       setting: {@link KafkaSettings}
  *   <li>{@code FLASHSALE_STATE_DIR} (default {@value #DEFAULT_STATE_DIR})
  *   <li>{@code FLASHSALE_COMMIT_INTERVAL_MS} (default {@value #DEFAULT_COMMIT_INTERVAL_MS})
  *   <li>{@code FLASHSALE_STREAM_THREADS} (default {@value #DEFAULT_STREAM_THREADS})
@@ -39,13 +36,12 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
  *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
  *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
- *       case with dots as underscores, e.g. {@code FLASHSALE_STREAMS_SESSION_TIMEOUT_MS=6000}
+ *       case with dots as underscores, e.g. {@code FLASHSALE_STREAMS_SESSION_TIMEOUT_MS=6000}; read by
+ *       {@link KafkaSettings}, checked against {@link StreamsConfig}'s names
  * </ul>
  */
 public record TopologyConfig(
-    String bootstrapServers,
-    String schemaRegistryUrl,
-    String applicationId,
+    KafkaSettings kafka,
     Path stateDir,
     long commitIntervalMs,
     int streamThreads,
@@ -54,14 +50,8 @@ public record TopologyConfig(
     Duration stockLevelInterval,
     Duration dedupGrace,
     Duration paymentDedupRetention,
-    Map<String, String> streamsOverrides,
     MetricsEndpoint metrics) {
 
-  static final String STREAMS_OVERRIDE_PREFIX = "FLASHSALE_STREAMS_";
-
-  public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
-  public static final String DEFAULT_SCHEMA_REGISTRY_URL = "mock://flashsale";
-  public static final String DEFAULT_APPLICATION_ID = "flashsale-topology";
   public static final String DEFAULT_STATE_DIR = "./.flashsale/state";
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
   public static final int DEFAULT_STREAM_THREADS = 1;
@@ -77,12 +67,10 @@ public record TopologyConfig(
   public static final int DEFAULT_METRICS_PORT = 9401;
 
   /** The settings with metrics served on the default endpoint. */
-  public TopologyConfig(String bootstrapServers, String schemaRegistryUrl, String applicationId, Path stateDir,
-      long commitIntervalMs, int streamThreads, int partitions, short replicationFactor, Duration stockLevelInterval,
-      Duration dedupGrace, Duration paymentDedupRetention, Map<String, String> streamsOverrides) {
-    this(bootstrapServers, schemaRegistryUrl, applicationId, stateDir, commitIntervalMs, streamThreads, partitions,
-        replicationFactor, stockLevelInterval, dedupGrace, paymentDedupRetention, streamsOverrides,
-        new MetricsEndpoint(MetricsEndpoint.DEFAULT_HOST, DEFAULT_METRICS_PORT));
+  public TopologyConfig(KafkaSettings kafka, Path stateDir, long commitIntervalMs, int streamThreads, int partitions,
+      short replicationFactor, Duration stockLevelInterval, Duration dedupGrace, Duration paymentDedupRetention) {
+    this(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor, stockLevelInterval,
+        dedupGrace, paymentDedupRetention, new MetricsEndpoint(MetricsEndpoint.DEFAULT_HOST, DEFAULT_METRICS_PORT));
   }
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
@@ -91,9 +79,7 @@ public record TopologyConfig(
         String.valueOf(TopicAdmin.defaultReplicationFactor(localMode))));
     TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     return new TopologyConfig(
-        env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-        env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", DEFAULT_SCHEMA_REGISTRY_URL),
-        env.getOrDefault("FLASHSALE_APPLICATION_ID", DEFAULT_APPLICATION_ID),
+        KafkaSettings.fromEnv(env, StreamsConfig.configDef().names()),
         Path.of(env.getOrDefault("FLASHSALE_STATE_DIR", DEFAULT_STATE_DIR)),
         Long.parseLong(env.getOrDefault("FLASHSALE_COMMIT_INTERVAL_MS", String.valueOf(DEFAULT_COMMIT_INTERVAL_MS))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_STREAM_THREADS", String.valueOf(DEFAULT_STREAM_THREADS))),
@@ -105,25 +91,12 @@ public record TopologyConfig(
             String.valueOf(DEFAULT_DEDUP_GRACE_HOURS)))),
         Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS",
             String.valueOf(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)))),
-        streamsOverrides(env),
         MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
-  }
-
-  private static Map<String, String> streamsOverrides(Map<String, String> env) {
-    Map<String, String> overrides = new TreeMap<>();
-    env.forEach((name, value) -> {
-      if (name.startsWith(STREAMS_OVERRIDE_PREFIX)) {
-        overrides.put(name.substring(STREAMS_OVERRIDE_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-      }
-    });
-    return Map.copyOf(overrides);
   }
 
   /** Kafka Streams settings: exactly once, and invalid records to the dead-letter topic instead of stopping. */
   public Properties streamsProperties() {
     Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
@@ -138,14 +111,6 @@ public record TopologyConfig(
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RecordErrors.Processing.class);
     props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS);
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true); // the 5.0 default, chosen now
-    props.putAll(streamsOverrides);
-    return props;
-  }
-
-  /** Settings for the admin client that creates the topics. */
-  public Properties adminProperties() {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    return props;
+    return kafka.streamsProperties(props); // the variables' settings last: they win
   }
 }

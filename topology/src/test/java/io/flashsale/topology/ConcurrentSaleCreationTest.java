@@ -8,15 +8,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.api.IngestApi;
 import io.flashsale.embedded.TestInfrastructure;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,10 +69,10 @@ class ConcurrentSaleCreationTest {
   void startTwoApisAndTheTopology() throws Exception {
     String bootstrap = TestInfrastructure.kafka().bootstrapServers();
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "race-");
-    streams = TopologyApp.start(new TopologyConfig(bootstrap, REGISTRY_URL, "sale-race-" + run, stateDir, 100, 1, PARTITIONS,
+    streams = TopologyApp.start(new TopologyConfig(KafkaSettings.of(bootstrap, REGISTRY_URL, "sale-race-" + run), stateDir, 100, 1, PARTITIONS,
         (short) 1, Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS),
         Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
-        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS), Map.of()));
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)));
     for (int i = 0; i < 2; i++) {
       apis.add(IngestApi.start(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_HTTP_PORT", "0",
           "FLASHSALE_BOOTSTRAP_SERVERS", bootstrap, "FLASHSALE_SCHEMA_REGISTRY_URL", REGISTRY_URL,

@@ -5,6 +5,7 @@ import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.TestInfrastructure;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
@@ -59,11 +60,11 @@ class SaleTopologyBrokerTest {
   @BeforeEach
   void startTopology() throws Exception {
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "broker-test-");
-    config = new TopologyConfig(TestInfrastructure.kafka().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique,
+    config = new TopologyConfig(KafkaSettings.of(TestInfrastructure.kafka().bootstrapServers(), REGISTRY_URL, "topology-it-" + unique),
         stateDir, 100, 1, 4, (short) 1,
         Duration.ofMillis(TopologyConfig.DEFAULT_STOCK_LEVEL_INTERVAL_MS),
         Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
-        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS), Map.of());
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS));
     topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
     streams = TopologyApp.start(config);
     await().atMost(PATIENCE).until(() -> streams.state() == KafkaStreams.State.RUNNING);
@@ -214,7 +215,7 @@ class SaleTopologyBrokerTest {
 
   private <V> KafkaProducer<String, V> producer(org.apache.kafka.common.serialization.Serializer<V> values) {
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     return new KafkaProducer<>(props, Serdes.String().serializer(), values);
@@ -262,7 +263,7 @@ class SaleTopologyBrokerTest {
 
   private Properties consumerProps() {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

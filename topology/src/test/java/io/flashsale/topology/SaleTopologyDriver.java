@@ -6,6 +6,7 @@ import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.HoldCancellation;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseBatch;
@@ -91,9 +92,9 @@ final class SaleTopologyDriver implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     topics = Topics.using(SchemaRegistry.forUrl("mock://topology-" + unique));
-    TopologyConfig config = new TopologyConfig("unused:9092", "mock://topology-" + unique, "topology-test-" + unique,
-        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION, Map.of());
-    applicationId = config.applicationId();
+    TopologyConfig config = new TopologyConfig(KafkaSettings.of("unused:9092", "mock://topology-" + unique, "topology-test-" + unique),
+        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION);
+    applicationId = config.kafka().applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
         config.paymentDedupRetention(), TopologyMeters.none(), stores), config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());

@@ -3,6 +3,7 @@ package io.flashsale.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +18,9 @@ class TopologyConfigTest {
   void defaultsWhenTheEnvironmentIsEmpty() {
     TopologyConfig config = TopologyConfig.fromEnv(Map.of());
 
-    assertThat(config).isEqualTo(new TopologyConfig("localhost:9092", "mock://flashsale", "flashsale-topology",
+    assertThat(config).isEqualTo(new TopologyConfig(KafkaSettings.of("localhost:9092", "mock://flashsale", "flashsale-topology"),
         Path.of("./.flashsale/state"), 100, 1, 8, (short) 3, Duration.ofMillis(100), Duration.ofHours(24),
-        Duration.ofHours(72), Map.of()));
+        Duration.ofHours(72)));
     assertThat(config.streamsProperties()).containsEntry("topic.min.insync.replicas", "2");
   }
 
@@ -53,7 +54,7 @@ class TopologyConfigTest {
         Map.entry("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000")));
 
     Properties props = config.streamsProperties();
-    assertThat(config.schemaRegistryUrl()).isEqualTo("http://registry:8081");
+    assertThat(config.kafka().registry().url()).isEqualTo("http://registry:8081");
     assertThat(config.partitions()).isEqualTo(32);
     assertThat(config.stockLevelInterval()).isZero();
     assertThat(config.dedupGrace()).isEqualTo(Duration.ofHours(48));
@@ -67,5 +68,23 @@ class TopologyConfigTest {
         .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
         .containsEntry(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS)
         .containsEntry("session.timeout.ms", "6000");
+  }
+
+  @Test
+  void clientVariablesReachStreamsAndItsClientsAndAMisspeltStreamsSettingStopsTheStart() {
+    TopologyConfig config = TopologyConfig.fromEnv(Map.of(
+        "FLASHSALE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+        "FLASHSALE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+        "FLASHSALE_PRODUCER_LINGER_MS", "5",
+        "FLASHSALE_STREAMS_NUM_STANDBY_REPLICAS", "1"));
+
+    assertThat(config.streamsProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry(StreamsConfig.producerPrefix("linger.ms"), "5")
+        .containsEntry(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1")
+        .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_STREAMS_NUM_STANDBYS", "1")))
+        .hasMessageContaining("FLASHSALE_STREAMS_NUM_STANDBYS names no Kafka Streams setting");
   }
 }

@@ -1,6 +1,5 @@
 package io.flashsale.schemas.serde;
 
-import java.net.URI;
 import org.apache.avro.Schema;
 
 /**
@@ -16,15 +15,12 @@ public interface SchemaRegistry {
   /** The schema with this global id. */
   Schema schemaById(int id);
 
-  /** {@code mock://name} for an in-memory registry, {@code http(s)://host:port} for a real one. */
+  /**
+   * {@code mock://name} for an in-memory registry, {@code http(s)://host:port} for a real one without
+   * authentication; {@link RegistrySettings#connect} for one with.
+   */
   static SchemaRegistry forUrl(String url) {
-    if (url.startsWith(MockSchemaRegistry.SCHEME)) {
-      return MockSchemaRegistry.named(url.substring(MockSchemaRegistry.SCHEME.length()));
-    }
-    if (url.startsWith("http://") || url.startsWith("https://")) {
-      return new RestSchemaRegistry(URI.create(url));
-    }
-    throw new IllegalArgumentException("Schema registry URL must be http(s):// or mock://, was " + url);
+    return RegistrySettings.of(url).connect();
   }
 
   /** The registry refused a schema because it is not compatible with what the subject holds. */
@@ -38,7 +34,7 @@ public interface SchemaRegistry {
    * The registry could not be asked (unreachable, timed out, a 5xx). Says nothing about the record being
    * read or written: whoever meets it retries instead of treating the record as bad.
    */
-  final class UnavailableException extends RuntimeException {
+  class UnavailableException extends RuntimeException {
     public UnavailableException(String message, Throwable cause) {
       super(message, cause);
     }
