@@ -2,15 +2,25 @@ package io.flashsale.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The whole path on the local stack: 2,000 concurrent buyers against a sale of 100. */
+/**
+ * The whole path on the local stack: 2,000 concurrent buyers against a sale of 100; and a sale of one hot SKU over
+ * four stock shards whose buyers all fall on two of them.
+ */
 class FlashSaleRushTest {
   private static final int STOCK = 100;
   private static final int BUYERS = 2_000;
@@ -63,5 +73,44 @@ class FlashSaleRushTest {
 
     new DecisionLog(stack.bootstrapServers(), topics).assertAgreesWith(saleId, rush);
     assertThat(buyers.metrics(saleId).body().get("available").asInt()).isZero();
+  }
+
+  /**
+   * A sale of 120 on 4 shards, limit 2, whose buyers all fall on shards 0 and 1: the other two shards' stock must
+   * move to them. Buyers come in waves of 500 (3 clicks each) until the sale is sold out, at most 8.
+   */
+  @Test
+  void aShardedSaleSellsExactlyItsStockWhereverItsBuyersAre() throws Exception {
+    int stock = 120;
+    int shards = 4;
+    String saleId = buyers.createSale(Map.of("sku", "SKU-SHARDED", "name", "Sharded rush", "stock", stock,
+        "perUserLimit", 2, "priceCents", 4999, "currency", "USD", "shards", shards,
+        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plus(Duration.ofHours(1)).toString()));
+    assertThat(buyers.call("GET", "/api/sales/" + saleId, null, null, Map.of()).body().get("shards").asInt())
+        .isEqualTo(shards);
+
+    long started = System.nanoTime();
+    Rush rush = new Rush(buyers, saleId);
+    int waves = 0;
+    while (waves < 8 && rush.acceptedUnits() < stock) {
+      rush.onlyBuyers(userId -> Shards.shardOf(userId, shards) < 2, waves++ * 100_000).run(500, 3, 2, CONCURRENCY);
+      rush.awaitDecisions(CONCURRENCY, 120_000);
+    }
+    DecisionLog log = new DecisionLog(stack.bootstrapServers(), topics);
+    Map<String, Integer> soldByShard = log.decisions(saleId).stream()
+        .filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED)
+        .collect(Collectors.groupingBy(PurchaseOutcome::getSaleId, Collectors.summingInt(PurchaseOutcome::getQuantity)));
+    System.out.printf("sharded rush: %d requests in %d wave(s) decided in %.2f s; units sold by shard %s%n",
+        rush.acceptedForProcessing.size(), waves, (System.nanoTime() - started) / 1e9, soldByShard);
+
+    assertThat(rush.finalStatusByRequestId).hasSameSizeAs(rush.acceptedForProcessing);
+    assertThat(rush.acceptedUnits()).as("units sold over all shards").isEqualTo(stock);
+    assertThat(rush.acceptedUnitsByUser().values()).allSatisfy(units -> assertThat(units).isLessThanOrEqualTo(2));
+    log.assertAgreesWith(saleId, rush);
+    assertThat(soldByShard.keySet()).as("only the shards with buyers sold")
+        .containsExactlyInAnyOrder(Shards.saleId(saleId, 0), Shards.saleId(saleId, 1));
+    assertThat(buyers.metrics(saleId).body().get("available").asInt()).as("the API's sum of the shards").isZero();
+    assertThat(buyers.call("GET", "/api/admin/sales", Buyers.ADMIN_TOKEN, null, Map.of()).body().toString())
+        .as("shards are not sales of their own").doesNotContain(Shards.saleId(saleId, 0));
   }
 }

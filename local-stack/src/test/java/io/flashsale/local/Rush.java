@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -45,6 +46,8 @@ final class Rush {
   private final Random random = new Random(42);
   /** Problem codes a well-formed click may get; in a rush on a healthy stack only the edge's sold-out. */
   private Set<String> expectedProblems = Set.of("SOLD_OUT");
+  private Predicate<String> buyerFilter = userId -> true;
+  private int firstBuyer;
 
   Rush(Buyers buyers, String saleId) {
     this(List.of(buyers), saleId);
@@ -62,11 +65,22 @@ final class Rush {
     return this;
   }
 
+  /** Only buyers whose id passes {@code filter} click, counted from the {@code first}-th id on (for later waves). */
+  Rush onlyBuyers(Predicate<String> filter, int first) {
+    buyerFilter = filter;
+    firstBuyer = first;
+    return this;
+  }
+
   /** Sends every click of every buyer through a pool of {@code concurrency} threads; returns when all were answered. */
   Rush run(int buyerCount, int clicksPerBuyer, int maxQuantity, int concurrency) throws Exception {
     List<Runnable> clicks = new ArrayList<>();
-    for (int b = 0; b < buyerCount; b++) {
+    for (int b = firstBuyer, chosen = 0; chosen < buyerCount; b++) {
       String userId = "buyer-" + saleId + "-" + b;
+      if (!buyerFilter.test(userId)) {
+        continue;
+      }
+      chosen++;
       String token = Buyers.tokenFor(userId);
       int api = b % apis.size();
       for (int c = 0; c < clicksPerBuyer; c++) {

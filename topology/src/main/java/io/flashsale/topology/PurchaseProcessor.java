@@ -127,17 +127,21 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       StockLevel level = tally.build();
       stock.put(level.getSaleId(), level);
       stockLevels.changed(level);
-      askForStockIfLow(level, now);
+      askForStockIfLow(level, now, loggedAt);
     });
   }
 
-  /** A shard running low asks the next shard for some of its stock ({@link ShardStock}), once until answered. */
-  private void askForStockIfLow(StockLevel level, Instant now) {
+  /**
+   * A shard running low asks the next shard for some of its stock ({@link ShardStock}), once until answered. The
+   * ask carries the log time of the requests that drained the shard: a lagging task takes it in line with the
+   * requests of that time (Kafka Streams picks a task's records by timestamp), not behind its whole backlog.
+   */
+  private void askForStockIfLow(StockLevel level, Instant now, Instant loggedAt) {
     Sale sale = definedSales.get(level.getSaleId());
     if (sale != null && ShardStock.shouldAsk(sale, level, asks.get(sale.getSaleId()) != null)) {
       asks.put(sale.getSaleId(), now.toEpochMilli());
       ShardStock.Send ask = ShardStock.ask(sale);
-      context.forward(new Record<>(ask.sku(), ask.transfer(), now.toEpochMilli()), SaleTopology.STOCK_TRANSFERS_SINK);
+      context.forward(new Record<>(ask.sku(), ask.transfer(), loggedAt.toEpochMilli()), SaleTopology.STOCK_TRANSFERS_SINK);
     }
   }
 

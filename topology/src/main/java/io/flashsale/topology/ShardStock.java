@@ -10,12 +10,12 @@ import java.time.Instant;
 
 /**
  * The rules by which stock moves between the shards of a sale ({@link Shards}), pure. A shard whose stock runs low
- * asks the next shard round the ring; a shard with stock gives half of it; one without passes the request on, and
+ * asks the next shard round the ring; a shard with stock gives some (below); one without passes the request on, and
  * a request that comes round to its asker unanswered comes back as a grant of nothing. Asking only after decisions
  * (when buyers came) moves stock towards demand, and never round and round without it.
  *
- * <p>A shard that decided lately ({@link #BUSY}) keeps {@link #lowWater} units for its own buyers and gives only
- * what it has beyond; an idle one gives from all it has. Without the reserve, two shards with buyers would hand
+ * <p>A shard that decided lately ({@link #BUSY}) keeps {@link #lowWater} units for its own buyers and gives half of
+ * what it has beyond; an idle one gives all it has. Without the reserve, two shards with buyers would hand
  * their last units back and forth, each refusing its own buyer the moment after it gave; with it, the last units
  * sell where they are, and move once their shard's buyers stop coming.
  */
@@ -47,12 +47,14 @@ final class ShardStock {
   }
 
   /**
-   * Units a shard with {@code level} gives when asked at {@code now}: half of what it can spare, rounded up, so
-   * that a last unit moves too. A busy shard spares what it has beyond its reserve, an idle one all it has.
+   * Units a shard with {@code level} gives when asked at {@code now}. An idle shard has no buyers to keep units for
+   * and gives all it has; a busy one half of what it has beyond its reserve, rounded up.
    */
   static int given(Sale shard, StockLevel level, Instant now) {
-    boolean busy = level.getUpdatedAt().plus(BUSY).isAfter(now);
-    int spare = busy ? level.getAvailable() - lowWater(shard) : level.getAvailable();
+    if (!level.getUpdatedAt().plus(BUSY).isAfter(now)) {
+      return Math.max(0, level.getAvailable());
+    }
+    int spare = level.getAvailable() - lowWater(shard);
     return spare <= 0 ? 0 : (spare + 1) / 2;
   }
 

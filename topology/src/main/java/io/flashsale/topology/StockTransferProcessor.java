@@ -58,7 +58,8 @@ final class StockTransferProcessor implements Processor<String, StockTransfer, S
     if (answer.transfer().getKind() == StockTransferKind.GRANT && answer.transfer().getUnits() > 0) {
       put(ShardStock.moved(level, -answer.transfer().getUnits(), now));
     }
-    context.forward(new Record<>(answer.sku(), answer.transfer(), now.toEpochMilli()), SaleTopology.STOCK_TRANSFERS_SINK);
+    // The answer keeps the ask's time, so it too is taken in line with the requests of that time.
+    context.forward(new Record<>(answer.sku(), answer.transfer(), record.timestamp()), SaleTopology.STOCK_TRANSFERS_SINK);
   }
 
   private void put(StockLevel level) {

@@ -66,7 +66,8 @@ class AvroSerdeTest {
         arguments(Topics.WAITING_ROOM_CHANGES, Samples.waitingRoomChange()),
         arguments(Topics.DRAW_SEEDS, Samples.drawSeed()),
         arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()),
-        arguments(Topics.ADMIN_AUDIT, Samples.adminAuditEvent()));
+        arguments(Topics.ADMIN_AUDIT, Samples.adminAuditEvent()),
+        arguments(Topics.STOCK_TRANSFERS, Samples.stockTransfer()));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -21,6 +21,8 @@ import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.StockTransfer;
+import io.flashsale.schemas.StockTransferKind;
 import io.flashsale.schemas.WaitingRoom;
 import io.flashsale.schemas.WaitingRoomChange;
 import java.time.Instant;
@@ -89,6 +91,10 @@ final class Samples {
 
   static WaitingRoomChange waitingRoomChange() {
     return new WaitingRoomChange("sale-1", 500, 18);
+  }
+
+  static StockTransfer stockTransfer() {
+    return new StockTransfer("sale-1~2", StockTransferKind.GRANT, 2, 17, 3);
   }
 
   static SaleEnd saleEnd() {
