@@ -66,6 +66,9 @@ final class BacklogBench {
   private static final String CEILING_STORE = "bench-ceiling-store";
   private static final String HOT_SKU = "SKU-HOT";
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
+  private static final int SHARD_RUN_THREADS = 4;
+  /** Stream threads of the runs under way, instead of the environment's; null: the environment's. */
+  private Integer streamThreads;
   private static final int COMPARE_ROUNDS = 2;
 
   private final BenchConfig config;
@@ -110,8 +113,12 @@ final class BacklogBench {
     shards(n, batch);
   }
 
-  /** The hot SKU as one sale of 1, 2 and 4 stock shards, with the same requests spread over the shards. */
+  /**
+   * The hot SKU as one sale of 1, 2 and 4 stock shards, with the same requests spread over the shards, on 4 stream
+   * threads each time: a deployment's threads do not change with a sale's shards.
+   */
   private void shards(int n, int batch) throws Exception {
+    streamThreads = SHARD_RUN_THREADS;
     Map<Integer, Double> rates = new java.util.TreeMap<>();
     Map<Integer, Long> partitionsUsed = new java.util.TreeMap<>();
     for (int count : new int[] {1, 2, 4}) {
@@ -121,7 +128,9 @@ final class BacklogBench {
           .map(s -> Utils.toPositive(Utils.murmur2(key(s.getSku()))) % config.partitions()).distinct().count());
       rates.put(count, decisions("topology, 1 hot SKU on " + count + " shard(s)", decided, n, batch));
     }
+    streamThreads = null;
     results.details.put("topology_hot_sku_shards_rps", rates);
+    results.details.put("topology_hot_sku_shards_stream_threads", SHARD_RUN_THREADS);
     results.details.put("topology_hot_sku_shards_partitions", partitionsUsed);
     System.out.printf("%n  hot SKU on 1, 2, 4 shards: %s records/s, on %s distinct partitions%n", rates, partitionsUsed);
   }
@@ -184,8 +193,13 @@ final class BacklogBench {
     env.put("FLASHSALE_STATE_DIR", Files.createTempDirectory(applicationId).toString());
     env.put("FLASHSALE_PARTITIONS", String.valueOf(config.partitions()));
     env.put("FLASHSALE_LOCAL_MODE", "true"); // one embedded broker: topics of one replica
+    if (streamThreads != null) {
+      env.put("FLASHSALE_STREAM_THREADS", String.valueOf(streamThreads));
+    }
     TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
-    results.details.put("stream_threads", topologyConfig.streamThreads());
+    if (streamThreads == null) {
+      results.details.put("stream_threads", topologyConfig.streamThreads());
+    }
     results.details.put("commit_interval_ms", topologyConfig.commitIntervalMs());
     results.details.put("stock_level_interval_ms", topologyConfig.stockLevelInterval().toMillis());
     return topologyConfig;

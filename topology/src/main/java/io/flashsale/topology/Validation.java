@@ -12,6 +12,8 @@ import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockTransfer;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The rules an input record must pass before it may change any state: the shared {@link InputRules} (the
@@ -99,12 +101,10 @@ final class Validation {
     if (transfer == null) {
       throw new InvalidRecordException("Stock transfer record without a value (key " + sku + ")");
     }
-    List<String> errors = new java.util.ArrayList<>();
-    java.util.Optional.ofNullable(InputRules.text("saleId", transfer.getSaleId())).ifPresent(errors::add);
-    java.util.Optional.ofNullable(InputRules.between("units", transfer.getUnits(), 0, InputRules.MAX_STOCK))
-        .ifPresent(errors::add);
-    java.util.Optional.ofNullable(InputRules.between("requester", transfer.getRequester(), 0, Shards.MAX_SHARDS - 1))
-        .ifPresent(errors::add);
+    List<String> errors = Stream.of(InputRules.text("saleId", transfer.getSaleId()),
+            InputRules.between("units", transfer.getUnits(), 0, InputRules.MAX_STOCK),
+            InputRules.between("requester", transfer.getRequester(), 0, Shards.MAX_SHARDS - 1))
+        .filter(Objects::nonNull).toList();
     require("Stock transfer to " + transfer.getSaleId(), errors);
     return transfer;
   }
