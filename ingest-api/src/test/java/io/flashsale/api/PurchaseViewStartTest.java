@@ -57,6 +57,10 @@ class PurchaseViewStartTest {
     try (ApiFixture first = ApiFixture.start(kafka, env)) {
       saleId = first.createSale(Map.of("holdSeconds", 86_400));
       String sku = "SKU-" + saleId;
+      // The running view must have found its start before the back-dated records are written: started later, it
+      // would rightly skip them (they are older than any hold), and the check below could not see them.
+      await().atMost(Duration.ofMinutes(1)).until(() ->
+          first.call("GET", "/health/ready").send().json().path("checks").path("purchaseView").asBoolean());
       try (var requests = producer(first, first.topics.purchaseRequests);
            var outcomes = producer(first, first.topics.purchaseOutcomes)) {
         List<PurchaseRequest> batch = new ArrayList<>();
