@@ -138,7 +138,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
    */
   private void askForStockIfLow(StockLevel level, Instant now, Instant loggedAt) {
     Sale sale = definedSales.get(level.getSaleId());
-    if (sale != null && ShardStock.shouldAsk(sale, level, asks.get(sale.getSaleId()) != null)) {
+    // The store is read only for a shard running low: an unsharded sale's batch costs no read here.
+    if (sale != null && ShardStock.runsLow(sale, level) && asks.get(sale.getSaleId()) == null) {
       asks.put(sale.getSaleId(), now.toEpochMilli());
       ShardStock.Send ask = ShardStock.ask(sale);
       context.forward(new Record<>(ask.sku(), ask.transfer(), loggedAt.toEpochMilli()), SaleTopology.STOCK_TRANSFERS_SINK);

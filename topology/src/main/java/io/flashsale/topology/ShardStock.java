@@ -29,11 +29,11 @@ final class ShardStock {
   record Send(String sku, StockTransfer transfer) {}
 
   /**
-   * Whether a shard should ask for stock after deciding: it has less than one buyer's most or a tenth of its
-   * share left, and no request out already.
+   * Whether a shard should ask for stock after deciding (unless it has asked already): it has less than one
+   * buyer's most or a tenth of its share left. Never for a sale that is no shard.
    */
-  static boolean shouldAsk(Sale shard, StockLevel level, boolean asking) {
-    return shard.getShard() != null && !asking && level.getAvailable() < lowWater(shard);
+  static boolean runsLow(Sale shard, StockLevel level) {
+    return shard.getShard() != null && level.getAvailable() < lowWater(shard);
   }
 
   static int lowWater(Sale shard) {
