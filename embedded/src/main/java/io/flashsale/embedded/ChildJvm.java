@@ -3,6 +3,7 @@ package io.flashsale.embedded;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,9 +45,40 @@ public final class ChildJvm {
    */
   public static ChildJvm launch(String mainClass, List<String> jvmOptions, Map<String, String> env, String readyLine,
                                 String... args) throws IOException {
+    return launch(List.of(), mainClass, jvmOptions, env, readyLine, args);
+  }
+
+  /**
+   * The same as the leader of a process group of its own (setsid), as a shell starts a command: {@link #crashGroup}
+   * then kills it with everything it started that stayed in its group, as Ctrl-\ or {@code kill -9 -PGID} would.
+   */
+  public static ChildJvm launchAsGroup(String mainClass, List<String> jvmOptions, Map<String, String> env,
+                                       String readyLine, String... args) throws IOException {
+    // setsid forks only when the caller leads a group, which a child of this JVM does not: the pid stays the JVM's.
+    ChildJvm child = launch(List.of("setsid"), mainClass, jvmOptions, env, readyLine, args);
+    long group = processGroup(child.pid());
+    for (long deadline = System.nanoTime() + 5_000_000_000L; group != child.pid() && System.nanoTime() < deadline; ) {
+      try {
+        Thread.sleep(10); // setsid has not run yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      group = processGroup(child.pid());
+    }
+    if (group != child.pid()) {
+      child.process.destroyForcibly();
+      throw new IllegalStateException(child.name + " is in process group " + group + ", not a group of its own");
+    }
+    return child;
+  }
+
+  private static ChildJvm launch(List<String> prefix, String mainClass, List<String> jvmOptions,
+                                 Map<String, String> env, String readyLine, String... args) throws IOException {
     // Surefire hides the test class path behind a manifest jar; this property has the real one.
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> command = new ArrayList<>(prefix);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", classPath, mainClass));
     command.addAll(List.of(args));
@@ -100,6 +132,21 @@ public final class ChildJvm {
   /** SIGKILL: no shutdown hook, no clean close, no commit. */
   public void crash() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGKILL to the whole process group this process leads ({@link #launchAsGroup}). */
+  public void crashGroup() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + process.pid()).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -KILL -" + process.pid() + " failed with " + kill.exitValue());
+    }
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** The process group of a process, from /proc (field 5 of its stat, after the command in parentheses). */
+  private static long processGroup(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
   }
 
   /** SIGTERM: the shutdown hook closes cleanly. */

@@ -2,10 +2,12 @@ package io.flashsale.embedded;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * A real Kafka broker inside the JVM: one KRaft node that is broker and controller at once, listening on
  * 127.0.0.1. Used by tests and the local stack where no Docker engine exists.
  *
- * <p>With a data directory the broker's storage survives a restart: it is formatted only once, and the
- * static voter set (node 1 at whatever controller port is free now) lets it come back on new ports.
+ * <p>With a data directory the broker's storage survives a restart: it is formatted only once, and it comes back on
+ * the ports it took at its first start ({@value #PORTS_FILE} in the directory). A log killed in the middle of
+ * transactions keeps them open, and its transaction coordinator ends them after the restart by sending markers to
+ * the partition leaders' addresses it knows: on a new port those go to the dead process, and a restarted stack was
+ * seen to wait minutes for them. A kept port that another process holds now fails the start, naming the port.
  *
  * <p>{@link #startSecured} puts clients on a listener that wants SASL/SCRAM-SHA-512 logins (over TLS if asked):
  * what a production cluster asks of the processes. The broker's own traffic stays on a plain listener that clients
@@ -45,6 +50,8 @@ public final class EmbeddedKafka implements KafkaBroker {
   private static final int NODE_ID = 1;
   static final String HOST = "127.0.0.1";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+  /** The ports of a broker with a data directory, chosen free at its first start and kept from then on. */
+  public static final String PORTS_FILE = "ports.properties";
 
   /**
    * Settings for a single node. Internal topics get replication 1 and few partitions (the defaults, 3
@@ -132,8 +139,9 @@ public final class EmbeddedKafka implements KafkaBroker {
       boolean temporary = dataDir == null;
       Path dir = temporary ? Files.createTempDirectory("flashsale-kafka-") : Files.createDirectories(dataDir);
       Path logDir = dir.resolve("logs");
-      int brokerPort = freePort();
-      int controllerPort = freePort();
+      Ports ports = temporary ? Ports.free(security != null) : Ports.kept(dir.resolve(PORTS_FILE), security != null);
+      int brokerPort = ports.broker();
+      int controllerPort = ports.controller();
       // Static voters: the quorum is taken from this file on each start, so a new controller port is fine.
       Properties props = serverProperties(NODE_ID, logDir, brokerPort, controllerPort,
           NODE_ID + "@" + HOST + ":" + controllerPort, SINGLE_NODE);
@@ -141,7 +149,7 @@ public final class EmbeddedKafka implements KafkaBroker {
       String bootstrap = internal;
       List<String> credentials = new ArrayList<>();
       if (security != null) {
-        int clientPort = freePort();
+        int clientPort = ports.client();
         secure(props, brokerPort, clientPort, controllerPort, security);
         bootstrap = HOST + ":" + clientPort;
         security.users().forEach((user, password) ->
@@ -241,7 +249,7 @@ public final class EmbeddedKafka implements KafkaBroker {
 
   static void write(Properties props, Path file) throws IOException {
     try (OutputStream out = Files.newOutputStream(file)) {
-      props.store(out, "Written on every start: the ports may change");
+      props.store(out, "Written on every start");
     }
   }
 
@@ -299,6 +307,64 @@ public final class EmbeddedKafka implements KafkaBroker {
       throw new IllegalStateException("Interrupted while waiting for the broker", e);
     } catch (Exception e) {
       throw new IllegalStateException("Broker at " + bootstrapServers + " did not become ready", e);
+    }
+  }
+
+  /**
+   * The listener ports of one broker: the plain one (the clients' unless secured), the controller's, and a secured
+   * broker's client listener (0 when plain).
+   */
+  record Ports(int broker, int controller, int client) {
+    private static final String BROKER = "broker";
+    private static final String CONTROLLER = "controller";
+    private static final String CLIENT = "client";
+
+    static Ports free(boolean secured) throws IOException {
+      return new Ports(freePort(), freePort(), secured ? freePort() : 0);
+    }
+
+    /**
+     * The ports kept in {@code file}, each checked free now; on first use (or a secured start of a broker first run
+     * plain) free ones, written to the file before the broker binds them.
+     */
+    static Ports kept(Path file, boolean secured) throws IOException {
+      Properties stored = new Properties();
+      if (Files.exists(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
+          stored.load(in);
+        }
+      }
+      if (stored.isEmpty()) {
+        stored.setProperty(BROKER, String.valueOf(freePort()));
+        stored.setProperty(CONTROLLER, String.valueOf(freePort()));
+      } else {
+        requireFree(file, "listener", Integer.parseInt(stored.getProperty(BROKER)));
+        requireFree(file, "controller", Integer.parseInt(stored.getProperty(CONTROLLER)));
+      }
+      if (secured && stored.getProperty(CLIENT) == null) {
+        stored.setProperty(CLIENT, String.valueOf(freePort()));
+      } else if (secured) {
+        requireFree(file, "client listener", Integer.parseInt(stored.getProperty(CLIENT)));
+      }
+      try (OutputStream out = Files.newOutputStream(file)) {
+        stored.store(out, "The broker's ports, kept across restarts on this data directory: its log may hold open"
+            + " transactions whose markers go to this address");
+      }
+      return new Ports(Integer.parseInt(stored.getProperty(BROKER)), Integer.parseInt(stored.getProperty(CONTROLLER)),
+          secured ? Integer.parseInt(stored.getProperty(CLIENT)) : 0);
+    }
+
+    private static void requireFree(Path file, String listener, int port) {
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.setReuseAddress(true); // as the broker binds it: connections of the killed run in TIME_WAIT are no hold
+        socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
+      } catch (IOException taken) {
+        throw new IllegalStateException("The Kafka broker's " + listener + " port " + HOST + ":" + port
+            + " is taken by another process. The broker of " + file.getParent() + " keeps the ports of its first"
+            + " start (" + file + "), as a log stopped in the middle of transactions ends them at that address. Stop"
+            + " the process on port " + port + " (another stack on the same data?), or, only if the broker was last"
+            + " stopped cleanly, delete " + file + " to take new free ports.", taken);
+      }
     }
   }
 

@@ -1,8 +1,11 @@
 package io.flashsale.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,10 +67,13 @@ class EmbeddedKafkaTest {
         .containsExactly("committed hold");
   }
 
+  /** The same ports too: a log killed mid-transaction ends its transactions at the address it knew. */
   @Test
   void aRestartOnTheSameDirectoryKeepsTopicsAndRecords(@TempDir Path dataDir) throws Exception {
     String topic;
+    String firstAddress;
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir)) {
+      firstAddress = kafka.bootstrapServers();
       topic = createTopic(kafka.bootstrapServers());
       try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers(), Map.of())) {
         producer.send(new ProducerRecord<>(topic, "sku-1", "before restart")).get();
@@ -76,10 +82,29 @@ class EmbeddedKafkaTest {
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir);
         Admin admin = admin(kafka.bootstrapServers())) {
+      assertThat(kafka.bootstrapServers()).isEqualTo(firstAddress);
       assertThat(admin.listTopics().names().get()).contains(topic);
       assertThat(readAll(kafka.bootstrapServers(), topic, "read_uncommitted", 1))
           .extracting(ConsumerRecord::value)
           .containsExactly("before restart");
+    }
+  }
+
+  /** A kept port held by another process fails the start with a message naming it, not a broker on new ports. */
+  @Test
+  void aKeptPortTakenByAnotherProcessFailsTheStartNamingIt(@TempDir Path dataDir) throws Exception {
+    int port;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir)) {
+      port = Integer.parseInt(kafka.bootstrapServers().substring(kafka.bootstrapServers().lastIndexOf(':') + 1));
+    }
+    try (ServerSocket squatter = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+      assertThatThrownBy(() -> EmbeddedKafka.start(dataDir).close())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("listener port 127.0.0.1:" + port + " is taken")
+          .hasMessageContaining(dataDir.resolve(EmbeddedKafka.PORTS_FILE).toString());
+    }
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir)) {
+      assertThat(kafka.bootstrapServers()).as("free again: the same port").endsWith(":" + port);
     }
   }
 

@@ -12,6 +12,8 @@ import io.flashsale.topology.LotteryDraw;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +31,11 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Checks a published lottery draw against the logs, as anyone with read access to them can: the seed against the
- * hash the sale showed from its creation, the tickets, digest and winners recomputed from {@code purchase-requests}
- * by the topology's own rules ({@link LotteryDraw#recompute}), and the winners against {@code purchase-outcomes}.
+ * hash the sale showed from its creation, the tickets, digest and winners recomputed by the topology's own rules
+ * ({@link LotteryDraw#recompute}) from every request of the sale's entry window on {@code purchase-requests} (its
+ * {@code endsAt}, or an admin's end on {@code sale-ends}), and the winners against {@code purchase-outcomes}. The
+ * draw's own claim of its last entry is checked, never trusted: a draw that stopped taking entries before the window
+ * closed does not verify.
  */
 public final class DrawVerification {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
@@ -59,9 +64,10 @@ public final class DrawVerification {
 
   public Result verify(String saleId) {
     kafka.connectAdmin("flashsale-verify-draw").close(); // refused credentials fail here, not in a consumer's retries
-    Sale sale = read(Topics.SALES, topics.sales.valueSerde().deserializer(), p -> true, Long.MAX_VALUE).stream()
-        .map(ConsumerRecord::value).filter(s -> s != null && s.getSaleId().equals(saleId)).findFirst()
+    ConsumerRecord<String, Sale> defined = read(Topics.SALES, topics.sales.valueSerde().deserializer(), p -> true,
+        Long.MAX_VALUE).stream().filter(r -> r.value() != null && r.value().getSaleId().equals(saleId)).findFirst()
         .orElseThrow(() -> new NothingToVerify("No sale " + saleId + " on " + Topics.SALES));
+    Sale sale = defined.value();
     List<DrawResult> draws = read(Topics.LOTTERY_DRAWS, topics.lotteryDraws.valueSerde().deserializer(), p -> true,
         Long.MAX_VALUE).stream().map(ConsumerRecord::value).filter(d -> d != null && d.getSaleId().equals(saleId))
         .toList();
@@ -76,14 +82,19 @@ public final class DrawVerification {
       }
     }
     checkSeed(sale, first, mismatches);
-    List<LotteryDraw.LoggedRequest> log = requestsUpTo(first);
-    LotteryDraw.Recomputed again = LotteryDraw.recompute(sale, first.getSeed(), log, first.getLastEntryPartition(),
-        first.getLastEntryOffset(), first.getLastEntryIndex());
+    // The entries are every request of the sale's whole entry window on its partition (sales and purchase-requests
+    // are co-partitioned by SKU), whatever the draw says its last entry was: a draw cut off early must not verify.
+    int partition = defined.partition();
+    Instant windowEnd = entryWindowEnd(sale, partition);
+    List<LotteryDraw.LoggedRequest> window = requestsBefore(partition, windowEnd);
+    LotteryDraw.Recomputed again = LotteryDraw.recompute(sale, first.getSeed(), window, partition, Long.MAX_VALUE,
+        Integer.MAX_VALUE);
     compare("entries", first.getEntries(), again.tickets().size(), mismatches);
     compare("winners", first.getWinners(), again.winningRequestIds().size(), mismatches);
     if (!first.getEntriesDigest().equals(again.entriesDigest())) {
       mismatches.add("entriesDigest: published " + first.getEntriesDigest() + ", recomputed " + again.entriesDigest());
     }
+    checkLastEntry(sale, first, partition, windowEnd, window, again, mismatches);
     for (DrawResult other : draws.subList(1, draws.size())) {
       if (!other.getEntriesDigest().equals(again.entriesDigest()) || other.getWinners() != again.winningRequestIds().size()) {
         mismatches.add("the draw record " + describe(other) + " does not match the recomputation");
@@ -91,6 +102,65 @@ public final class DrawVerification {
     }
     checkOutcomes(saleId, again, mismatches);
     return new Result(saleId, again.tickets().size(), again.winningRequestIds().size(), mismatches);
+  }
+
+  /**
+   * When the sale stopped taking entries: its {@code endsAt}, or the broker's time of the first admin end before it
+   * on {@code sale-ends} (co-partitioned with the sale; the topology takes no request logged at or after it).
+   */
+  private Instant entryWindowEnd(Sale sale, int partition) {
+    return read(Topics.SALE_ENDS, topics.saleEnds.valueSerde().deserializer(), p -> p == partition, Long.MAX_VALUE)
+        .stream()
+        .filter(r -> r.value() != null && r.value().getSaleId().equals(sale.getSaleId())
+            && r.value().getSku().equals(sale.getSku()))
+        .map(r -> Instant.ofEpochMilli(r.timestamp()))
+        .filter(endedAt -> endedAt.isBefore(sale.getEndsAt()))
+        .min(Instant::compareTo)
+        .orElse(sale.getEndsAt());
+  }
+
+  /**
+   * The draw's own claim of its last entry against the window: an entry of the window after it means the draw was cut
+   * off before the window's end (a task that took a request only once the draw had begun), which is named here.
+   */
+  private static void checkLastEntry(Sale sale, DrawResult draw, int partition, Instant windowEnd,
+      List<LotteryDraw.LoggedRequest> window, LotteryDraw.Recomputed again, List<String> mismatches) {
+    Map<String, LotteryDraw.LoggedRequest> placeOf = new HashMap<>();
+    window.forEach(logged -> placeOf.putIfAbsent(logged.request().getRequestId(), logged));
+    List<LotteryDraw.LoggedRequest> tickets = again.tickets().stream()
+        .map(t -> placeOf.get(t.request().getRequestId()))
+        .sorted(Comparator.comparingLong(LotteryDraw.LoggedRequest::offset)
+            .thenComparingInt(LotteryDraw.LoggedRequest::index))
+        .toList();
+    String claimed = draw.getLastEntryPartition() + "-" + draw.getLastEntryOffset() + "/" + draw.getLastEntryIndex();
+    if (draw.getEntries() > 0 && draw.getLastEntryPartition() != partition) {
+      mismatches.add("lastEntry: published on partition " + draw.getLastEntryPartition() + " of "
+          + Topics.PURCHASE_REQUESTS + ", but the sale's requests are on partition " + partition);
+      return;
+    }
+    List<LotteryDraw.LoggedRequest> after = tickets.stream()
+        .filter(t -> draw.getEntries() == 0 || t.offset() > draw.getLastEntryOffset()
+            || (t.offset() == draw.getLastEntryOffset() && t.index() > draw.getLastEntryIndex()))
+        .toList();
+    if (!after.isEmpty()) {
+      mismatches.add("cut off early: the draw's last entry is " + (draw.getEntries() == 0 ? "none" : claimed)
+          + " on " + Topics.PURCHASE_REQUESTS + ", but " + after.size() + " entries of the sale's window ["
+          + sale.getStartsAt() + ", " + windowEnd + ") come after it: "
+          + after.stream().limit(20).map(t -> t.request().getRequestId() + " at " + place(t) + " logged "
+              + t.loggedAt()).toList());
+    } else if (!tickets.isEmpty()) {
+      LotteryDraw.LoggedRequest last = tickets.get(tickets.size() - 1);
+      if (last.offset() != draw.getLastEntryOffset() || last.index() != draw.getLastEntryIndex()) {
+        mismatches.add("lastEntry: published " + claimed + ", but the window's last entry is " + place(last));
+      }
+    }
+    if (draw.getDrawnAt().isBefore(windowEnd)) {
+      mismatches.add("drawnAt: " + draw.getDrawnAt() + ", before the sale's entry window ended at " + windowEnd);
+    }
+  }
+
+  private static String place(LotteryDraw.LoggedRequest logged) {
+    return logged.partition() + "-" + logged.offset() + "/" + logged.index();
   }
 
   private static void checkSeed(Sale sale, DrawResult draw, List<String> mismatches) {
@@ -141,13 +211,15 @@ public final class DrawVerification {
     }
   }
 
-  /** The requests of the draw's partition of purchase-requests, in log order, up to its last entry's record. */
-  private List<LotteryDraw.LoggedRequest> requestsUpTo(DrawResult draw) {
+  /**
+   * Every request of the sale's partition of purchase-requests logged before {@code windowEnd}, in log order, from
+   * the beginning (a request id seen before the window is a retry in it). The window's start is the rules' to judge.
+   */
+  private List<LotteryDraw.LoggedRequest> requestsBefore(int partition, Instant windowEnd) {
     List<LotteryDraw.LoggedRequest> log = new ArrayList<>();
     for (ConsumerRecord<String, PurchaseBatch> record : read(Topics.PURCHASE_REQUESTS,
-        topics.purchaseRequests.valueSerde().deserializer(), p -> p == draw.getLastEntryPartition(),
-        draw.getLastEntryOffset() + 1)) {
-      if (record.value() == null) {
+        topics.purchaseRequests.valueSerde().deserializer(), p -> p == partition, Long.MAX_VALUE)) {
+      if (record.value() == null || !Instant.ofEpochMilli(record.timestamp()).isBefore(windowEnd)) {
         continue;
       }
       List<PurchaseRequest> requests = record.value().getRequests();

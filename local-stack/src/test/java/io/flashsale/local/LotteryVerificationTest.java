@@ -34,11 +34,16 @@ import picocli.CommandLine;
  * Two lotteries on the whole local stack, bought through HTTP (some buyers click several times, under several keys),
  * drawn by the topology at their end: {@code verify-draw} agrees with each published draw; a request appended to
  * {@code purchase-requests} after the draw cannot change it (the broker stamps it after the end); a forged
- * {@code lottery-draws} record and a forged ACCEPTED outcome are both caught.
+ * {@code lottery-draws} record and a forged ACCEPTED outcome are both caught. A third lottery's draw is cut off early
+ * for real: an entry logged inside its window sits in a transaction left open until the draw is published, so the
+ * topology reads it only once the draw is over; that draw is consistent with its own claim of its last entry, and
+ * {@code verify-draw} still refuses it, naming the entry it left out.
  */
 class LotteryVerificationTest {
   private static final Duration PATIENCE = Duration.ofSeconds(90);
   private static final int BUYERS = 30;
+  private static final int CUT_OFF_STOCK = 5;
+  private static final int CUT_OFF_BUYERS = 3;
 
   @org.junit.jupiter.api.io.TempDir static Path dataDir;
   static LocalStack stack;
@@ -64,8 +69,13 @@ class LotteryVerificationTest {
     Duration window = Duration.ofSeconds(20);
     String forgedDraw = created(buyers.createLottery("SKU-LOT-A", 7, 1, window));
     String forgedOutcome = created(buyers.createLottery("SKU-LOT-B", 5, 1, window));
+    Instant cutOffEndsAfter = Instant.now().plus(window);
+    String cutOff = created(buyers.createLottery("SKU-LOT-C", CUT_OFF_STOCK, 1, window));
     assertThat(buyers.draw(forgedDraw).status()).as("no draw before the end").isEqualTo(409);
     long started = System.nanoTime();
+    for (int i = 0; i < CUT_OFF_BUYERS; i++) { // fewer buyers than units: every ticket wins
+      assertThat(buyers.purchase(Buyers.tokenFor("early-" + i), cutOff, 1, null).status()).isEqualTo(202);
+    }
     for (String saleId : List.of(forgedDraw, forgedOutcome)) {
       for (int i = 0; i < BUYERS; i++) {
         String user = "buyer-" + i;
@@ -78,6 +88,22 @@ class LotteryVerificationTest {
     System.out.printf("Submitted %d purchases in %.1f s%n", 2 * (BUYERS + BUYERS / 3),
         (System.nanoTime() - started) / 1e9);
 
+    // One more entry of sale C, logged (LogAppendTime) inside its window but readable only once the draw is out.
+    PurchaseRequest held = PurchaseRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
+        .setSaleId(cutOff).setSku("SKU-LOT-C").setUserId("held-back").setQuantity(1)
+        .setRequestedAt(Instant.now()).build();
+    JsonNode drawC;
+    try (KafkaProducer<String, PurchaseBatch> open = transactionalProducer()) {
+      open.initTransactions();
+      open.beginTransaction();
+      long loggedAt = open.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, "SKU-LOT-C",
+          new PurchaseBatch("SKU-LOT-C", List.of(held)))).get().timestamp();
+      assertThat(Instant.ofEpochMilli(loggedAt)).as("logged inside the window")
+          .isBefore(cutOffEndsAfter);
+      drawC = awaitDraw(cutOff);
+      open.commitTransaction();
+    }
+
     JsonNode drawA = awaitDraw(forgedDraw);
     JsonNode drawB = awaitDraw(forgedOutcome);
     assertThat(drawA.path("entries").asLong()).isEqualTo(BUYERS);
@@ -85,6 +111,19 @@ class LotteryVerificationTest {
     assertThat(drawB.path("winners").asLong()).isEqualTo(5);
     assertThat(verify(forgedDraw).exitCode()).isZero();
     assertThat(verify(forgedOutcome).exitCode()).isZero();
+
+    // The cut-off draw agrees with itself: its winners are ACCEPTED, the held-back entry lost once read.
+    assertThat(drawC.path("entries").asLong()).isEqualTo(CUT_OFF_BUYERS);
+    assertThat(drawC.path("winners").asLong()).isEqualTo(CUT_OFF_BUYERS);
+    await().atMost(PATIENCE).until(() -> TopicLog.readAll(stack.bootstrapServers(), topics.purchaseOutcomes).stream()
+        .map(ConsumerRecord::value).anyMatch(o -> o.getRequestId().equals(held.getRequestId())
+            && o.getReason() == io.flashsale.schemas.RejectReason.LOTTERY_LOST));
+    Verified early = verify(cutOff);
+    assertThat(early.exitCode()).as("a draw cut off early").isEqualTo(VerifyDrawCommand.MISMATCH);
+    assertThat(early.output()).contains("does NOT match")
+        .contains("winners: published " + CUT_OFF_BUYERS + ", recomputed " + (CUT_OFF_BUYERS + 1))
+        .contains("cut off early").contains("1 entries of the sale's window").contains(held.getRequestId())
+        .contains("winners of the draw never ACCEPTED on purchase-outcomes: [" + held.getRequestId() + "]");
 
     // A request for the sale appended after the draw: stamped by the broker after the end, it is no entry.
     PurchaseRequest late = PurchaseRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
@@ -150,6 +189,16 @@ class LotteryVerificationTest {
         new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(topic.name(), key, value)).get();
     }
+  }
+
+  /** A producer whose transaction stays open as long as the test wants: read_committed readers stop before it. */
+  private static KafkaProducer<String, PurchaseBatch> transactionalProducer() {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "held-entry-" + UUID.randomUUID());
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Duration.ofMinutes(3).toMillis());
+    return new KafkaProducer<>(props, topics.purchaseRequests.keySerde().serializer(),
+        topics.purchaseRequests.valueSerde().serializer());
   }
 
   private static <T> T single(List<T> values) {
