@@ -67,6 +67,7 @@ final class UsedChallenges {
     });
     if (!taken[0]) {
       total.decrementAndGet();
+      used.cleanUp(); // so that this address's expired ones are given back for its next join
       throw full("this client address used " + maxPerAddress + " challenges in the last "
           + WaitingRoomRoutes.CHALLENGE_TTL.toMinutes() + " minutes");
     }
