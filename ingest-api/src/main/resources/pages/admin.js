@@ -129,6 +129,7 @@
       ['conversion', (100 * m.conversionRate).toFixed(1) + ' %'], ['requests', m.requests], ['accepted', m.accepted],
       ['expired', m.expired], ['cancelled', m.cancelled], ['pending', m.pending], ['queue', m.queueLength],
       ['admitted', m.admitted], ['device rejections', m.deviceRejections]];
+    if (sale.waitingRoom) counters.push(['proof-of-work bits', m.proofOfWorkBits]); // risen by itself under a flood
     $('counters').replaceChildren(...counters.map(([label, value]) =>
         Flashsale.el('div', {class: 'counter', 'data-counter': label},
             Flashsale.el('span', {class: 'value', text: String(value)}),

@@ -120,7 +120,14 @@
       $('live-indicator').textContent = 'updating live';
       showSale(JSON.parse(event.data));
     });
-    events.onerror = () => { $('live-indicator').textContent = 'reconnecting…'; }; // EventSource retries by itself
+    events.onerror = () => {
+      if (events.readyState === EventSource.CLOSED) { // refused (429: too many streams), never retried: poll instead
+        $('live-indicator').textContent = 'updating every 2 s';
+        setInterval(loadSale, 2000);
+        return;
+      }
+      $('live-indicator').textContent = 'reconnecting…'; // EventSource retries by itself
+    };
   }
 
   async function buy() {

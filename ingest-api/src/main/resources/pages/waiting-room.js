@@ -31,18 +31,26 @@ window.FlashsaleWaitingRoom = (() => {
   async function join(sale, auth) {
     const headers = Object.assign({'Content-Type': 'application/json'}, auth);
     let body = {};
-    if (sale.waitingRoom.proofOfWorkBits > 0) {
+    const prove = async () => {
       say('Proving you are not a bot…');
       const challenge = await Flashsale.api('/api/sales/' + encodeURIComponent(sale.saleId) + '/challenge', {headers});
       if (!challenge.ok) throw challenge.body;
       body = {challenge: challenge.body.challenge, nonce: await solve(challenge.body.challenge, challenge.body.bits)};
-    }
+    };
+    if (sale.waitingRoom.proofOfWorkBits > 0) await prove();
+    let proofs = 0;
     for (;;) {
       const joined = await Flashsale.api('/api/sales/' + encodeURIComponent(sale.saleId) + '/queue',
           {method: 'POST', headers, body: JSON.stringify(body)});
       if (joined.status === 202) return joined.body;
-      if (joined.status !== 503) throw joined.body; // a 503 asks for a retry, which keeps the place
-      await new Promise(resolve => setTimeout(resolve, 1000));
+      // The difficulty rose since (the admin, or a flood of joins): a fresh challenge at the new one, a few times.
+      if (joined.status === 403 && joined.body && joined.body.code === 'PROOF_REQUIRED' && proofs++ < 3) {
+        await prove();
+        continue;
+      }
+      if (joined.status !== 503 && joined.status !== 429) throw joined.body; // a retry keeps the place
+      const retryAfter = Number(joined.headers && joined.headers.get && joined.headers.get('Retry-After')) || 1;
+      await new Promise(resolve => setTimeout(resolve, 1000 * retryAfter));
     }
   }
 

@@ -196,6 +196,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
           respond(exchange, 200, Map.of("id", register(path[1], schema)));
         } else if (method.equals("GET") && path.length == 3 && path[0].equals("schemas") && path[1].equals("ids")) {
           respond(exchange, 200, Map.of("schema", schemas.schemaById(Integer.parseInt(path[2])).toString()));
+        } else if (method.equals("GET") && path.length == 4 && path[0].equals("subjects") && path[2].equals("versions")
+            && path[3].equals("latest")) {
+          Integer latest = latestId(path[1]);
+          if (latest == null) {
+            respond(exchange, 404, error(40401, "Subject '" + path[1] + "' not found."));
+          } else {
+            respond(exchange, 200, Map.of("subject", path[1], "version", versions(path[1]).size(), "id", latest,
+                "schema", schemas.schemaById(latest).toString()));
+          }
         } else if (method.equals("GET") && path.length == 1 && path[0].equals("subjects")) {
           respond(exchange, 200, subjects());
         } else if (method.equals("GET") && path.length == 3 && path[0].equals("subjects") && path[2].equals("versions")) {
@@ -219,6 +228,12 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         respond(exchange, 500, error(50001, String.valueOf(e.getMessage())));
       }
     }
+  }
+
+  /** The id of the subject's latest version, null if it has none. */
+  private synchronized Integer latestId(String subject) {
+    List<Integer> ids = versionsBySubject.getOrDefault(subject, List.of());
+    return ids.isEmpty() ? null : ids.get(ids.size() - 1);
   }
 
   private synchronized List<String> subjects() {

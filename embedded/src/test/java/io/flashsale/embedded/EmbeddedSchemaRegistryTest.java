@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.serde.AvroSerde;
+import io.flashsale.schemas.serde.RegistrySettings;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.schemas.serde.SchemaRegistry.IncompatibleSchemaException;
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,31 @@ class EmbeddedSchemaRegistryTest {
       assertThat(saleId).isNotEqualTo(requestId);
       assertThat(registry.schemaById(saleId)).isEqualTo(Sale.getClassSchema());
       assertThat(registry.schemaById(requestId)).isEqualTo(PurchaseRequest.getClassSchema());
+    }
+  }
+
+  /**
+   * The REST client without the right to register (FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER=false): a producer writes
+   * with the id of the latest version registered beforehand, and with none fails naming the subject.
+   */
+  @Test
+  void aProducerWithAutoRegistrationOffWritesWithTheLatestRegisteredVersionOverRest() {
+    try (EmbeddedSchemaRegistry server = EmbeddedSchemaRegistry.start(null, 0)) {
+      SchemaRegistry readOnly = RegistrySettings.fromEnv(Map.of("FLASHSALE_SCHEMA_REGISTRY_URL", server.url(),
+          "FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER", "false")).connect();
+      AvroSerde<PurchaseRequest> serde = AvroSerde.forValues(PurchaseRequest.class, readOnly);
+      PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId("r-1").setSaleId("s-1").setSku("SKU-1")
+          .setUserId("u-1").setQuantity(1).setRequestedAt(java.time.Instant.ofEpochMilli(1_700_000_000_000L)).build();
+
+      assertThatThrownBy(() -> serde.serialize("purchase-requests", request))
+          .isInstanceOf(SchemaRegistry.NotRegisteredException.class)
+          .hasMessageContaining("purchase-requests-value").hasMessageContaining("AUTO_REGISTER=false");
+
+      int registered = SchemaRegistry.forUrl(server.url()).register("purchase-requests-value",
+          PurchaseRequest.getClassSchema());
+      byte[] bytes = serde.serialize("purchase-requests", request);
+      assertThat(java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(registered);
+      assertThat(serde.deserialize("purchase-requests", bytes)).isEqualTo(request);
     }
   }
 

@@ -11,10 +11,13 @@ import java.util.Map;
  *     mode {@link #LOCAL_SECRET} unless set
  * @param publicKeyPem FLASHSALE_ADMIN_JWT_PUBLIC_KEY, a PEM public key ({@code -----BEGIN PUBLIC KEY-----}): RSA for
  *     RS256 tokens, EC P-256 for ES256
- * @param issuer FLASHSALE_ADMIN_JWT_ISSUER, optional: the {@code iss} every admin token must carry
- * @param audience FLASHSALE_ADMIN_JWT_AUDIENCE, optional: a value the token's {@code aud} must contain
+ * @param issuer FLASHSALE_ADMIN_JWT_ISSUER: the {@code iss} every admin token must carry; required outside local mode
+ *     once any key is set, as a key shared with other applications would otherwise make their tokens valid here
+ * @param audience FLASHSALE_ADMIN_JWT_AUDIENCE: a value the token's {@code aud} must contain; required like the issuer
+ * @param jwksUrl FLASHSALE_ADMIN_JWKS_URL, optional: the identity provider's JSON Web Key Set (RS256 and ES256 keys by
+ *     {@code kid}), fetched when a token names a key not known yet and cached (see {@link AdminTokens})
  */
-public record AdminJwt(String secret, String publicKeyPem, String issuer, String audience) {
+public record AdminJwt(String secret, String publicKeyPem, String issuer, String audience, String jwksUrl) {
   /** Published so that local tools can sign admin tokens; never accepted outside local mode. */
   public static final String LOCAL_SECRET = "local-admin-jwt-secret-change-me!";
 
@@ -26,6 +29,19 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
     if (publicKeyPem != null) {
       AdminTokens.publicKey(publicKeyPem); // refuses a key it cannot use
     }
+    if (jwksUrl != null && !(jwksUrl.startsWith("https://") || jwksUrl.startsWith("http://"))) {
+      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWKS_URL must be an http(s) URL, was " + jwksUrl);
+    }
+  }
+
+  /** Without a JWKS URL. */
+  public AdminJwt(String secret, String publicKeyPem, String issuer, String audience) {
+    this(secret, publicKeyPem, issuer, audience, null);
+  }
+
+  /** True when some admin JWT can be accepted. */
+  boolean anyKey() {
+    return secret != null || publicKeyPem != null || jwksUrl != null;
   }
 
   /** Read from the environment; {@code buyerSecret} is refused as the admin secret, which would let buyers mint admins. */
@@ -42,19 +58,25 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
       throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must differ from FLASHSALE_JWT_SECRET: whoever"
           + " signs buyer tokens could sign admin tokens");
     }
-    return new AdminJwt(secret, blankAsNull(env.get("FLASHSALE_ADMIN_JWT_PUBLIC_KEY")),
-        blankAsNull(env.get("FLASHSALE_ADMIN_JWT_ISSUER")), blankAsNull(env.get("FLASHSALE_ADMIN_JWT_AUDIENCE")));
+    AdminJwt config = new AdminJwt(secret, blankAsNull(env.get("FLASHSALE_ADMIN_JWT_PUBLIC_KEY")),
+        blankAsNull(env.get("FLASHSALE_ADMIN_JWT_ISSUER")), blankAsNull(env.get("FLASHSALE_ADMIN_JWT_AUDIENCE")),
+        blankAsNull(env.get("FLASHSALE_ADMIN_JWKS_URL")));
+    if (!localMode && config.anyKey() && (config.issuer() == null || config.audience() == null)) {
+      throw new IllegalArgumentException("Admin JWTs need FLASHSALE_ADMIN_JWT_ISSUER and FLASHSALE_ADMIN_JWT_AUDIENCE"
+          + " outside local mode: without them a token the same key signed for another application would pass here");
+    }
+    return config;
   }
 
   /** No admin JWTs: only the shared token. */
   static AdminJwt none() {
-    return new AdminJwt(null, null, null, null);
+    return new AdminJwt(null, null, null, null, null);
   }
 
   @Override
   public String toString() { // keeps the secret out of logs
-    return "AdminJwt[hs256=" + (secret != null) + ", publicKey=" + (publicKeyPem != null) + ", issuer=" + issuer
-        + ", audience=" + audience + "]";
+    return "AdminJwt[hs256=" + (secret != null) + ", publicKey=" + (publicKeyPem != null) + ", jwks=" + jwksUrl
+        + ", issuer=" + issuer + ", audience=" + audience + "]";
   }
 
   private static String blankAsNull(String value) {

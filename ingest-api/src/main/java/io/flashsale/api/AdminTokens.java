@@ -1,5 +1,9 @@
 package io.flashsale.api;
 
+import com.auth0.jwk.Jwk;
+import com.auth0.jwk.JwkException;
+import com.auth0.jwk.JwkProvider;
+import com.auth0.jwk.JwkProviderBuilder;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTVerifier.BaseVerification;
 import com.auth0.jwt.algorithms.Algorithm;
@@ -7,11 +11,15 @@ import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.exceptions.JWTVerificationException;
 import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import com.auth0.jwt.interfaces.ECDSAKeyProvider;
+import com.auth0.jwt.interfaces.RSAKeyProvider;
 import com.auth0.jwt.interfaces.JWTVerifier;
 import com.auth0.jwt.interfaces.Verification;
 import io.flashsale.api.Identity.Admin;
 import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.InputRules;
+import java.net.MalformedURLException;
+import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -24,6 +32,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Admin JWTs as an identity provider issues them: signed with the configured key (HS256 secret, RS256 or ES256
@@ -31,18 +42,33 @@ import java.util.Map;
  * {@code role}, and {@code iss} / {@code aud} where configured. Each verifier is pinned to its algorithm and key:
  * a token is checked by the verifier of the algorithm its header names, and a header naming any other (none, or
  * HS256 with the public key as its secret) finds no verifier.
+ *
+ * <p>With a JWKS URL, a token whose header names a key id ({@code kid}) is checked with that key of the identity
+ * provider's published set (auth0's jwks-rsa): keys are cached by id for {@link #JWKS_CACHE_HOURS} hours, and an id
+ * not in the cache fetches the set once more, at most {@link #JWKS_FETCHES_PER_MINUTE} times a minute, so that a
+ * rotation at the provider is picked up at its first token and tokens with made-up ids cannot hammer it.
  */
 final class AdminTokens {
+  private static final Logger log = LoggerFactory.getLogger(AdminTokens.class);
   static final String ROLES_CLAIM = "roles";
   static final String ROLE_CLAIM = "role";
+  /** Keys remembered, by id: an identity provider publishes a handful (current, next, retiring). */
+  static final int JWKS_CACHED_KEYS = 20;
+  /** A key is used for a day after its fetch; a rotated-out key is no longer published, so it is refetched then. */
+  static final int JWKS_CACHE_HOURS = 24;
+  /** Fetches of the set a minute at most, whatever the tokens name. */
+  static final int JWKS_FETCHES_PER_MINUTE = 10;
 
   /** Accepts no JWT at all. */
-  static final AdminTokens NONE = new AdminTokens(Map.of());
+  static final AdminTokens NONE = new AdminTokens(Map.of(), Map.of());
 
   private final Map<String, JWTVerifier> byAlgorithm;
+  /** Verifiers of tokens that name a key id, by algorithm: the key comes from the JWKS. */
+  private final Map<String, JWTVerifier> byKeyId;
 
-  private AdminTokens(Map<String, JWTVerifier> byAlgorithm) {
+  private AdminTokens(Map<String, JWTVerifier> byAlgorithm, Map<String, JWTVerifier> byKeyId) {
     this.byAlgorithm = byAlgorithm;
+    this.byKeyId = byKeyId;
   }
 
   static AdminTokens of(AdminJwt config, Clock clock) {
@@ -58,18 +84,86 @@ final class AdminTokens {
         verifiers.put("ES256", verifier(Algorithm.ECDSA256((ECPublicKey) key, null), config, clock));
       }
     }
-    return new AdminTokens(Map.copyOf(verifiers));
+    Map<String, JWTVerifier> fromJwks = new HashMap<>();
+    if (config.jwksUrl() != null) {
+      JwkProvider jwks = jwks(config.jwksUrl());
+      fromJwks.put("RS256", verifier(Algorithm.RSA256(new RSAKeyProvider() {
+        @Override
+        public RSAPublicKey getPublicKeyById(String keyId) {
+          return published(jwks, keyId, "RS256") instanceof RSAPublicKey rsa ? rsa : null;
+        }
+
+        @Override
+        public java.security.interfaces.RSAPrivateKey getPrivateKey() {
+          return null;
+        }
+
+        @Override
+        public String getPrivateKeyId() {
+          return null;
+        }
+      }), config, clock));
+      fromJwks.put("ES256", verifier(Algorithm.ECDSA256(new ECDSAKeyProvider() {
+        @Override
+        public ECPublicKey getPublicKeyById(String keyId) {
+          return published(jwks, keyId, "ES256") instanceof ECPublicKey ec ? ec : null;
+        }
+
+        @Override
+        public java.security.interfaces.ECPrivateKey getPrivateKey() {
+          return null;
+        }
+
+        @Override
+        public String getPrivateKeyId() {
+          return null;
+        }
+      }), config, clock));
+    }
+    return new AdminTokens(Map.copyOf(verifiers), Map.copyOf(fromJwks));
   }
 
   boolean acceptsAny() {
-    return !byAlgorithm.isEmpty();
+    return !byAlgorithm.isEmpty() || !byKeyId.isEmpty();
+  }
+
+  private static JwkProvider jwks(String url) {
+    try {
+      return new JwkProviderBuilder(URI.create(url).toURL())
+          .cached(JWKS_CACHED_KEYS, JWKS_CACHE_HOURS, TimeUnit.HOURS)
+          .rateLimited(JWKS_FETCHES_PER_MINUTE, 1, TimeUnit.MINUTES)
+          .timeouts(5_000, 5_000)
+          .build();
+    } catch (MalformedURLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWKS_URL is not a URL: " + url, e);
+    }
+  }
+
+  /** The published key of this id, if the set has one for this algorithm (a key naming another is not used). */
+  private static PublicKey published(JwkProvider jwks, String keyId, String algorithm) {
+    if (keyId == null) {
+      return null;
+    }
+    try {
+      Jwk jwk = jwks.get(keyId);
+      if (jwk.getAlgorithm() != null && !jwk.getAlgorithm().equals(algorithm)) {
+        return null;
+      }
+      return jwk.getPublicKey();
+    } catch (JwkException e) {
+      log.debug("No admin JWT key {} in the JWKS: {}", keyId, e.getMessage());
+      return null;
+    }
   }
 
   /** The admin a token names, with the highest role it grants (NONE if it grants none); else UNAUTHENTICATED. */
   Admin verify(String token) {
     try {
-      String algorithm = JWT.decode(token).getAlgorithm();
-      JWTVerifier verifier = algorithm == null ? null : byAlgorithm.get(algorithm);
+      DecodedJWT header = JWT.decode(token);
+      String algorithm = header.getAlgorithm();
+      JWTVerifier verifier = algorithm == null ? null
+          : header.getKeyId() != null && byKeyId.containsKey(algorithm) ? byKeyId.get(algorithm)
+          : byAlgorithm.get(algorithm);
       if (verifier == null) {
         throw Identity.unauthenticated("Admin tokens are not accepted with algorithm " + algorithm);
       }

@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProviderKind;
@@ -73,6 +74,21 @@ import java.util.Map;
  *     dashboard finds the nightly reports, if this process can reach that directory
  * @param adminJwt FLASHSALE_ADMIN_JWT_*: the keys, issuer and audience of admin JWTs with roles (see {@link AdminJwt});
  *     the shared admin token is accepted beside them, as an operator
+ * @param waitingRoomSecret FLASHSALE_WAITING_ROOM_SECRET (at least 32 bytes), required outside local mode: signs the
+ *     waiting room's queue tokens, purchase passes and challenges and keys the pre-queue's order; only the API
+ *     instances hold it, and it must differ from the buyers' JWT secret, the admin JWT secret and the admin token
+ * @param waitingRoomPreviousSecret FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET, optional: the secret being retired,
+ *     still accepted for verification (passes last {@code passSeconds}, challenges two minutes); remove it once
+ *     that long has passed since every instance signs with the new one
+ * @param apiMetrics FLASHSALE_API_METRICS_HOST / FLASHSALE_API_METRICS_PORT, default 127.0.0.1 / -1: with a port,
+ *     {@code GET /metrics} is served there and not on the public HTTP port; outside local mode the API refuses to
+ *     start with {@code /metrics} on its public port and no FLASHSALE_METRICS_TOKEN
+ * @param abuseBounds the bounds per client address and in total of used challenges and event streams, see
+ *     {@link AbuseBounds}
+ * @param proofOfWorkRiseAbove FLASHSALE_POW_RISE_JOINS_PER_SECOND, default
+ *     {@value #DEFAULT_POW_RISE_JOINS_PER_SECOND}: joins per second of a waiting room above which its proof of work
+ *     gets harder by itself (a bit per doubling, see {@link ProofOfWork#effectiveBits}); an admin's
+ *     {@code proofOfWorkRiseAbove} overrides it per sale; 0 is off
  */
 public record ApiConfig(
     String httpHost,
@@ -105,7 +121,13 @@ public record ApiConfig(
     String metricsToken,
     Duration eventsHeartbeat,
     Path reportDir,
-    AdminJwt adminJwt) {
+    AdminJwt adminJwt,
+    // The waiting room's own keys, the metrics listener and the bounds against abuse:
+    String waitingRoomSecret,
+    String waitingRoomPreviousSecret,
+    MetricsEndpoint apiMetrics,
+    AbuseBounds abuseBounds,
+    int proofOfWorkRiseAbove) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -113,9 +135,21 @@ public record ApiConfig(
   /** The local payment-provider simulator's: local mode talks to it. */
   public static final String LOCAL_PAYMENT_PROVIDER_KEY = SimulatorConfig.LOCAL_API_KEY;
   public static final String LOCAL_WEBHOOK_SECRET = SimulatorConfig.LOCAL_WEBHOOK_SECRET;
+  /** The waiting room's, published like the others: a local pass can be forged by anyone, as a local buyer token. */
+  public static final String LOCAL_WAITING_ROOM_SECRET = "local-waiting-room-secret-change-me";
   /** The variables without which the API refuses to start outside local mode. */
   public static final List<String> REQUIRED_OUTSIDE_LOCAL_MODE = List.of("FLASHSALE_ADMIN_TOKEN", "FLASHSALE_JWT_SECRET",
-      "FLASHSALE_PAYMENT_PROVIDER_KEY", "FLASHSALE_WEBHOOK_SECRET");
+      "FLASHSALE_PAYMENT_PROVIDER_KEY", "FLASHSALE_WEBHOOK_SECRET", "FLASHSALE_WAITING_ROOM_SECRET");
+  /** What every placeholder of {@code .env.example} contains: a secret copied from there is no secret. */
+  static final String PLACEHOLDER = "change-me";
+  public static final String API_METRICS_HOST = "FLASHSALE_API_METRICS_HOST";
+  public static final String API_METRICS_PORT = "FLASHSALE_API_METRICS_PORT";
+  /**
+   * Joins per second of one waiting room before its proof of work rises by itself: ten times what the local stack's
+   * fairness run sees at its busiest (1,000 buyers joining within about 5 s), so that only a crowd of bots, or a
+   * sale far larger than planned, meets it.
+   */
+  public static final int DEFAULT_POW_RISE_JOINS_PER_SECOND = 2_000;
   /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
   static final int MIN_JWT_SECRET_BYTES = 32;
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
@@ -137,6 +171,31 @@ public record ApiConfig(
       if (jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
         throw new IllegalArgumentException("FLASHSALE_JWT_SECRET must be at least " + MIN_JWT_SECRET_BYTES + " bytes");
       }
+      requireRealSecret("FLASHSALE_WAITING_ROOM_SECRET", waitingRoomSecret, LOCAL_WAITING_ROOM_SECRET);
+      refusePlaceholders(Map.of("FLASHSALE_ADMIN_TOKEN", adminToken, "FLASHSALE_JWT_SECRET", jwtSecret,
+          "FLASHSALE_PAYMENT_PROVIDER_KEY", String.valueOf(paymentProviderKey),
+          "FLASHSALE_WEBHOOK_SECRET", String.valueOf(webhookSecret), "FLASHSALE_WAITING_ROOM_SECRET", waitingRoomSecret,
+          "FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET", String.valueOf(waitingRoomPreviousSecret),
+          "FLASHSALE_METRICS_TOKEN", String.valueOf(metricsToken),
+          "FLASHSALE_ADMIN_JWT_SECRET", String.valueOf(adminJwt.secret())));
+      if (stripe != null) {
+        refusePlaceholders(Map.of("FLASHSALE_STRIPE_API_KEY", String.valueOf(stripe.apiKey()),
+            "FLASHSALE_STRIPE_WEBHOOK_SECRET", String.valueOf(stripe.webhookSecret())));
+      }
+      if (metricsToken == null && !apiMetrics.enabled()) {
+        throw new IllegalArgumentException("GET /metrics would be open to anyone on the API's public port: set "
+            + "FLASHSALE_METRICS_TOKEN (the scraper's bearer token) or " + API_METRICS_PORT + " (a listener of its own)");
+      }
+    }
+    if (waitingRoomSecret != null) {
+      requireOwnWaitingRoomSecret("FLASHSALE_WAITING_ROOM_SECRET", waitingRoomSecret, jwtSecret, adminJwt, adminToken);
+    }
+    if (waitingRoomPreviousSecret != null) {
+      requireOwnWaitingRoomSecret("FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET", waitingRoomPreviousSecret, jwtSecret,
+          adminJwt, adminToken);
+    }
+    if (proofOfWorkRiseAbove < 0) {
+      throw new IllegalArgumentException("FLASHSALE_POW_RISE_JOINS_PER_SECOND must not be negative (0 is off)");
     }
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("FLASHSALE_HTTP_PORT must be 0..65535, was " + httpPort);
@@ -206,7 +265,13 @@ public record ApiConfig(
         blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")),
         Duration.ofMillis(intVar(env, "FLASHSALE_EVENTS_HEARTBEAT_MS", 15_000)),
         Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", "reconciliation-reports")),
-        AdminJwt.fromEnv(env, localMode, localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET")));
+        AdminJwt.fromEnv(env, localMode, localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET")),
+        localMode ? LOCAL_WAITING_ROOM_SECRET : blankAsNull(env.get("FLASHSALE_WAITING_ROOM_SECRET")),
+        localMode ? null : blankAsNull(env.get("FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET")),
+        new MetricsEndpoint(env.getOrDefault(API_METRICS_HOST, MetricsEndpoint.DEFAULT_HOST),
+            intVar(env, API_METRICS_PORT, MetricsEndpoint.OFF)),
+        AbuseBounds.fromEnv(env),
+        intVar(env, "FLASHSALE_POW_RISE_JOINS_PER_SECOND", DEFAULT_POW_RISE_JOINS_PER_SECOND));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */
@@ -247,6 +312,28 @@ public record ApiConfig(
     }
   }
 
+  /** Refuses any of these values that still holds an {@code .env.example} placeholder (absent ones are "null"). */
+  private static void refusePlaceholders(Map<String, String> secrets) {
+    secrets.forEach((name, value) -> {
+      if (value.contains(PLACEHOLDER)) {
+        throw new IllegalArgumentException(name + " still holds a placeholder of .env.example ('" + PLACEHOLDER
+            + "…'): set a secret of your own outside local mode");
+      }
+    });
+  }
+
+  /** The waiting room's secret is its own: whoever holds another key must not be able to sign passes. */
+  private static void requireOwnWaitingRoomSecret(String name, String secret, String jwtSecret, AdminJwt adminJwt,
+                                                  String adminToken) {
+    if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+      throw new IllegalArgumentException(name + " must be at least " + MIN_JWT_SECRET_BYTES + " bytes");
+    }
+    if (secret.equals(jwtSecret) || secret.equals(adminJwt.secret()) || secret.equals(adminToken)) {
+      throw new IllegalArgumentException(name + " must differ from FLASHSALE_JWT_SECRET, FLASHSALE_ADMIN_JWT_SECRET and"
+          + " FLASHSALE_ADMIN_TOKEN: whoever signs buyer or admin tokens could forge waiting-room passes");
+    }
+  }
+
   private static String blankAsNull(String value) {
     return value == null || value.isBlank() ? null : value;
   }
@@ -257,7 +344,7 @@ public record ApiConfig(
     }
   }
 
-  private static int intVar(Map<String, String> env, String name, int defaultValue) {
+  static int intVar(Map<String, String> env, String name, int defaultValue) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       return defaultValue;

@@ -26,6 +26,8 @@ final class ApiMeters {
   static final String OUTCOMES_SEEN = "flashsale.api.outcomes.seen";
   /** Buyers in a sale's waiting room not admitted yet, tagged sale. */
   static final String WAITING_ROOM_BUYERS = "flashsale.waiting.room.buyers";
+  /** The proof-of-work difficulty a sale's waiting room asks of a join now, tagged sale. */
+  static final String PROOF_OF_WORK_BITS = "flashsale.waiting.room.proof.of.work.bits";
   /** The route tag of requests that matched no route (answered 404 or 405), so that scanners make one series. */
   static final String UNMATCHED_ROUTE = "unmatched";
   /** Bucket bounds of the request histogram: enough for a p95 against the checkout alert's 5 s and the long-polls. */
@@ -79,6 +81,13 @@ final class ApiMeters {
   void waitingRoom(String saleId, LongSupplier waiting) {
     Gauge.builder(WAITING_ROOM_BUYERS, waiting::getAsLong)
         .description("Buyers in the sale's waiting room not admitted yet").tag("sale", saleId).register(registry);
+  }
+
+  /** A gauge of the difficulty a join of the sale's waiting room needs now, read from {@code bits} at every scrape. */
+  void proofOfWork(String saleId, LongSupplier bits) {
+    Gauge.builder(PROOF_OF_WORK_BITS, bits::getAsLong)
+        .description("Leading zero bits a join's proof of work needs now, risen by itself under a flood of joins")
+        .tag("sale", saleId).register(registry);
   }
 
   void scrape(Context ctx) {

@@ -3,6 +3,7 @@ package io.flashsale.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.pages.Pages;
+import io.flashsale.metrics.MetricsServer;
 import io.flashsale.payments.PaymentProvider;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.TopicAdmin;
@@ -39,11 +40,16 @@ public final class IngestApi implements AutoCloseable {
   private final List<AutoCloseable> resources; // closed in reverse order of start
   private final Javalin app;
   private final SaleEvents saleEvents;
+  private final WaitingRoomRoutes waitingRoom;
+  private final Integer metricsPort;
 
-  private IngestApi(List<AutoCloseable> resources, Javalin app, SaleEvents saleEvents) {
+  private IngestApi(List<AutoCloseable> resources, Javalin app, SaleEvents saleEvents, WaitingRoomRoutes waitingRoom,
+                    Integer metricsPort) {
     this.resources = resources;
     this.app = app;
     this.saleEvents = saleEvents;
+    this.waitingRoom = waitingRoom;
+    this.metricsPort = metricsPort;
   }
 
   public static void main(String[] args) {
@@ -59,7 +65,7 @@ public final class IngestApi implements AutoCloseable {
           + ", payment provider key '" + ApiConfig.LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '"
           + ApiConfig.LOCAL_WEBHOOK_SECRET + "'" + (AdminJwt.LOCAL_SECRET.equals(config.adminJwt().secret())
               ? ", admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name, roles = [viewer] or [operator])"
-              : "");
+              : "") + ", waiting-room secret '" + ApiConfig.LOCAL_WAITING_ROOM_SECRET + "'";
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
     List<AutoCloseable> resources = new ArrayList<>();
@@ -102,9 +108,14 @@ public final class IngestApi implements AutoCloseable {
       AdminAudit audit = new AdminAudit(writer, topics, access, clock);
       access.onRefused(audit::refused);
       WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, rooms,
-          new WaitingRoomSigner(config.jwtSecret()), clock, config.maxWaitMs(), responses, audit);
-      rooms.onNewRoom(saleId -> meters.waitingRoom(saleId, () -> sales.sale(saleId)
-          .map(sale -> waitingRoom.counts(sale, clock.instant()).waiting()).orElse(0L)));
+          new WaitingRoomSigner(config.waitingRoomSecret(), config.waitingRoomPreviousSecret()), clock,
+          config.maxWaitMs(), responses, audit, access, config.abuseBounds(), config.proofOfWorkRiseAbove());
+      rooms.onNewRoom(saleId -> {
+        meters.waitingRoom(saleId, () -> sales.sale(saleId)
+            .map(sale -> waitingRoom.counts(sale, clock.instant()).waiting()).orElse(0L));
+        meters.proofOfWork(saleId, () -> sales.sale(saleId)
+            .map(sale -> (long) waitingRoom.proofOfWorkBits(sale, clock.instant())).orElse(0L));
+      });
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock, audit);
       PaymentProvider payments = config.paymentProviderClient();
@@ -114,9 +125,11 @@ public final class IngestApi implements AutoCloseable {
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases);
       AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
-      SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat());
+      SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat(),
+          config.abuseBounds(), access::clientAddress);
       resources.add(saleEvents);
       Pages pages = Pages.fromClasspath();
+      MetricsServer metricsServer = null;
 
       Javalin app = Javalin.create(cfg -> {
         cfg.showJavalinBanner = false;
@@ -154,7 +167,12 @@ public final class IngestApi implements AutoCloseable {
       app.patch("/api/admin/sales/{saleId}/waiting-room", waitingRoom::change, Access.Role.ADMIN_OPERATE);
       app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
       app.get("/health/ready", ctx -> ready(ctx, readiness));
-      app.get("/metrics", meters::scrape, Access.Role.METRICS);
+      if (config.apiMetrics().enabled()) { // a listener of its own, off the public port
+        metricsServer = MetricsServer.start(config.apiMetrics(), meters.registry);
+        resources.add(metricsServer);
+      } else {
+        app.get("/metrics", meters::scrape, Access.Role.METRICS);
+      }
       ObjectMapper mapper = bodies.mapper();
       app.exception(Problem.class, (problem, ctx) -> answer(ctx, problem, mapper));
       app.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, fromJavalin(e, ctx, app), mapper));
@@ -165,7 +183,8 @@ public final class IngestApi implements AutoCloseable {
       resources.add(app::stop);
       app.start(config.httpHost(), config.httpPort());
       log.info("Ingest API listening on {}:{} ({})", config.httpHost(), app.port(), config);
-      return new IngestApi(resources, app, saleEvents);
+      return new IngestApi(resources, app, saleEvents, waitingRoom,
+          metricsServer == null ? null : metricsServer.port());
     } catch (RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -180,6 +199,21 @@ public final class IngestApi implements AutoCloseable {
   /** Event streams open now on this instance. */
   public int openEventStreams() {
     return saleEvents.openStreams();
+  }
+
+  /** The port of the metrics listener of its own (FLASHSALE_API_METRICS_PORT), or null: metrics on {@link #port}. */
+  public Integer metricsPort() {
+    return metricsPort;
+  }
+
+  /** The waiting rooms' routes, for tests that look at an instance's view of them. */
+  WaitingRoomRoutes waitingRoom() {
+    return waitingRoom;
+  }
+
+  /** Used challenges remembered now by this instance. */
+  int usedChallenges() {
+    return waitingRoom.usedChallenges().size();
   }
 
   /** Every route served, as "METHOD /path", for checking the OpenAPI document against the code. */

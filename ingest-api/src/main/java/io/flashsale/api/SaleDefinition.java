@@ -54,6 +54,10 @@ public record SaleDefinition(
         errors.add("waitingRoom.admitPerSecond is required");
         return null;
       }
+      if (proofOfWorkBits != null && proofOfWorkBits > 0 && proofOfWorkBits < ProofOfWork.MIN_BITS) {
+        errors.add(ProofOfWork.invalidBits("waitingRoom.proofOfWorkBits", proofOfWorkBits,
+            InputRules.MAX_PROOF_OF_WORK_BITS));
+      }
       return WaitingRoom.newBuilder()
           .setAdmitPerSecond(admitPerSecond)
           .setPassSeconds(passSeconds != null ? passSeconds : DEFAULT_PASS_SECONDS)

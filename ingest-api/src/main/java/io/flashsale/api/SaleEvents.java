@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * rendered once and queued to each of them as an event {@code sale}. The status also moves by the clock alone
  * (SCHEDULED to LIVE at the start), which this look sees as well. A comment line every heartbeat keeps proxies
  * from closing idle streams and finds clients that went away; a closed or failed stream is removed at once.
+ * Streams are bounded per client address and in total ({@link AbuseBounds}): each holds a connection, and a client
+ * opening thousands would take the descriptors everyone needs; past a bound the request is answered 429.
  */
 final class SaleEvents implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SaleEvents.class);
@@ -53,8 +55,22 @@ final class SaleEvents implements AutoCloseable {
     return thread;
   });
   private long lastHeartbeatMs = System.currentTimeMillis();
+  /**
+   * Retry-After of a refused stream: a browser's EventSource retries by itself after about 3 s; a reconnecting
+   * client is asked to wait longer than that, as streams end only as their clients leave.
+   */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+  private final int maxStreams;
+  private final int maxStreamsPerAddress;
+  private final Function<Context, String> clientAddress;
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+  private final Map<String, Integer> openByAddress = new ConcurrentHashMap<>();
 
-  SaleEvents(SaleView sales, Function<Sale, SaleRoutes.SaleBody> body, ObjectMapper mapper, Duration heartbeat) {
+  SaleEvents(SaleView sales, Function<Sale, SaleRoutes.SaleBody> body, ObjectMapper mapper, Duration heartbeat,
+             AbuseBounds bounds, Function<Context, String> clientAddress) {
+    this.maxStreams = bounds.eventStreams();
+    this.maxStreamsPerAddress = bounds.eventStreamsPerAddress();
+    this.clientAddress = clientAddress;
     this.sales = sales;
     this.body = body;
     this.mapper = mapper;
@@ -66,10 +82,49 @@ final class SaleEvents implements AutoCloseable {
   void stream(Context ctx) {
     String saleId = ctx.pathParam("saleId");
     Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    String address = clientAddress.apply(ctx);
+    reserve(address);
     ctx.status(200).contentType("text/event-stream; charset=utf-8")
         .header(Header.CACHE_CONTROL, "no-cache")
         .header("X-Accel-Buffering", "no"); // nginx: pass events on at once
-    ctx.future(() -> open(sale, ctx));
+    ctx.future(() -> open(sale, ctx, address));
+  }
+
+  /** Counts a stream of {@code address}, or RATE_LIMITED when it or this instance has as many as it may. */
+  private void reserve(String address) {
+    if (open.incrementAndGet() > maxStreams) {
+      open.decrementAndGet();
+      throw tooMany("this instance has " + maxStreams + " event streams open");
+    }
+    boolean[] taken = {false};
+    openByAddress.compute(address, (a, count) -> {
+      int now = count == null ? 0 : count;
+      taken[0] = now < maxStreamsPerAddress;
+      return taken[0] ? now + 1 : count;
+    });
+    if (!taken[0]) {
+      open.decrementAndGet();
+      throw tooMany("this client address has " + maxStreamsPerAddress + " event streams open");
+    }
+  }
+
+  private void release(String address) {
+    open.decrementAndGet();
+    openByAddress.computeIfPresent(address, (a, count) -> count <= 1 ? null : count - 1);
+  }
+
+  private static Problem tooMany(String why) {
+    return new Problem(ErrorCode.RATE_LIMITED, "Too many event streams: " + why,
+        Map.of("Retry-After", Long.toString(RETRY_AFTER.toSeconds())), Map.of());
+  }
+
+  /** Streams counted against the bounds now (open, or being opened), in total and of one address. */
+  int countedStreams() {
+    return open.get();
+  }
+
+  int countedStreams(String address) {
+    return openByAddress.getOrDefault(address, 0);
   }
 
   /** Open streams, for tests and measurements. */
@@ -77,7 +132,7 @@ final class SaleEvents implements AutoCloseable {
     return listeners.values().stream().mapToInt(Set::size).sum();
   }
 
-  private CompletableFuture<Void> open(Sale sale, Context ctx) {
+  private CompletableFuture<Void> open(Sale sale, Context ctx, String address) {
     Stream stream;
     try {
       ctx.req().getAsyncContext().setTimeout(0); // a stream lasts as long as its client, whatever the async timeout
@@ -85,10 +140,14 @@ final class SaleEvents implements AutoCloseable {
       stream = new Stream(sale.getSaleId(), out);
       out.setWriteListener(stream); // from here on every write is non-blocking
     } catch (IOException | RuntimeException e) {
+      release(address);
       return CompletableFuture.failedFuture(e);
     }
     // Javalin cancels the future when the request errors or times out; either way the stream leaves.
-    stream.closed.whenComplete((done, failure) -> remove(stream));
+    stream.closed.whenComplete((done, failure) -> {
+      remove(stream);
+      release(address);
+    });
     listeners.computeIfAbsent(sale.getSaleId(), id -> ConcurrentHashMap.newKeySet()).add(stream);
     SaleRoutes.SaleBody now = body.apply(sale);
     // The first listener's state is what the sale's listeners were sent; a later one may differ from what

@@ -54,13 +54,14 @@ final class SaleRoutes {
   /**
    * The topology's counters of a sale, and the requests still waiting for a decision. {@code ordersCount} counts
    * confirmed purchases, {@code conversionRate} is ordersCount / accepted; {@code queueLength} and {@code admitted}
-   * are the waiting room's (0 without one), {@code deviceRejections} the requests refused DEVICE_LIMIT_EXCEEDED.
+   * are the waiting room's (0 without one), {@code proofOfWorkBits} the difficulty its joins need now (risen by itself
+   * while joins come faster than its threshold), {@code deviceRejections} the requests refused DEVICE_LIMIT_EXCEEDED.
    * {@code decisionsPerSecond} holds the last minutes, oldest first, its last second being {@code serverTime}'s.
    */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
                      long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending,
                      long ordersCount, double conversionRate, long queueLength, long admitted,
-                     long deviceRejections, Decisions decisionsPerSecond, Instant serverTime) {}
+                     long deviceRejections, Decisions decisionsPerSecond, Instant serverTime, int proofOfWorkBits) {}
 
   /** Decisions per second, accepted and rejected, one entry per second. */
   record Decisions(long[] accepted, long[] rejected) {}
@@ -209,14 +210,14 @@ final class SaleRoutes {
     StockLevel level = sales.stockLevel(sale.getSaleId()).orElse(null);
     if (level == null) {
       ctx.json(new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0,
-          pending, 0, 0, room.waiting(), room.admitted(), 0, decisions, now));
+          pending, 0, 0, room.waiting(), room.admitted(), 0, decisions, now, room.proofOfWorkBits()));
       return;
     }
     double conversion = level.getAccepted() == 0 ? 0 : (double) level.getOrders() / level.getAccepted();
     ctx.json(new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
         level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
         level.getCancelled(), pending, level.getOrders(), conversion, room.waiting(), room.admitted(),
-        level.getRejected().getOrDefault(DEVICE_LIMIT_EXCEEDED, 0L), decisions, now));
+        level.getRejected().getOrDefault(DEVICE_LIMIT_EXCEEDED, 0L), decisions, now, room.proofOfWorkBits()));
   }
 
   Sale sale(String saleId) {

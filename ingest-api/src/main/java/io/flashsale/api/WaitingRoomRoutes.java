@@ -1,8 +1,6 @@
 package io.flashsale.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.api.Identity.Buyer;
 import io.flashsale.api.WaitingRoomSigner.Challenge;
 import io.flashsale.api.WaitingRoomSigner.QueueToken;
@@ -44,7 +42,7 @@ final class WaitingRoomRoutes {
 
   record JoinBody(String challenge, String nonce) {}
 
-  record WaitingRoomPatch(Integer admitPerSecond, Integer proofOfWorkBits) {}
+  record WaitingRoomPatch(Integer admitPerSecond, Integer proofOfWorkBits, Integer proofOfWorkRiseAbove) {}
 
   record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
 
@@ -64,11 +62,17 @@ final class WaitingRoomRoutes {
   private final AdminAudit audit;
   private final SecureRandom random = new SecureRandom();
   /** Challenges used on this instance; another instance can take a challenge once more, for the same user only. */
-  private final Cache<String, Boolean> usedChallenges =
-      Caffeine.newBuilder().expireAfterWrite(CHALLENGE_TTL).maximumSize(10_000_000).build();
+  private final UsedChallenges usedChallenges;
+  private final Access access;
+  private final int defaultRiseAbove;
+  private final JoinRate joinRate = new JoinRate();
 
   WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRoomView rooms,
-                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses, AdminAudit audit) {
+                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses, AdminAudit audit,
+                    Access access, AbuseBounds bounds, int defaultRiseAbove) {
+    this.usedChallenges = new UsedChallenges(bounds.usedChallenges(), bounds.usedChallengesPerAddress(), clock);
+    this.access = access;
+    this.defaultRiseAbove = defaultRiseAbove;
     this.audit = audit;
     this.bodies = bodies;
     this.writer = writer;
@@ -92,9 +96,9 @@ final class WaitingRoomRoutes {
     refuseClosed(sale, now);
     Access.requireDevice(sale, buyer);
     JoinBody body = bodies.read(ctx, JoinBody.class);
-    int bits = rooms.proofOfWorkBits(sale);
+    int bits = proofOfWorkBits(sale, now);
     if (bits > 0) {
-      requireProof(body, sale, buyer, bits, now);
+      requireProof(body, sale, buyer, bits, now, access.clientAddress(ctx));
     }
     CompletableFuture<QueuePlace> placed = rooms.awaitPlace(sale.getSaleId(), buyer.userId());
     QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId());
@@ -138,51 +142,99 @@ final class WaitingRoomRoutes {
     Sale sale = saleWithRoom(ctx.pathParam("saleId"));
     byte[] nonce = new byte[16];
     random.nextBytes(nonce);
-    Challenge challenge = new Challenge(sale.getSaleId(), buyer.userId(), rooms.proofOfWorkBits(sale),
-        clock.instant().plus(CHALLENGE_TTL));
+    Instant now = clock.instant();
+    Challenge challenge = new Challenge(sale.getSaleId(), buyer.userId(), proofOfWorkBits(sale, now),
+        now.plus(CHALLENGE_TTL));
     ctx.json(new ChallengeBody(signer.challenge(challenge, Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)),
         challenge.bits(), challenge.expiresAt()));
   }
 
-  /** PATCH /api/admin/sales/{saleId}/waiting-room: a new admission rate or difficulty, from now on. */
+  /**
+   * PATCH /api/admin/sales/{saleId}/waiting-room: a new admission rate, difficulty or threshold of the difficulty's
+   * rise, from now on. Only the fields sent are written: the views merge a sale's changes field by field in the log's
+   * order, so a change through another instance that has not seen this one yet never undoes it.
+   */
   void change(Context ctx) {
     Sale sale = saleWithRoom(ctx.pathParam("saleId"));
     WaitingRoomPatch patch = bodies.read(ctx, WaitingRoomPatch.class);
     List<String> errors = new ArrayList<>();
-    if (patch.admitPerSecond() == null && patch.proofOfWorkBits() == null) {
-      errors.add("admitPerSecond or proofOfWorkBits is required");
+    if (patch.admitPerSecond() == null && patch.proofOfWorkBits() == null && patch.proofOfWorkRiseAbove() == null) {
+      errors.add("admitPerSecond, proofOfWorkBits or proofOfWorkRiseAbove is required");
     }
     if (patch.admitPerSecond() != null) {
       add(errors, InputRules.between("admitPerSecond", patch.admitPerSecond(), 1, InputRules.MAX_ADMIT_PER_SECOND));
     }
     if (patch.proofOfWorkBits() != null) {
-      add(errors, InputRules.between("proofOfWorkBits", patch.proofOfWorkBits(), 0, InputRules.MAX_PROOF_OF_WORK_BITS));
+      add(errors, ProofOfWork.invalidBits("proofOfWorkBits", patch.proofOfWorkBits(), InputRules.MAX_PROOF_OF_WORK_BITS));
+    }
+    if (patch.proofOfWorkRiseAbove() != null) {
+      add(errors, InputRules.between("proofOfWorkRiseAbove", patch.proofOfWorkRiseAbove(), 0, MAX_RISE_ABOVE));
     }
     if (!errors.isEmpty()) {
       throw new Problem(ErrorCode.VALIDATION, String.join("; ", errors));
     }
-    WaitingRoomChange change = new WaitingRoomChange(sale.getSaleId(),
-        patch.admitPerSecond() != null ? patch.admitPerSecond() : QueueOrder.rateAt(rooms.rates(sale), clock.instant()),
-        patch.proofOfWorkBits() != null ? patch.proofOfWorkBits() : rooms.proofOfWorkBits(sale));
+    WaitingRoomChange change = new WaitingRoomChange(sale.getSaleId(), patch.admitPerSecond(), patch.proofOfWorkBits(),
+        patch.proofOfWorkRiseAbove());
     Map<String, String> audited = AdminAudit.fields("admitPerSecond", patch.admitPerSecond(),
-        "proofOfWorkBits", patch.proofOfWorkBits());
+        "proofOfWorkBits", patch.proofOfWorkBits(), "proofOfWorkRiseAbove", patch.proofOfWorkRiseAbove());
     ctx.future(() -> audit.after(ctx, sale.getSaleId(), audited,
-        writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written -> ctx.json(
-            Map.of("admitPerSecond", change.getAdmitPerSecond(), "proofOfWorkBits", change.getProofOfWorkBits())))));
+        writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written -> {
+          // The room as this instance knows it, with what was just sent: a change through another instance that
+          // this one has not read yet is not shown here, and is not undone either.
+          Settings known = settings(sale, clock.instant());
+          ctx.json(new Settings(patch.admitPerSecond() != null ? patch.admitPerSecond() : known.admitPerSecond(),
+              patch.proofOfWorkBits() != null ? patch.proofOfWorkBits() : known.proofOfWorkBits(),
+              patch.proofOfWorkRiseAbove() != null ? patch.proofOfWorkRiseAbove() : known.proofOfWorkRiseAbove()));
+        })));
+  }
+
+  /** What the admin has set of a waiting room, as this instance's view has merged the changes. */
+  record Settings(int admitPerSecond, int proofOfWorkBits, int proofOfWorkRiseAbove) {}
+
+  Settings settings(String saleId, Instant now) {
+    return settings(saleWithRoom(saleId), now);
+  }
+
+  Settings settings(Sale sale, Instant now) {
+    return new Settings(QueueOrder.rateAt(rooms.rates(sale), now), rooms.proofOfWorkBits(sale), riseAbove(sale));
+  }
+
+  /** The used challenges of this instance, for tests and measurements. */
+  UsedChallenges usedChallenges() {
+    return usedChallenges;
+  }
+
+  /** The most joins per second a threshold may name: above the most a waiting room admits in a second. */
+  static final int MAX_RISE_ABOVE = 1_000_000;
+
+  /** The difficulty a join needs now: the admin's, raised while joins come faster than the room's threshold. */
+  int proofOfWorkBits(Sale sale, Instant now) {
+    int configured = rooms.proofOfWorkBits(sale);
+    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
+    if (stats == null) {
+      return configured;
+    }
+    double rate = joinRate.perSecond(sale.getSaleId(), stats.getJoined(), now);
+    return ProofOfWork.effectiveBits(configured, rate, riseAbove(sale), InputRules.MAX_PROOF_OF_WORK_BITS);
+  }
+
+  private int riseAbove(Sale sale) {
+    Integer set = rooms.proofOfWorkRiseAbove(sale);
+    return set != null ? set : defaultRiseAbove;
   }
 
   /** The sale's joined, admitted and still waiting buyers at {@code now}; nobody waits once it is over. */
-  record Counts(long joined, long admitted, long waiting) {}
+  record Counts(long joined, long admitted, long waiting, int proofOfWorkBits) {}
 
   Counts counts(Sale sale, Instant now) {
     QueueStats stats = sale.getWaitingRoom() == null ? null : rooms.stats(sale.getSaleId()).orElse(null);
     if (stats == null) {
-      return new Counts(0, 0, 0);
+      return new Counts(0, 0, 0, sale.getWaitingRoom() == null ? 0 : rooms.proofOfWorkBits(sale));
     }
     long admitted = Admission.admitted(sale, stats, rooms.rates(sale), now);
     SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
     boolean over = status == SaleStatus.SOLD_OUT || status == SaleStatus.ENDED;
-    return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted);
+    return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted, proofOfWorkBits(sale, now));
   }
 
   /** A purchase in a sale with a waiting room needs a valid pass of its buyer; nothing is written otherwise. */
@@ -225,7 +277,7 @@ final class WaitingRoomRoutes {
     };
   }
 
-  private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now) {
+  private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now, String address) {
     Challenge challenge = body.challenge() == null ? null : signer.challenge(body.challenge()).orElse(null);
     if (challenge == null || !challenge.saleId().equals(sale.getSaleId()) || !challenge.userId().equals(buyer.userId())
         || !now.isBefore(challenge.expiresAt()) || challenge.bits() < bits) {
@@ -235,9 +287,7 @@ final class WaitingRoomRoutes {
     if (!ProofOfWork.solves(body.challenge(), body.nonce(), challenge.bits())) {
       throw new Problem(ErrorCode.PROOF_REQUIRED, "The nonce does not solve the challenge");
     }
-    if (usedChallenges.asMap().putIfAbsent(body.challenge(), Boolean.TRUE) != null) {
-      throw new Problem(ErrorCode.PROOF_REQUIRED, "The challenge was used for a join already");
-    }
+    usedChallenges.use(body.challenge(), challenge.expiresAt(), address);
   }
 
   private void refuseClosed(Sale sale, Instant now) {

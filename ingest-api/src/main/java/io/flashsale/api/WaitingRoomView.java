@@ -26,8 +26,11 @@ import org.apache.kafka.common.TopicPartition;
  * Nothing here grows with the number of buyers waiting.
  */
 final class WaitingRoomView extends TopicView {
-  /** A change of a waiting room, in effect from the broker's append time of its record. */
-  record Change(Instant at, int admitPerSecond, int proofOfWorkBits) {}
+  /**
+   * A change of a waiting room, in effect from the broker's append time of its record; null fields are unchanged, so
+   * the changes merge field by field in the log's order.
+   */
+  record Change(Instant at, Integer admitPerSecond, Integer proofOfWorkBits, Integer proofOfWorkRiseAbove) {}
 
   private final Topics topics;
   private final Map<String, QueueStats> stats = new ConcurrentHashMap<>();
@@ -64,7 +67,8 @@ final class WaitingRoomView extends TopicView {
         WaitingRoomChange change = topics.waitingRoomChanges.valueSerde().deserializer()
             .deserialize(record.topic(), record.value());
         changes.computeIfAbsent(change.getSaleId(), id -> new CopyOnWriteArrayList<>()).add(
-            new Change(Instant.ofEpochMilli(record.timestamp()), change.getAdmitPerSecond(), change.getProofOfWorkBits()));
+            new Change(Instant.ofEpochMilli(record.timestamp()), change.getAdmitPerSecond(), change.getProofOfWorkBits(),
+                change.getProofOfWorkRiseAbove()));
       }
       default -> {
         QueuePlace place = topics.queuePlaces.valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -98,14 +102,30 @@ final class WaitingRoomView extends TopicView {
   List<QueueOrder.Rate> rates(Sale sale) {
     List<QueueOrder.Rate> rates = new ArrayList<>();
     rates.add(new QueueOrder.Rate(Instant.EPOCH, sale.getWaitingRoom().getAdmitPerSecond()));
-    changes.getOrDefault(sale.getSaleId(), List.of()).forEach(c -> rates.add(new QueueOrder.Rate(c.at(), c.admitPerSecond())));
+    changes.getOrDefault(sale.getSaleId(), List.of()).stream().filter(c -> c.admitPerSecond() != null)
+        .forEach(c -> rates.add(new QueueOrder.Rate(c.at(), c.admitPerSecond())));
     return rates;
   }
 
-  /** The proof-of-work difficulty now: as created, or the latest change. */
+  /** The proof-of-work difficulty the admin set: as created, or the latest change that set it. */
   int proofOfWorkBits(Sale sale) {
+    return latest(sale, Change::proofOfWorkBits, sale.getWaitingRoom().getProofOfWorkBits());
+  }
+
+  /** The joins per second above which the difficulty rises by itself: the latest change that set it, else none. */
+  Integer proofOfWorkRiseAbove(Sale sale) {
+    return latest(sale, Change::proofOfWorkRiseAbove, null);
+  }
+
+  private <T> T latest(Sale sale, java.util.function.Function<Change, T> field, T created) {
     List<Change> known = changes.getOrDefault(sale.getSaleId(), List.of());
-    return known.isEmpty() ? sale.getWaitingRoom().getProofOfWorkBits() : known.get(known.size() - 1).proofOfWorkBits();
+    for (int i = known.size() - 1; i >= 0; i--) {
+      T value = field.apply(known.get(i));
+      if (value != null) {
+        return value;
+      }
+    }
+    return created;
   }
 
   private static String key(String saleId, String userId) {

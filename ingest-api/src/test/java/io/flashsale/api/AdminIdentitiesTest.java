@@ -99,7 +99,7 @@ class AdminIdentitiesTest {
         .assertProblem(401, ErrorCode.UNAUTHENTICATED);
 
     // The operator changes the waiting room and ends the sale (the topology played by hand).
-    String patchBody = "{\"admitPerSecond\": 500, \"proofOfWorkBits\": 4}";
+    String patchBody = "{\"admitPerSecond\": 500, \"proofOfWorkBits\": 14}";
     ApiFixture.Response changed = admin("PATCH", "/api/admin/sales/" + roomSaleId + "/waiting-room", operator)
         .json(patchBody).send();
     assertThat(changed.status()).as(changed.raw().body()).isEqualTo(200);
@@ -134,7 +134,7 @@ class AdminIdentitiesTest {
     assertThat(creation.getChanges()).containsEntry("sku", "SKU-" + saleId).containsEntry("stock", "5");
     AdminAuditEvent change = only(audited, operatorName, AdminAction.CHANGE_WAITING_ROOM);
     assertThat(change.getBodySha256()).isEqualTo(sha256(patchBody));
-    assertThat(change.getChanges()).isEqualTo(Map.of("admitPerSecond", "500", "proofOfWorkBits", "4"));
+    assertThat(change.getChanges()).isEqualTo(Map.of("admitPerSecond", "500", "proofOfWorkBits", "14"));
     AdminAuditEvent refusedEnd = only(audited, viewerName, AdminAction.END_SALE);
     assertThat(refusedEnd.getBodySha256()).isNull();
     assertThat(refusedEnd.getChanges()).isEmpty();

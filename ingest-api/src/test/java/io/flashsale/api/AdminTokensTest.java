@@ -8,6 +8,9 @@ import com.auth0.jwt.JWTCreator;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.Identity.Admin;
 import io.flashsale.schemas.AdminRole;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -20,7 +23,10 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Admin identities: the shared token and admin JWTs, their keys, claims and roles. */
@@ -161,6 +167,108 @@ class AdminTokensTest {
         BUYER_SECRET);
     assertThat(configured).isEqualTo(new AdminJwt(null, pem(RSA.getPublic()), "https://idp.example.com/", "flashsale"));
     assertThat(new AdminJwt(ADMIN_SECRET, null, null, null).toString()).doesNotContain(ADMIN_SECRET);
+  }
+
+  @Test
+  void outsideLocalModeAKeyWithoutIssuerAndAudienceIsRefused() {
+    assertThatThrownBy(() -> AdminJwt.fromEnv(Map.of("FLASHSALE_ADMIN_JWT_SECRET", ADMIN_SECRET), false, BUYER_SECRET))
+        .hasMessageContaining("FLASHSALE_ADMIN_JWT_ISSUER and FLASHSALE_ADMIN_JWT_AUDIENCE");
+    assertThatThrownBy(() -> AdminJwt.fromEnv(Map.of("FLASHSALE_ADMIN_JWT_PUBLIC_KEY", pem(RSA.getPublic()),
+        "FLASHSALE_ADMIN_JWT_ISSUER", "https://idp.example.com/"), false, BUYER_SECRET))
+        .hasMessageContaining("FLASHSALE_ADMIN_JWT_AUDIENCE");
+    assertThat(AdminJwt.fromEnv(Map.of("FLASHSALE_ADMIN_JWT_SECRET", ADMIN_SECRET), true, BUYER_SECRET).secret())
+        .as("local mode").isEqualTo(ADMIN_SECRET);
+  }
+
+  /**
+   * Keys from the identity provider's JWKS, served here by a small HTTP server on loopback: a token of a published
+   * key verifies; after the provider rotates to a new key, the new key's tokens verify at once (its unknown id
+   * fetches the set again); made-up key ids fetch it at most the rate limit's times; and the issuer and audience are
+   * still checked.
+   */
+  @Test
+  void keysFromAJwksVerifyAndARotationIsPickedUpAtTheNewKeysFirstToken() throws Exception {
+    KeyPair first = keyPair("RSA", null);
+    KeyPair second = keyPair("EC", "secp256r1");
+    AtomicReference<String> published = new AtomicReference<>(jwks(jwk("key-1", first.getPublic())));
+    AtomicInteger fetches = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/.well-known/jwks.json", exchange -> {
+      fetches.incrementAndGet();
+      byte[] body = published.get().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      try (exchange) {
+        exchange.getResponseBody().write(body);
+      }
+    });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/.well-known/jwks.json";
+      Identity fromJwks = identity(new AdminJwt(null, null, "https://idp.example.com/", "flashsale-admin", url));
+      JWTCreator.Builder alice = token("alice").withClaim("roles", List.of("operator"))
+          .withIssuer("https://idp.example.com/").withAudience("flashsale-admin");
+
+      assertThat(fromJwks.admin(bearer(alice.withKeyId("key-1"),
+          Algorithm.RSA256((RSAPublicKey) first.getPublic(), (RSAPrivateKey) first.getPrivate()))))
+          .isEqualTo(new Admin("alice", "https://idp.example.com/", AdminRole.OPERATOR));
+      assertThat(fetches).hasValue(1);
+      assertUnauthenticated(() -> fromJwks.admin(bearer(token("alice").withClaim("roles", List.of("operator"))
+          .withIssuer("https://idp.example.com/").withAudience("another-app").withKeyId("key-1"),
+          Algorithm.RSA256((RSAPublicKey) first.getPublic(), (RSAPrivateKey) first.getPrivate()))));
+
+      published.set(jwks(jwk("key-2", second.getPublic())));
+      assertThat(fromJwks.admin(bearer(alice.withKeyId("key-2"),
+          Algorithm.ECDSA256((ECPublicKey) second.getPublic(), (ECPrivateKey) second.getPrivate()))).name())
+          .as("the rotated key's token").isEqualTo("alice");
+      assertThat(fetches).as("one fetch for the new key id").hasValue(2);
+
+      KeyPair mallory = keyPair("RSA", null);
+      for (int i = 0; i < 30; i++) {
+        String keyId = "made-up-" + i;
+        assertUnauthenticated(() -> fromJwks.admin(bearer(token("mallory").withClaim("role", "operator")
+            .withIssuer("https://idp.example.com/").withAudience("flashsale-admin").withKeyId(keyId),
+            Algorithm.RSA256((RSAPublicKey) mallory.getPublic(), (RSAPrivateKey) mallory.getPrivate()))));
+      }
+      assertThat(fetches.get()).as("made-up key ids fetch the set at most the rate limit's times")
+          .isLessThanOrEqualTo(AdminTokens.JWKS_FETCHES_PER_MINUTE);
+      // A token signed by a published key's id but another key is refused.
+      assertUnauthenticated(() -> fromJwks.admin(bearer(token("mallory").withClaim("role", "operator")
+          .withIssuer("https://idp.example.com/").withAudience("flashsale-admin").withKeyId("key-1"),
+          Algorithm.RSA256((RSAPublicKey) mallory.getPublic(), (RSAPrivateKey) mallory.getPrivate()))));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  private static String jwks(String... keys) {
+    return "{\"keys\":[" + String.join(",", keys) + "]}";
+  }
+
+  private static String jwk(String keyId, PublicKey key) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    if (key instanceof RSAPublicKey rsa) {
+      return "{\"kty\":\"RSA\",\"kid\":\"" + keyId + "\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\""
+          + b64.encodeToString(unsigned(rsa.getModulus())) + "\",\"e\":\""
+          + b64.encodeToString(unsigned(rsa.getPublicExponent())) + "\"}";
+    }
+    ECPublicKey ec = (ECPublicKey) key;
+    return "{\"kty\":\"EC\",\"kid\":\"" + keyId + "\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\""
+        + b64.encodeToString(fixed(ec.getW().getAffineX())) + "\",\"y\":\""
+        + b64.encodeToString(fixed(ec.getW().getAffineY())) + "\"}";
+  }
+
+  private static byte[] unsigned(java.math.BigInteger value) {
+    byte[] bytes = value.toByteArray();
+    return bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+  }
+
+  /** A P-256 coordinate in its 32 bytes, as JWK wants it. */
+  private static byte[] fixed(java.math.BigInteger value) {
+    byte[] bytes = unsigned(value);
+    byte[] fixed = new byte[32];
+    System.arraycopy(bytes, 0, fixed, 32 - bytes.length, bytes.length);
+    return fixed;
   }
 
   private static Identity identity(AdminJwt adminJwt) {

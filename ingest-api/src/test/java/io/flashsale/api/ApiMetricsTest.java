@@ -59,6 +59,19 @@ class ApiMetricsTest {
     assertThat(fixture.call("GET", "/metrics").auth("Bearer " + TOKEN).send().status()).isEqualTo(200);
   }
 
+  /** With a metrics port of its own, /metrics is served there and not on the public port. */
+  @Test
+  void aMetricsPortOfItsOwnTakesMetricsOffThePublicPort() throws Exception {
+    try (ApiFixture ownPort = ApiFixture.start(fixture.kafka, Map.of("FLASHSALE_API_METRICS_PORT", "0"))) {
+      ownPort.call("GET", "/metrics").send().assertProblem(404, ErrorCode.NOT_FOUND);
+      java.net.http.HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ownPort.api.metricsPort()
+              + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).isEqualTo(200);
+      assertThat(scraped.body()).contains("process=\"api\"");
+    }
+  }
+
   private static String scrape() {
     ApiFixture.Response response = fixture.call("GET", "/metrics").auth("Bearer " + TOKEN).send();
     assertThat(response.status()).isEqualTo(200);

@@ -37,7 +37,9 @@ class SaleEventsTest {
 
   @BeforeAll
   static void startApi() {
-    fixture = ApiFixture.start(Map.of("FLASHSALE_EVENTS_HEARTBEAT_MS", Long.toString(HEARTBEAT.toMillis())));
+    // Its thousands of listeners all come from 127.0.0.1.
+    fixture = ApiFixture.start(Map.of("FLASHSALE_EVENTS_HEARTBEAT_MS", Long.toString(HEARTBEAT.toMillis()),
+        "FLASHSALE_EVENT_STREAMS_PER_ADDRESS", "10000"));
   }
 
   @AfterAll

@@ -43,6 +43,35 @@ class WaitingRoomSignerTest {
     assertThat(tried).isEqualTo(pass.length() * (alphabet.length() - 1));
   }
 
+  /**
+   * Rotation: while the old secret is kept as the previous one, what it signed (passes, places, challenges) is still
+   * taken and everything new is signed with the new one; once it is removed, what it signed is refused.
+   */
+  @Test
+  void aRetiringSecretIsAcceptedWhileItIsThePreviousOneAndRefusedOnceRemoved() {
+    String oldSecret = "the-old-waiting-room-secret-32-bytes!";
+    String newSecret = "the-new-waiting-room-secret-32-bytes!";
+    WaitingRoomSigner before = new WaitingRoomSigner(oldSecret);
+    WaitingRoomSigner during = new WaitingRoomSigner(newSecret, oldSecret);
+    WaitingRoomSigner after = new WaitingRoomSigner(newSecret);
+    String oldPass = before.pass("sale-1", "ann", NOW.plusSeconds(60));
+    String oldToken = before.token(new QueueToken("sale-1", "ann", 3, false));
+    String oldChallenge = before.challenge(new Challenge("sale-1", "ann", 12, NOW.plusSeconds(120)), "n");
+
+    assertThat(during.passValid(oldPass, "sale-1", "ann", NOW)).as("the previous key's pass, during rotation").isTrue();
+    assertThat(during.token(oldToken)).contains(new QueueToken("sale-1", "ann", 3, false));
+    assertThat(during.challenge(oldChallenge)).isPresent();
+    String newPass = during.pass("sale-1", "ann", NOW.plusSeconds(60));
+    assertThat(before.passValid(newPass, "sale-1", "ann", NOW)).as("new passes are signed with the new key").isFalse();
+    assertThat(after.passValid(newPass, "sale-1", "ann", NOW)).isTrue();
+
+    assertThat(after.passValid(oldPass, "sale-1", "ann", NOW)).as("the previous key's pass, once removed").isFalse();
+    assertThat(after.token(oldToken)).isEmpty();
+    assertThat(after.challenge(oldChallenge)).isEmpty();
+    assertThat(during.passValid(new WaitingRoomSigner("a-third-secret-of-at-least-32-bytes!").pass("sale-1", "ann",
+        NOW.plusSeconds(60)), "sale-1", "ann", NOW)).as("neither key's").isFalse();
+  }
+
   @Test
   void textsOfOneKindNeverPassAsAnother() {
     String token = signer.token(new QueueToken("sale-1", "ann", 7, true));

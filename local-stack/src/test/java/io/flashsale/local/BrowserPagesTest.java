@@ -141,7 +141,7 @@ class BrowserPagesTest {
         "stock", 5, "priceCents", 12000, "originalPriceCents", 24000, "currency", "USD",
         "startsAt", startsAt.toString(), "endsAt", startsAt.plusSeconds(3600).toString()));
     sale.put("description", "Only five pairs");
-    sale.put("waitingRoom", Map.of("admitPerSecond", 5, "proofOfWorkBits", 8));
+    sale.put("waitingRoom", Map.of("admitPerSecond", 5, "proofOfWorkBits", 12));
     createSale(sale);
     buyer.get(stack.apiUrl() + "/sales/" + saleId + "#token=" + Buyers.tokenFor("early-bird"));
 

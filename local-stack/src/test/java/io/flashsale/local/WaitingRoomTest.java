@@ -121,7 +121,7 @@ class WaitingRoomTest {
 
   @Test
   void passesAndProofsOfWorkAreCheckedAndNothingIsWrittenWithoutThem() throws Exception {
-    Map<String, Object> room = Map.of("admitPerSecond", 1000, "passSeconds", 10, "proofOfWorkBits", 8);
+    Map<String, Object> room = Map.of("admitPerSecond", 1000, "passSeconds", 10, "proofOfWorkBits", 12);
     String saleId = http.createSale(sale("PASSES", Instant.now().minusSeconds(5), room));
     String other = http.createSale(sale("OTHER", Instant.now().minusSeconds(5), Map.of("admitPerSecond", 1000)));
     String plain = http.createSale(sale("PLAIN", Instant.now().minusSeconds(5), null));
@@ -133,8 +133,8 @@ class WaitingRoomTest {
     assertProblem(http.call("POST", "/api/sales/" + saleId + "/queue", ann, Map.of(), Map.of()), 403, "PROOF_REQUIRED");
     String challenge = http.call("GET", "/api/sales/" + saleId + "/challenge", ann, null, Map.of()).body()
         .path("challenge").asText();
-    assertProblem(join(ann, saleId, challenge, wrongNonce(challenge, 8)), 403, "PROOF_REQUIRED");
-    String nonce = solve(challenge, 8);
+    assertProblem(join(ann, saleId, challenge, wrongNonce(challenge, 12)), 403, "PROOF_REQUIRED");
+    String nonce = solve(challenge, 12);
     Answer joined = join(ann, saleId, challenge, nonce);
     assertThat(joined.status()).as("%s", joined.body()).isEqualTo(202);
     assertProblem(join(ann, saleId, challenge, nonce), 403, "PROOF_REQUIRED"); // good for one join
@@ -144,13 +144,13 @@ class WaitingRoomTest {
 
     // The admin raises the difficulty: a challenge of the old one no longer lets anyone in.
     Answer raised = http.call("PATCH", "/api/admin/sales/" + saleId + "/waiting-room", Buyers.ADMIN_TOKEN,
-        Map.of("proofOfWorkBits", 10), Map.of());
+        Map.of("proofOfWorkBits", 14), Map.of());
     assertThat(raised.status()).as("%s", raised.body()).isEqualTo(200);
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
-        http.call("GET", "/api/sales/" + saleId + "/challenge", bob, null, Map.of()).body().path("bits").asInt() == 10);
-    assertProblem(join(bob, saleId, bobsChallenge, solve(bobsChallenge, 8)), 403, "PROOF_REQUIRED");
+        http.call("GET", "/api/sales/" + saleId + "/challenge", bob, null, Map.of()).body().path("bits").asInt() == 14);
+    assertProblem(join(bob, saleId, bobsChallenge, solve(bobsChallenge, 12)), 403, "PROOF_REQUIRED");
     String fresh = http.call("GET", "/api/sales/" + saleId + "/challenge", bob, null, Map.of()).body().path("challenge").asText();
-    assertThat(join(bob, saleId, fresh, solve(fresh, 10)).status()).isEqualTo(202);
+    assertThat(join(bob, saleId, fresh, solve(fresh, 14)).status()).isEqualTo(202);
 
     String annPass = admittedPass(ann, joined.body().path("queueToken").asText());
     String otherPass = admittedPass(ann, http.call("POST", "/api/sales/" + other + "/queue", ann, Map.of(), Map.of())

@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -34,7 +36,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private final SchemaRegistry registry;
   private final String subjectSuffix;
   private final SpecificDatumWriter<T> writer;
-  private final Map<String, Integer> writerIdByTopic = new ConcurrentHashMap<>();
+  private final Map<String, Target> targetByTopic = new ConcurrentHashMap<>();
   private final Map<Integer, SpecificDatumReader<T>> readerByWriterId = new ConcurrentHashMap<>();
   // Encoders and buffers are reused per thread: the serializer sits on the hot path of every record.
   private final ThreadLocal<ByteArrayOutputStream> buffers = ThreadLocal.withInitial(() -> new ByteArrayOutputStream(256));
@@ -64,6 +66,19 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     return new AvroSerde<>(schema, registry, "-value");
   }
 
+  /**
+   * What a topic's records are written as: the registered schema's id, and a converter when that schema is not this
+   * serde's own (a producer without the right to register writes in the subject's latest version).
+   */
+  private record Target(int id, Schema schema, GenericDatumReader<Object> fromOwn, GenericDatumWriter<Object> writer) {}
+
+  private Target target(String topic) {
+    SchemaRegistry.Registered registered = registry.writerFor(topic + subjectSuffix, readerSchema);
+    return registered.schema().equals(readerSchema) ? new Target(registered.id(), readerSchema, null, null)
+        : new Target(registered.id(), registered.schema(), new GenericDatumReader<>(readerSchema, registered.schema()),
+            new GenericDatumWriter<>(registered.schema()));
+  }
+
   /** The schema this serde writes with and resolves writers' schemas to. */
   public Schema schema() {
     return readerSchema;
@@ -74,7 +89,8 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     if (record == null) {
       return null;
     }
-    int schemaId = writerIdByTopic.computeIfAbsent(topic, t -> registry.register(t + subjectSuffix, readerSchema));
+    Target target = targetByTopic.computeIfAbsent(topic, this::target);
+    int schemaId = target.id();
     ByteArrayOutputStream out = buffers.get();
     out.reset();
     out.write(MAGIC_BYTE);
@@ -85,7 +101,16 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     try {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, encoders.get());
       encoders.set(encoder);
-      writer.write(record, encoder);
+      if (target.writer() == null) {
+        writer.write(record, encoder);
+      } else { // written in this serde's schema, read as the registered one, and written so
+        ByteArrayOutputStream own = new ByteArrayOutputStream(256);
+        BinaryEncoder ownEncoder = EncoderFactory.get().directBinaryEncoder(own, null);
+        writer.write(record, ownEncoder);
+        ownEncoder.flush();
+        Object converted = target.fromOwn().read(null, DecoderFactory.get().binaryDecoder(own.toByteArray(), null));
+        target.writer().write(converted, encoder);
+      }
       encoder.flush();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("Could not write " + readerSchema.getFullName() + " to " + topic, e);

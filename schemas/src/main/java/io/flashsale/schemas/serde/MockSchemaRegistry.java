@@ -53,6 +53,16 @@ public final class MockSchemaRegistry implements SchemaRegistry {
   }
 
   @Override
+  public synchronized Registered latest(String subject) {
+    List<Schema> versions = versionsBySubject.getOrDefault(subject, List.of());
+    if (versions.isEmpty()) {
+      throw new NotRegisteredException("Subject '" + subject + "' not found in the schema registry");
+    }
+    Schema latest = versions.get(versions.size() - 1);
+    return new Registered(idBySchema.get(latest), latest);
+  }
+
+  @Override
   public synchronized Schema schemaById(int id) {
     Schema schema = byId.get(id);
     if (schema == null) {

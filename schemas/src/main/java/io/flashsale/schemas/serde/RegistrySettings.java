@@ -17,9 +17,13 @@ import java.util.Map;
  * @param trustStore FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE, optional: a PKCS12 or JKS file of the certificates an
  *     https registry is trusted by; without it the JDK's default trust store decides
  * @param trustStorePassword FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD, the trust store's password, if it has one
+ * @param autoRegister FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER, default true: producers register their schema; false
+ *     writes with the latest version registered under the subject (Confluent's {@code auto.register.schemas=false}
+ *     with {@code use.latest.version=true}), so that production needs only read rights on the registry, see
+ *     {@link LatestVersionRegistry}
  */
 public record RegistrySettings(String url, String userInfo, String bearerToken, Path trustStore,
-                               String trustStorePassword) {
+                               String trustStorePassword, boolean autoRegister) {
   public static final String DEFAULT_URL = "mock://flashsale";
 
   public RegistrySettings {
@@ -46,6 +50,11 @@ public record RegistrySettings(String url, String userInfo, String bearerToken, 
     }
   }
 
+  /** Producers register their schemas. */
+  public RegistrySettings(String url, String userInfo, String bearerToken, Path trustStore, String trustStorePassword) {
+    this(url, userInfo, bearerToken, trustStore, trustStorePassword, true);
+  }
+
   /** A registry without authentication, trusted by the JDK's defaults if it is https. */
   public static RegistrySettings of(String url) {
     return new RegistrySettings(url, null, null, null, null);
@@ -58,7 +67,20 @@ public record RegistrySettings(String url, String userInfo, String bearerToken, 
         env.get("FLASHSALE_SCHEMA_REGISTRY_USER_INFO"),
         env.get("FLASHSALE_SCHEMA_REGISTRY_BEARER_TOKEN"),
         trustStore == null ? null : Path.of(trustStore),
-        env.get("FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD"));
+        env.get("FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD"),
+        autoRegister(env.get("FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER")));
+  }
+
+  private static boolean autoRegister(String value) {
+    if (value == null || value.isBlank()) {
+      return true;
+    }
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER must be true or false, was '"
+          + value + "'");
+    };
   }
 
   /**
@@ -67,19 +89,22 @@ public record RegistrySettings(String url, String userInfo, String bearerToken, 
    * yet is only logged, as the serdes wait for it.
    */
   public SchemaRegistry connect() {
+    SchemaRegistry registry;
     if (url.startsWith(MockSchemaRegistry.SCHEME)) {
-      return MockSchemaRegistry.named(url.substring(MockSchemaRegistry.SCHEME.length()));
+      registry = MockSchemaRegistry.named(url.substring(MockSchemaRegistry.SCHEME.length()));
+    } else {
+      RestSchemaRegistry rest = new RestSchemaRegistry(URI.create(url), this);
+      rest.checkAccess();
+      registry = rest;
     }
-    RestSchemaRegistry registry = new RestSchemaRegistry(URI.create(url), this);
-    registry.checkAccess();
-    return registry;
+    return autoRegister ? registry : new LatestVersionRegistry(registry);
   }
 
   @Override
   public String toString() { // keeps the secrets out of logs
     return "RegistrySettings[url=" + url + ", auth=" + (userInfo != null ? "basic " + userInfo.split(":", 2)[0]
         : bearerToken != null ? "bearer" : "none") + ", trustStore=" + (trustStore == null ? "JDK default" : trustStore)
-        + "]";
+        + (autoRegister ? "" : ", autoRegister=false") + "]";
   }
 
   private static String blankAsNull(String value) {

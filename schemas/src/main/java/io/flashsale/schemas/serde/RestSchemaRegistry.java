@@ -30,6 +30,7 @@ final class RestSchemaRegistry implements SchemaRegistry {
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final int UNAUTHORIZED = 401;
   private static final int FORBIDDEN = 403;
+  private static final int NOT_FOUND = 404;
   private static final int INCOMPATIBLE = 409;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -80,6 +81,18 @@ final class RestSchemaRegistry implements SchemaRegistry {
   }
 
   @Override
+  public Registered latest(String subject) {
+    JsonNode answer;
+    try {
+      answer = send(HttpRequest.newBuilder(base.resolve(
+          "subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions/latest")).GET());
+    } catch (NotFound e) {
+      throw new NotRegisteredException("Subject '" + subject + "' not found in the schema registry at " + base);
+    }
+    return new Registered(answer.get("id").asInt(), new Schema.Parser().parse(answer.get("schema").asText()));
+  }
+
+  @Override
   public Schema schemaById(int id) {
     JsonNode answer = send(HttpRequest.newBuilder(base.resolve("schemas/ids/" + id)).GET());
     return new Schema.Parser().parse(answer.get("schema").asText());
@@ -98,6 +111,9 @@ final class RestSchemaRegistry implements SchemaRegistry {
             + (response.statusCode() == UNAUTHORIZED ? " Unauthorized" : " Forbidden") + " to "
             + (authorization == null ? "a request without credentials" : "the configured credentials")
             + " (FLASHSALE_SCHEMA_REGISTRY_USER_INFO or FLASHSALE_SCHEMA_REGISTRY_BEARER_TOKEN): " + response.body());
+      }
+      if (response.statusCode() == NOT_FOUND) {
+        throw new NotFound(response.body());
       }
       if (response.statusCode() == INCOMPATIBLE) {
         throw new IncompatibleSchemaException(response.body());
@@ -137,6 +153,13 @@ final class RestSchemaRegistry implements SchemaRegistry {
       return JSON.writeValueAsString(value);
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The registry has no such subject, version or schema (404). */
+  static final class NotFound extends IllegalStateException {
+    NotFound(String message) {
+      super("Schema registry answered 404: " + message);
     }
   }
 

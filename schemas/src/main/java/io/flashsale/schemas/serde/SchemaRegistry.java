@@ -15,6 +15,28 @@ public interface SchemaRegistry {
   /** The schema with this global id. */
   Schema schemaById(int id);
 
+  /** The latest version registered under the subject; {@link NotRegisteredException} if it has none. */
+  Registered latest(String subject);
+
+  /**
+   * What a producer of {@code schema}'s records writes with under {@code subject}: by default the schema itself,
+   * registered now (Confluent's {@code auto.register.schemas=true}); see {@link LatestVersionRegistry} for a
+   * producer without the right to register.
+   */
+  default Registered writerFor(String subject, Schema schema) {
+    return new Registered(register(subject, schema), schema);
+  }
+
+  /** A schema as the registry holds it. */
+  record Registered(int id, Schema schema) {}
+
+  /** The subject has no version: with auto-registration off, the schemas must be registered beforehand. */
+  final class NotRegisteredException extends IllegalStateException {
+    public NotRegisteredException(String message) {
+      super(message);
+    }
+  }
+
   /**
    * {@code mock://name} for an in-memory registry, {@code http(s)://host:port} for a real one without
    * authentication; {@link RegistrySettings#connect} for one with.

@@ -90,7 +90,7 @@ final class Samples {
   }
 
   static WaitingRoomChange waitingRoomChange() {
-    return new WaitingRoomChange("sale-1", 500, 18);
+    return new WaitingRoomChange("sale-1", 500, 18, 2000);
   }
 
   static StockTransfer stockTransfer() {
