@@ -94,6 +94,7 @@ public final class IngestApi implements AutoCloseable {
       AuditView auditView = new AuditView(kafka, topics);
       resources.add(auditView);
       auditView.start();
+      TopicView.bindMeters(meters.registry, sales, purchases, rooms, auditView);
 
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.adminJwt(),
           config.verifiedTokenCacheSize(), clock);
