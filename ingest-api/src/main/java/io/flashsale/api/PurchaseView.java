@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -126,7 +127,7 @@ public final class PurchaseView extends TopicView {
   private final Cache<String, Purchase> finished;
   /** Sale ids and SKUs, one string each, so that a million remembered purchases do not each carry copies. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
-  private volatile Consumer<PurchaseOutcome> outcomeListener = outcome -> { };
+  private final List<Consumer<PurchaseOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
   /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
   private final Cache<String, CompletableFuture<Purchase>> decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
@@ -228,15 +229,17 @@ public final class PurchaseView extends TopicView {
   }
 
   /**
-   * Tells {@code listener} of every outcome read, on the view's thread; set before {@link #start}. Repeats
-   * ({@code repeat}: the copy the topology sends when a request it had decided is logged again) are told too.
+   * Tells {@code listener} of every outcome read from now on, on the view's thread. Repeats ({@code repeat}: the
+   * copy the topology sends when a request it had decided is logged again) are told too.
    */
   void onOutcome(Consumer<PurchaseOutcome> listener) {
-    this.outcomeListener = listener;
+    outcomeListeners.add(listener);
   }
 
   private void outcomeSeen(PurchaseOutcome outcome) {
-    outcomeListener.accept(outcome);
+    for (Consumer<PurchaseOutcome> listener : outcomeListeners) {
+      listener.accept(outcome);
+    }
     SkuQueue queue = queues.get(outcome.getSku());
     // A repeat names the place of the request's first record, long passed: it says nothing of the queue now.
     if ((outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED)
