@@ -71,6 +71,10 @@ import java.util.Map;
  *     line, which keeps proxies from closing it and finds clients that went away
  * @param reportDir FLASHSALE_REPORT_DIR, default reconciliation-reports (the reconciliation's own): where the admin
  *     dashboard finds the nightly reports, if this process can reach that directory
+ * @param readyGrace FLASHSALE_READY_GRACE_SECONDS, default 15: how long the topology's group may be without stable
+ *     members, or records wait for it without its position moving, before {@code /health/ready} says 503; above the
+ *     topology's commit interval (100 ms under exactly-once unless FLASHSALE_COMMIT_INTERVAL_MS says otherwise) and a
+ *     rebalance (a few seconds), so that neither takes every instance out of the load balancer
  * @param adminJwt FLASHSALE_ADMIN_JWT_*: the keys, issuer and audience of admin JWTs with roles (see {@link AdminJwt});
  *     the shared admin token is accepted beside them, as an operator
  */
@@ -105,7 +109,8 @@ public record ApiConfig(
     String metricsToken,
     Duration eventsHeartbeat,
     Path reportDir,
-    AdminJwt adminJwt) {
+    AdminJwt adminJwt,
+    Duration readyGrace) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -147,6 +152,7 @@ public record ApiConfig(
     requirePositive("FLASHSALE_PARTITIONS", partitions);
     TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     requirePositive("FLASHSALE_VIEW_MAX_FINISHED", viewMaxFinished);
+    requirePositive("FLASHSALE_READY_GRACE_SECONDS", readyGrace.toSeconds());
     requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
     if (paymentProvider == PaymentProviderKind.STRIPE) {
@@ -206,7 +212,8 @@ public record ApiConfig(
         blankAsNull(env.get("FLASHSALE_METRICS_TOKEN")),
         Duration.ofMillis(intVar(env, "FLASHSALE_EVENTS_HEARTBEAT_MS", 15_000)),
         Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", "reconciliation-reports")),
-        AdminJwt.fromEnv(env, localMode, localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET")));
+        AdminJwt.fromEnv(env, localMode, localMode ? LOCAL_JWT_SECRET : env.get("FLASHSALE_JWT_SECRET")),
+        Duration.ofSeconds(intVar(env, "FLASHSALE_READY_GRACE_SECONDS", 15)));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

@@ -115,7 +115,7 @@ public final class IngestApi implements AutoCloseable {
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
           purchases, clock, config.maxWaitMs(), responses, payments, checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases);
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat());
