@@ -126,8 +126,9 @@ public record ApiConfig(
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
   public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 100_000;
   /**
-   * Most purchase requests of one SKU in one record. About 100 bytes each, so a full record stays far below
-   * the broker's 1 MiB message limit; and one record of that size is a few milliseconds of the topology's time.
+   * Most purchase requests of one SKU in one record: one record of that size is a few milliseconds of the
+   * topology's time. A request is about 100 bytes, but up to 3.3 KB with the longest ids, so the batcher bounds a
+   * record's bytes too ({@link TopicWriter#maxRecordBytes()}).
    */
   public static final int DEFAULT_BATCH_MAX_REQUESTS = 1_000;
 

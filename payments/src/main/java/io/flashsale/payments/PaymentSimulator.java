@@ -240,6 +240,11 @@ public final class PaymentSimulator implements AutoCloseable {
     if (payment == null) {
       throw new ProviderError(404, "not_found", "No payment " + paymentId);
     }
+    Instant closes = closesAt.get(paymentId);
+    if (payment.status() == PaymentStatus.PENDING && closes != null && !clock.instant().isBefore(closes)) {
+      payment = withStatus(payment, PaymentStatus.FAILED); // ended unpaid by itself, as an expired session
+      payments.put(paymentId, payment);
+    }
     return payment;
   }
 

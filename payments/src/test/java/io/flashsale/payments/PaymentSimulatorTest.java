@@ -326,6 +326,7 @@ class PaymentSimulatorTest {
     Payment unpaid = provider.createPayment(held(UUID.randomUUID().toString(), holdEnds));
     clock.set(holdEnds.plus(Duration.ofMinutes(31)));
     assertThat(complete(unpaid, "SUCCEEDED").statusCode()).as("past the session's end").isEqualTo(409);
+    assertThat(provider.payment(unpaid.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.FAILED);
 
     clock.set(Instant.parse("2026-11-27T12:00:00Z"));
     faults("{\"lateExpiries\": 1}");
