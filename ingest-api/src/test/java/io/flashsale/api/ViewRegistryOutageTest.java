@@ -4,6 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.api.PurchaseView.Purchase;
+import com.sun.net.httpserver.HttpServer;
+import io.flashsale.embedded.EmbeddedSchemaRegistry;
+import io.flashsale.embedded.KafkaBroker;
+import io.flashsale.embedded.TestInfrastructure;
+import io.flashsale.schemas.TopicAdmin;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
@@ -94,6 +110,98 @@ class ViewRegistryOutageTest {
         assertThat(purchase.status()).isEqualTo(i == 0 ? "CONFIRMED" : i % 2 == 0 ? "ACCEPTED" : "REJECTED");
       }
       assertThat(view.skippedRecords()).as("the bytes that are no outcome").isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  /**
+   * The same with the project's REST client against a registry server behind a proxy that answers 503, then 401
+   * (credentials refused, as while they are being rotated), then passes requests on.
+   */
+  @Test
+  void aViewWaitsOutARegistryAnswering503And401ThroughTheRestClient() throws Exception {
+    try (KafkaBroker kafka = TestInfrastructure.newKafka(); // of its own: only this registry's schema ids on it
+         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(null, 0);
+         FailingProxy proxy = new FailingProxy(registry.url());
+         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Topics writing = Topics.using(SchemaRegistry.forUrl(registry.url()));
+      TopicAdmin.ensureTopics(admin, writing, 2, (short) 1);
+      String saleId = "sale-" + UUID.randomUUID();
+      String sku = "SKU-" + saleId;
+      List<String> ids = new ArrayList<>();
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      try (var outcomes = new KafkaProducer<>(props, writing.purchaseOutcomes.keySerde().serializer(),
+          writing.purchaseOutcomes.valueSerde().serializer())) {
+        for (int i = 0; i < REQUESTS; i++) {
+          ids.add(UUID.randomUUID().toString());
+          outcomes.send(new ProducerRecord<>(Topics.PURCHASE_OUTCOMES, ids.get(i),
+              outcome(ids.get(i), saleId, sku, i, OutcomeStatus.REJECTED))).get();
+        }
+      }
+      proxy.failures.add(503);
+      proxy.failures.add(503);
+      proxy.failures.add(401);
+      proxy.failures.add(401);
+      proxy.failing = true;
+
+      try (PurchaseView view = new PurchaseView(KafkaSettings.of(kafka.bootstrapServers(), proxy.url(), "topology"),
+          Topics.using(SchemaRegistry.forUrl(proxy.url())), Duration.ofHours(1), 100_000, Duration.ofSeconds(30),
+          everythingFromTheStart(), Clock.systemUTC())) {
+        view.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> proxy.failures.isEmpty());
+        assertThat(proxy.answered).containsExactly(503, 503, 401, 401);
+        await().atMost(Duration.ofSeconds(30)).until(view::caughtUp);
+
+        assertThat(ids).allSatisfy(id -> assertThat(view.purchase(id).map(Purchase::status)).contains("REJECTED"));
+        assertThat(view.skippedRecords()).isZero();
+      }
+    }
+  }
+
+  /** In front of a registry: answers the next statuses of {@code failures} to schema reads, then passes them on. */
+  private static final class FailingProxy implements AutoCloseable {
+    private final HttpServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    final Queue<Integer> failures = new ConcurrentLinkedQueue<>();
+    final List<Integer> answered = new CopyOnWriteArrayList<>();
+    volatile boolean failing;
+
+    FailingProxy(String target) throws IOException {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/", exchange -> {
+        try (exchange) {
+          Integer failure = failing && exchange.getRequestURI().getPath().startsWith("/schemas/ids/") ? failures.peek() : null;
+          if (failure != null) {
+            answered.add(failure);
+            byte[] body = ("{\"error_code\":" + failure + "01,\"message\":\"failing\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(failure, body.length);
+            exchange.getResponseBody().write(body);
+            failures.poll();
+            return;
+          }
+          try {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(target + exchange.getRequestURI()))
+                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(exchange.getRequestBody().readAllBytes()))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json").build(), HttpResponse.BodyHandlers.ofByteArray());
+            exchange.getResponseHeaders().set("Content-Type", "application/vnd.schemaregistry.v1+json");
+            exchange.sendResponseHeaders(response.statusCode(), response.body().length);
+            exchange.getResponseBody().write(response.body());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.sendResponseHeaders(502, -1);
+          }
+        }
+      });
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
     }
   }
 
