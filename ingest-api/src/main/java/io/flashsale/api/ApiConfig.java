@@ -72,6 +72,10 @@ import java.util.Map;
  *     line, which keeps proxies from closing it and finds clients that went away
  * @param reportDir FLASHSALE_REPORT_DIR, default reconciliation-reports (the reconciliation's own): where the admin
  *     dashboard finds the nightly reports, if this process can reach that directory
+ * @param readyGrace FLASHSALE_READY_GRACE_SECONDS, default 15: how long the topology's group may be without stable
+ *     members, or records wait for it without its position moving, before {@code /health/ready} says 503; above the
+ *     topology's commit interval (100 ms under exactly-once unless FLASHSALE_COMMIT_INTERVAL_MS says otherwise) and a
+ *     rebalance (a few seconds), so that neither takes every instance out of the load balancer
  * @param adminJwt FLASHSALE_ADMIN_JWT_*: the keys, issuer and audience of admin JWTs with roles (see {@link AdminJwt});
  *     the shared admin token is accepted beside them, as an operator
  * @param waitingRoomSecret FLASHSALE_WAITING_ROOM_SECRET (at least 32 bytes), required outside local mode: signs the
@@ -127,7 +131,8 @@ public record ApiConfig(
     String waitingRoomPreviousSecret,
     MetricsEndpoint apiMetrics,
     AbuseBounds abuseBounds,
-    int proofOfWorkRiseAbove) {
+    int proofOfWorkRiseAbove,
+    Duration readyGrace) {
 
   /** Published so that local tools can authenticate; never accepted outside local mode. */
   public static final String LOCAL_ADMIN_TOKEN = "local-admin-token";
@@ -155,8 +160,9 @@ public record ApiConfig(
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
   public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 100_000;
   /**
-   * Most purchase requests of one SKU in one record. About 100 bytes each, so a full record stays far below
-   * the broker's 1 MiB message limit; and one record of that size is a few milliseconds of the topology's time.
+   * Most purchase requests of one SKU in one record: one record of that size is a few milliseconds of the
+   * topology's time. A request is about 100 bytes, but up to 3.3 KB with the longest ids, so the batcher bounds a
+   * record's bytes too ({@link TopicWriter#maxRecordBytes()}).
    */
   public static final int DEFAULT_BATCH_MAX_REQUESTS = 1_000;
 
@@ -206,6 +212,7 @@ public record ApiConfig(
     requirePositive("FLASHSALE_PARTITIONS", partitions);
     TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     requirePositive("FLASHSALE_VIEW_MAX_FINISHED", viewMaxFinished);
+    requirePositive("FLASHSALE_READY_GRACE_SECONDS", readyGrace.toSeconds());
     requirePositive("FLASHSALE_PAYMENT_PROVIDER_TIMEOUT_MS", paymentProviderTimeout.toMillis());
     requirePositive("FLASHSALE_WEBHOOK_TOLERANCE_SECONDS", webhookTolerance.toSeconds());
     if (paymentProvider == PaymentProviderKind.STRIPE) {
@@ -271,7 +278,8 @@ public record ApiConfig(
         new MetricsEndpoint(env.getOrDefault(API_METRICS_HOST, MetricsEndpoint.DEFAULT_HOST),
             intVar(env, API_METRICS_PORT, MetricsEndpoint.OFF)),
         AbuseBounds.fromEnv(env),
-        intVar(env, "FLASHSALE_POW_RISE_JOINS_PER_SECOND", DEFAULT_POW_RISE_JOINS_PER_SECOND));
+        intVar(env, "FLASHSALE_POW_RISE_JOINS_PER_SECOND", DEFAULT_POW_RISE_JOINS_PER_SECOND),
+        Duration.ofSeconds(intVar(env, "FLASHSALE_READY_GRACE_SECONDS", 15)));
   }
 
   /** The local mode's defaults with the given broker, registry and port: what tests and the local stack start. */

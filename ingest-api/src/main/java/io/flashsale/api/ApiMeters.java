@@ -70,6 +70,9 @@ final class ApiMeters {
   }
 
   void outcomeSeen(PurchaseOutcome outcome) {
+    if (outcome.getRepeat()) {
+      return; // a copy of an outcome already counted, sent again for a retry the view had forgotten
+    }
     String status = outcome.getStatus().name();
     String reason = outcome.getReason() == null ? "none" : outcome.getReason().name();
     outcomes.computeIfAbsent(status + "/" + reason, key -> Counter.builder(OUTCOMES_SEEN)

@@ -100,6 +100,7 @@ public final class IngestApi implements AutoCloseable {
       AuditView auditView = new AuditView(kafka, topics);
       resources.add(auditView);
       auditView.start();
+      TopicView.bindMeters(meters.registry, sales, purchases, rooms, auditView);
 
       Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.adminJwt(),
           config.verifiedTokenCacheSize(), clock);
@@ -119,10 +120,13 @@ public final class IngestApi implements AutoCloseable {
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock, audit);
       PaymentProvider payments = config.paymentProviderClient();
+      CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
+      resources.add(checkoutExpiry);
+      purchases.onOutcome(checkoutExpiry::outcomeSeen);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
-          purchases, clock, config.maxWaitMs(), responses, payments);
+          purchases, clock, config.maxWaitMs(), responses, payments, checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases);
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat(),

@@ -55,10 +55,12 @@ final class PurchaseRoutes {
   private final long maxWaitMs;
   private final Executor responses;
   private final PaymentProvider payments;
+  private final CheckoutExpiry checkoutExpiry;
 
   PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer, PurchaseBatcher batcher, Topics topics,
                  SaleView sales, WaitingRoomRoutes waitingRoom, PurchaseView purchases, Clock clock,
-                 long maxWaitMs, Executor responses, PaymentProvider payments) {
+                 long maxWaitMs, Executor responses, PaymentProvider payments, CheckoutExpiry checkoutExpiry) {
+    this.checkoutExpiry = checkoutExpiry;
     this.access = access;
     this.waitingRoom = waitingRoom;
     this.bodies = bodies;
@@ -161,13 +163,17 @@ final class PurchaseRoutes {
     long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
     Payment payment;
     try {
+      Instant heldUntil = purchase.holdExpiresAt();
       payment = payments.createPayment(new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
-          purchase.sku(), buyer.userId(), amountCents, sale.getCurrency()));
+          purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
+          heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil));
     } catch (PaymentProviderException e) {
       log.warn("Checkout of {} failed: {}", purchase.requestId(), e.getMessage());
       throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
           Map.of("Retry-After", "1"), Map.of());
     }
+    checkoutExpiry.opened(purchase.requestId(), payment.paymentId(),
+        () -> purchases.purchase(purchase.requestId()).map(Purchase::held).orElse(false));
     ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl()));
   }
 

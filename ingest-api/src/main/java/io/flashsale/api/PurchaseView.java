@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -43,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * retention, at most {@code maxFinished} of them, the oldest forgotten first. Start-up is bounded the same way
  * (see {@link #seekStart}): the requests the topology has not yet decided, and the outcomes of the retention or
  * of the longest hold, whichever is longer; never the topics' whole retention.
+ *
+ * <p>A retry of a purchase this view no longer remembers is written again (same request id: sale, user and
+ * Idempotency-Key), is PENDING here, and the topology answers it with a copy of the request's latest outcome marked
+ * {@code repeat}, which this view takes like any outcome: the purchase is back in its final state, and finished
+ * again under the same bounds, so replayed keys never grow the view.
  */
 public final class PurchaseView extends TopicView {
   private static final Logger log = LoggerFactory.getLogger(PurchaseView.class);
@@ -121,7 +127,7 @@ public final class PurchaseView extends TopicView {
   private final Cache<String, Purchase> finished;
   /** Sale ids and SKUs, one string each, so that a million remembered purchases do not each carry copies. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
-  private volatile Consumer<PurchaseOutcome> outcomeListener = outcome -> { };
+  private final List<Consumer<PurchaseOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
   /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
   private final Cache<String, CompletableFuture<Purchase>> decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
@@ -176,7 +182,13 @@ public final class PurchaseView extends TopicView {
   }
 
   long finishedCount() {
+    finished.cleanUp();
     return finished.estimatedSize();
+  }
+
+  /** Request records held for the places in the queue, over every SKU. */
+  long queuedRecords() {
+    return queues.values().stream().mapToLong(SkuQueue::heldRecords).sum();
   }
 
   /** Records a request this instance just wrote, so that an immediate poll here finds it PENDING. */
@@ -216,16 +228,22 @@ public final class PurchaseView extends TopicView {
     });
   }
 
-  /** Tells {@code listener} of every outcome read, on the view's thread; set before {@link #start}. */
+  /**
+   * Tells {@code listener} of every outcome read from now on, on the view's thread. Repeats ({@code repeat}: the
+   * copy the topology sends when a request it had decided is logged again) are told too.
+   */
   void onOutcome(Consumer<PurchaseOutcome> listener) {
-    this.outcomeListener = listener;
+    outcomeListeners.add(listener);
   }
 
   private void outcomeSeen(PurchaseOutcome outcome) {
-    outcomeListener.accept(outcome);
+    for (Consumer<PurchaseOutcome> listener : outcomeListeners) {
+      listener.accept(outcome);
+    }
     SkuQueue queue = queues.get(outcome.getSku());
+    // A repeat names the place of the request's first record, long passed: it says nothing of the queue now.
     if ((outcome.getStatus() == OutcomeStatus.ACCEPTED || outcome.getStatus() == OutcomeStatus.REJECTED)
-        && queue != null) {
+        && !outcome.getRepeat() && queue != null) {
       queue.decided(outcome.getRequestOffset(), outcome.getRequestIndex());
     }
     Purchase[] decided = new Purchase[1];
@@ -256,6 +274,10 @@ public final class PurchaseView extends TopicView {
   private Purchase withOutcome(Purchase known, PurchaseOutcome outcome) {
     OutcomeStatus status = outcome.getStatus();
     if (status == OutcomeStatus.REFUND_DUE) {
+      if (outcome.getRepeat() && known != null && known.pending()) {
+        log.warn("Purchase {} was logged again and its repeated outcome is a REFUND_DUE, which does not say how it "
+            + "ended: it stays PENDING here", known.requestId());
+      }
       return known == null ? null : known.withRefundDue();
     }
     // Outcomes of one request arrive in order, but an outcome that would move a purchase back is not believed.
@@ -346,6 +368,13 @@ public final class PurchaseView extends TopicView {
    * topology got; only the records not yet decided are kept.
    */
   static final class SkuQueue {
+    /**
+     * Most records of one SKU kept while waiting for the topology to decide past them. A retry answered by a
+     * repeat names no new place, so its record is passed only by a later decision of the SKU, and a sale over
+     * takes none: without a cap every replay of an ended sale would stay. 10,000 records are at least 10,000
+     * requests ahead, well beyond any position worth showing; one held costs about 80 bytes.
+     */
+    static final int MAX_HELD_RECORDS = 10_000;
     private final NavigableMap<Long, Long> firstSeqByOffset = new TreeMap<>();
     private long read;
     private volatile long decidedSeq = -1;
@@ -354,8 +383,15 @@ public final class PurchaseView extends TopicView {
     synchronized long read(long offset, int count) {
       long first = read;
       firstSeqByOffset.put(offset, first);
+      if (firstSeqByOffset.size() > MAX_HELD_RECORDS) {
+        firstSeqByOffset.pollFirstEntry();
+      }
       read += count;
       return first;
+    }
+
+    synchronized int heldRecords() {
+      return firstSeqByOffset.size();
     }
 
     /** The topology decided the request at {@code index} of the record at {@code offset}. */

@@ -1,12 +1,17 @@
 package io.flashsale.api;
 
 import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,10 +27,26 @@ import org.slf4j.LoggerFactory;
  * group, so every instance sees everything and can answer any request. It reads committed records only,
  * from where {@link #seekStart} puts it (the beginning unless a view says otherwise), and counts as caught up
  * once it has reached the end offsets of its start.
+ *
+ * <p>No record is passed over because something else failed. A record whose decoding meets an unavailable or
+ * refusing schema registry (a 5xx, 401/403, a timeout, no connection) is tried again, with a growing pause, until
+ * it decodes: the view stops at it, counts as not caught up meanwhile (readiness says so), and goes on in order
+ * afterwards. Only a record that is not a value of its topic (not the wire format, an unknown schema id, bytes
+ * Avro cannot read) is skipped, logged, and counted in {@value #SKIPPED_METER}.
  */
 abstract class TopicView implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopicView.class);
   private static final Duration POLL = Duration.ofMillis(100);
+  /** Records skipped because they are not values of their topic, tagged view. */
+  static final String SKIPPED_METER = "flashsale.api.view.skipped.records";
+  /** 1 while a view waits for the schema registry to decode its next record, tagged view. */
+  static final String STALLED_METER = "flashsale.api.view.stalled";
+  /**
+   * Pauses between tries of a record the registry could not decode: from 100 ms, doubled, at most 5 s, so a blip
+   * costs a fraction of a second and an outage one registry request per view every 5 s.
+   */
+  private static final Duration FIRST_RETRY = Duration.ofMillis(100);
+  private static final Duration LAST_RETRY = Duration.ofSeconds(5);
 
   private final String name;
   private final List<String> topics;
@@ -33,6 +54,8 @@ abstract class TopicView implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile boolean caughtUp;
+  private volatile boolean stalled;
+  private final AtomicLong skipped = new AtomicLong();
   private volatile KafkaConsumer<byte[], byte[]> consumer;
 
   TopicView(String name, KafkaSettings kafka, List<String> topics) {
@@ -67,9 +90,29 @@ abstract class TopicView implements AutoCloseable {
     thread.start();
   }
 
-  /** True once everything that was committed when the view started has been applied. */
+  /**
+   * True once everything that was committed when the view started has been applied, and the view is not held up
+   * by the schema registry.
+   */
   final boolean caughtUp() {
-    return caughtUp;
+    return caughtUp && !stalled;
+  }
+
+  /** Records skipped since start because they are not values of their topic. */
+  final long skippedRecords() {
+    return skipped.get();
+  }
+
+  /** The views' {@value #SKIPPED_METER} and {@value #STALLED_METER} on {@code registry}. */
+  static void bindMeters(MeterRegistry registry, TopicView... views) {
+    for (TopicView view : views) {
+      FunctionCounter.builder(SKIPPED_METER, view, TopicView::skippedRecords)
+          .description("Records an API view skipped because they are not values of their topic")
+          .tag("view", view.name).register(registry);
+      Gauge.builder(STALLED_METER, view, v -> v.stalled ? 1 : 0)
+          .description("1 while an API view waits for the schema registry to decode its next record")
+          .tag("view", view.name).register(registry);
+    }
   }
 
   private void run() {
@@ -84,7 +127,7 @@ abstract class TopicView implements AutoCloseable {
       Map<TopicPartition, Long> startEnd = new HashMap<>(kafka.endOffsets(partitions));
       while (running) {
         for (ConsumerRecord<byte[], byte[]> record : kafka.poll(POLL)) {
-          applySafely(record);
+          applyInOrder(record);
         }
         if (!caughtUp) {
           startEnd.entrySet().removeIf(e -> kafka.position(e.getKey()) >= e.getValue());
@@ -104,12 +147,54 @@ abstract class TopicView implements AutoCloseable {
     }
   }
 
-  private void applySafely(ConsumerRecord<byte[], byte[]> record) {
-    try {
-      apply(record);
-    } catch (RuntimeException e) { // one unreadable record must not blind the view to all later ones
-      log.warn("View {} skipped {}-{}@{}: {}", name, record.topic(), record.partition(), record.offset(), e.toString());
+  /** Applies the record, retrying while the registry fails it; skips it only if it is not a value of its topic. */
+  private void applyInOrder(ConsumerRecord<byte[], byte[]> record) {
+    Duration pause = FIRST_RETRY;
+    for (int attempt = 1; running; attempt++) {
+      try {
+        apply(record);
+        if (stalled) {
+          stalled = false;
+          log.info("View {} decodes again from {}-{}@{} after {} tries", name, record.topic(), record.partition(),
+              record.offset(), attempt);
+        }
+        return;
+      } catch (RuntimeException e) {
+        if (!SchemaRegistry.isUnavailable(e)) { // the record itself: one unreadable record must not blind the view
+          skipped.incrementAndGet();
+          log.warn("View {} skipped {}-{}@{}, not a value of its topic: {}", name, record.topic(), record.partition(),
+              record.offset(), causes(e));
+          return;
+        }
+        stalled = true;
+        if (Integer.bitCount(attempt) == 1) { // 1st, 2nd, 4th, 8th... try: an outage is told, not shouted
+          log.warn("View {} waits for the schema registry to read {}-{}@{} (try {}): {}", name, record.topic(),
+              record.partition(), record.offset(), attempt, causes(e));
+        }
+        pauseWhileRunning(pause);
+        pause = pause.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause.multipliedBy(2);
+      }
     }
+  }
+
+  private void pauseWhileRunning(Duration pause) {
+    long until = System.nanoTime() + pause.toNanos();
+    try {
+      while (running && System.nanoTime() < until) {
+        Thread.sleep(Math.min(50, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    }
+  }
+
+  private static String causes(Throwable error) {
+    StringBuilder text = new StringBuilder(error.toString());
+    for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+      text.append(" <- ").append(cause);
+    }
+    return text.toString();
   }
 
   @Override

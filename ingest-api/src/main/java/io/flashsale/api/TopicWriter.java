@@ -26,6 +26,7 @@ final class TopicWriter implements AutoCloseable {
 
   private final KafkaProducer<byte[], byte[]> producer;
   private final Executor callbacks;
+  private final int maxRequestSize;
 
   /** {@code callbacks} runs what follows an ack, so that HTTP responses are never written on the producer's I/O thread. */
   TopicWriter(KafkaSettings kafka, Duration produceTimeout, Executor callbacks) {
@@ -47,7 +48,21 @@ final class TopicWriter implements AutoCloseable {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) produceTimeout.toMillis() / 2);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    this.producer = new KafkaProducer<>(kafka.producerProperties(props));
+    Properties producerProps = kafka.producerProperties(props);
+    this.maxRequestSize = (Integer) ProducerConfig.configDef().parse(producerProps).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    this.producer = new KafkaProducer<>(producerProps);
+  }
+
+  /**
+   * The most bytes one record written here may take, key and value as serialized: the producer's
+   * {@code max.request.size} (1,048,576 by default) less 32 KiB. The producer refuses a record whose uncompressed
+   * size with Kafka's framing (a batch header of 61 bytes, a record header of at most 21) exceeds its
+   * {@code max.request.size}; the broker refuses a batch, as compressed, over its {@code message.max.bytes}
+   * (1,048,588 by default). lz4 makes incompressible data larger by at most 1/255 and 16 bytes (4.1 KiB on a
+   * MiB), so 32 KiB leaves room under both limits, for the framing too. Half the size where the setting is small.
+   */
+  int maxRecordBytes() {
+    return Math.max(maxRequestSize / 2, maxRequestSize - 32 * 1024);
   }
 
   /** The producer's own meters (record rates, request latency, errors) on {@code registry}. */

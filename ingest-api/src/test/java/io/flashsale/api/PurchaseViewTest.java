@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -194,6 +195,46 @@ class PurchaseViewTest {
     assertThat(view.purchase("r1").orElseThrow().status()).isEqualTo("REJECTED");
     assertThat(view.liveCount()).isZero();
     assertThat(view.pendingCount("sale-a")).isZero();
+  }
+
+  @Test
+  void aRetryTheViewForgotTakesItsFinalStateFromTheTopologysRepeat() {
+    request("a0", "sale-a", 0);
+    request("a1", "sale-a", 1);
+    outcome("a0", OutcomeStatus.REJECTED, 0);
+    view.submitted(request("forgotten", "sale-a", "SKU")); // a retry answered 202 here, logged again
+    request("forgotten", "sale-a", 2);
+    assertThat(view.purchase("forgotten").orElseThrow().status()).isEqualTo("PENDING");
+
+    apply(Topics.PURCHASE_OUTCOMES, 0, 0, topics.purchaseOutcomes.valueSerde().serializer().serialize(
+        Topics.PURCHASE_OUTCOMES, outcomeRecord("forgotten", OutcomeStatus.CONFIRMED, 0).setRepeat(true).build()));
+
+    Purchase restored = view.purchase("forgotten").orElseThrow();
+    assertThat(restored.status()).isEqualTo("CONFIRMED");
+    assertThat(restored.orderId()).isEqualTo("forgotten");
+    assertThat(view.liveCount()).as("a1 only").isEqualTo(1);
+    assertThat(view.queuePosition(view.purchase("a1").orElseThrow()))
+        .as("the repeat names the first record's place, which says nothing of the queue now").isZero();
+  }
+
+  @Test
+  void replayedKeysNeverGrowTheViewBeyondItsBounds() {
+    // 20,000 retries of purchases the view had forgotten, logged after the SKU's last decision (a sale over), each
+    // answered by the topology's repeat of its final outcome, which names the place of the first record.
+    for (int i = 0; i < 20_000; i++) {
+      String id = "replayed-" + i;
+      view.submitted(request(id, "sale-a", "SKU"));
+      request(id, "sale-a", 100 + i);
+      apply(Topics.PURCHASE_OUTCOMES, 0, 0, topics.purchaseOutcomes.valueSerde().serializer().serialize(
+          Topics.PURCHASE_OUTCOMES, outcomeRecord(id, i % 2 == 0 ? OutcomeStatus.CONFIRMED : OutcomeStatus.REJECTED, 3)
+              .setRepeat(true).build()));
+      assertThat(view.purchase(id).map(Purchase::status)).as("finished, or already forgotten: never pending")
+          .isIn(Optional.empty(), Optional.of(i % 2 == 0 ? "CONFIRMED" : "REJECTED"));
+    }
+
+    assertThat(view.liveCount()).isZero();
+    assertThat(view.finishedCount()).isLessThanOrEqualTo(1000);
+    assertThat(view.queuedRecords()).isLessThanOrEqualTo(PurchaseView.SkuQueue.MAX_HELD_RECORDS);
   }
 
   @Test

@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.flashsale.api.ApiFixture.Response;
@@ -169,6 +170,54 @@ class StripeCheckoutTest {
 
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.json().path("result").asText()).isEqualTo("IGNORED");
+  }
+
+  /**
+   * A Checkout Session is created to end 31 minutes after its hold (Stripe's shortest is 30 minutes after creation)
+   * and expired at once when the hold ends unpaid, expired or cancelled; a paid one is left alone.
+   */
+  @Test
+  void aCheckoutSessionEndsWithItsHold() {
+    String expire = "/v1/checkout/sessions/" + SESSION + "/expire";
+    stripe.stubFor(post(expire).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json").withBody(fixture("checkout-session-expired.json"))));
+    String saleId = fixture.createSale(Map.of("stock", 10, "holdSeconds", 300));
+    int before = stripe.findAll(postRequestedFor(urlPathEqualTo(expire))).size();
+
+    String expiring = heldAndCheckedOut(saleId, OutcomeStatus.EXPIRED);
+    await().atMost(Duration.ofSeconds(20)).until(() -> stripe.findAll(postRequestedFor(urlPathEqualTo(expire))).size() == before + 1);
+    String cancelled = heldAndCheckedOut(saleId, OutcomeStatus.CANCELLED);
+    await().atMost(Duration.ofSeconds(20)).until(() -> stripe.findAll(postRequestedFor(urlPathEqualTo(expire))).size() == before + 2);
+    String paid = heldAndCheckedOut(saleId, OutcomeStatus.CONFIRMED);
+    // A hold ended after a payment: nothing is left open (its repeat too is a confirmation).
+    fixture.decide(saleId, expiring, "unused", 1, OutcomeStatus.EXPIRED); // the same end read again
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() ->
+        stripe.findAll(postRequestedFor(urlPathEqualTo(expire))).size() == before + 2);
+
+    List<LoggedRequest> expiries = stripe.findAll(postRequestedFor(urlPathEqualTo(expire)));
+    assertThat(expiries.subList(before, expiries.size())).extracting(r -> r.getHeader("Idempotency-Key"))
+        .containsOnly("expire:" + SESSION);
+    assertThat(List.of(expiring, cancelled, paid)).doesNotHaveDuplicates();
+  }
+
+  /** A purchase accepted, checked out, then ended so; returns its request id once the view has read the end. */
+  private static String heldAndCheckedOut(String saleId, OutcomeStatus end) {
+    String userId = ApiFixture.newUser();
+    String requestId = fixture.purchase(saleId, userId, 1);
+    fixture.decide(saleId, requestId, userId, 1, OutcomeStatus.ACCEPTED);
+    JsonNode held = fixture.poll(requestId, userId, 10_000);
+    assertThat(held.path("status").asText()).isEqualTo("ACCEPTED");
+    int created = stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions"))).size();
+    assertThat(checkout(requestId, userId).status()).isEqualTo(200);
+    List<LoggedRequest> creates = stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+    assertThat(creates).hasSize(created + 1);
+    Instant holdEnds = Instant.parse(held.path("holdExpiresAt").asText());
+    assertThat(form(creates.get(created).getBodyAsString()))
+        .containsEntry("expires_at", Long.toString(holdEnds.plus(Duration.ofMinutes(31)).getEpochSecond()));
+    fixture.decide(saleId, requestId, userId, 1, end);
+    await().atMost(Duration.ofSeconds(20)).until(() -> fixture.poll(requestId, userId, 0).path("status").asText()
+        .equals(end.name()));
+    return requestId;
   }
 
   private static Response checkout(String requestId, String userId) {

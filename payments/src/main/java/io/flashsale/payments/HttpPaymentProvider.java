@@ -45,6 +45,13 @@ public final class HttpPaymentProvider implements PaymentProvider {
     return expect(send(request), "create a payment for " + order.requestId(), Payment.class);
   }
 
+  /** {@code POST /v1/payments/{id}/expire}: the provider answers 200 also for a payment no longer open. */
+  @Override
+  public void expirePayment(String paymentId) {
+    HttpRequest request = post("/v1/payments/" + segment(paymentId) + "/expire", "expire:" + paymentId, Map.of()).build();
+    expect(send(request), "expire payment " + paymentId, Payment.class);
+  }
+
   @Override
   public Optional<Payment> payment(String paymentId) {
     HttpResponse<String> response = send(request("/v1/payments/" + segment(paymentId)).GET().build());

@@ -41,9 +41,24 @@ public interface PaymentProvider {
   /** Refunds (part of) a payment. Idempotent on the key: a retried refund is made once. */
   Refund refund(String paymentId, long amountCents, String idempotencyKey);
 
-  /** What the shop asks to be paid: the held purchase and its price. */
+  /**
+   * Closes a payment nobody has paid yet, at once, so that it can no longer be paid: its hold has ended. Harmless
+   * on a payment already closed, paid or expired, and when called again.
+   */
+  void expirePayment(String paymentId);
+
+  /**
+   * What the shop asks to be paid: the held purchase and its price, and the hold, from its acceptance
+   * ({@code heldSince}) to its end ({@code heldUntil}), after which the payment should no longer be possible;
+   * both null where no hold bounds it.
+   */
   record PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
-                      long amountCents, String currency) {}
+                      long amountCents, String currency, Instant heldSince, Instant heldUntil) {
+    public PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
+                        long amountCents, String currency) {
+      this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, null, null);
+    }
+  }
 
   enum PaymentStatus { PENDING, SUCCEEDED, FAILED, REFUNDED }
 

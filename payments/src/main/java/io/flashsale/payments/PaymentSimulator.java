@@ -58,18 +58,31 @@ public final class PaymentSimulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PaymentSimulator.class);
 
   /** What goes wrong with the next webhooks and settlements; zero everywhere is a well-behaved provider. */
+  /**
+   * {@code lateExpiries}: the next expiries are answered but leave the payment open, as when the buyer's payment
+   * was already under way at the provider when the shop closed it: the payment may still succeed, late.
+   */
   public record Faults(int dropWebhooks, int duplicateWebhooks, long delayWebhooksMs, int settleLateDays,
-                       int shortSettlements) {
-    static final Faults NONE = new Faults(0, 0, 0, 0, 0);
+                       int shortSettlements, int lateExpiries) {
+    static final Faults NONE = new Faults(0, 0, 0, 0, 0, 0);
+
+    public Faults(int dropWebhooks, int duplicateWebhooks, long delayWebhooksMs, int settleLateDays,
+                  int shortSettlements) {
+      this(dropWebhooks, duplicateWebhooks, delayWebhooksMs, settleLateDays, shortSettlements, 0);
+    }
 
     Faults withShortSettlements(int count) {
-      return new Faults(dropWebhooks, duplicateWebhooks, delayWebhooksMs, settleLateDays, count);
+      return new Faults(dropWebhooks, duplicateWebhooks, delayWebhooksMs, settleLateDays, count, lateExpiries);
+    }
+
+    Faults withLateExpiries(int count) {
+      return new Faults(dropWebhooks, duplicateWebhooks, delayWebhooksMs, settleLateDays, shortSettlements, count);
     }
   }
 
   /** A change of the faults: fields left out stay as they are. */
   record FaultsChange(Integer dropWebhooks, Integer duplicateWebhooks, Long delayWebhooksMs, Integer settleLateDays,
-                      Integer shortSettlements) {}
+                      Integer shortSettlements, Integer lateExpiries) {}
 
   /** The most settlements one page holds. */
   static final int MAX_SETTLEMENT_PAGE = 1000;
@@ -108,6 +121,8 @@ public final class PaymentSimulator implements AutoCloseable {
   private final Map<String, String> paymentIdsByKey = new HashMap<>();
   private final Map<String, Refund> refundsByKey = new HashMap<>();
   private final Map<String, Long> refundedCents = new HashMap<>();
+  /** When each payment that a hold bounds closes by itself, as Stripe would close its Checkout Session. */
+  private final Map<String, Instant> closesAt = new HashMap<>();
   private final List<Settlement> settlements = new ArrayList<>();
   private final List<PaymentWebhook> webhooks = new ArrayList<>();
   private Faults faults = Faults.NONE;
@@ -124,6 +139,7 @@ public final class PaymentSimulator implements AutoCloseable {
     app.post("/v1/payments", this::createPayment);
     app.get("/v1/payments/{paymentId}", ctx -> ctx.json(payment(ctx.pathParam("paymentId"))));
     app.post("/v1/payments/{paymentId}/refunds", this::refund);
+    app.post("/v1/payments/{paymentId}/expire", this::expire);
     app.get("/v1/settlements", this::settlements);
     app.post("/v1/simulator/faults", this::changeFaults);
     app.delete("/v1/simulator/faults", ctx -> ctx.json(setFaults(Faults.NONE)));
@@ -211,6 +227,10 @@ public final class PaymentSimulator implements AutoCloseable {
           order.currency(), PaymentStatus.PENDING, baseUrl() + "/pay/" + paymentId, clock.instant());
       payments.put(paymentId, payment);
       paymentIdsByKey.put(key, paymentId);
+      Instant closes = StripePaymentProvider.sessionExpiry(order, clock.instant()); // Stripe's window, so the local stack behaves alike
+      if (closes != null) {
+        closesAt.put(paymentId, closes);
+      }
       ctx.status(HttpStatus.CREATED).json(payment);
     }
   }
@@ -219,6 +239,11 @@ public final class PaymentSimulator implements AutoCloseable {
     Payment payment = payments.get(paymentId);
     if (payment == null) {
       throw new ProviderError(404, "not_found", "No payment " + paymentId);
+    }
+    Instant closes = closesAt.get(paymentId);
+    if (payment.status() == PaymentStatus.PENDING && closes != null && !clock.instant().isBefore(closes)) {
+      payment = withStatus(payment, PaymentStatus.FAILED); // ended unpaid by itself, as an expired session
+      payments.put(paymentId, payment);
     }
     return payment;
   }
@@ -262,6 +287,28 @@ public final class PaymentSimulator implements AutoCloseable {
       ctx.status(HttpStatus.CREATED).json(refund);
     }
     emit(event);
+  }
+
+  /**
+   * Closes an unpaid payment at once (as Stripe's expiry of a Checkout Session): it is FAILED, can no longer be
+   * paid, and no webhook is sent (Stripe's {@code checkout.session.expired} is not one the shop listens to). A
+   * payment already paid, failed or closed is answered as it is.
+   */
+  private void expire(Context ctx) {
+    synchronized (this) {
+      Payment payment = payment(ctx.pathParam("paymentId"));
+      if (payment.status() == PaymentStatus.PENDING) {
+        if (faults.lateExpiries() > 0) {
+          faults = faults.withLateExpiries(faults.lateExpiries() - 1);
+          log.info("Expiry of {} arrives after its buyer started paying (fault): it stays open", payment.paymentId());
+        } else {
+          payment = withStatus(payment, PaymentStatus.FAILED);
+          payments.put(payment.paymentId(), payment);
+          closesAt.put(payment.paymentId(), clock.instant());
+        }
+      }
+      ctx.json(payment);
+    }
   }
 
   private void settlements(Context ctx) {
@@ -341,6 +388,10 @@ public final class PaymentSimulator implements AutoCloseable {
     PaymentWebhook event;
     synchronized (this) {
       Payment payment = payment(ctx.pathParam("paymentId"));
+      Instant closes = closesAt.get(payment.paymentId());
+      if (closes != null && !clock.instant().isBefore(closes)) {
+        throw new ProviderError(409, "expired", "Payment " + payment.paymentId() + " expired at " + closes);
+      }
       if (payment.status() != PaymentStatus.PENDING) {
         throw new ProviderError(409, "invalid_state", "Payment " + payment.paymentId() + " is " + payment.status());
       }
@@ -369,7 +420,7 @@ public final class PaymentSimulator implements AutoCloseable {
   private void changeFaults(Context ctx) {
     FaultsChange change = body(ctx, FaultsChange.class);
     for (Number value : new Number[] {change.dropWebhooks(), change.duplicateWebhooks(), change.delayWebhooksMs(),
-        change.settleLateDays(), change.shortSettlements()}) {
+        change.settleLateDays(), change.shortSettlements(), change.lateExpiries()}) {
       if (value != null && value.longValue() < 0) {
         throw new ProviderError(400, "invalid_request", "Faults must not be negative");
       }
@@ -380,7 +431,8 @@ public final class PaymentSimulator implements AutoCloseable {
           change.duplicateWebhooks() != null ? change.duplicateWebhooks() : faults.duplicateWebhooks(),
           change.delayWebhooksMs() != null ? change.delayWebhooksMs() : faults.delayWebhooksMs(),
           change.settleLateDays() != null ? change.settleLateDays() : faults.settleLateDays(),
-          change.shortSettlements() != null ? change.shortSettlements() : faults.shortSettlements())));
+          change.shortSettlements() != null ? change.shortSettlements() : faults.shortSettlements(),
+          change.lateExpiries() != null ? change.lateExpiries() : faults.lateExpiries())));
     }
   }
 
@@ -418,7 +470,7 @@ public final class PaymentSimulator implements AutoCloseable {
       twice = !drop && faults.duplicateWebhooks() > 0;
       delayMs = faults.delayWebhooksMs();
       faults = new Faults(faults.dropWebhooks() - (drop ? 1 : 0), faults.duplicateWebhooks() - (twice ? 1 : 0),
-          faults.delayWebhooksMs(), faults.settleLateDays(), faults.shortSettlements());
+          faults.delayWebhooksMs(), faults.settleLateDays(), faults.shortSettlements(), faults.lateExpiries());
     }
     if (drop) {
       log.info("Dropped webhook {} {} (fault)", event.type(), event.id());

@@ -77,6 +77,10 @@ public final class StripePaymentProvider implements PaymentProvider {
         .add("line_items[0][price_data][currency]", order.currency().toLowerCase(Locale.ROOT))
         .add("line_items[0][price_data][unit_amount]", Long.toString(order.amountCents()))
         .add("line_items[0][price_data][product_data][name]", order.sku());
+    Instant expiresAt = sessionExpiry(order, Instant.now());
+    if (expiresAt != null) {
+      form.add("expires_at", Long.toString(expiresAt.getEpochSecond()));
+    }
     // On the session for its webhook, and on the PaymentIntent for everything that names the PaymentIntent.
     for (String prefix : List.of("metadata", "payment_intent_data[metadata]")) {
       form.add(prefix + "[requestId]", order.requestId()).add(prefix + "[saleId]", order.saleId())
@@ -85,6 +89,56 @@ public final class StripePaymentProvider implements PaymentProvider {
     JsonNode session = call(post("/v1/checkout/sessions", form, order.idempotencyKey()),
         "create a Checkout Session for request " + order.requestId());
     return fromSession(session);
+  }
+
+  /**
+   * When a session for this order ends by itself: the hold's end, clamped into what Stripe accepts, 30 minutes to
+   * 24 hours after the session's creation (it refuses the session otherwise). The bounds are taken from the hold,
+   * not from now, so that every retry of a checkout sends the same value: Stripe refuses a key used again with other
+   * parameters. A checkout is made while the hold lasts, so its end plus 31 minutes is 30 minutes ahead of any
+   * creation, with a minute for the clocks of Stripe and the shop. With the default hold of 5 minutes the session so
+   * lives 36 minutes from the acceptance at most: the shop expires it at once when the hold ends
+   * ({@link #expirePayment}), and this is the backstop for a shop that could not. Only a hold of more than 23 h 28
+   * min cannot end so late (24 hours after the acceptance, less the minute, is Stripe's latest): its session ends
+   * then, or, checked out in the hold's last half hour, after Stripe's default of 24 hours. Null without a hold.
+   */
+  static Instant sessionExpiry(PaymentOrder order, Instant now) {
+    if (order.heldUntil() == null) {
+      return null;
+    }
+    Instant soonest = order.heldUntil().plus(Duration.ofMinutes(31));
+    Instant latest = (order.heldSince() != null ? order.heldSince() : order.heldUntil()).plus(Duration.ofHours(24))
+        .minus(Duration.ofMinutes(1));
+    if (!soonest.isAfter(latest)) {
+      return soonest;
+    }
+    return now.plus(Duration.ofMinutes(31)).isAfter(latest) ? null : latest;
+  }
+
+  /**
+   * Expires a Checkout Session ({@code POST /v1/checkout/sessions/{id}/expire}, which Stripe documents for limited
+   * inventory: the buyer can no longer pay on its page). A session that is no longer open (already expired, or
+   * paid) is left as it is: Stripe answers 400 to its expiry, and a read of the session tells that case from a
+   * real error. A PaymentIntent's id is a payment already made: nothing to expire.
+   */
+  @Override
+  public void expirePayment(String paymentId) {
+    if (!isSession(paymentId)) {
+      return;
+    }
+    try {
+      call(post("/v1/checkout/sessions/" + segment(paymentId) + "/expire", new Form(), "expire:" + paymentId),
+          "expire Checkout Session " + paymentId);
+    } catch (PaymentProviderException e) {
+      if (e.status() != 400) {
+        throw e;
+      }
+      String status = call(get("/v1/checkout/sessions/" + segment(paymentId)), "read Checkout Session " + paymentId)
+          .path("status").asText();
+      if (!status.equals("expired") && !status.equals("complete")) {
+        throw e;
+      }
+    }
   }
 
   /**

@@ -302,6 +302,40 @@ class PaymentSimulatorTest {
   }
 
   @Test
+  void anExpiredPaymentCanNoLongerBePaidAndExpiringItAgainIsHarmless() throws Exception {
+    Payment payment = provider.createPayment(held(UUID.randomUUID().toString(), clock.instant().plusSeconds(300)));
+
+    provider.expirePayment(payment.paymentId());
+    provider.expirePayment(payment.paymentId());
+
+    assertThat(provider.payment(payment.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.FAILED);
+    HttpResponse<String> late = complete(payment, "SUCCEEDED");
+    assertThat(late.statusCode()).isEqualTo(409);
+    assertThat(late.body()).contains("expired");
+    assertThat(shop.during(QUIET)).as("no webhook for an expiry").isEmpty();
+    // A payment already made stays made.
+    Payment paid = provider.createPayment(held(UUID.randomUUID().toString(), clock.instant().plusSeconds(300)));
+    assertThat(complete(paid, "SUCCEEDED").statusCode()).isEqualTo(202);
+    provider.expirePayment(paid.paymentId());
+    assertThat(provider.payment(paid.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.SUCCEEDED);
+  }
+
+  @Test
+  void aPaymentEndsByItselfAsStripesSessionWouldAndAnExpiryMayComeTooLate() throws Exception {
+    Instant holdEnds = clock.instant().plusSeconds(300);
+    Payment unpaid = provider.createPayment(held(UUID.randomUUID().toString(), holdEnds));
+    clock.set(holdEnds.plus(Duration.ofMinutes(31)));
+    assertThat(complete(unpaid, "SUCCEEDED").statusCode()).as("past the session's end").isEqualTo(409);
+    assertThat(provider.payment(unpaid.paymentId()).orElseThrow().status()).isEqualTo(PaymentStatus.FAILED);
+
+    clock.set(Instant.parse("2026-11-27T12:00:00Z"));
+    faults("{\"lateExpiries\": 1}");
+    Payment underWay = provider.createPayment(held(UUID.randomUUID().toString(), clock.instant().plusSeconds(300)));
+    provider.expirePayment(underWay.paymentId());
+    assertThat(complete(underWay, "SUCCEEDED").statusCode()).as("the buyer was already paying").isEqualTo(202);
+  }
+
+  @Test
   void theApiNeedsTheKey() {
     PaymentProvider stranger = new HttpPaymentProvider(simulator.baseUrl(), "wrong-key");
 
@@ -327,6 +361,10 @@ class PaymentSimulatorTest {
 
   private static PaymentOrder order(String requestId, long amountCents) {
     return new PaymentOrder(requestId, requestId, "sale-1", "SKU-1", "user-1", amountCents, "USD");
+  }
+
+  private static PaymentOrder held(String requestId, Instant holdEnds) {
+    return new PaymentOrder(requestId, requestId, "sale-1", "SKU-1", "user-1", 4999, "USD", clock.instant(), holdEnds);
   }
 
   private static HttpResponse<String> complete(Payment payment, String outcome) throws Exception {

@@ -29,6 +29,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -255,6 +256,96 @@ class StripePaymentProviderTest {
           assertThat(e.retryable()).isFalse();
         });
     assertThat(stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/refunds")))).hasSize(1);
+  }
+
+  @Test
+  void aSessionIsCreatedToEndWithItsHoldWithinStripesWindow() {
+    stripe.stubFor(post("/v1/checkout/sessions").willReturn(json(200, "checkout-session-open.json")));
+    Instant accepted = Instant.now().minusSeconds(60);
+    Instant holdEnds = accepted.plusSeconds(300);
+
+    provider.createPayment(held(accepted, holdEnds));
+
+    LoggedRequest request = single(stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions"))));
+    Map<String, String> form = decodeForm(request.getBodyAsString());
+    assertThat(form).containsEntry("expires_at", Long.toString(holdEnds.plus(Duration.ofMinutes(31)).getEpochSecond()));
+    assertThat(form).as("every other field as before").hasSize(form("create-session.form.json").size() + 1);
+    assertThat(decodeForm(single(stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions"))))
+        .getBodyAsString())).containsAllEntriesOf(form("create-session.form.json"));
+  }
+
+  /**
+   * Stripe takes expires_at 30 minutes to 24 hours after the session's creation. For holds from a second to a day
+   * and a checkout at any moment of the hold, the session never ends before the hold (a day's hold: a minute
+   * before), always within that window,
+   * and (but for holds of nearly a day) with the same value whenever the checkout is retried.
+   */
+  @Test
+  void theSessionsEndIsInStripesWindowForAnyHoldAndAnyMomentOfIt() {
+    Instant accepted = Instant.parse("2026-12-06T12:00:00Z");
+    for (long holdSeconds : new long[] {1, 2, 300, 1_799, 1_800, 3_600, 82_800, 84_480, 84_540, 84_600, 86_400}) {
+      Instant holdEnds = accepted.plusSeconds(holdSeconds);
+      Instant first = StripePaymentProvider.sessionExpiry(held(accepted, holdEnds), accepted);
+      for (long at = 0; at <= holdSeconds; at += Math.max(1, holdSeconds / 50)) {
+        Instant now = accepted.plusSeconds(at);
+        Instant ends = StripePaymentProvider.sessionExpiry(held(accepted, holdEnds), now);
+        if (ends == null) { // Stripe's default: 24 hours from now
+          assertThat(holdSeconds).as("only a hold of nearly a day").isGreaterThan(84_480);
+          assertThat(now.plus(Duration.ofHours(24))).isAfterOrEqualTo(holdEnds);
+          continue;
+        }
+        assertThat(ends).as("hold %ss, checkout after %ss", holdSeconds, at)
+            .as("never before the hold ends, but for a hold of nearly a day: a day after its acceptance, less a minute")
+            .isAfterOrEqualTo(Collections.min(List.of(holdEnds, accepted.plus(Duration.ofHours(24)).minusSeconds(60))))
+            .isAfterOrEqualTo(now.plus(Duration.ofMinutes(30)).plusSeconds(59))
+            .isBeforeOrEqualTo(now.plus(Duration.ofHours(24)).minusSeconds(59));
+        if (holdSeconds <= 84_480) {
+          assertThat(ends).as("the same for every retry").isEqualTo(first);
+        }
+      }
+    }
+    assertThat(StripePaymentProvider.sessionExpiry(ORDER, Instant.now())).as("no hold: Stripe's default").isNull();
+  }
+
+  @Test
+  void expiringASessionClosesItAndExpiringItAgainIsHarmless() {
+    String expire = "/v1/checkout/sessions/" + SESSION + "/expire";
+    stripe.stubFor(post(expire).inScenario("expiry").whenScenarioStateIs(STARTED)
+        .willReturn(json(200, "checkout-session-expired.json")).willSetStateTo("expired"));
+    stripe.stubFor(post(expire).inScenario("expiry").whenScenarioStateIs("expired")
+        .willReturn(json(400, "error-session-not-expirable.json")));
+    stripe.stubFor(get(urlPathEqualTo("/v1/checkout/sessions/" + SESSION)).willReturn(json(200, "checkout-session-expired.json")));
+
+    provider.expirePayment(SESSION);
+    provider.expirePayment(SESSION); // another instance, or a repeat of the hold's end
+
+    List<LoggedRequest> requests = stripe.findAll(postRequestedFor(urlPathEqualTo(expire)));
+    assertThat(requests).hasSize(2);
+    assertThat(requests).extracting(r -> r.getHeader("Idempotency-Key")).containsOnly("expire:" + SESSION);
+    assertThat(requests).extracting(r -> r.getHeader("Stripe-Version")).containsOnly(StripePaymentProvider.API_VERSION);
+    assertThat(requests).extracting(r -> r.getHeader("Authorization")).containsOnly("Bearer " + API_KEY);
+    assertThat(stripe.findAll(getRequestedFor(urlPathEqualTo("/v1/checkout/sessions/" + SESSION)))).hasSize(1);
+  }
+
+  @Test
+  void aPaidSessionIsLeftAsItIsAndAnOpenOneStripeWillNotExpireIsAnError() {
+    String expire = "/v1/checkout/sessions/" + SESSION + "/expire";
+    stripe.stubFor(post(expire).willReturn(json(400, "error-session-not-expirable.json")));
+    stripe.stubFor(get(urlPathEqualTo("/v1/checkout/sessions/" + SESSION)).inScenario("state").whenScenarioStateIs(STARTED)
+        .willReturn(json(200, "checkout-session-complete.json")).willSetStateTo("open"));
+    stripe.stubFor(get(urlPathEqualTo("/v1/checkout/sessions/" + SESSION)).inScenario("state").whenScenarioStateIs("open")
+        .willReturn(json(200, "checkout-session-open.json")));
+
+    provider.expirePayment(SESSION); // paid meanwhile: a late payment, which the topology handles
+    assertThatThrownBy(() -> provider.expirePayment(SESSION))
+        .isInstanceOfSatisfying(PaymentProviderException.class, e -> assertThat(e.status()).isEqualTo(400));
+    provider.expirePayment(INTENT); // a PaymentIntent is a payment made: nothing to expire
+    assertThat(stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions/" + INTENT + "/expire")))).isEmpty();
+  }
+
+  private static PaymentOrder held(Instant since, Instant until) {
+    return new PaymentOrder(ORDER.idempotencyKey(), ORDER.requestId(), ORDER.saleId(), ORDER.sku(), ORDER.userId(),
+        ORDER.amountCents(), ORDER.currency(), since, until);
   }
 
   private static ResponseDefinitionBuilder json(int status, String fixture) {
