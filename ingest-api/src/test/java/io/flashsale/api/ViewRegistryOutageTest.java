@@ -248,6 +248,11 @@ class ViewRegistryOutageTest {
     }
 
     @Override
+    public Registered latest(String subject) {
+      return registry.latest(subject);
+    }
+
+    @Override
     public Schema schemaById(int id) {
       if (down) {
         refused.incrementAndGet();
