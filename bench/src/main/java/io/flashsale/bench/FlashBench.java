@@ -198,6 +198,8 @@ final class FlashBench {
     d.put("flash_generator_lag_p99_ms", flash.schedulerLagP99Ms());
     d.put("flash_books_orders_held", sampler.lastHeld());
     d.put("flash_books_complete_after_start_s", booksAt);
+    d.put("flash_books_complete_after_sellout_s", booksAt == null || flash.lastAcceptedSeconds() == null ? null
+        : Math.round((booksAt - flash.lastAcceptedSeconds()) * 1000) / 1000.0);
     d.put("flash_sink_peak_lag_offsets", sampler.peakLag());
     d.put("flash_sink_peak_lag_at_s", sampler.peakLagAtSeconds());
     d.put("flash_ceiling_clicks", ceiling.clicks());

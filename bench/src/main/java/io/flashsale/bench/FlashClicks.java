@@ -497,25 +497,31 @@ final class FlashClicks {
    * The child: {@code FlashClicks <plan.json> <result.json>}. For each phase it signs the tokens, says READY, waits
    * for GO on its input, runs the phase and writes its figures to result.json.&lt;phase&gt;.
    */
-  public static void main(String[] args) throws Exception {
-    Plan plan = JSON.readValue(Path.of(args[0]).toFile(), Plan.class);
-    BufferedReader parent = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    HttpClient[] clients = clients(plan);
-    for (int i = 0; i < plan.phases().size(); i++) {
-      FlashClicks clicks = prepare(plan, plan.phases().get(i), clients);
-      say(READY);
-      if (!GO.equals(parent.readLine())) {
-        break; // the parent is done with this generator
+  public static void main(String[] args) {
+    try {
+      Plan plan = JSON.readValue(Path.of(args[0]).toFile(), Plan.class);
+      BufferedReader parent = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      HttpClient[] clients = clients(plan);
+      for (int i = 0; i < plan.phases().size(); i++) {
+        FlashClicks clicks = prepare(plan, plan.phases().get(i), clients);
+        say(READY);
+        if (!GO.equals(parent.readLine())) {
+          break; // the parent is done with this generator
+        }
+        FlashRun run = clicks.run(() -> say(STARTED));
+        say(FINISHED);
+        JSON.writeValue(Path.of(args[1] + "." + i).toFile(), run);
+        say(WRITTEN);
       }
-      FlashRun run = clicks.run(() -> say(STARTED));
-      say(FINISHED);
-      JSON.writeValue(Path.of(args[1] + "." + i).toFile(), run);
-      say(WRITTEN);
+      for (HttpClient client : clients) {
+        client.stop();
+      }
+      System.exit(0);
+    } catch (Throwable e) {
+      // The client's threads would keep this JVM alive, and the parent waiting for it.
+      e.printStackTrace(System.out);
+      System.exit(1);
     }
-    for (HttpClient client : clients) {
-      client.stop();
-    }
-    System.exit(0);
   }
 
   private static void say(String marker) {
