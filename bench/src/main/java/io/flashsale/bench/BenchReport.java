@@ -101,6 +101,12 @@ final class BenchReport {
     rows.add(new Row("Flash: books hold every order, s after the last click (negative: before it)",
         "flash_books_complete_s", r.flashBooksCompleteS, "s", "<= 10 s", r.flashBooksCompleteS == null ? null
         : r.flashBooksCompleteS <= TARGET_FLASH_BOOKS_S, false));
+    rows.add(new Row("Flash: the sink's peak lag behind the decisions", "flash_sink_peak_lag_offsets",
+        number(r.details.get("flash_sink_peak_lag_offsets")), "offsets", "", null, false));
+    if (r.details.get("flash_cpu_cores") instanceof Map<?, ?> cores) {
+      cores.forEach((process, used) -> rows.add(new Row("Flash: CPU cores of " + process, "flash_cpu_cores." + process,
+          number(used), "cores", "", null, false)));
+    }
     rows.add(rate("Sink: outcomes written to PostgreSQL (peak second of the flash)", "sink_outcomes_per_s",
         r.sinkOutcomesPerS, "outcomes/s", ">= 20,000/s", v -> v >= TARGET_SINK_OUTCOMES_PER_S));
     rows.add(rate("Baseline: PostgreSQL hot row", "baseline_postgres_hot_row_rps", r.baselinePostgresHotRowRps, "purchases/s",
@@ -108,6 +114,10 @@ final class BenchReport {
     rows.add(rate("Baseline: Redis Lua script", "baseline_redis_lua_rps", r.baselineRedisLuaRps, "purchases/s", "", null));
     rows.add(new Row("Peak RSS of the bench JVM", "peak_rss_mb", r.peakRssMb, "MiB", "", null, false));
     return rows;
+  }
+
+  private static Double number(Object value) {
+    return value instanceof Number n ? n.doubleValue() : null;
   }
 
   static void write(Path dir, BenchResults results, Map<String, Histogram> histograms) throws IOException {
@@ -190,6 +200,7 @@ final class BenchReport {
       case "ms" -> String.format("%.2f ms", row.value());
       case "x" -> String.format("%.2fx", row.value());
       case "s" -> String.format("%.2f s", row.value());
+      case "cores" -> String.format("%.2f cores", row.value());
       case "" -> String.format("%,.0f", row.value());
       default -> String.format("%,.0f %s", row.value(), row.unit());
     };

@@ -72,6 +72,8 @@ class BenchReportTest {
     results.flashAccepted = 9_999L;
     results.flashUnanswered = 0L;
     results.details.put("flash_stock", 10_000);
+    results.details.put("flash_sink_peak_lag_offsets", 4_321L);
+    results.details.put("flash_cpu_cores", Map.of("click_generator", 0.45));
     results.e2eIdleP99Ms = 45.0;
     results.sinkOutcomesPerS = 12_000.0;
     results.flashTimeline = new FlashTimeline.Seconds(List.of(500L, 900L), List.of(500L, 900L), List.of(10L, 0L),
@@ -93,6 +95,8 @@ class BenchReportTest {
     assertThat(line(lines, "flash_books_complete_s")).contains("-2.00 s", "| yes |");
     assertThat(line(lines, "e2e_idle_p99_ms")).contains("45.00 ms", "| yes |");
     assertThat(line(lines, "sink_outcomes_per_s")).contains("12,000 outcomes/s", "| no |");
+    assertThat(line(lines, "flash_sink_peak_lag_offsets")).contains("4,321 offsets");
+    assertThat(line(lines, "flash_cpu_cores.click_generator")).contains("0.45 cores");
     assertThat(dir.resolve(BenchReport.FLASH_PNG)).isNotEmptyFile();
     assertThat(Files.readString(dir.resolve(BenchReport.INDEX_HTML))).contains(BenchReport.FLASH_PNG);
   }
