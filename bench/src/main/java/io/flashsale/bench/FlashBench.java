@@ -116,10 +116,10 @@ final class FlashBench {
     System.out.printf("%nIdle time to decision: %d clicks at %.0f/s on the quiet stack%n", IDLE_CLICKS, IDLE_RATE);
     FlashRun idle = clicks.next();
     Latency idleLatency = record("e2e_idle", FlashClicks.decode(idle.decisionLatency()));
-        results.e2eIdleP99Ms = idleLatency.p99Ms();
-        if (idle.failed() > 0) {
-          results.note("e2e_idle: " + idle.failed() + " of " + IDLE_CLICKS + " clicks got no decision: " + idle.sampleFailures());
-        }
+    results.e2eIdleP99Ms = idleLatency.p99Ms();
+    if (idle.failed() > 0) {
+      results.note("e2e_idle: " + idle.failed() + " of " + IDLE_CLICKS + " clicks got no decision: " + idle.sampleFailures());
+    }
     awaitQuiet(client, books, idleSale);
   }
 
@@ -136,30 +136,34 @@ final class FlashBench {
     AtomicLong finishedAt = new AtomicLong();
     Thread sampling = new Thread(sampler, "flash-books");
     sampling.setDaemon(true);
-    FlashRun flash = clicks.next(pid -> {
-      startedAt.set(System.nanoTime());
-      sampler.start(startedAt.get());
-      sampling.start();
-      threadsBefore.putAll(ProcessCpu.threadGroups());
-      cpuBefore[0] = ProcessCpu.selfNanos();
-      cpuBefore[1] = ProcessCpu.nanos(pid).orElse(-1L);
-      cpuBefore[2] = ProcessCpu.treeNanos(postmaster).orElse(-1L);
-    }, pid -> {
-      finishedAt.set(System.nanoTime());
-      cpuAfter[0] = ProcessCpu.selfNanos();
-      cpuAfter[1] = ProcessCpu.nanos(pid).orElse(-1L);
-      cpuAfter[2] = ProcessCpu.treeNanos(postmaster).orElse(-1L);
-      double seconds = (finishedAt.get() - startedAt.get()) / 1e9;
-      busiestThreads.putAll(ProcessCpu.busiest(threadsBefore, ProcessCpu.threadGroups(), seconds, 15));
-    });
-    double lastClick = flash.lastClickSeconds();
-    long booksDeadline = System.nanoTime() + BOOKS_TIMEOUT.toNanos();
-    while (!sampler.complete() && System.nanoTime() < booksDeadline) {
-      Thread.sleep(SAMPLE_MS);
+    FlashRun flash;
+    try {
+      flash = clicks.next(pid -> {
+        startedAt.set(System.nanoTime());
+        sampler.start(startedAt.get());
+        sampling.start();
+        threadsBefore.putAll(ProcessCpu.threadGroups());
+        cpuBefore[0] = ProcessCpu.selfNanos();
+        cpuBefore[1] = ProcessCpu.nanos(pid).orElse(-1L);
+        cpuBefore[2] = ProcessCpu.treeNanos(postmaster).orElse(-1L);
+      }, pid -> {
+        finishedAt.set(System.nanoTime());
+        cpuAfter[0] = ProcessCpu.selfNanos();
+        cpuAfter[1] = ProcessCpu.nanos(pid).orElse(-1L);
+        cpuAfter[2] = ProcessCpu.treeNanos(postmaster).orElse(-1L);
+        double seconds = (finishedAt.get() - startedAt.get()) / 1e9;
+        busiestThreads.putAll(ProcessCpu.busiest(threadsBefore, ProcessCpu.threadGroups(), seconds, 15));
+      });
+      long booksDeadline = System.nanoTime() + BOOKS_TIMEOUT.toNanos();
+      while (!sampler.complete() && System.nanoTime() < booksDeadline) {
+        Thread.sleep(SAMPLE_MS);
+      }
+      awaitQuiet(client, books, saleId);
+    } finally {
+      sampler.stop();
+      sampling.join(5_000);
     }
-    awaitQuiet(client, books, saleId);
-    sampler.stop();
-    sampling.join(5_000);
+    double lastClick = flash.lastClickSeconds();
 
     Latency post = record("flash_post", FlashClicks.decode(flash.postLatency()));
     Latency decision = record("flash_decision", FlashClicks.decode(flash.decisionLatency()));
@@ -190,6 +194,7 @@ final class FlashBench {
     d.put("flash_timed_out", flash.timedOut());
     d.put("flash_other_failures", flash.otherFailures());
     d.put("flash_sample_failures", flash.sampleFailures());
+    d.put("flash_poll_retries", flash.pollRetries());
     d.put("flash_peak_offered_rate", round(flash.peakOfferedRate()));
     d.put("flash_mean_clicks_per_s", round(buyers / flash.lastAnswerSeconds()));
     d.put("flash_last_click_s", lastClick);

@@ -19,7 +19,7 @@ import org.apache.kafka.common.TopicPartition;
  * The books behind a flash, read as an accountant would: PostgreSQL's orders and outcome rows of a sale, and how far
  * the sink is behind the decisions (the committed end of {@code purchase-outcomes} against the positions the sink
  * keeps in {@code sink_offsets}, in offsets; a transaction's commit marker takes an offset too, so a caught-up sink
- * may be a marker or so behind per partition).
+ * may be a marker or so behind per partition). One JDBC connection, so one caller at a time.
  */
 final class FlashBooks implements AutoCloseable {
   private final Connection db;
@@ -41,17 +41,17 @@ final class FlashBooks implements AutoCloseable {
   }
 
   /** Orders of the sale that hold (or held) stock: every accepted purchase, once it is in the books. */
-  long ordersHeld(String saleId) throws SQLException {
+  synchronized long ordersHeld(String saleId) throws SQLException {
     return count(held, saleId);
   }
 
   /** Outcome records of the sale written so far. */
-  long outcomesWritten(String saleId) throws SQLException {
+  synchronized long outcomesWritten(String saleId) throws SQLException {
     return count(written, saleId);
   }
 
   /** Offsets of purchase-outcomes committed by the topology and not yet written by the sink. */
-  long sinkLag() throws SQLException, ExecutionException, InterruptedException {
+  synchronized long sinkLag() throws SQLException, ExecutionException, InterruptedException {
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     outcomes.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
     var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
@@ -83,7 +83,7 @@ final class FlashBooks implements AutoCloseable {
   }
 
   @Override
-  public void close() throws SQLException {
+  public synchronized void close() throws SQLException {
     db.close();
   }
 }

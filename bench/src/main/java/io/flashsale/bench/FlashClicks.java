@@ -57,6 +57,7 @@ final class FlashClicks {
   /** A click without its decision this long after its intended start counts as timed out. */
   static final Duration DECISION_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration POST_TIMEOUT = Duration.ofSeconds(30);
+  private static final long CLIENT_IDLE_TIMEOUT_MS = 20_000;
   private static final byte[] BODY = "{\"quantity\":1}".getBytes(StandardCharsets.US_ASCII);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -109,6 +110,7 @@ final class FlashClicks {
   private final LongAdder serverErrors = new LongAdder();
   private final LongAdder timedOut = new LongAdder();
   private final LongAdder otherFailures = new LongAdder();
+  private final LongAdder pollRetries = new LongAdder();
   private final Map<String, LongAdder> statuses = new ConcurrentHashMap<>();
   private final AtomicLong lastAcceptedNanos = new AtomicLong();
   private final AtomicLong firstSoldOutNanos = new AtomicLong();
@@ -201,7 +203,9 @@ final class FlashClicks {
     client.setUserAgentField(null);
     client.setFollowRedirects(false);
     client.setConnectTimeout(10_000);
-    client.setIdleTimeout(120_000);
+    // Below the server's idle timeout (Jetty's 30 s): the client closes an idle connection before the server does,
+    // so that a request is not sent on a connection the server is closing.
+    client.setIdleTimeout(CLIENT_IDLE_TIMEOUT_MS);
     client.start();
     client.getContentDecoderFactories().clear(); // no Accept-Encoding: the answers are tiny
     return client;
@@ -246,6 +250,13 @@ final class FlashClicks {
         .timeout(LONG_POLL_MS + POST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .send(listener(result -> {
           long now = System.nanoTime();
+          if (result.failed() instanceof java.io.IOException && now - intended < DECISION_TIMEOUT.toNanos()) {
+            // The connection closed under the request (the server closed it as idle): a GET is asked again, as
+            // any HTTP client does with an idempotent request.
+            pollRetries.increment();
+            poll(buyer, requestId, intended);
+            return;
+          }
           if (result.failed() != null) {
             fail(intended, now, result.failed());
             return;
@@ -311,7 +322,7 @@ final class FlashClicks {
   private void failed(long now, String why) {
     timeline.failed(now);
     if (sampleFailures.size() < 10) {
-      sampleFailures.add(why);
+      sampleFailures.add(why.length() > 300 ? why.substring(0, 300) + "..." : why);
     }
     done(now);
   }
@@ -331,7 +342,7 @@ final class FlashClicks {
         seconds(lastAnswerNanos.get()), lastAcceptedNanos.get() == 0 ? null : seconds(lastAcceptedNanos.get()),
         firstSoldOutNanos.get() == 0 ? null : seconds(firstSoldOutNanos.get()), peakOffered,
         schedulerLag.getValueAtPercentile(99) / 1000.0, cpuSeconds, encode(post), encode(decision),
-        encode(decisionAfter202), seconds, List.copyOf(sampleFailures));
+        encode(decisionAfter202), seconds, List.copyOf(sampleFailures), pollRetries.sum());
   }
 
   private double seconds(long nanos) {

@@ -27,6 +27,7 @@ import java.util.Map;
  * @param peakOfferedRate the highest rate the ramp offered
  * @param schedulerLagP99Ms how late the generator sent its clicks (p99): if high, the generator limited the run
  * @param cpuSeconds CPU the generator process used from its first click to its last answer
+ * @param pollRetries long-polls asked again because their connection closed under them
  */
 record FlashRun(
     @JsonProperty("clicks") long clicks,
@@ -51,7 +52,8 @@ record FlashRun(
     @JsonProperty("decision_latency") String decisionLatency,
     @JsonProperty("decision_latency_after_202") String decisionLatencyAfter202,
     @JsonProperty("timeline") FlashTimeline.Seconds timeline,
-    @JsonProperty("sample_failures") List<String> sampleFailures) {
+    @JsonProperty("sample_failures") List<String> sampleFailures,
+    @JsonProperty("poll_retries") long pollRetries) {
 
   /** The window over which the rate the edge took is judged: long enough to hold, short enough to fit a ramp. */
   static final int WINDOW_SECONDS = 5;

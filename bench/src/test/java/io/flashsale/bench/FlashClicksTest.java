@@ -88,6 +88,21 @@ class FlashClicksTest {
     assertThat(run.accepted()).isEqualTo(STOCK);
   }
 
+  @Test
+  void aLongPollWhoseConnectionClosesUnderItIsAskedAgain() throws Exception {
+    api = new StubApi(STOCK, 0);
+    api.dropFirstPoll = true; // the server closes the connection of each purchase's first long-poll, unanswered
+    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", 300, 1_000, 1_000, false));
+    HttpClientPair clients = new HttpClientPair(plan);
+    FlashRun run = FlashClicks.prepare(plan, plan.phases().get(0), clients.clients).run(() -> { });
+    clients.stop();
+
+    assertThat(run.failed()).isZero();
+    assertThat(run.decided()).isEqualTo(300);
+    assertThat(run.accepted()).isEqualTo(STOCK);
+    assertThat(run.pollRetries()).isEqualTo(run.accepted202());
+  }
+
   /** The path the bench takes: a JVM of its own, phase after phase, with the CPU window marked. */
   @Test
   void aGeneratorInItsOwnProcessRunsEachPhaseWhenTold() throws Exception {
@@ -173,6 +188,8 @@ class FlashClicksTest {
     private final Map<String, AtomicInteger> sold = new ConcurrentHashMap<>();
     private final Map<String, Long> soldOutAt = new ConcurrentHashMap<>();
     private final Map<String, String[]> decisions = new ConcurrentHashMap<>(); // id -> {status, revealAtMillis}
+    private final Set<String> polled = ConcurrentHashMap.newKeySet();
+    volatile boolean dropFirstPoll;
     private final AtomicInteger clicks = new AtomicInteger();
     private final Javalin app;
 
@@ -209,6 +226,10 @@ class FlashClicksTest {
             .result("{\"requestId\":\"" + id + "\",\"status\":\"PENDING\",\"pollUrl\":\"/api/purchases/" + id + "\"}");
       });
       app.get("/api/purchases/{id}", ctx -> {
+        if (dropFirstPoll && polled.add(ctx.pathParam("id"))) {
+          org.eclipse.jetty.server.Request.getBaseRequest(ctx.req()).getHttpChannel().getEndPoint().close();
+          return;
+        }
         String[] decision = decisions.get(ctx.pathParam("id"));
         long wait = Long.parseLong(decision[1]) - System.currentTimeMillis();
         String answer = "{\"requestId\":\"" + ctx.pathParam("id") + "\",\"status\":\"" + decision[0] + "\"}";
