@@ -49,9 +49,16 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Decisions per second from a preloaded backlog, against the ceiling of the same broker and settings.
  *
- * <p>Each run gets a fresh in-JVM broker of the same kind, so none inherits another's log. The backlog is
- * produced first; then the application starts with a fresh id, and the time runs from RUNNING until the
- * last output is visible to a read_committed consumer (so it includes the final commit).
+ * <p>Each run gets a fresh in-JVM broker of the same kind, so none inherits another's log. Nothing of a fresh
+ * cluster is timed: the topics are created and every partition has its leader before anything is written, and
+ * the application starts with a fresh id on an unmeasured warm-up backlog, a tenth of the measured one (at most
+ * 100,000 requests), on sales of their own that cover every partition, so its stream threads, their producers'
+ * first batches into every partition (the broker logged retriable OutOfOrderSequence errors when these were
+ * timed), its changelogs and the JIT are all warm. Then the application is paused, the measured backlog is
+ * produced, and the time runs from its resumption until the last output is visible to a read_committed consumer
+ * (so it includes the final commit). Each figure is the median of {@code FLASHSALE_BENCH_BACKLOG_ROUNDS} runs
+ * (3), the scenarios taking turns round by round so that a change of the machine's load falls on all of them;
+ * results.json keeps every run and the spread.
  *
  * <p>The ceiling reads the very bytes of the hot-SKU backlog (same keys, same Avro values, same sizes)
  * but does not deserialize them: per record one RocksDB get and put and one output, with exactly_once_v2
@@ -85,14 +92,28 @@ final class BacklogBench {
     results.details.put("backlog_requests", n);
     results.details.put("backlog_batch", batch);
     results.details.put("backlog_stock_per_sale", config.stockFor(n));
-    results.ceilingEosPassthroughRps = ceiling(n);
+    results.details.put("backlog_warm_up_requests", warmUpSize(n));
+    results.details.put("backlog_rounds", config.backlogRounds());
     List<String> skus = IntStream.range(0, config.manySkus()).mapToObj(i -> String.format("SKU-%04d", i)).toList();
     if (!config.compareUnbatched()) {
-      results.topologyHotSkuRps = topology("topology, 1 hot SKU", List.of(HOT_SKU), n, batch);
-      results.topologyManySkusRps = topology("topology, " + skus.size() + " SKUs", skus, n, batch);
+      List<Double> ceilings = new ArrayList<>();
+      List<Double> hot = new ArrayList<>();
+      List<Double> many = new ArrayList<>();
+      for (int round = 1; round <= config.backlogRounds(); round++) {
+        System.out.printf("%nBacklog round %d of %d%n", round, config.backlogRounds());
+        ceilings.add(ceiling(n));
+        hot.add(topology("topology, 1 hot SKU", List.of(HOT_SKU), n, batch));
+        many.add(topology("topology, " + skus.size() + " SKUs", skus, n, batch));
+      }
+      results.ceilingEosPassthroughRps = Spread.put(results.details, "ceiling_eos_passthrough_rps", ceilings);
+      results.topologyHotSkuRps = Spread.put(results.details, "topology_hot_sku_rps", hot);
+      results.topologyManySkusRps = Spread.put(results.details, "topology_many_skus_rps", many);
+      System.out.printf("%n  medians of %d runs: ceiling %s, hot SKU %s, %d SKUs %s%n", config.backlogRounds(),
+          Spread.describe(ceilings), Spread.describe(hot), skus.size(), Spread.describe(many));
       shards(n, batch);
       return;
     }
+    results.ceilingEosPassthroughRps = ceiling(n);
     // One request per record (as before batching) and batches alternately, so that warm-up and the load of the
     // machine fall on both alike.
     List<Double> hotSingle = new ArrayList<>();
@@ -121,13 +142,18 @@ final class BacklogBench {
     streamThreads = SHARD_RUN_THREADS;
     Map<Integer, Double> rates = new java.util.TreeMap<>();
     Map<Integer, Long> partitionsUsed = new java.util.TreeMap<>();
-    for (int count : new int[] {1, 2, 4}) {
-      Sale hot = Sale.newBuilder(sales(List.of(HOT_SKU), n).get(0)).setShards(count).build();
-      List<Sale> decided = Shards.deciding(hot);
-      partitionsUsed.put(count, decided.stream()
-          .map(s -> Utils.toPositive(Utils.murmur2(key(s.getSku()))) % config.partitions()).distinct().count());
-      rates.put(count, decisions("topology, 1 hot SKU on " + count + " shard(s)", decided, n, batch));
+    Map<Integer, List<Double>> runs = new java.util.TreeMap<>();
+    for (int round = 1; round <= config.backlogRounds(); round++) {
+      for (int count : new int[] {1, 2, 4}) {
+        Sale hot = Sale.newBuilder(sales(List.of(HOT_SKU), n).get(0)).setShards(count).build();
+        List<Sale> decided = Shards.deciding(hot);
+        partitionsUsed.put(count, decided.stream()
+            .map(s -> partition(s.getSku())).distinct().count());
+        runs.computeIfAbsent(count, c -> new ArrayList<>())
+            .add(decisions("topology, 1 hot SKU on " + count + " shard(s), round " + round, decided, n, batch));
+      }
     }
+    runs.forEach((count, list) -> rates.put(count, Spread.put(results.details, "topology_hot_sku_" + count + "_shards_rps", list)));
     streamThreads = null;
     results.details.put("topology_hot_sku_shards_rps", rates);
     results.details.put("topology_hot_sku_shards_stream_threads", SHARD_RUN_THREADS);
@@ -144,14 +170,17 @@ final class BacklogBench {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(null); Admin admin = admin(kafka)) {
       admin.createTopics(List.of(new NewTopic(CEILING_INPUT, config.partitions(), (short) 1),
           new NewTopic(CEILING_OUTPUT, config.partitions(), (short) 1))).all().get();
+      awaitLeaders(admin);
       Topics topics = Topics.using(SchemaRegistry.forUrl("mock://bench-ceiling"));
       List<Sale> sales = sales(List.of(HOT_SKU), n);
+      int warm = warmUpSize(n);
       // One request per record: the ceiling is per record, as a decision of an unbatched request costs one.
-      preload(kafka, "preload ceiling", requests(topics, CEILING_INPUT, sales, n, 1), n);
+      preload(kafka, "warm-up ceiling", requests(topics, CEILING_INPUT, warmUpSales(warm), warm, 1, "warm-up-"), warm);
       TopologyConfig topologyConfig = topologyConfig(kafka, "bench-ceiling", "mock://bench-ceiling");
       Properties props = topologyConfig.streamsProperties();
-      return drain("ceiling pass-through", kafka, CEILING_OUTPUT, n, () -> new KafkaStreams(passThrough(), props),
-          topologyConfig.stateDir());
+      return drain("ceiling pass-through", kafka, CEILING_OUTPUT, warm, n, () -> new KafkaStreams(passThrough(), props),
+          topologyConfig.stateDir(),
+          () -> preload(kafka, "preload ceiling", requests(topics, CEILING_INPUT, sales, n, 1, "bench-"), n));
     }
   }
 
@@ -169,17 +198,23 @@ final class BacklogBench {
       String registryUrl = "mock://bench-" + skus.size();
       Topics topics = Topics.using(SchemaRegistry.forUrl(registryUrl));
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), (short) 1);
+      awaitLeaders(admin);
+      int warm = warmUpSize(n);
+      List<Sale> warmUp = warmUpSales(warm);
       try (KafkaProducer<byte[], byte[]> producer = fastProducer(kafka)) {
         // Stamped before every request: the task processes a SKU's sale before its purchases.
         long definedAt = System.currentTimeMillis() - 60_000;
-        for (Sale sale : sales) {
+        for (Sale sale : java.util.stream.Stream.concat(warmUp.stream(), sales.stream()).toList()) {
           producer.send(new ProducerRecord<>(Topics.SALES, null, definedAt, key(sale.getSku()),
               topics.sales.valueSerde().serializer().serialize(Topics.SALES, sale)));
         }
       }
-      preload(kafka, "preload " + label, requests(topics, Topics.PURCHASE_REQUESTS, sales, n, batchSize), n);
+      preload(kafka, "warm-up " + label, requests(topics, Topics.PURCHASE_REQUESTS, warmUp, warm, batchSize, "warm-up-"),
+          warm);
       TopologyConfig topologyConfig = topologyConfig(kafka, "bench-topology-" + skus.size(), registryUrl);
-      return drain(label, kafka, Topics.PURCHASE_OUTCOMES, n, () -> TopologyApp.start(topologyConfig), topologyConfig.stateDir());
+      return drain(label, kafka, Topics.PURCHASE_OUTCOMES, warm, n, () -> TopologyApp.start(topologyConfig),
+          topologyConfig.stateDir(), () -> preload(kafka, "preload " + label,
+              requests(topics, Topics.PURCHASE_REQUESTS, sales, n, batchSize, "bench-"), n));
     }
   }
 
@@ -205,25 +240,44 @@ final class BacklogBench {
     return topologyConfig;
   }
 
-  /** Starts the application and returns outputs per second from RUNNING until the last output is committed. */
-  private double drain(String label, EmbeddedKafka kafka, String outputTopic, int expected,
-      Supplier<KafkaStreams> start, Path stateDir) throws Exception {
+  /**
+   * Starts the application on the warm-up backlog ({@code warmUp} outputs), pauses it once they are all committed,
+   * produces the measured backlog ({@code preload}), resumes it and returns outputs per second from the resumption
+   * until the last of {@code expected} more outputs is committed.
+   */
+  private double drain(String label, EmbeddedKafka kafka, String outputTopic, int warmUp, int expected,
+      Supplier<KafkaStreams> start, Path stateDir, Runnable preload) throws Exception {
     KafkaStreams streams = start.get();
     if (streams.state() == KafkaStreams.State.CREATED) {
       streams.start();
     }
-    try (KafkaConsumer<byte[], byte[]> outputs = committedReader(kafka);
-        Progress progress = Progress.start(label, expected)) {
+    try (KafkaConsumer<byte[], byte[]> outputs = committedReader(kafka)) {
       List<TopicPartition> partitions = outputs.partitionsFor(outputTopic).stream()
           .map(p -> new TopicPartition(outputTopic, p.partition())).toList();
       outputs.assign(partitions);
       outputs.seekToBeginning(partitions);
       long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-      while (streams.state() != KafkaStreams.State.RUNNING) {
-        requireBefore(deadline, label + " did not reach RUNNING, state " + streams.state());
-        Thread.sleep(1);
+      try (Progress warming = Progress.start("warm-up, unmeasured", warmUp)) {
+        while (warming.done() < warmUp) {
+          requireBefore(deadline, label + " wrote " + warming.done() + " of " + warmUp + " warm-up outputs");
+          warming.add(outputs.poll(Duration.ofMillis(100)).count());
+        }
       }
+      streams.pause();
+      preload.run();
+      return timed(label, streams, outputs, expected, deadline);
+    } finally {
+      TopologyApp.stop(streams);
+      Utils.delete(stateDir.toFile());
+    }
+  }
+
+  /** Resumes the paused application; outputs per second until {@code expected} more are committed. */
+  private static double timed(String label, KafkaStreams streams, KafkaConsumer<byte[], byte[]> outputs, int expected,
+      long deadline) throws Exception {
+    try (Progress progress = Progress.start(label, expected)) {
       long running = System.nanoTime();
+      streams.resume();
       while (progress.done() < expected) {
         requireBefore(deadline, label + " wrote " + progress.done() + " of " + expected + " outputs");
         progress.add(outputs.poll(Duration.ofMillis(100)).count());
@@ -232,9 +286,43 @@ final class BacklogBench {
       double rate = expected / seconds;
       System.out.printf("  %s: %,d outputs in %.2f s = %,.0f records/s%n", label, expected, seconds, rate);
       return rate;
-    } finally {
-      TopologyApp.stop(streams);
-      Utils.delete(stateDir.toFile());
+    }
+  }
+
+  /** Requests of the warm-up backlog: a tenth of the measured one, at most 100,000, enough for the JIT. */
+  static int warmUpSize(int n) {
+    return Math.max(1_000, Math.min(n / 10, 100_000));
+  }
+
+  /** A warm-up sale on every partition (SKUs chosen by their partition), so that every task is warm. */
+  private List<Sale> warmUpSales(int warm) {
+    List<String> skus = new ArrayList<>();
+    for (int p = 0, i = 0; p < config.partitions(); i++) {
+      String sku = "SKU-WARM-UP-" + i;
+      if (partition(sku) == p) {
+        skus.add(sku);
+        p++;
+      }
+    }
+    return sales(skus, warm);
+  }
+
+  private int partition(String sku) {
+    return Utils.toPositive(Utils.murmur2(key(sku))) % config.partitions();
+  }
+
+  /** Waits until every partition of every topic has a leader: nothing is written to a partition still electing one. */
+  private static void awaitLeaders(Admin admin) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (true) {
+      var names = admin.listTopics().names().get();
+      boolean ready = admin.describeTopics(names).allTopicNames().get().values().stream()
+          .flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      if (ready) {
+        return;
+      }
+      requireBefore(deadline, "Topics without a leader");
+      Thread.sleep(50);
     }
   }
 
@@ -274,15 +362,15 @@ final class BacklogBench {
    * smaller), the records spread round-robin over the sales: as the API writes a surge.
    */
   private static Stream<ProducerRecord<byte[], byte[]>> requests(Topics topics, String topic, List<Sale> sales, int n,
-      int batchSize) {
+      int batchSize, String idPrefix) {
     Instant now = Instant.now();
     int records = (n + batchSize - 1) / batchSize;
     return IntStream.range(0, records).mapToObj(r -> {
       Sale sale = sales.get(r % sales.size());
       List<PurchaseRequest> batch = IntStream.range(r * batchSize, Math.min(n, (r + 1) * batchSize))
           .mapToObj(i -> PurchaseRequest.newBuilder()
-              .setRequestId("bench-request-" + i).setSaleId(sale.getSaleId()).setSku(sale.getSku())
-              .setUserId("bench-buyer-" + i).setDeviceId(null).setQuantity(1).setIdempotencyKey(null)
+              .setRequestId(idPrefix + "request-" + i).setSaleId(sale.getSaleId()).setSku(sale.getSku())
+              .setUserId(idPrefix + "buyer-" + i).setDeviceId(null).setQuantity(1).setIdempotencyKey(null)
               .setRequestedAt(now).build())
           .toList();
       return new ProducerRecord<>(topic, key(sale.getSku()), topics.purchaseRequests.valueSerde().serializer()

@@ -27,7 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
   boolean quick;
 
-  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, fairness, baselines, jmh.")
+  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, flash, fairness, baselines, jmh.")
   java.util.Set<String> only;
 
   /**
@@ -72,12 +72,21 @@ public final class BenchCommand implements Callable<Integer> {
 
     part("backlog", "ceiling and topology", results, () -> new BacklogBench(config, results).run());
     part("http", "HTTP path", results, () -> new HttpBench(config, results, histograms).run());
+    part("flash", "flash", results, () -> new FlashBench(config, results, histograms).run());
     part("fairness", "fairness", results, () -> new FairnessBench(config, results).run());
     part("baselines", "baselines", results, () -> new Baselines(config, results).run());
     part("jmh", "JMH", results, () -> new JmhBench(config, results).run());
 
     if (results.topologyHotSkuRps != null && results.baselineRedisLuaRps != null) {
       results.topologyVsRedis = Math.round(results.topologyHotSkuRps / results.baselineRedisLuaRps * 100) / 100.0;
+      // The ratio's spread: the slowest hot-SKU run against the fastest Redis run, and the other way round.
+      if (results.details.get("topology_hot_sku_rps_min") instanceof Double hotMin
+          && results.details.get("topology_hot_sku_rps_max") instanceof Double hotMax
+          && results.details.get("baseline_redis_lua_rps_min") instanceof Double redisMin
+          && results.details.get("baseline_redis_lua_rps_max") instanceof Double redisMax) {
+        results.details.put("topology_vs_redis_min", Math.round(hotMin / redisMax * 100) / 100.0);
+        results.details.put("topology_vs_redis_max", Math.round(hotMax / redisMin * 100) / 100.0);
+      }
     }
     results.peakRssMb = peakRssMb();
     results.durationSeconds = Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;

@@ -23,6 +23,13 @@ import java.util.Map;
  *       backlog, as the API gathers them for a hot SKU in a surge (1: a record per request)
  *   <li>{@code FLASHSALE_BENCH_COMPARE_UNBATCHED} (default false): also measure the topology with one request per
  *       record, alternately with batches in the same run
+ *   <li>{@code FLASHSALE_BENCH_BACKLOG_ROUNDS} (default 3): measured runs of each backlog figure, which
+ *       reports their median and spread
+ *   <li>{@code FLASHSALE_BENCH_FLASH_BUYERS} (default 1,000,000; quick 100,000) and
+ *       {@code FLASHSALE_BENCH_FLASH_STOCK} (default 10,000; quick 1,000): the flash, seed 002's "10,000 items,
+ *       1 million buyers"
+ *   <li>{@code FLASHSALE_BENCH_FLASH_MAX_RATE} (default 200,000): the most clicks a second the flash's ramp offers
+ *   <li>{@code FLASHSALE_BENCH_CLICKS_JAVA_OPTS}: more JVM options for the flash's click generator (a JFR recording)
  * </ul>
  *
  * @param backlogRequests purchase requests preloaded for each backlog run
@@ -40,6 +47,10 @@ import java.util.Map;
  * @param jmhForks 0 runs JMH inside this JVM (quick), 1 in a fresh JVM
  * @param backlogBatch requests per record of the topology's backlog
  * @param compareUnbatched measure the topology with a record per request too, alternately with batches
+ * @param backlogRounds measured runs of each backlog figure, after an unmeasured warm-up in each
+ * @param flashBuyers distinct buyers of the flash, one click each
+ * @param flashStock units of the flash's one SKU
+ * @param flashMaxRate most clicks per second the flash's ramp offers
  */
 public record BenchConfig(
     boolean quick,
@@ -61,7 +72,11 @@ public record BenchConfig(
     int jmhMeasurementIterations,
     Duration jmhIterationTime,
     int backlogBatch,
-    boolean compareUnbatched) {
+    boolean compareUnbatched,
+    int backlogRounds,
+    int flashBuyers,
+    int flashStock,
+    int flashMaxRate) {
 
   public static final String DEFAULT_OUTPUT_DIR = "bench-results";
   /**
@@ -80,11 +95,16 @@ public record BenchConfig(
     Duration warmup = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(15);
     int batch = intVar(env, "FLASHSALE_BENCH_BACKLOG_BATCH", 100);
     boolean compare = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_BENCH_COMPARE_UNBATCHED", "false"));
+    // Three runs at least, so that a figure comes with its spread: single runs of the backlog differed by 2x.
+    int rounds = intVar(env, "FLASHSALE_BENCH_BACKLOG_ROUNDS", 3);
+    int flashBuyers = intVar(env, "FLASHSALE_BENCH_FLASH_BUYERS", quick ? 100_000 : 1_000_000);
+    int flashStock = intVar(env, "FLASHSALE_BENCH_FLASH_STOCK", quick ? 1_000 : 10_000);
+    int flashMaxRate = intVar(env, "FLASHSALE_BENCH_FLASH_MAX_RATE", 200_000);
     return quick
         ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, run, 2_000,
-            baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare)
+            baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate)
         : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, run, 5_000,
-            baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare);
+            baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate);
   }
 
   private static int intVar(Map<String, String> env, String name, int defaultValue) {

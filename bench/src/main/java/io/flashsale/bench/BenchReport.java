@@ -26,6 +26,7 @@ final class BenchReport {
   static final String THROUGHPUT_PNG = "throughput.png";
   static final String LATENCY_PNG = "latency.png";
   static final String PERCENTILES_PNG = "latency-percentiles.png";
+  static final String FLASH_PNG = "flash-timeline.png";
   static final String INDEX_HTML = "index.html";
 
   /** The issue's goals: reported beside each figure, never asserted. */
@@ -36,6 +37,11 @@ final class BenchReport {
   static final double TARGET_HTTP_SOLDOUT_SHARE_OF_CEILING = 0.8;
   static final double TARGET_E2E_P99_MS_AT_5K = 100;
   static final double TARGET_TIMES_POSTGRES = 10;
+  static final double TARGET_E2E_IDLE_P99_MS = 50;
+  static final double TARGET_FLASH_SHARE_OF_CEILING = 0.7;
+  static final double TARGET_FLASH_DECISION_P99_MS = 1_000;
+  static final double TARGET_FLASH_BOOKS_S = 10;
+  static final double TARGET_SINK_OUTCOMES_PER_S = 20_000;
 
   /**
    * One line of the report.
@@ -74,11 +80,44 @@ final class BenchReport {
     rows.add(latency("Time to decision p99 at 5k/s", "e2e_p99_ms_at_5k", r.e2eP99MsAt5k, "< 100 ms", v -> v < TARGET_E2E_P99_MS_AT_5K));
     rows.add(new Row("Highest offered rate with time to decision p99 < 100 ms", "e2e_max_rate_p99_under_100ms",
         r.e2eMaxRateP99Under100ms, "requests/s", "", null, false));
+    rows.add(latency("Time to decision p99, idle (a few clicks a second, warm stack)", "e2e_idle_p99_ms", r.e2eIdleP99Ms,
+        "< 50 ms", v -> v < TARGET_E2E_IDLE_P99_MS));
+    rows.add(rate("Flash: clicks absorbed (best 5 s)", "flash_clicks_per_s", r.flashClicksPerS, "clicks/s", "", null));
+    rows.add(rate("Flash: the same clicks against the HTTP ceiling", "flash_ceiling_clicks_per_s", r.flashCeilingClicksPerS,
+        "clicks/s", "", null));
+    rows.add(factor("Flash clicks / the ceiling's", "flash_ceiling_ratio", r.flashCeilingRatio, ">= 0.7",
+        TARGET_FLASH_SHARE_OF_CEILING));
+    rows.add(latency("Flash: POST answered p99 (202 or 409)", "flash_post_p99_ms", r.flashPostP99Ms, "", null));
+    rows.add(latency("Flash: time to decision p99", "flash_decision_p99_ms", r.flashDecisionP99Ms, "< 1 s",
+        v -> v < TARGET_FLASH_DECISION_P99_MS));
+    rows.add(new Row("Flash: sold out after (last ACCEPTED reached its buyer)", "flash_sellout_s", r.flashSelloutS, "s", "",
+        null, false));
+    rows.add(new Row("Flash: accepted (exactly the stock)", "flash_accepted", r.flashAccepted == null ? null
+        : r.flashAccepted.doubleValue(), "", "= stock", r.flashAccepted == null ? null
+        : Long.valueOf(r.flashAccepted).equals(r.details.get("flash_stock") == null ? null
+            : ((Number) r.details.get("flash_stock")).longValue()), false));
+    rows.add(new Row("Flash: clicks without an answer (5xx, time-out)", "flash_unanswered", r.flashUnanswered == null ? null
+        : r.flashUnanswered.doubleValue(), "", "0", r.flashUnanswered == null ? null : r.flashUnanswered == 0, false));
+    rows.add(new Row("Flash: books hold every order, s after the last click (negative: before it)",
+        "flash_books_complete_s", r.flashBooksCompleteS, "s", "<= 10 s", r.flashBooksCompleteS == null ? null
+        : r.flashBooksCompleteS <= TARGET_FLASH_BOOKS_S, false));
+    rows.add(new Row("Flash: the sink's peak lag behind the decisions", "flash_sink_peak_lag_offsets",
+        number(r.details.get("flash_sink_peak_lag_offsets")), "offsets", "", null, false));
+    if (r.details.get("flash_cpu_cores") instanceof Map<?, ?> cores) {
+      cores.forEach((process, used) -> rows.add(new Row("Flash: CPU cores of " + process, "flash_cpu_cores." + process,
+          number(used), "cores", "", null, false)));
+    }
+    rows.add(rate("Sink: outcomes written to PostgreSQL (peak second of the flash)", "sink_outcomes_per_s",
+        r.sinkOutcomesPerS, "outcomes/s", ">= 20,000/s", v -> v >= TARGET_SINK_OUTCOMES_PER_S));
     rows.add(rate("Baseline: PostgreSQL hot row", "baseline_postgres_hot_row_rps", r.baselinePostgresHotRowRps, "purchases/s",
         "topology hot SKU >= 10x this", v -> r.topologyHotSkuRps != null && r.topologyHotSkuRps >= TARGET_TIMES_POSTGRES * v));
     rows.add(rate("Baseline: Redis Lua script", "baseline_redis_lua_rps", r.baselineRedisLuaRps, "purchases/s", "", null));
     rows.add(new Row("Peak RSS of the bench JVM", "peak_rss_mb", r.peakRssMb, "MiB", "", null, false));
     return rows;
+  }
+
+  private static Double number(Object value) {
+    return value instanceof Number n ? n.doubleValue() : null;
   }
 
   static void write(Path dir, BenchResults results, Map<String, Histogram> histograms) throws IOException {
@@ -89,12 +128,22 @@ final class BenchReport {
     throughputChart(rows, dir.resolve(THROUGHPUT_PNG));
     latencyChart(results, dir.resolve(LATENCY_PNG));
     percentileChart(histograms, dir.resolve(PERCENTILES_PNG));
+    flashChart(results.flashTimeline, dir.resolve(FLASH_PNG));
     Files.writeString(dir.resolve(INDEX_HTML), html(results, rows), StandardCharsets.UTF_8);
   }
 
-  /** HTTP figures are set against the HTTP ceiling, the topology's against the exactly-once pass-through. */
+  /**
+   * HTTP figures are set against the HTTP ceiling, the flash's against the same clicks on that ceiling, the sink's
+   * against nothing, the topology's against the exactly-once pass-through.
+   */
   private static Double ceilingOf(Row row, BenchResults results) {
-    return row.key().startsWith("http_") ? results.httpCeilingRps : results.ceilingEosPassthroughRps;
+    if (row.key().startsWith("http_")) {
+      return results.httpCeilingRps;
+    }
+    if (row.key().startsWith("flash_")) {
+      return results.flashCeilingClicksPerS;
+    }
+    return row.key().startsWith("sink_") ? null : results.ceilingEosPassthroughRps;
   }
 
   static String markdown(BenchResults results, List<Row> rows) {
@@ -125,6 +174,7 @@ final class BenchReport {
       results.notes.forEach(note -> md.append("- ").append(note).append('\n'));
     }
     md.append("\nCharts: ").append(THROUGHPUT_PNG).append(", ").append(LATENCY_PNG).append(", ").append(PERCENTILES_PNG)
+        .append(results.flashTimeline == null ? "" : ", " + FLASH_PNG)
         .append(" (all in ").append(INDEX_HTML).append("). Every figure and its details: ").append(RESULTS_JSON).append(".\n");
     return md.toString();
   }
@@ -149,6 +199,9 @@ final class BenchReport {
     return switch (row.unit()) {
       case "ms" -> String.format("%.2f ms", row.value());
       case "x" -> String.format("%.2fx", row.value());
+      case "s" -> String.format("%.2f s", row.value());
+      case "cores" -> String.format("%.2f cores", row.value());
+      case "" -> String.format("%,.0f", row.value());
       default -> String.format("%,.0f %s", row.value(), row.unit());
     };
   }
@@ -237,6 +290,35 @@ final class BenchReport {
     }
   }
 
+  /**
+   * The flash second by second: clicks due, decisions reaching buyers (accepted, rejected, sold out) on the left
+   * axis; the time to decision p50 and p99 of the clicks due in each second on the right.
+   */
+  private static void flashChart(FlashTimeline.Seconds timeline, Path file) throws IOException {
+    if (timeline == null || timeline.length() == 0) {
+      return;
+    }
+    XYChart chart = new XYChartBuilder().width(1200).height(600).title("The flash over time")
+        .xAxisTitle("seconds from the first click").yAxisTitle("per second").build();
+    chart.getStyler().setMarkerSize(0);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+    List<Integer> seconds = java.util.stream.IntStream.range(0, timeline.length()).boxed().toList();
+    chart.addSeries("clicks due", seconds, timeline.offered());
+    chart.addSeries("decisions", seconds, java.util.stream.IntStream.range(0, timeline.length())
+        .mapToObj(timeline::decisions).toList());
+    chart.addSeries("accepted", seconds, timeline.accepted());
+    List<Integer> withLatency = seconds.stream().filter(s -> timeline.decisionP99Ms().get(s) != null).toList();
+    if (!withLatency.isEmpty()) {
+      chart.addSeries("decision p50 (ms, right)", withLatency, withLatency.stream().map(timeline.decisionP50Ms()::get).toList())
+          .setYAxisGroup(1);
+      chart.addSeries("decision p99 (ms, right)", withLatency, withLatency.stream().map(timeline.decisionP99Ms()::get).toList())
+          .setYAxisGroup(1);
+      chart.setYAxisGroupTitle(1, "ms");
+    }
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
   private static String html(BenchResults results, List<Row> rows) {
     StringBuilder table = new StringBuilder();
     for (Row row : rows) {
@@ -253,10 +335,13 @@ final class BenchReport {
         %s</table>
         <h2>Throughput</h2><img src="%s" alt="throughput">
         <h2>Latency</h2><img src="%s" alt="latency percentiles"><img src="%s" alt="latency by percentile">
+        %s
         <p>All figures: <a href="%s">%s</a>, <a href="%s">%s</a></p>
         </body></html>
         """.formatted(escape(results.startedAt), escape(results.mode), escape(results.startedAt), table, THROUGHPUT_PNG,
-        LATENCY_PNG, PERCENTILES_PNG, RESULTS_JSON, RESULTS_JSON, REPORT_MD, REPORT_MD);
+        LATENCY_PNG, PERCENTILES_PNG,
+        results.flashTimeline == null ? "" : "<h2>The flash over time</h2><img src=\"" + FLASH_PNG + "\" alt=\"flash\">",
+        RESULTS_JSON, RESULTS_JSON, REPORT_MD, REPORT_MD);
   }
 
   private static String escape(String text) {

@@ -50,6 +50,17 @@ public final class BenchResults {
   @JsonProperty("e2e_p50_ms_at_5k") Double e2eP50MsAt5k;
   @JsonProperty("e2e_p99_ms_at_5k") Double e2eP99MsAt5k;
   @JsonProperty("e2e_max_rate_p99_under_100ms") Double e2eMaxRateP99Under100ms;
+  @JsonProperty("e2e_idle_p99_ms") Double e2eIdleP99Ms;
+  @JsonProperty("flash_clicks_per_s") Double flashClicksPerS;
+  @JsonProperty("flash_ceiling_clicks_per_s") Double flashCeilingClicksPerS;
+  @JsonProperty("flash_ceiling_ratio") Double flashCeilingRatio;
+  @JsonProperty("flash_post_p99_ms") Double flashPostP99Ms;
+  @JsonProperty("flash_decision_p99_ms") Double flashDecisionP99Ms;
+  @JsonProperty("flash_sellout_s") Double flashSelloutS;
+  @JsonProperty("flash_books_complete_s") Double flashBooksCompleteS;
+  @JsonProperty("flash_accepted") Long flashAccepted;
+  @JsonProperty("flash_unanswered") Long flashUnanswered;
+  @JsonProperty("sink_outcomes_per_s") Double sinkOutcomesPerS;
   @JsonProperty("baseline_postgres_hot_row_rps") Double baselinePostgresHotRowRps;
   @JsonProperty("baseline_redis_lua_rps") Double baselineRedisLuaRps;
   @JsonProperty("topology_vs_redis") Double topologyVsRedis;
@@ -57,6 +68,8 @@ public final class BenchResults {
   @JsonProperty("machine") Machine machine;
   /** The full percentiles behind every latency figure, by scenario. */
   @JsonProperty("latency") final Map<String, Latency> latency = new LinkedHashMap<>();
+  /** The flash second by second, for its chart. */
+  @JsonProperty("flash_timeline") FlashTimeline.Seconds flashTimeline;
   /** JMH primary scores (operations per second), by benchmark. */
   @JsonProperty("jmh_ops_per_s") final Map<String, Double> jmhOpsPerSecond = new LinkedHashMap<>();
   /** Secondary numbers worth keeping: sizes, preload rates, error counts. */

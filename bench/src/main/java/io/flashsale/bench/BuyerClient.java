@@ -59,6 +59,10 @@ final class BuyerClient {
         .POST(HttpRequest.BodyPublishers.ofString(PURCHASE_BODY)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  String baseUrl() {
+    return baseUrl;
+  }
+
   /** Where a buyer POSTs a purchase of the sale, for load generators of their own. */
   String purchaseUrl(String saleId) {
     return baseUrl + "/api/sales/" + saleId + "/purchases";

@@ -30,8 +30,15 @@ final class HttpCeiling implements AutoCloseable {
     return new HttpCeiling(app);
   }
 
+  /** The sale whose purchases it answers (any other id is answered alike). */
+  static final String SALE_ID = "bench-sold-out";
+
   String purchaseUrl() {
-    return "http://127.0.0.1:" + app.port() + "/api/sales/bench-sold-out/purchases";
+    return baseUrl() + "/api/sales/" + SALE_ID + "/purchases";
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + app.port();
   }
 
   @Override

@@ -12,16 +12,23 @@ final class Progress implements AutoCloseable {
   private final LongAdder done = new LongAdder();
   private final long startedNanos = System.nanoTime();
   private final ScheduledExecutorService ticker;
+  private final java.util.function.Supplier<String> status;
   private long lastDone;
 
   /** {@code total} is 0 when the scenario runs for a time rather than a count. */
   static Progress start(String label, long total) {
-    return new Progress(label, total);
+    return new Progress(label, total, () -> "");
   }
 
-  private Progress(String label, long total) {
+  /** The same, with {@code status} appended to each line (what is offered, what is open). */
+  static Progress start(String label, long total, java.util.function.Supplier<String> status) {
+    return new Progress(label, total, status);
+  }
+
+  private Progress(String label, long total, java.util.function.Supplier<String> status) {
     this.label = label;
     this.total = total;
+    this.status = status;
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "bench-progress");
       thread.setDaemon(true);
@@ -41,7 +48,8 @@ final class Progress implements AutoCloseable {
   private synchronized void print() {
     long now = done.sum();
     String of = total > 0 ? String.format(" / %,d", total) : "";
-    System.out.printf("  %-28s %6.1f s %,12d%s  %,10d/s%n", label, elapsedSeconds(), now, of, now - lastDone);
+    System.out.printf("  %-28s %6.1f s %,12d%s  %,10d/s%s%n", label, elapsedSeconds(), now, of, now - lastDone,
+        status.get());
     lastDone = now;
   }
 

@@ -16,7 +16,8 @@ class BenchReportTest {
   private static final List<String> REQUIRED_KEYS = List.of("ceiling_eos_passthrough_rps", "topology_hot_sku_rps",
       "topology_many_skus_rps", "http_accept_rps", "http_accept_p99_ms", "http_soldout_rps", "http_soldout_p99_ms",
       "e2e_p50_ms_at_1k", "e2e_p99_ms_at_1k", "e2e_p99_ms_at_5k", "baseline_postgres_hot_row_rps",
-      "baseline_redis_lua_rps", "peak_rss_mb", "machine");
+      "baseline_redis_lua_rps", "peak_rss_mb", "machine", "flash_clicks_per_s", "flash_ceiling_ratio",
+      "flash_decision_p99_ms", "flash_sellout_s", "flash_books_complete_s", "e2e_idle_p99_ms", "sink_outcomes_per_s");
 
   @TempDir Path dir;
 
@@ -57,6 +58,47 @@ class BenchReportTest {
     assertThat(line(lines, "e2e_p99_ms_at_5k")).contains("| yes |");
     // 90,000 against 8,000: more than ten times the hot row.
     assertThat(line(lines, "baseline_postgres_hot_row_rps")).contains("| yes |", "| 0.08 |");
+  }
+
+  @Test
+  void theFlashStandsBesideItsCeilingWithItsTargetsAndItsChart() throws Exception {
+    BenchResults results = sample();
+    results.flashClicksPerS = 14_000.0;
+    results.flashCeilingClicksPerS = 20_000.0;
+    results.flashCeilingRatio = 0.7;
+    results.flashDecisionP99Ms = 1_200.0;
+    results.flashSelloutS = 3.5;
+    results.flashBooksCompleteS = -2.0; // the books were complete before the last (sold-out) click
+    results.flashAccepted = 9_999L;
+    results.flashUnanswered = 0L;
+    results.details.put("flash_stock", 10_000);
+    results.details.put("flash_sink_peak_lag_offsets", 4_321L);
+    results.details.put("flash_cpu_cores", Map.of("click_generator", 0.45));
+    results.e2eIdleP99Ms = 45.0;
+    results.sinkOutcomesPerS = 12_000.0;
+    results.flashTimeline = new FlashTimeline.Seconds(List.of(500L, 900L), List.of(500L, 900L), List.of(10L, 0L),
+        List.of(5L, 2L), List.of(400L, 898L), List.of(0L, 0L), java.util.Arrays.asList(30.0, null),
+        java.util.Arrays.asList(80.0, null));
+
+    BenchReport.write(dir, results, Map.of());
+
+    JsonNode json = new ObjectMapper().readTree(dir.resolve(BenchReport.RESULTS_JSON).toFile());
+    assertThat(json.get("flash_clicks_per_s").asDouble()).isEqualTo(14_000);
+    assertThat(json.get("flash_timeline").get("offered")).hasSize(2);
+    List<String> lines = Files.readAllLines(dir.resolve(BenchReport.REPORT_MD));
+    // Set against the same clicks on the bare server, not against the topology's ceiling.
+    assertThat(line(lines, "flash_clicks_per_s")).contains("14,000 clicks/s", "| 0.70 |");
+    assertThat(line(lines, "flash_ceiling_ratio")).contains("0.70x", "| yes |");
+    assertThat(line(lines, "flash_decision_p99_ms")).contains("1200.00 ms", "| no |");
+    assertThat(line(lines, "flash_accepted")).contains("9,999", "| no |");
+    assertThat(line(lines, "flash_unanswered")).contains("| yes |");
+    assertThat(line(lines, "flash_books_complete_s")).contains("-2.00 s", "| yes |");
+    assertThat(line(lines, "e2e_idle_p99_ms")).contains("45.00 ms", "| yes |");
+    assertThat(line(lines, "sink_outcomes_per_s")).contains("12,000 outcomes/s", "| no |");
+    assertThat(line(lines, "flash_sink_peak_lag_offsets")).contains("4,321 offsets");
+    assertThat(line(lines, "flash_cpu_cores.click_generator")).contains("0.45 cores");
+    assertThat(dir.resolve(BenchReport.FLASH_PNG)).isNotEmptyFile();
+    assertThat(Files.readString(dir.resolve(BenchReport.INDEX_HTML))).contains(BenchReport.FLASH_PNG);
   }
 
   @Test
