@@ -7,7 +7,7 @@ import java.sql.Statement;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.PostgreSQLContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -33,7 +33,7 @@ final class Containers {
   }
 
   static PostgresServer postgres() {
-    PostgreSQLContainer<?> container = new PostgreSQLContainer<>(DockerImageName.parse(TestInfrastructure.POSTGRES_IMAGE))
+    PostgreSQLContainer container = new PostgreSQLContainer(DockerImageName.parse(TestInfrastructure.POSTGRES_IMAGE))
         .withDatabaseName(USER).withUsername(USER).withPassword(PASSWORD);
     container.start();
     return new ContainerPostgres(container);
@@ -52,7 +52,7 @@ final class Containers {
     }
   }
 
-  private record ContainerPostgres(PostgreSQLContainer<?> container) implements PostgresServer {
+  private record ContainerPostgres(PostgreSQLContainer container) implements PostgresServer {
     @Override
     public String jdbcUrl() {
       return jdbcUrl(USER);

@@ -1,37 +1,46 @@
 package io.flashsale.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.reconciliation.ReconcileCommand;
 import io.flashsale.topology.TopologyApp;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** The {@code ./flashsale} command line. */
-@Command(name = "flashsale", mixinStandardHelpOptions = true,
+@Command(name = "flashsale", mixinStandardHelpOptions = true, versionProvider = FlashsaleCli.Version.class,
     description = "Flash-sale inventory engine on Kafka Streams.",
-    subcommands = {FlashsaleCli.Local.class, FlashsaleCli.Token.class})
+    subcommands = {FlashsaleCli.Local.class, FlashsaleCli.Token.class, FlashsaleCli.Bench.class})
 public final class FlashsaleCli {
   static final String LOCAL_ADMIN_TOKEN = ApiConfig.LOCAL_ADMIN_TOKEN;
   static final String LOCAL_JWT_SECRET = ApiConfig.LOCAL_JWT_SECRET;
 
   public static void main(String[] args) {
     TopologyApp.useFastFormatLocale(); // the local stack runs the topology in this JVM
-    System.exit(new CommandLine(new FlashsaleCli())
-        .addSubcommand("reconcile", new ReconcileCommand(reconciliationEnv(System.getenv())))
-        .addSubcommand("verify-draw", new VerifyDrawCommand(reconciliationEnv(System.getenv()), System.out))
-        .execute(args));
+    System.exit(commandLine(System.getenv()).execute(args));
+  }
+
+  /** Every command of ./flashsale but bench's options (the launcher runs bench from its own module). */
+  static CommandLine commandLine(Map<String, String> environment) {
+    return new CommandLine(new FlashsaleCli())
+        .addSubcommand("reconcile", new ReconcileCommand(reconciliationEnv(environment)))
+        .addSubcommand("verify-draw", new VerifyDrawCommand(reconciliationEnv(environment), System.out));
   }
 
   /**
@@ -44,8 +53,45 @@ public final class FlashsaleCli {
     return env;
   }
 
+  /** The project's version, which Maven writes into version.properties at build time. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      return new String[] {"Flashsale " + version()};
+    }
+
+    static String version() throws IOException {
+      Properties properties = new Properties();
+      try (InputStream in = FlashsaleCli.class.getResourceAsStream("version.properties")) {
+        if (in == null) {
+          throw new IllegalStateException("version.properties is missing from the classpath");
+        }
+        properties.load(in);
+      }
+      return properties.getProperty("version");
+    }
+  }
+
+  /**
+   * The benchmarks live in their own module (bench depends on local-stack, not the other way round): the launcher
+   * runs them. Listed here so that --help names them.
+   */
+  @Command(name = "bench", description = "Run the benchmarks (./flashsale bench --help lists their options; "
+      + "./flashsale bench --quick for a short run).")
+  static final class Bench implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      System.err.println("The benchmarks run through the launcher: ./flashsale bench --help");
+      return 2;
+    }
+  }
+
   @Command(name = "local", description = "Run broker, schema registry, PostgreSQL, payment simulator, topology, API and sink until Ctrl-C.")
   static final class Local implements Callable<Integer> {
+    @Option(names = "--ready-timeout", defaultValue = "300",
+        description = "Seconds to wait for readiness before stopping and naming the part not ready, default ${DEFAULT-VALUE}.")
+    long readyTimeoutSeconds;
+
     @Override
     public Integer call() throws Exception {
       long started = System.nanoTime();
@@ -58,7 +104,11 @@ public final class FlashsaleCli {
         stack.close();
         stopped.countDown();
       }, "flashsale-shutdown"));
-      awaitReady(stack);
+      StackReadiness readiness = awaitReady(stack, Duration.ofSeconds(readyTimeoutSeconds));
+      if (!readiness.ready()) {
+        System.err.println(readiness.timedOut(readyTimeoutSeconds));
+        return 1; // the shutdown hook stops the stack
+      }
       System.out.printf("""
 
           Flashsale is ready in %.1f s at %s
@@ -87,20 +137,41 @@ public final class FlashsaleCli {
       return 0;
     }
 
-    /** Waits until the API says ready and the topology has finished restoring its state. */
-    private static void awaitReady(LocalStack stack) throws InterruptedException {
+    /**
+     * Waits until the API says ready and the topology has finished restoring its state, or the time-out; says every
+     * 10 s what it still waits for.
+     */
+    private static StackReadiness awaitReady(LocalStack stack, Duration timeout) throws InterruptedException {
       HttpClient http = HttpClient.newHttpClient();
       HttpRequest ready = HttpRequest.newBuilder(URI.create(stack.apiUrl() + "/health/ready")).timeout(Duration.ofSeconds(2)).build();
+      ObjectMapper json = new ObjectMapper();
+      long started = System.nanoTime();
+      long lastSaid = started;
       System.out.print("Waiting for /health/ready ");
       while (true) {
+        int status = 0;
+        Map<String, Boolean> checks = new LinkedHashMap<>();
         try {
-          if (stack.topology().state() == KafkaStreams.State.RUNNING
-              && http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-            System.out.println(" ok");
-            return;
-          }
-        } catch (java.io.IOException notYet) {
-          // the API is still binding its port
+          HttpResponse<String> answer = http.send(ready, HttpResponse.BodyHandlers.ofString());
+          status = answer.statusCode();
+          JsonNode body = json.readTree(answer.body());
+          body.path("checks").properties().forEach(check -> checks.put(check.getKey(), check.getValue().asBoolean()));
+        } catch (IOException notYet) {
+          // the API is still binding its port, or answered no JSON
+        }
+        StackReadiness readiness = StackReadiness.of(stack.topology().state().name(), status, checks);
+        long now = System.nanoTime();
+        if (readiness.ready()) {
+          System.out.println(" ok");
+          return readiness;
+        }
+        if (now - started > timeout.toNanos()) {
+          System.out.println();
+          return readiness;
+        }
+        if (now - lastSaid > Duration.ofSeconds(10).toNanos()) {
+          System.out.printf("%n  %.0f s, %s ", (now - started) / 1e9, readiness.waitingFor());
+          lastSaid = now;
         }
         System.out.print(".");
         Thread.sleep(250);

@@ -19,7 +19,8 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Headless Chromium through Selenium, from Debian's chromium and chromium-driver packages (installed where missing):
+ * Headless Chromium through Selenium, from Debian's chromium and chromium-driver packages (installed where missing,
+ * the tests skipped where they cannot be, see DebianPackages.requireForTest):
  * no browser or driver is downloaded. Screenshots go to target/screenshots/.
  */
 final class Browsers implements AutoCloseable {
@@ -33,8 +34,8 @@ final class Browsers implements AutoCloseable {
   private Browsers() {}
 
   static Browsers start() throws IOException, InterruptedException {
-    DebianPackages.ensure("chromium", "chromium");
-    DebianPackages.ensure("chromedriver", "chromium-driver");
+    DebianPackages.requireForTest("chromium", "chromium");
+    DebianPackages.requireForTest("chromedriver", "chromium-driver");
     Files.createDirectories(SCREENSHOTS);
     return new Browsers();
   }

