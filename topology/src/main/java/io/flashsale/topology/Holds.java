@@ -95,13 +95,14 @@ final class Holds {
     if (hold == null || hold.getStatus() != OutcomeStatus.ACCEPTED) {
       return false;
     }
-    PurchaseOutcome ended = PurchaseOutcome.newBuilder(hold).setStatus(ending).setDecidedAt(now).build();
+    StockLevel level = OutcomeSequence.next(released(stock.get(hold.getSaleId()), hold.getQuantity(), ending, now));
+    PurchaseOutcome ended = PurchaseOutcome.newBuilder(hold).setStatus(ending).setDecidedAt(now)
+        .setSaleSequence(level.getOutcomes()).build();
     decidedRequests.put(requestId, ended);
     holdExpiries.delete(expiryKey(hold));
     addUserQuantity(hold, -hold.getQuantity());
     emit(ended);
-    StockLevel level = stock.get(hold.getSaleId());
-    changeStock(released(level, hold.getQuantity(), ending, now));
+    changeStock(level);
     return true;
   }
 
@@ -111,13 +112,17 @@ final class Holds {
    *
    * @param purchase the latest outcome of the paid request, as the decision saw it
    * @param level the sale's stock as the decision saw it, or null if the sale is unknown
+   * @return the outcome emitted, or null if nothing happened
    */
-  void recordPayment(PaymentDecision decision, PaymentEvent event, PurchaseOutcome purchase, StockLevel level,
-      Instant now) {
+  PurchaseOutcome recordPayment(PaymentDecision decision, PaymentEvent event, PurchaseOutcome purchase,
+      StockLevel level, Instant now) {
     if (decision.verdict() == PaymentDecision.Verdict.NOTHING) {
-      return;
+      return null;
     }
+    // A payment for an unknown sale changes no sale's counts, so no sale numbers its outcome.
     PurchaseOutcome outcome = decision.toOutcome(event, purchase, now);
+    StockLevel next = level == null ? null : OutcomeSequence.next(decision.applyTo(level, outcome.getQuantity(), now));
+    outcome.setSaleSequence(next == null ? OutcomeSequence.NONE : next.getOutcomes());
     if (decision.verdict() == PaymentDecision.Verdict.CONFIRM) {
       holdExpiries.delete(expiryKey(purchase));
     } else if (decision.verdict() == PaymentDecision.Verdict.CONFIRM_LATE) {
@@ -127,9 +132,10 @@ final class Holds {
       decidedRequests.put(outcome.getRequestId(), outcome);
     }
     emit(outcome);
-    if (level != null) {
-      changeStock(decision.applyTo(level, outcome.getQuantity(), now));
+    if (next != null) {
+      changeStock(next);
     }
+    return outcome;
   }
 
   /** The sale's stock after a hold of {@code quantity} units ended without payment. */

@@ -46,7 +46,7 @@ class DeviceLimitTest {
     flashsale.purchase(request("erin-1", sale, "erin", 2)); // no device: not device-limited
     flashsale.purchase(onDevice("frank-1", "frank", "laptop", 3)); // over both limits: the user's is named
 
-    List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
+    List<PurchaseOutcome> outcomes = flashsale.readOutcomes().stream().filter(o -> !o.getRepeat()).toList();
     assertThat(outcomes).extracting(PurchaseOutcome::getRequestId)
         .containsExactly("alice-1", "bob-1", "carol-1", "dave-1", "erin-1", "frank-1");
     assertThat(outcomes).extracting(PurchaseOutcome::getReason)
@@ -94,6 +94,10 @@ class DeviceLimitTest {
   }
 
   private PurchaseRequest onDevice(String requestId, String userId, String deviceId, int quantity) {
+    return onDevice(sale, requestId, userId, deviceId, quantity);
+  }
+
+  private static PurchaseRequest onDevice(Sale sale, String requestId, String userId, String deviceId, int quantity) {
     return PurchaseRequest.newBuilder(request(requestId, sale, userId, quantity)).setDeviceId(deviceId).build();
   }
 }

@@ -91,6 +91,41 @@ class HoldLifecycleTest {
     assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.ACCEPTED);
   }
 
+  /**
+   * Every outcome of the sale is numbered in decision order, whichever processor or punctuation emits it; a request
+   * logged again after its hold ended (a retry the API forgot) hears the hold's latest outcome again, marked as a
+   * repeat with its number, and nothing changes.
+   */
+  @Test
+  void outcomesAreNumberedAndALateRetryHearsItsLatestOutcomeAgain() {
+    flashsale.purchase(request("r1", sale, "alice", 1));
+    flashsale.purchase(request("r2", sale, "bob", 2)); // one unit left: sold out
+    flashsale.cancel(cancellation("r1", sale, "alice"));
+    flashsale.purchase(request("r3", sale, "carol", 1));
+    flashsale.pay(payment("ev3", "pay3", "r3", sale, 1, PaymentEventType.SUCCEEDED));
+    flashsale.purchase(request("r4", sale, "dave", 1));
+    flashsale.advanceWallClockTo(EXPIRES);
+    List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
+    assertThat(outcomes).extracting(o -> o.getRequestId() + " " + o.getStatus() + " #" + o.getSaleSequence())
+        .containsExactly("r1 ACCEPTED #1", "r2 REJECTED #2", "r1 CANCELLED #3", "r3 ACCEPTED #4", "r3 CONFIRMED #5",
+            "r4 ACCEPTED #6", "r4 EXPIRED #7");
+    assertThat(outcomes).noneMatch(PurchaseOutcome::getRepeat);
+    assertThat(stored().getOutcomes()).isEqualTo(7);
+    flashsale.readStockLevels();
+    StockLevel before = stored();
+
+    flashsale.purchase(request("r4", sale, "dave", 1)); // dave's click again, byte for byte
+    flashsale.purchase(request("r1", sale, "alice", 1));
+    List<PurchaseOutcome> repeats = flashsale.readOutcomes();
+
+    PurchaseOutcome expired = outcomes.get(6);
+    assertThat(repeats).containsExactly(PurchaseOutcome.newBuilder(expired).setRepeat(true).build(),
+        PurchaseOutcome.newBuilder(outcomes.get(2)).setRepeat(true).build());
+    assertThat(stored()).as("a repeat changes no stock and no counter").isEqualTo(before);
+    assertThat(flashsale.readStockLevels()).isEmpty();
+    assertThat(flashsale.<PurchaseOutcome>store(SaleTopology.DECIDED_REQUESTS_STORE, "r4")).isEqualTo(expired);
+  }
+
   @Test
   void theBuyerCancelsTheirHoldOnceAndTheStockReturns() {
     hold("r1", "alice", 2);

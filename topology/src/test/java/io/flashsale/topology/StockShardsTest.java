@@ -111,8 +111,8 @@ class StockShardsTest {
   /**
    * Random buys, cancellations and hold expiries over a sharded sale, then a rush of new buyers over all shards,
    * then buyers of one shard only: after every step the shards' stock adds up to the sale's, no shard goes below
-   * zero, no user holds more than the limit; once buyers have kept coming, the whole stock is taken, wherever it
-   * started.
+   * zero, no user holds more than the limit, each shard numbers its outcomes 1..n without a gap; once buyers have
+   * kept coming, the whole stock is taken, wherever it started.
    */
   @Property(tries = 80)
   void shardsNeverOversellHoldLimitsAndSellOutExactly(@ForAll("scenarios") Tuple.Tuple4<Integer, Integer, Integer,
@@ -131,6 +131,8 @@ class StockShardsTest {
     List<Sale> shards = flashsale.defineSharded(sale);
     Map<String, Integer> held = new HashMap<>();
     List<PurchaseOutcome> accepted = new ArrayList<>();
+    Map<String, Long> numbered = new HashMap<>(); // the last saleSequence seen per shard of this sale
+    shards.forEach(shard -> numbered.put(shard.getSaleId(), 0L));
     int[] requests = {0};
 
     for (Step step : scenario.get4()) {
@@ -146,8 +148,9 @@ class StockShardsTest {
       } else if (step instanceof PassTime pass) {
         flashsale.advanceWallClock(Duration.ofSeconds(pass.seconds()));
       }
-      tally(flashsale.readOutcomes(), held, accepted);
+      tally(flashsale.readOutcomes(), held, accepted, numbered);
       assertShardsAddUp(shards, stock);
+      assertNumbered(shards, numbered);
       held.forEach((user, units) -> assertThat(units).as("units of %s", user).isLessThanOrEqualTo(limit));
     }
 
@@ -168,15 +171,27 @@ class StockShardsTest {
       }
     }
     List<PurchaseOutcome> rushed = flashsale.readOutcomes();
-    tally(rushed, held, accepted);
+    tally(rushed, held, accepted, numbered);
     assertShardsAddUp(shards, stock);
+    assertNumbered(shards, numbered);
     int taken = shards.stream().mapToInt(s -> level(s).getReserved() + level(s).getConfirmed()).sum();
     assertThat(taken).as("units taken once buyers kept coming").isEqualTo(stock);
     Statistics.label("shards").collect(shardCount);
   }
 
-  private static void tally(List<PurchaseOutcome> outcomes, Map<String, Integer> held, List<PurchaseOutcome> accepted) {
+  /**
+   * Counts the outcomes into what each user holds; each shard's outcomes must carry 1, 2, 3... in the order emitted,
+   * whatever stock moved between the shards meanwhile.
+   */
+  private static void tally(List<PurchaseOutcome> outcomes, Map<String, Integer> held, List<PurchaseOutcome> accepted,
+      Map<String, Long> numbered) {
     for (PurchaseOutcome outcome : outcomes) {
+      Long last = numbered.get(outcome.getSaleId()); // null: a hold of an earlier try's sale ended
+      if (last != null) {
+        assertThat(outcome.getSaleSequence()).as("number of %s %s in %s", outcome.getStatus(), outcome.getRequestId(),
+            outcome.getSaleId()).isEqualTo(last + 1);
+        numbered.put(outcome.getSaleId(), last + 1);
+      }
       int units = switch (outcome.getStatus()) {
         case ACCEPTED -> outcome.getQuantity();
         case EXPIRED, CANCELLED -> -outcome.getQuantity();
@@ -186,6 +201,14 @@ class StockShardsTest {
       if (outcome.getStatus() == OutcomeStatus.ACCEPTED) {
         accepted.add(outcome);
       }
+    }
+  }
+
+  /** Each shard counts as many outcomes as it emitted. */
+  private static void assertNumbered(List<Sale> shards, Map<String, Long> numbered) {
+    for (Sale shard : shards) {
+      assertThat(level(shard).getOutcomes()).as("outcomes of %s", shard.getSaleId())
+          .isEqualTo(numbered.getOrDefault(shard.getSaleId(), 0L));
     }
   }
 
