@@ -78,6 +78,13 @@ public final class SaleTopology {
   public static final String SALE_PURGES_STORE = "sale-purges";
   /** processed-payment-events entries by purge time (likewise) -> eventId. */
   public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
+  /**
+   * paymentId -> the outcome the payment had (CONFIRMED or REFUND_DUE): one payment, one fate, whatever events of it
+   * come later.
+   */
+  public static final String PAYMENT_FATES_STORE = "payment-fates";
+  /** payment-fates entries by purge time (likewise) -> paymentId. */
+  public static final String PAYMENT_FATE_PURGES_STORE = "payment-fate-purges";
 
   /** saleId of a shard -> when it asked the next shard for stock, while no answer has come back. */
   public static final String STOCK_ASKS_STORE = "stock-asks";
@@ -213,6 +220,8 @@ public final class SaleTopology {
     topology.addStateStore(store.store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
     topology.addStateStore(store.store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
+    topology.addStateStore(store.store(PAYMENT_FATES_STORE, ids, topics.purchaseOutcomes.valueSerde()), PAYMENT_DECISION);
+    topology.addStateStore(store.store(PAYMENT_FATE_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
     topology.addStateStore(store.store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store.store(DEVICE_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store.store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);

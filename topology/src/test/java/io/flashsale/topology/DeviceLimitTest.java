@@ -9,6 +9,7 @@ import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
@@ -73,6 +74,32 @@ class DeviceLimitTest {
     assertThat(flashsale.storeContents(SaleTopology.DEVICE_QUANTITIES_STORE)).isEmpty();
     flashsale.purchase(onDevice("carol-1", "carol", "phone", 2));
     assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.ACCEPTED);
+  }
+
+  /**
+   * A payment that comes after its hold ended is confirmed late only within the device's limit, as within the
+   * user's: meanwhile another user of the same device took the device's units.
+   */
+  @Test
+  void aLatePaymentHonoursTheDevicesLimit() {
+    Sale onePerDevice = Sale.newBuilder(fcfsSale("d2", "SKU-D2", 10, 2)).setPerDeviceLimit(1).build();
+    flashsale.define(onePerDevice);
+    flashsale.purchase(onDevice(onePerDevice, "alice-1", "alice", "phone", 1));
+    flashsale.advanceWallClock(Duration.ofSeconds(HOLD_SECONDS + 2)); // alice's hold expires
+    flashsale.purchase(onDevice(onePerDevice, "bob-1", "bob", "phone", 1)); // the phone's one unit, again
+    flashsale.pay(SaleTopologyDriver.payment("ev1", "pay1", "alice-1", onePerDevice, 1, PaymentEventType.SUCCEEDED));
+
+    PurchaseOutcome late = last(flashsale.readOutcomes());
+    assertThat(late.getRequestId()).isEqualTo("alice-1");
+    assertThat(late.getStatus()).as("alice's limit allows it, the phone's does not").isEqualTo(OutcomeStatus.REFUND_DUE);
+    assertThat(flashsale.<Integer>store(SaleTopology.DEVICE_QUANTITIES_STORE, StoreKeys.saleScoped("d2", "phone")))
+        .isEqualTo(1);
+
+    // Without another user of the phone, the same late payment is confirmed.
+    flashsale.purchase(onDevice(onePerDevice, "carol-1", "carol", "tablet", 1));
+    flashsale.advanceWallClock(Duration.ofSeconds(HOLD_SECONDS + 2));
+    flashsale.pay(SaleTopologyDriver.payment("ev2", "pay2", "carol-1", onePerDevice, 1, PaymentEventType.SUCCEEDED));
+    assertThat(last(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.CONFIRMED);
   }
 
   /**

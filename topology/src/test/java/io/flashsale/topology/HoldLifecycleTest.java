@@ -312,6 +312,53 @@ class HoldLifecycleTest {
     assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.CONFIRMED);
   }
 
+  /**
+   * One payment, one fate. The provider tells of one payment in two success events (Stripe:
+   * checkout.session.completed and payment_intent.succeeded, different event ids). The first comes after the hold
+   * expired and its unit was sold again: the money is owed back. A unit comes back before the second: it must not
+   * confirm the purchase too, or the buyer would be refunded and keep the unit.
+   */
+  @Test
+  void twoSuccessEventsOfOnePaymentAroundAUnitComingBackGiveOneFate() {
+    Sale one = fcfsSale("s-one", "SKU-ONE", 1, 1);
+    flashsale.define(one);
+    flashsale.purchase(request("late", one, "alice", 1));
+    flashsale.advanceWallClockTo(EXPIRES);
+    flashsale.purchase(request("resold", one, "bob", 1));
+    flashsale.pay(payment("evt-session-completed", "pi_1", "late", one, 1, PaymentEventType.SUCCEEDED));
+    flashsale.cancel(cancellation("resold", one, "bob")); // the unit comes back
+    flashsale.pay(payment("evt-intent-succeeded", "pi_1", "late", one, 1, PaymentEventType.SUCCEEDED));
+
+    List<PurchaseOutcome> outcomes = flashsale.readOutcomes().stream()
+        .filter(o -> o.getSaleId().equals("s-one")).toList();
+    assertThat(outcomes).extracting(o -> o.getRequestId() + " " + o.getStatus())
+        .containsExactly("late ACCEPTED", "late EXPIRED", "resold ACCEPTED", "late REFUND_DUE", "resold CANCELLED");
+    StockLevel level = flashsale.store(SaleTopology.STOCK_STORE, "s-one");
+    assertThat(level.getConfirmed()).isZero();
+    assertThat(level.getAvailable()).isEqualTo(1);
+    assertThat(level.getRefundsDue()).isEqualTo(1);
+  }
+
+  /** A payment that confirmed its purchase stays confirmed: its later events change nothing, even once the purchase
+   * itself is no longer remembered (its sale's dedup entries purged), where they would otherwise look like money for
+   * no known purchase. */
+  @Test
+  void aPaymentThatConfirmedIsNeverAlsoARefundDue() {
+    hold("r1", "alice", 1);
+    flashsale.pay(payment("evt-session-completed", "pi_1", "r1", sale, 1, PaymentEventType.SUCCEEDED));
+    assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.CONFIRMED);
+
+    flashsale.pay(payment("evt-intent-succeeded", "pi_1", "r1", sale, 1, PaymentEventType.SUCCEEDED));
+    flashsale.advanceWallClockTo(sale.getEndsAt().plusSeconds(HOLD_SECONDS).plus(SaleTopologyDriver.DEDUP_GRACE)
+        .plus(SaleTopology.PURGE_INTERVAL));
+    assertThat(flashsale.<PurchaseOutcome>store(SaleTopology.DECIDED_REQUESTS_STORE, "r1")).as("purged").isNull();
+    flashsale.pay(payment("evt-replayed", "pi_1", "r1", sale, 1, PaymentEventType.SUCCEEDED));
+
+    assertThat(flashsale.readOutcomes()).isEmpty();
+    assertThat(stored().getConfirmed()).isEqualTo(1);
+    assertThat(stored().getRefundsDue()).isZero();
+  }
+
   @Test
   void aPaymentForNoKnownPurchaseIsARefundDue() {
     flashsale.purchase(request("rejected", sale, "bob", 3));
