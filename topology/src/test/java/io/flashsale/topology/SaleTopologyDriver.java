@@ -19,6 +19,7 @@ import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.StockTransfer;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.io.IOException;
@@ -64,6 +65,8 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestOutputTopic<String, QueueStats> queueStats;
   final TestInputTopic<String, DrawSeed> drawSeeds;
   final TestOutputTopic<String, DrawResult> lotteryDraws;
+  final TestInputTopic<String, StockTransfer> transfers;
+  final TestOutputTopic<String, StockTransfer> transfersSent;
   final String applicationId;
   private final Path stateDir;
   private Instant wallClock = NOW;
@@ -124,6 +127,10 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.drawSeeds.valueSerde().serializer());
     lotteryDraws = driver.createOutputTopic(Topics.LOTTERY_DRAWS, Serdes.String().deserializer(),
         topics.lotteryDraws.valueSerde().deserializer());
+    transfers = driver.createInputTopic(Topics.STOCK_TRANSFERS, Serdes.String().serializer(),
+        topics.stockTransfers.valueSerde().serializer());
+    transfersSent = driver.createOutputTopic(Topics.STOCK_TRANSFERS, Serdes.String().deserializer(),
+        topics.stockTransfers.valueSerde().deserializer());
   }
 
   /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
@@ -184,6 +191,11 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   static PurchaseBatch batchOf(PurchaseRequest... requests) {
     return new PurchaseBatch(requests[0].getSku(), List.of(requests));
+  }
+
+  /** A stock transfer as a shard's task writes one, keyed by the receiving shard's SKU. */
+  void transfer(String sku, StockTransfer transfer) {
+    transfers.pipeInput(sku, transfer, wallClock);
   }
 
   void pay(PaymentEvent event) {
