@@ -67,14 +67,29 @@ final class Holds {
   }
 
   /**
-   * Ends, as EXPIRED, every live hold whose holdExpiresAt is at or before {@code now}. The index is
-   * scanned up to now only, so the cost follows the holds due, not the holds alive.
+   * What one run of expiries did: the holds it ended, where the next run goes on from (every index key below it
+   * has been handled), and whether holds due by then were left for the next run.
    */
-  int expireDue(Instant now) {
+  record Expiries(int ended, String resumeFrom, boolean more) {}
+
+  /**
+   * Ends, as EXPIRED, the live holds whose holdExpiresAt is at or before {@code now}, earliest first, at most
+   * {@code max} of them, looking at index keys from {@code from} on. The index is scanned from there up to now only,
+   * so the cost follows the holds due, not the holds alive nor those already ended.
+   */
+  Expiries expireDue(Instant now, String from, int max) {
     List<KeyValue<String, String>> due = new ArrayList<>();
+    String next = null;
     try (KeyValueIterator<String, String> found =
-        holdExpiries.range(StoreKeys.FIRST_HOLD_EXPIRY, StoreKeys.holdExpiriesAfter(now.toEpochMilli()))) {
-      found.forEachRemaining(due::add);
+        holdExpiries.range(from, StoreKeys.holdExpiriesAfter(now.toEpochMilli()))) {
+      while (found.hasNext()) {
+        KeyValue<String, String> entry = found.next();
+        if (due.size() == max) {
+          next = entry.key;
+          break;
+        }
+        due.add(entry);
+      }
     }
     int expired = 0;
     for (KeyValue<String, String> entry : due) {
@@ -83,7 +98,9 @@ final class Holds {
         expired++;
       }
     }
-    return expired;
+    // All due by now have ended: the next run starts at now's millisecond (a hold indexed at exactly now is found).
+    return next == null ? new Expiries(expired, StoreKeys.holdExpiriesFrom(now.toEpochMilli()), false)
+        : new Expiries(expired, next, true);
   }
 
   /**

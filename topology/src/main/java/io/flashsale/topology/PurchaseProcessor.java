@@ -54,6 +54,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private KeyValueStore<String, Long> asks;
   private final Duration stockLevelInterval;
   private final Duration dedupGrace;
+  private final int holdExpiriesPerPunctuation;
   /**
    * Sales read from the store, by saleId. A sale's definition never changes once stored (the first one
    * wins), so each task reads and decodes it once instead of on every request.
@@ -67,7 +68,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final TopologyMeters meters;
   private final TopologyMeters.PerTask devices;
 
-  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace, TopologyMeters meters) {
+  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace, TopologyMeters meters,
+      int holdExpiriesPerPunctuation) {
+    this.holdExpiriesPerPunctuation = holdExpiriesPerPunctuation;
     this.stockLevelInterval = stockLevelInterval;
     this.dedupGrace = dedupGrace;
     this.meters = meters;
@@ -87,7 +90,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     lotteries = new LotteryDraws(context, stockLevels);
     purge = new StatePurge(context, dedupGrace);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
-    context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
+    context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds, holdExpiriesPerPunctuation));
     context.schedule(SaleTopology.PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purgeDue);
   }
 

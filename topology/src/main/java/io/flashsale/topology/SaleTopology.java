@@ -164,15 +164,17 @@ public final class SaleTopology {
   public static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
       Duration paymentDedupRetention) {
     return build(topics, stockLevelInterval, dedupGrace, paymentDedupRetention, TopologyMeters.none(),
-        Stores::persistentKeyValueStore);
+        Stores::persistentKeyValueStore, TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
   }
 
   /**
    * The same, counting decisions, stock and dead letters on {@code meters} (see {@link TopologyMeters}), on stores
-   * of the given supplier: fault-injection tests hand in stores that fail.
+   * of the given supplier (fault-injection tests hand in stores that fail), ending at most
+   * {@code holdExpiriesPerPunctuation} holds per expiry punctuation of a task.
    */
   static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
-      Duration paymentDedupRetention, TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
+      Duration paymentDedupRetention, TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores,
+      int holdExpiriesPerPunctuation) {
     StoreFactory store = new StoreFactory(stores);
     Serde<String> ids = Serdes.String();
     Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
@@ -201,7 +203,8 @@ public final class SaleTopology {
     topology.addProcessor(SEED_REGISTRATION, SeedProcessor::new, DRAW_SEEDS_SOURCE);
     topology.addProcessor(STOCK_TRANSFER, StockTransferProcessor::new, STOCK_TRANSFERS_SOURCE);
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
-    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters),
+    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters,
+        holdExpiriesPerPunctuation),
         PURCHASE_REQUESTS_SOURCE);
     topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
     topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);

@@ -78,6 +78,40 @@ class HoldLifecycleTest {
     assertThat(single(flashsale.readStockLevels()).getAvailable()).isEqualTo(2);
   }
 
+  /**
+   * One punctuation ends at most its bound of holds, earliest first; the rest end in the next punctuations, a
+   * second apart, where the last one stopped, and holds that run out later still end on time.
+   */
+  @Test
+  void aPunctuationEndsAtMostItsBoundOfHoldsAndTheRestFollow() {
+    try (SaleTopologyDriver bounded = SaleTopologyDriver.endingAtMost(3)) {
+      Sale big = fcfsSale("big", "SKU-BIG", 100, 1);
+      bounded.define(big);
+      for (int i = 0; i < 8; i++) {
+        bounded.purchase(request("wave-" + i, big, "buyer-" + i, 1));
+      }
+      bounded.advanceWallClock(Duration.ofMillis(500));
+      bounded.purchase(request("later", big, "buyer-later", 1)); // runs out half a second after the wave
+      bounded.readOutcomes();
+
+      List<List<String>> perPunctuation = new java.util.ArrayList<>();
+      bounded.advanceWallClockTo(EXPIRES);
+      for (int run = 0; run < 4; run++) {
+        perPunctuation.add(bounded.readOutcomes().stream()
+            .map(o -> o.getRequestId() + (o.getStatus() == OutcomeStatus.EXPIRED ? "" : " " + o.getStatus())).toList());
+        bounded.advanceWallClock(SaleTopology.HOLD_EXPIRY_INTERVAL);
+      }
+
+      assertThat(perPunctuation).as("at most three a punctuation, earliest first").containsExactly(
+          List.of("wave-0", "wave-1", "wave-2"), List.of("wave-3", "wave-4", "wave-5"),
+          List.of("wave-6", "wave-7", "later"), List.of());
+      StockLevel level = bounded.store(SaleTopology.STOCK_STORE, "big");
+      assertThat(level.getReserved()).isZero();
+      assertThat(level.getExpired()).isEqualTo(9);
+      assertThat(bounded.storeContents(SaleTopology.HOLD_EXPIRIES_STORE)).isEmpty();
+    }
+  }
+
   @Test
   void afterExpiryTheBuyerMayBuyAgainUpToTheLimit() {
     hold("r1", "alice", 2);

@@ -87,6 +87,16 @@ final class SaleTopologyDriver implements AutoCloseable {
   }
 
   private SaleTopologyDriver(Duration stockLevelInterval, Function<String, KeyValueBytesStoreSupplier> stores) {
+    this(stockLevelInterval, stores, TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
+  }
+
+  /** Stock levels sent at once; one expiry punctuation ends at most {@code holdExpiriesPerPunctuation} holds. */
+  static SaleTopologyDriver endingAtMost(int holdExpiriesPerPunctuation) {
+    return new SaleTopologyDriver(Duration.ZERO, Stores::persistentKeyValueStore, holdExpiriesPerPunctuation);
+  }
+
+  private SaleTopologyDriver(Duration stockLevelInterval, Function<String, KeyValueBytesStoreSupplier> stores,
+      int holdExpiriesPerPunctuation) {
     String unique = UUID.randomUUID().toString();
     try {
       Path build = Files.createDirectories(Path.of("target", "state"));
@@ -96,10 +106,12 @@ final class SaleTopologyDriver implements AutoCloseable {
     }
     topics = Topics.using(SchemaRegistry.forUrl("mock://topology-" + unique));
     TopologyConfig config = new TopologyConfig(KafkaSettings.of("unused:9092", "mock://topology-" + unique, "topology-test-" + unique),
-        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION);
+        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION)
+        .withHoldExpiriesPerPunctuation(holdExpiriesPerPunctuation);
     applicationId = config.kafka().applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), TopologyMeters.none(), stores), config.streamsProperties(), NOW);
+        config.paymentDedupRetention(), TopologyMeters.none(), stores, config.holdExpiriesPerPunctuation()),
+        config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         topics.purchaseRequests.valueSerde().serializer());
