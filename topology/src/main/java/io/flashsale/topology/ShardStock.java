@@ -14,7 +14,7 @@ import java.time.Instant;
  * a request that comes round to its asker unanswered comes back as a grant of nothing. Asking only after decisions
  * (when buyers came) moves stock towards demand, and never round and round without it.
  *
- * <p>A shard that decided lately ({@link #BUSY}) keeps {@link #lowWater} units for its own buyers and gives half of
+ * <p>A shard whose buyers took or wanted stock lately ({@link #busy}) keeps {@link #lowWater} units for its own buyers and gives half of
  * what it has beyond; an idle one gives all it has. Without the reserve, two shards with buyers would hand
  * their last units back and forth, each refusing its own buyer the moment after it gave; with it, the last units
  * sell where they are, and move once their shard's buyers stop coming.
@@ -22,7 +22,7 @@ import java.time.Instant;
 final class ShardStock {
   private ShardStock() {}
 
-  /** How lately a shard must have changed to keep its reserve. */
+  /** How lately a shard's buyers must have taken or wanted stock for it to keep its reserve. */
   static final Duration BUSY = Duration.ofSeconds(2);
   /**
    * How long a shard waits for the answer to its ask before it asks again. An ask passes at most 63 shards, each in
@@ -33,6 +33,14 @@ final class ShardStock {
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
   /** How often unanswered asks are looked for. */
   static final Duration ASK_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+  /**
+   * Whether the shard's buyers took or wanted stock within {@link #BUSY} ({@code StockLevel.demandAt}). Only such
+   * demand counts: rejected clicks over a limit, which may go on for ever, would otherwise pin the reserve.
+   */
+  static boolean busy(StockLevel level, Instant now) {
+    return level.getDemandAt() != null && level.getDemandAt().plus(BUSY).isAfter(now);
+  }
 
   /** A transfer and the SKU it is keyed by: the receiving shard's, so that the shard's task decides it. */
   record Send(String sku, StockTransfer transfer) {}
@@ -60,7 +68,7 @@ final class ShardStock {
    * and gives all it has; a busy one half of what it has beyond its reserve, rounded up.
    */
   static int given(Sale shard, StockLevel level, Instant now) {
-    if (!level.getUpdatedAt().plus(BUSY).isAfter(now)) {
+    if (!busy(level, now)) {
       return Math.max(0, level.getAvailable());
     }
     int spare = level.getAvailable() - lowWater(shard);

@@ -75,7 +75,8 @@ class StockShardsTest {
   void aShardWithStockGivesAndOneWithoutPassesTheRequestOn() {
     Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("s", "SKU", 12, 1)).setShards(3).build();
     List<Sale> shards = Shards.of(sale);
-    StockLevel seven = StockLevel.newBuilder(PurchaseDecision.openingStock(shards.get(1), NOW)).setAvailable(7).build();
+    StockLevel seven = StockLevel.newBuilder(PurchaseDecision.openingStock(shards.get(1), NOW)).setAvailable(7)
+        .setDemandAt(NOW).build(); // its buyers took stock at NOW
     StockLevel none = StockLevel.newBuilder(seven).setAvailable(0).build();
     StockTransfer fromShard0 = new StockTransfer("s~1", StockTransferKind.REQUEST, 0, 0, 0, null);
 
@@ -97,6 +98,41 @@ class StockShardsTest {
         .isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 0, 2, null));
     StockLevel one = StockLevel.newBuilder(seven).setAvailable(1).build();
     assertThat(ShardStock.given(shards.get(1), one, idle)).as("a last unit moves too").isEqualTo(1);
+  }
+
+  /**
+   * Clicks a shard rejects for a limit are no demand for its stock: one account hitting LIMIT_EXCEEDED on its shard
+   * every half second does not keep the shard's reserve (a tenth of its share) from the other shard's buyers, who
+   * take the whole stock once the limited shard's own buyers stopped taking any.
+   */
+  @Test
+  void rejectedClicksDoNotPinAShardsReserve() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("pinned", "SKU-PINNED", 200, 1)).setShards(2)
+          .setEndsAt(NOW.plus(Duration.ofDays(1))).build();
+      List<Sale> shards = topology.defineSharded(sale);
+      String greedy = usersOfShard(1, 2, 1).get(0);
+      topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(1), "greedy-0", greedy, 1));
+      List<String> buyers = usersOfShard(0, 2, 260);
+      for (int i = 0; i < buyers.size(); i++) {
+        topology.advanceWallClock(Duration.ofMillis(250));
+        topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(0), "buyer-" + i, buyers.get(i), 1));
+        if (i % 2 == 0) { // the greedy account clicks on, every half second, and is refused its limit
+          topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(1), "greedy-" + (i + 1), greedy, 1));
+        }
+      }
+
+      List<PurchaseOutcome> outcomes = topology.readOutcomes();
+      assertThat(outcomes).filteredOn(o -> o.getSaleId().equals("pinned~1") && o.getStatus() == OutcomeStatus.REJECTED)
+          .hasSizeGreaterThan(100).extracting(PurchaseOutcome::getReason).containsOnly(RejectReason.LIMIT_EXCEEDED);
+      int taken = shards.stream().mapToInt(shard -> {
+        StockLevel level = topology.store(SaleTopology.STOCK_STORE, shard.getSaleId());
+        return level.getReserved() + level.getConfirmed();
+      }).sum();
+      assertThat(taken).as("the whole stock, the limited shard's reserve included").isEqualTo(200);
+      assertThat(outcomes).filteredOn(o -> o.getStatus() == OutcomeStatus.ACCEPTED && o.getSaleId().equals("pinned~0"))
+          .hasSize(199);
+    }
   }
 
   /**
