@@ -41,8 +41,11 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
   private Holds holds;
   private final Duration retention;
 
-  PaymentProcessor(Duration retention) {
+  private final EagerCommit eagerCommit;
+
+  PaymentProcessor(Duration retention, EagerCommit eagerCommit) {
     this.retention = retention;
+    this.eagerCommit = eagerCommit;
   }
 
   @Override
@@ -87,6 +90,7 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
       // The payment's fate, kept as long as its events are: whatever event of it comes later changes nothing.
       paymentFates.put(event.getPaymentId(), outcome);
       paymentFatePurges.put(StoreKeys.timed(now.plus(retention), event.getPaymentId()), event.getPaymentId());
+      eagerCommit.decided(context, record.timestamp());
     }
   }
 

@@ -55,6 +55,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final Duration stockLevelInterval;
   private final Duration dedupGrace;
   private final int holdExpiriesPerPunctuation;
+  private final EagerCommit eagerCommit;
   /**
    * Sales read from the store, by saleId. A sale's definition never changes once stored (the first one
    * wins), so each task reads and decodes it once instead of on every request.
@@ -69,8 +70,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final TopologyMeters.PerTask devices;
 
   PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace, TopologyMeters meters,
-      int holdExpiriesPerPunctuation) {
+      int holdExpiriesPerPunctuation, EagerCommit eagerCommit) {
     this.holdExpiriesPerPunctuation = holdExpiriesPerPunctuation;
+    this.eagerCommit = eagerCommit;
     this.stockLevelInterval = stockLevelInterval;
     this.dedupGrace = dedupGrace;
     this.meters = meters;
@@ -132,6 +134,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       stockLevels.changed(level);
       askForStockIfLow(level, now, loggedAt);
     });
+    eagerCommit.decided(context, record.timestamp());
   }
 
   /**

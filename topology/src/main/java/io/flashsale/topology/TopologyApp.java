@@ -63,7 +63,8 @@ public final class TopologyApp {
       TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
     Topics topics = Topics.using(config.kafka().schemaRegistry());
     Topology topology = SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), meters, stores, config.holdExpiriesPerPunctuation());
+        config.paymentDedupRetention(), meters, stores, config.holdExpiriesPerPunctuation(),
+        config.eagerCommitLag());
     try (Admin admin = config.kafka().connectAdmin("flashsale-topology-admin")) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
       // Topics created earlier keep their counts: a cluster whose counts differ is refused before it loses stock.

@@ -36,6 +36,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION} (default {@value #DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION}): the
  *       most holds one expiry punctuation (every second) ends in a task; the rest follow in the next ones, so a wave
  *       of holds running out together never stalls the task's decisions for long
+ *   <li>{@code FLASHSALE_EAGER_COMMIT_LAG_MS} (default {@value #DEFAULT_EAGER_COMMIT_LAG_MS}, off): a purchase, payment or
+ *       cancellation logged at most this long before it is decided asks for a commit right after its round of
+ *       processing instead of at the commit interval ({@link EagerCommit}); older records (a backlog) do not
  *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
  *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
  *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
@@ -54,7 +57,8 @@ public record TopologyConfig(
     Duration dedupGrace,
     Duration paymentDedupRetention,
     MetricsEndpoint metrics,
-    int holdExpiriesPerPunctuation) {
+    int holdExpiriesPerPunctuation,
+    Duration eagerCommitLag) {
 
   public static final String DEFAULT_STATE_DIR = "./.flashsale/state";
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
@@ -77,11 +81,16 @@ public record TopologyConfig(
    * punctuations, a second apart, in expiry order.
    */
   public static final int DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION = 2_000;
+  /** Off: eager commits are not measured against throughput yet (see {@link EagerCommit}). */
+  public static final long DEFAULT_EAGER_COMMIT_LAG_MS = 0;
 
   public TopologyConfig {
     if (holdExpiriesPerPunctuation < 1) {
       throw new IllegalArgumentException("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION must be at least 1, not "
           + holdExpiriesPerPunctuation);
+    }
+    if (eagerCommitLag.isNegative()) {
+      throw new IllegalArgumentException("FLASHSALE_EAGER_COMMIT_LAG_MS must not be negative, not " + eagerCommitLag);
     }
   }
 
@@ -97,13 +106,20 @@ public record TopologyConfig(
       short replicationFactor, Duration stockLevelInterval, Duration dedupGrace, Duration paymentDedupRetention,
       MetricsEndpoint metrics) {
     this(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor, stockLevelInterval,
-        dedupGrace, paymentDedupRetention, metrics, DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
+        dedupGrace, paymentDedupRetention, metrics, DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION,
+        Duration.ofMillis(DEFAULT_EAGER_COMMIT_LAG_MS));
   }
 
   /** The same settings with another bound of hold expiries per punctuation. */
   public TopologyConfig withHoldExpiriesPerPunctuation(int bound) {
     return new TopologyConfig(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor,
-        stockLevelInterval, dedupGrace, paymentDedupRetention, metrics, bound);
+        stockLevelInterval, dedupGrace, paymentDedupRetention, metrics, bound, eagerCommitLag);
+  }
+
+  /** The same settings committing eagerly what was logged at most {@code lag} ago ({@link EagerCommit}). */
+  public TopologyConfig withEagerCommitLag(Duration lag) {
+    return new TopologyConfig(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor,
+        stockLevelInterval, dedupGrace, paymentDedupRetention, metrics, holdExpiriesPerPunctuation, lag);
   }
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
@@ -126,7 +142,9 @@ public record TopologyConfig(
             String.valueOf(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)))),
         MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT),
         Integer.parseInt(env.getOrDefault("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION",
-            String.valueOf(DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION))));
+            String.valueOf(DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_EAGER_COMMIT_LAG_MS",
+            String.valueOf(DEFAULT_EAGER_COMMIT_LAG_MS)))));
   }
 
   /** Kafka Streams settings: exactly once, and invalid records to the dead-letter topic instead of stopping. */

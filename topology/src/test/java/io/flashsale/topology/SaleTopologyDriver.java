@@ -110,7 +110,8 @@ final class SaleTopologyDriver implements AutoCloseable {
         .withHoldExpiriesPerPunctuation(holdExpiriesPerPunctuation);
     applicationId = config.kafka().applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), TopologyMeters.none(), stores, config.holdExpiriesPerPunctuation()),
+        config.paymentDedupRetention(), TopologyMeters.none(), stores, config.holdExpiriesPerPunctuation(),
+        config.eagerCommitLag()),
         config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),

@@ -52,6 +52,7 @@ class TopologyConfigTest {
         Map.entry("FLASHSALE_DEDUP_GRACE_HOURS", "48"),
         Map.entry("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS", "168"),
         Map.entry("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION", "500"),
+        Map.entry("FLASHSALE_EAGER_COMMIT_LAG_MS", "50"),
         Map.entry("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000")));
 
     Properties props = config.streamsProperties();
@@ -60,6 +61,8 @@ class TopologyConfigTest {
     assertThat(config.stockLevelInterval()).isZero();
     assertThat(config.dedupGrace()).isEqualTo(Duration.ofHours(48));
     assertThat(config.holdExpiriesPerPunctuation()).isEqualTo(500);
+    assertThat(config.eagerCommitLag()).isEqualTo(Duration.ofMillis(50));
+    assertThat(TopologyConfig.fromEnv(Map.of()).eagerCommitLag()).as("off by default").isZero();
     assertThat(TopologyConfig.fromEnv(Map.of()).holdExpiriesPerPunctuation())
         .isEqualTo(TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
     assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION", "0")))
