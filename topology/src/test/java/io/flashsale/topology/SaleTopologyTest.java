@@ -275,6 +275,8 @@ class SaleTopologyTest {
     List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
     assertThat(outcomes).extracting(PurchaseOutcome::getRequestId)
         .containsExactlyInAnyOrderElementsOf(entries.stream().map(PurchaseRequest::getRequestId).toList());
+    assertThat(outcomes).extracting(PurchaseOutcome::getSaleSequence).as("the draw's outcomes follow the rejection")
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(2, 13).boxed().toList());
     List<PurchaseOutcome> winners = outcomes.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED).toList();
     assertThat(winners).hasSize(3); // stock 3, one unit each
     assertThat(winners).extracting(PurchaseOutcome::getUserId).doesNotHaveDuplicates();
