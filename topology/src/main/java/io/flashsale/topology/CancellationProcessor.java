@@ -17,6 +17,11 @@ final class CancellationProcessor implements Processor<String, HoldCancellation,
 
   private ProcessorContext<String, SpecificRecord> context;
   private Holds holds;
+  private final EagerCommit eagerCommit;
+
+  CancellationProcessor(EagerCommit eagerCommit) {
+    this.eagerCommit = eagerCommit;
+  }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
@@ -35,6 +40,7 @@ final class CancellationProcessor implements Processor<String, HoldCancellation,
       return;
     }
     holds.release(hold.getRequestId(), OutcomeStatus.CANCELLED, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    eagerCommit.decided(context, record.timestamp());
   }
 
   /** Only the buyer may cancel, and only a live hold of the named sale. */

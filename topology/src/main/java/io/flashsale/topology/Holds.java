@@ -67,14 +67,29 @@ final class Holds {
   }
 
   /**
-   * Ends, as EXPIRED, every live hold whose holdExpiresAt is at or before {@code now}. The index is
-   * scanned up to now only, so the cost follows the holds due, not the holds alive.
+   * What one run of expiries did: the holds it ended, where the next run goes on from (every index key below it
+   * has been handled), and whether holds due by then were left for the next run.
    */
-  int expireDue(Instant now) {
+  record Expiries(int ended, String resumeFrom, boolean more) {}
+
+  /**
+   * Ends, as EXPIRED, the live holds whose holdExpiresAt is at or before {@code now}, earliest first, at most
+   * {@code max} of them, looking at index keys from {@code from} on. The index is scanned from there up to now only,
+   * so the cost follows the holds due, not the holds alive nor those already ended.
+   */
+  Expiries expireDue(Instant now, String from, int max) {
     List<KeyValue<String, String>> due = new ArrayList<>();
+    String next = null;
     try (KeyValueIterator<String, String> found =
-        holdExpiries.range(StoreKeys.FIRST_HOLD_EXPIRY, StoreKeys.holdExpiriesAfter(now.toEpochMilli()))) {
-      found.forEachRemaining(due::add);
+        holdExpiries.range(from, StoreKeys.holdExpiriesAfter(now.toEpochMilli()))) {
+      while (found.hasNext()) {
+        KeyValue<String, String> entry = found.next();
+        if (due.size() == max) {
+          next = entry.key;
+          break;
+        }
+        due.add(entry);
+      }
     }
     int expired = 0;
     for (KeyValue<String, String> entry : due) {
@@ -83,7 +98,9 @@ final class Holds {
         expired++;
       }
     }
-    return expired;
+    // All due by now have ended: the next run starts at now's millisecond (a hold indexed at exactly now is found).
+    return next == null ? new Expiries(expired, StoreKeys.holdExpiriesFrom(now.toEpochMilli()), false)
+        : new Expiries(expired, next, true);
   }
 
   /**
@@ -95,13 +112,14 @@ final class Holds {
     if (hold == null || hold.getStatus() != OutcomeStatus.ACCEPTED) {
       return false;
     }
-    PurchaseOutcome ended = PurchaseOutcome.newBuilder(hold).setStatus(ending).setDecidedAt(now).build();
+    StockLevel level = OutcomeSequence.next(released(stock.get(hold.getSaleId()), hold.getQuantity(), ending, now));
+    PurchaseOutcome ended = PurchaseOutcome.newBuilder(hold).setStatus(ending).setDecidedAt(now)
+        .setSaleSequence(level.getOutcomes()).build();
     decidedRequests.put(requestId, ended);
     holdExpiries.delete(expiryKey(hold));
     addUserQuantity(hold, -hold.getQuantity());
     emit(ended);
-    StockLevel level = stock.get(hold.getSaleId());
-    changeStock(released(level, hold.getQuantity(), ending, now));
+    changeStock(level);
     return true;
   }
 
@@ -111,13 +129,17 @@ final class Holds {
    *
    * @param purchase the latest outcome of the paid request, as the decision saw it
    * @param level the sale's stock as the decision saw it, or null if the sale is unknown
+   * @return the outcome emitted, or null if nothing happened
    */
-  void recordPayment(PaymentDecision decision, PaymentEvent event, PurchaseOutcome purchase, StockLevel level,
-      Instant now) {
+  PurchaseOutcome recordPayment(PaymentDecision decision, PaymentEvent event, PurchaseOutcome purchase,
+      StockLevel level, Instant now) {
     if (decision.verdict() == PaymentDecision.Verdict.NOTHING) {
-      return;
+      return null;
     }
+    // A payment for an unknown sale changes no sale's counts, so no sale numbers its outcome.
     PurchaseOutcome outcome = decision.toOutcome(event, purchase, now);
+    StockLevel next = level == null ? null : OutcomeSequence.next(decision.applyTo(level, outcome.getQuantity(), now));
+    outcome.setSaleSequence(next == null ? OutcomeSequence.NONE : next.getOutcomes());
     if (decision.verdict() == PaymentDecision.Verdict.CONFIRM) {
       holdExpiries.delete(expiryKey(purchase));
     } else if (decision.verdict() == PaymentDecision.Verdict.CONFIRM_LATE) {
@@ -127,9 +149,10 @@ final class Holds {
       decidedRequests.put(outcome.getRequestId(), outcome);
     }
     emit(outcome);
-    if (level != null) {
-      changeStock(decision.applyTo(level, outcome.getQuantity(), now));
+    if (next != null) {
+      changeStock(next);
     }
+    return outcome;
   }
 
   /** The sale's stock after a hold of {@code quantity} units ended without payment. */

@@ -32,7 +32,7 @@ final class LotteryDraws {
   /** Stores the outcome of a decided ticket, as any other decision. */
   interface Settlement {
     void settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, Instant now,
-        PurchaseProcessor.Place place);
+        PurchaseProcessor.Place place, long saleSequence);
   }
 
   private final KeyValueStore<String, Sale> sales;
@@ -171,7 +171,8 @@ final class LotteryDraws {
         next = next.decided(ticketKey.key, ticket, decision);
         decision.addTo(level, request.getQuantity(), now);
         settlement.settle(decision, request, sale, now,
-            new PurchaseProcessor.Place(ticket.requestPartition(), ticket.requestOffset(), ticket.requestIndex()));
+            new PurchaseProcessor.Place(ticket.requestPartition(), ticket.requestOffset(), ticket.requestIndex()),
+            OutcomeSequence.next(level));
         tickets.delete(ticketKey.key);
         entries.delete(entryKey);
         done++;

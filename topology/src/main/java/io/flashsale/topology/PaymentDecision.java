@@ -37,8 +37,8 @@ public record PaymentDecision(Verdict verdict, String why) {
   /**
    * Decides a payment event. Only a success can change anything. It must pay for a purchase that was
    * accepted in the event's sale, with the sale's price times the quantity in the sale's currency; then it
-   * confirms a live hold, confirms an ended hold late if the stock and the buyer's limit still allow, and
-   * is ignored if this very payment already confirmed the purchase. Every other success is a refund due.
+   * confirms a live hold, confirms an ended hold late if the stock and the buyer's and device's limits still allow,
+   * and is ignored if this very payment already confirmed the purchase. Every other success is a refund due.
    *
    * @param purchase the latest outcome of the event's requestId, or null if none is known
    * @param sale the event's sale, or null if none is known on the event's SKU
@@ -47,8 +47,27 @@ public record PaymentDecision(Verdict verdict, String why) {
    */
   public static PaymentDecision decide(PaymentEvent event, PurchaseOutcome purchase, Sale sale, StockLevel stock,
       int userQuantity) {
+    return decide(event, null, purchase, sale, stock, userQuantity, 0);
+  }
+
+  /**
+   * The same, knowing the payment's own past: one payment has one fate. The provider tells of one payment in several
+   * events with different ids (Stripe: {@code checkout.session.completed} and {@code payment_intent.succeeded}), and
+   * a webhook may come again after the nightly job replayed it; once a payment confirmed its purchase or was found
+   * owed back, any later event of it changes nothing, whatever happened to the stock since. Else a payment refunded
+   * for want of stock could confirm the purchase once a unit came back, and be both refunded and kept.
+   *
+   * @param fate the outcome an earlier event of this payment had (CONFIRMED or REFUND_DUE), or null if none
+   * @param deviceQuantity units the purchase's device holds or bought in the sale (all its users together)
+   */
+  public static PaymentDecision decide(PaymentEvent event, PurchaseOutcome fate, PurchaseOutcome purchase, Sale sale,
+      StockLevel stock, int userQuantity, int deviceQuantity) {
     if (event.getType() != PaymentEventType.SUCCEEDED) {
       return nothing(event.getType() + " changes no stock");
+    }
+    if (fate != null) {
+      return nothing("payment " + event.getPaymentId() + " already had its fate: " + fate.getStatus() + " of "
+          + fate.getRequestId());
     }
     if (!pays(event, purchase)) {
       return refundDue("no purchase " + event.getRequestId() + " in sale " + event.getSaleId());
@@ -69,18 +88,25 @@ public record PaymentDecision(Verdict verdict, String why) {
       case CONFIRMED -> event.getPaymentId().equals(purchase.getPaymentId())
           ? nothing("payment " + event.getPaymentId() + " already confirmed the purchase")
           : refundDue("already paid by payment " + purchase.getPaymentId());
-      case EXPIRED, CANCELLED -> confirmLate(sale, stock, userQuantity, purchase);
+      case EXPIRED, CANCELLED -> confirmLate(sale, stock, userQuantity, deviceQuantity, purchase);
       default -> refundDue("the purchase is " + purchase.getStatus());
     };
   }
 
-  // The buyer's limit counts too: after the hold ended, the buyer may have taken the units again.
-  private static PaymentDecision confirmLate(Sale sale, StockLevel stock, int userQuantity, PurchaseOutcome purchase) {
+  // The buyer's and the device's limits count too: after the hold ended, the buyer, or another user of the same
+  // device, may have taken the units again.
+  private static PaymentDecision confirmLate(Sale sale, StockLevel stock, int userQuantity, int deviceQuantity,
+      PurchaseOutcome purchase) {
     if (stock.getAvailable() < purchase.getQuantity()) {
       return refundDue("the hold ended and the stock is gone");
     }
     if ((long) userQuantity + purchase.getQuantity() > sale.getPerUserLimit()) {
       return refundDue("the hold ended and the buyer has taken their limit since");
+    }
+    Integer deviceLimit = sale.getPerDeviceLimit();
+    if (deviceLimit != null && purchase.getDeviceId() != null
+        && (long) deviceQuantity + purchase.getQuantity() > deviceLimit) {
+      return refundDue("the hold ended and the buyer's device has taken its limit since");
     }
     return new PaymentDecision(Verdict.CONFIRM_LATE, "the hold ended but the stock is still there");
   }

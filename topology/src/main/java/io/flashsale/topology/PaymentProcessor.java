@@ -1,6 +1,7 @@
 package io.flashsale.topology;
 
 import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
@@ -21,9 +22,12 @@ import org.slf4j.LoggerFactory;
  * Payment events from the provider's webhooks: confirms holds, confirms late payments while stock lasts,
  * and marks every other success as a refund due. The rules live in {@link PaymentDecision}.
  *
- * <p>An event's dedup entry is kept for the payment dedup retention after it was processed, the provider's
- * longest redelivery window, then purged on the wall clock through an index by purge time (see
- * {@link StatePurge}); each delete writes a tombstone to the store's changelog, which compaction then drops.
+ * <p>One payment has one fate: the outcome it had (CONFIRMED or REFUND_DUE) is kept by payment id, so that a later
+ * event of the same payment (another event id) changes nothing ({@link PaymentDecision}).
+ *
+ * <p>An event's dedup entry, and a payment's fate, are kept for the payment dedup retention after they were
+ * processed, the provider's longest redelivery window, then purged on the wall clock through an index by purge time
+ * (see {@link StatePurge}); each delete writes a tombstone to the store's changelog, which compaction then drops.
  */
 final class PaymentProcessor implements Processor<String, PaymentEvent, String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(PaymentProcessor.class);
@@ -32,11 +36,16 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
   private KeyValueStore<String, Sale> sales;
   private KeyValueStore<String, Long> processedPaymentEvents;
   private KeyValueStore<String, String> processedPaymentPurges;
+  private KeyValueStore<String, PurchaseOutcome> paymentFates;
+  private KeyValueStore<String, String> paymentFatePurges;
   private Holds holds;
   private final Duration retention;
 
-  PaymentProcessor(Duration retention) {
+  private final EagerCommit eagerCommit;
+
+  PaymentProcessor(Duration retention, EagerCommit eagerCommit) {
     this.retention = retention;
+    this.eagerCommit = eagerCommit;
   }
 
   @Override
@@ -45,6 +54,8 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     processedPaymentEvents = context.getStateStore(SaleTopology.PROCESSED_PAYMENT_EVENTS_STORE);
     processedPaymentPurges = context.getStateStore(SaleTopology.PROCESSED_PAYMENT_PURGES_STORE);
+    paymentFates = context.getStateStore(SaleTopology.PAYMENT_FATES_STORE);
+    paymentFatePurges = context.getStateStore(SaleTopology.PAYMENT_FATE_PURGES_STORE);
     context.schedule(SaleTopology.PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purgeDue);
     holds = new Holds(context, StockLevels.atOnce(context)); // rare changes: sent at once
   }
@@ -67,12 +78,20 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
     }
     StockLevel level = sale == null ? null : holds.stockOf(sale.getSaleId());
     int userQuantity = purchase == null ? 0 : holds.userQuantity(purchase.getSaleId(), purchase.getUserId());
-    PaymentDecision decision = PaymentDecision.decide(event, purchase, sale, level, userQuantity);
+    int deviceQuantity = purchase == null ? 0 : holds.deviceQuantity(purchase.getSaleId(), purchase.getDeviceId());
+    PurchaseOutcome fate = event.getType() == PaymentEventType.SUCCEEDED ? paymentFates.get(event.getPaymentId()) : null;
+    PaymentDecision decision = PaymentDecision.decide(event, fate, purchase, sale, level, userQuantity, deviceQuantity);
     if (decision.verdict() != PaymentDecision.Verdict.CONFIRM) {
       log.info("Payment {} ({}) for {}: {}, {}", event.getPaymentId(), event.getType(), event.getRequestId(),
           decision.verdict(), decision.why());
     }
-    holds.recordPayment(decision, event, purchase, level, now);
+    PurchaseOutcome outcome = holds.recordPayment(decision, event, purchase, level, now);
+    if (outcome != null) {
+      // The payment's fate, kept as long as its events are: whatever event of it comes later changes nothing.
+      paymentFates.put(event.getPaymentId(), outcome);
+      paymentFatePurges.put(StoreKeys.timed(now.plus(retention), event.getPaymentId()), event.getPaymentId());
+      eagerCommit.decided(context, record.timestamp());
+    }
   }
 
   private void purgeDue(long wallClockMs) {
@@ -82,8 +101,15 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
       processedPaymentPurges.delete(entry.key);
       processedPaymentEvents.delete(entry.value);
     }
-    if (!due.isEmpty()) {
-      log.info("Purged {} processed payment events past their retention", due.size());
+    List<KeyValue<String, String>> fates = StatePurge.due(paymentFatePurges, Instant.ofEpochMilli(wallClockMs),
+        StatePurge.MAX_DELETES_PER_RUN - due.size());
+    for (KeyValue<String, String> entry : fates) {
+      paymentFatePurges.delete(entry.key);
+      paymentFates.delete(entry.value);
+    }
+    if (!due.isEmpty() || !fates.isEmpty()) {
+      log.info("Purged {} processed payment events and {} payments' fates past their retention", due.size(),
+          fates.size());
     }
   }
 }

@@ -103,6 +103,15 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
     return verdict == Verdict.ACCEPT;
   }
 
+  /**
+   * Whether this decision took stock or was refused for want of it: demand for the sale's units. A rejection for a
+   * limit, a device or the window is not: such clicks may go on for ever and must not make a stock shard keep its
+   * reserve from other shards' buyers.
+   */
+  public boolean wantsStock() {
+    return accepted() || reason == RejectReason.SOLD_OUT;
+  }
+
   /** The sale's stock and counters after this decision about a request for {@code quantity} units. */
   public StockLevel applyTo(StockLevel stock, int quantity, Instant decidedAt) {
     StockLevel.Builder next = StockLevel.newBuilder(stock);
@@ -119,6 +128,9 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
       throw new IllegalStateException("A lottery entry is not decided yet");
     }
     tally.setRequests(tally.getRequests() + 1).setUpdatedAt(decidedAt);
+    if (wantsStock()) {
+      tally.setDemandAt(decidedAt);
+    }
     if (accepted()) {
       tally.setAvailable(tally.getAvailable() - quantity)
           .setReserved(tally.getReserved() + quantity)

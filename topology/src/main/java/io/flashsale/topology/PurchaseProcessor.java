@@ -54,6 +54,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private KeyValueStore<String, Long> asks;
   private final Duration stockLevelInterval;
   private final Duration dedupGrace;
+  private final int holdExpiriesPerPunctuation;
+  private final EagerCommit eagerCommit;
   /**
    * Sales read from the store, by saleId. A sale's definition never changes once stored (the first one
    * wins), so each task reads and decodes it once instead of on every request.
@@ -67,7 +69,10 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final TopologyMeters meters;
   private final TopologyMeters.PerTask devices;
 
-  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace, TopologyMeters meters) {
+  PurchaseProcessor(Duration stockLevelInterval, Duration dedupGrace, TopologyMeters meters,
+      int holdExpiriesPerPunctuation, EagerCommit eagerCommit) {
+    this.holdExpiriesPerPunctuation = holdExpiriesPerPunctuation;
+    this.eagerCommit = eagerCommit;
     this.stockLevelInterval = stockLevelInterval;
     this.dedupGrace = dedupGrace;
     this.meters = meters;
@@ -87,7 +92,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     lotteries = new LotteryDraws(context, stockLevels);
     purge = new StatePurge(context, dedupGrace);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
-    context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds));
+    context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds, holdExpiriesPerPunctuation));
     context.schedule(SaleTopology.PURGE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::purgeDue);
   }
 
@@ -129,6 +134,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       stockLevels.changed(level);
       askForStockIfLow(level, now, loggedAt);
     });
+    eagerCommit.decided(context, record.timestamp());
   }
 
   /**
@@ -156,10 +162,20 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     // Only a lottery sale has tickets, so only there can a retry be waiting for its draw.
     LotteryEntry ticket = sale != null && sale.getAllocation() == Allocation.LOTTERY
         ? lotteries.ticketOf(saleId, request.getUserId()) : null;
-    if (canRepeat(request) && (decidedRequests.get(request.getRequestId()) != null
-        || (ticket != null && ticket.request().getRequestId().equals(request.getRequestId())))) {
-      log.debug("Request {} is a retry; its first outcome stands", request.getRequestId());
-      return;
+    if (canRepeat(request)) {
+      PurchaseOutcome decided = decidedRequests.get(request.getRequestId());
+      if (decided != null) {
+        // A retry the API no longer remembered: its buyer waits for an answer, so the latest outcome goes out
+        // again, marked as a repeat, with its own number; nothing changes.
+        log.debug("Request {} is a retry; its first outcome stands and is sent again", request.getRequestId());
+        context.forward(new Record<>(request.getRequestId(), OutcomeSequence.repeatOf(decided), now.toEpochMilli()),
+            SaleTopology.OUTCOMES_METER);
+        return;
+      }
+      if (ticket != null && ticket.request().getRequestId().equals(request.getRequestId())) {
+        log.debug("Request {} is a retry of a lottery ticket; it waits for the draw", request.getRequestId());
+        return;
+      }
     }
     StockLevel.Builder level = sale == null ? null : levels.computeIfAbsent(saleId, this::tally);
     PurchaseDecision decision = PurchaseDecision.decideFromAvailable(sale, level == null ? null : level.getAvailable(),
@@ -177,10 +193,12 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
         return;
       }
     }
+    long sequence = OutcomeSequence.NONE;
     if (level != null) {
       decision.addTo(level, request.getQuantity(), now);
+      sequence = OutcomeSequence.next(level);
     }
-    settle(decision, request, sale, now, place);
+    settle(decision, request, sale, now, place, sequence);
   }
 
   /** A sale's stock as a tally that the decisions of one batch count into; null for a sale without stock. */
@@ -203,10 +221,13 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
 
   /**
    * The outcome of a decision, stored where it must be (an accepted request's hold, a rejection that a retry
-   * could repeat) and emitted. The caller counts the decision into the sale's stock.
+   * could repeat) and emitted. The caller counts the decision into the sale's stock and numbers it there
+   * ({@link OutcomeSequence}; {@link OutcomeSequence#NONE} for a sale without stock).
    */
-  private void settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, Instant now, Place place) {
+  private void settle(PurchaseDecision decision, PurchaseRequest request, Sale sale, Instant now, Place place,
+      long saleSequence) {
     PurchaseOutcome outcome = decision.toOutcome(request, sale, now, place.partition(), place.offset(), place.index());
+    outcome.setSaleSequence(saleSequence);
     if (decision.accepted()) {
       decidedRequests.put(request.getRequestId(), outcome);
       purge.indexRequest(outcome, sale);

@@ -78,6 +78,13 @@ public final class SaleTopology {
   public static final String SALE_PURGES_STORE = "sale-purges";
   /** processed-payment-events entries by purge time (likewise) -> eventId. */
   public static final String PROCESSED_PAYMENT_PURGES_STORE = "processed-payment-purges";
+  /**
+   * paymentId -> the outcome the payment had (CONFIRMED or REFUND_DUE): one payment, one fate, whatever events of it
+   * come later.
+   */
+  public static final String PAYMENT_FATES_STORE = "payment-fates";
+  /** payment-fates entries by purge time (likewise) -> paymentId. */
+  public static final String PAYMENT_FATE_PURGES_STORE = "payment-fate-purges";
 
   /** saleId of a shard -> when it asked the next shard for stock, while no answer has come back. */
   public static final String STOCK_ASKS_STORE = "stock-asks";
@@ -157,15 +164,18 @@ public final class SaleTopology {
   public static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
       Duration paymentDedupRetention) {
     return build(topics, stockLevelInterval, dedupGrace, paymentDedupRetention, TopologyMeters.none(),
-        Stores::persistentKeyValueStore);
+        Stores::persistentKeyValueStore, TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION, Duration.ZERO);
   }
 
   /**
    * The same, counting decisions, stock and dead letters on {@code meters} (see {@link TopologyMeters}), on stores
-   * of the given supplier: fault-injection tests hand in stores that fail.
+   * of the given supplier (fault-injection tests hand in stores that fail), ending at most
+   * {@code holdExpiriesPerPunctuation} holds per expiry punctuation of a task, and committing decisions of records
+   * logged at most {@code eagerCommitLag} ago right after their round ({@link EagerCommit}; zero: never).
    */
   static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
-      Duration paymentDedupRetention, TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
+      Duration paymentDedupRetention, TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores,
+      int holdExpiriesPerPunctuation, Duration eagerCommitLag) {
     StoreFactory store = new StoreFactory(stores);
     Serde<String> ids = Serdes.String();
     Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
@@ -194,10 +204,13 @@ public final class SaleTopology {
     topology.addProcessor(SEED_REGISTRATION, SeedProcessor::new, DRAW_SEEDS_SOURCE);
     topology.addProcessor(STOCK_TRANSFER, StockTransferProcessor::new, STOCK_TRANSFERS_SOURCE);
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
-    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters),
+    topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters,
+        holdExpiriesPerPunctuation, new EagerCommit(eagerCommitLag)),
         PURCHASE_REQUESTS_SOURCE);
-    topology.addProcessor(HOLD_CANCELLATION, CancellationProcessor::new, HOLD_CANCELLATIONS_SOURCE);
-    topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention), PAYMENT_EVENTS_SOURCE);
+    topology.addProcessor(HOLD_CANCELLATION, () -> new CancellationProcessor(new EagerCommit(eagerCommitLag)),
+        HOLD_CANCELLATIONS_SOURCE);
+    topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention,
+        new EagerCommit(eagerCommitLag)), PAYMENT_EVENTS_SOURCE);
     topology.addProcessor(QUEUE_PLACEMENT, QueueProcessor::new, QUEUE_JOINS_SOURCE);
     topology.addProcessor(SALE_END, SaleEndProcessor::new, SALE_ENDS_SOURCE);
 
@@ -213,6 +226,8 @@ public final class SaleTopology {
     topology.addStateStore(store.store(SALE_PURGES_STORE, ids, Serdes.String()), SALE_REGISTRATION, PURCHASE_DECISION);
     topology.addStateStore(store.store(DECIDED_REQUEST_PURGES_STORE, ids, Serdes.String()), PURCHASE_DECISION);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
+    topology.addStateStore(store.store(PAYMENT_FATES_STORE, ids, topics.purchaseOutcomes.valueSerde()), PAYMENT_DECISION);
+    topology.addStateStore(store.store(PAYMENT_FATE_PURGES_STORE, ids, Serdes.String()), PAYMENT_DECISION);
     topology.addStateStore(store.store(USER_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store.store(DEVICE_QUANTITIES_STORE, ids, Serdes.Integer()), holdKeepers);
     topology.addStateStore(store.store(DECIDED_REQUESTS_STORE, ids, topics.purchaseOutcomes.valueSerde()), holdKeepers);

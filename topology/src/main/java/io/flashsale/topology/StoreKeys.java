@@ -64,6 +64,11 @@ final class StoreKeys {
     return timedAfter(nowMs);
   }
 
+  /** The bound just below every hold-expiry key of the millisecond {@code nowMs} and later ones. */
+  static String holdExpiriesFrom(long nowMs) {
+    return expiryMillis(nowMs);
+  }
+
   /** The bound just above every key of a time index due at or before {@code nowMs}; see {@link #holdExpiriesAfter}. */
   static String timedAfter(long nowMs) {
     return expiryMillis(nowMs + 1);

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
@@ -29,7 +30,10 @@ public final class TopologyApp {
 
   private TopologyApp() {}
 
-  /** Ensures the topics exist, then builds and starts the topology. The caller closes the result. */
+  /**
+   * Ensures the topics exist and that those read together have the same number of partitions ({@link
+   * CoPartitioning}: it throws otherwise), then builds and starts the topology. The caller closes the result.
+   */
   public static KafkaStreams start(TopologyConfig config) {
     return start(config, (newState, oldState) -> log.info("Topology {} -> {}", oldState, newState));
   }
@@ -58,11 +62,15 @@ public final class TopologyApp {
   private static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener,
       TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
     Topics topics = Topics.using(config.kafka().schemaRegistry());
+    Topology topology = SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
+        config.paymentDedupRetention(), meters, stores, config.holdExpiriesPerPunctuation(),
+        config.eagerCommitLag());
     try (Admin admin = config.kafka().connectAdmin("flashsale-topology-admin")) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
+      // Topics created earlier keep their counts: a cluster whose counts differ is refused before it loses stock.
+      CoPartitioning.require(admin, topology.describe());
     }
-    KafkaStreams streams = new KafkaStreams(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), meters, stores), config.streamsProperties());
+    KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
     // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Stream thread failed; replacing it", e);

@@ -33,6 +33,12 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS} (default {@value #DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS}):
  *       how long a processed payment event is remembered against redelivery, at least the provider's longest
  *       webhook redelivery window.
+ *   <li>{@code FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION} (default {@value #DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION}): the
+ *       most holds one expiry punctuation (every second) ends in a task; the rest follow in the next ones, so a wave
+ *       of holds running out together never stalls the task's decisions for long
+ *   <li>{@code FLASHSALE_EAGER_COMMIT_LAG_MS} (default {@value #DEFAULT_EAGER_COMMIT_LAG_MS}, off): a purchase, payment or
+ *       cancellation logged at most this long before it is decided asks for a commit right after its round of
+ *       processing instead of at the commit interval ({@link EagerCommit}); older records (a backlog) do not
  *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
  *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
  *   <li>{@code FLASHSALE_STREAMS_<SETTING>}: any other Kafka Streams (or client) setting, the name in upper
@@ -50,7 +56,9 @@ public record TopologyConfig(
     Duration stockLevelInterval,
     Duration dedupGrace,
     Duration paymentDedupRetention,
-    MetricsEndpoint metrics) {
+    MetricsEndpoint metrics,
+    int holdExpiriesPerPunctuation,
+    Duration eagerCommitLag) {
 
   public static final String DEFAULT_STATE_DIR = "./.flashsale/state";
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
@@ -65,12 +73,53 @@ public record TopologyConfig(
   public static final long DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS = 72;
 
   public static final int DEFAULT_METRICS_PORT = 9401;
+  /**
+   * A punctuation runs on the stream thread and holds up every decision of its task while it runs. An expiry costs
+   * about five store writes and an outcome, some five pass-through records, which this machine does at about 107k a
+   * second on one thread: 2,000 expiries take some 100 ms, one commit interval, and still end 2,000 holds a second,
+   * more than a whole stack here decides end to end (about 1,200 a second). Holds due beyond it end in the next
+   * punctuations, a second apart, in expiry order.
+   */
+  public static final int DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION = 2_000;
+  /** Off: eager commits are not measured against throughput yet (see {@link EagerCommit}). */
+  public static final long DEFAULT_EAGER_COMMIT_LAG_MS = 0;
 
-  /** The settings with metrics served on the default endpoint. */
+  public TopologyConfig {
+    if (holdExpiriesPerPunctuation < 1) {
+      throw new IllegalArgumentException("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION must be at least 1, not "
+          + holdExpiriesPerPunctuation);
+    }
+    if (eagerCommitLag.isNegative()) {
+      throw new IllegalArgumentException("FLASHSALE_EAGER_COMMIT_LAG_MS must not be negative, not " + eagerCommitLag);
+    }
+  }
+
+  /** The settings with metrics served on the default endpoint and the default bound of expiries. */
   public TopologyConfig(KafkaSettings kafka, Path stateDir, long commitIntervalMs, int streamThreads, int partitions,
       short replicationFactor, Duration stockLevelInterval, Duration dedupGrace, Duration paymentDedupRetention) {
     this(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor, stockLevelInterval,
         dedupGrace, paymentDedupRetention, new MetricsEndpoint(MetricsEndpoint.DEFAULT_HOST, DEFAULT_METRICS_PORT));
+  }
+
+  /** The settings with the default bound of expiries per punctuation. */
+  public TopologyConfig(KafkaSettings kafka, Path stateDir, long commitIntervalMs, int streamThreads, int partitions,
+      short replicationFactor, Duration stockLevelInterval, Duration dedupGrace, Duration paymentDedupRetention,
+      MetricsEndpoint metrics) {
+    this(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor, stockLevelInterval,
+        dedupGrace, paymentDedupRetention, metrics, DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION,
+        Duration.ofMillis(DEFAULT_EAGER_COMMIT_LAG_MS));
+  }
+
+  /** The same settings with another bound of hold expiries per punctuation. */
+  public TopologyConfig withHoldExpiriesPerPunctuation(int bound) {
+    return new TopologyConfig(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor,
+        stockLevelInterval, dedupGrace, paymentDedupRetention, metrics, bound, eagerCommitLag);
+  }
+
+  /** The same settings committing eagerly what was logged at most {@code lag} ago ({@link EagerCommit}). */
+  public TopologyConfig withEagerCommitLag(Duration lag) {
+    return new TopologyConfig(kafka, stateDir, commitIntervalMs, streamThreads, partitions, replicationFactor,
+        stockLevelInterval, dedupGrace, paymentDedupRetention, metrics, holdExpiriesPerPunctuation, lag);
   }
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
@@ -91,7 +140,11 @@ public record TopologyConfig(
             String.valueOf(DEFAULT_DEDUP_GRACE_HOURS)))),
         Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS",
             String.valueOf(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)))),
-        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
+        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT),
+        Integer.parseInt(env.getOrDefault("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION",
+            String.valueOf(DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION))),
+        Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_EAGER_COMMIT_LAG_MS",
+            String.valueOf(DEFAULT_EAGER_COMMIT_LAG_MS)))));
   }
 
   /** Kafka Streams settings: exactly once, and invalid records to the dead-letter topic instead of stopping. */

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TopologyMeters {
   /** Outcomes emitted, tagged status and reason ("none" unless REJECTED). */
   static final String DECISIONS = "flashsale.decisions";
+  /** Outcomes sent again, marked repeat, for a request logged again after it was decided. */
+  static final String REPEATS = "flashsale.outcome.repeats";
   /** A sale's units, tagged sale and state: stock, available, reserved (held), confirmed (sold). */
   static final String SALE_UNITS = "flashsale.sale.units";
   /** Units held by live holds, over the sales of this process's tasks. */
@@ -40,11 +42,14 @@ final class TopologyMeters {
   private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
   private final Map<String, SaleGauges> sales = new ConcurrentHashMap<>();
   private final Counter deadLetters;
+  private final Counter repeats;
 
   TopologyMeters(MeterRegistry registry) {
     this.registry = registry;
     this.deadLetters = Counter.builder(DEAD_LETTERS).tag("source", "request")
         .description("Purchase requests sent to the dead-letter topic because they are invalid").register(registry);
+    this.repeats = Counter.builder(REPEATS)
+        .description("Latest outcomes sent again for requests logged again after they were decided").register(registry);
     Gauge.builder(HOLDS_LIVE, sales, all -> all.values().stream().mapToInt(s -> s.reserved.get()).sum())
         .description("Units held by live holds (accepted, not yet confirmed, expired or cancelled)")
         .baseUnit("units").register(registry);
@@ -56,6 +61,10 @@ final class TopologyMeters {
   }
 
   void outcome(PurchaseOutcome outcome) {
+    if (outcome.getRepeat()) {
+      repeats.increment(); // a copy of an earlier decision, not a decision
+      return;
+    }
     String status = outcome.getStatus().name();
     String reason = outcome.getReason() == null ? "none" : outcome.getReason().name();
     decisions.computeIfAbsent(status + "/" + reason, key -> Counter.builder(DECISIONS)

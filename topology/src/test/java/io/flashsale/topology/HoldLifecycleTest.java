@@ -78,6 +78,40 @@ class HoldLifecycleTest {
     assertThat(single(flashsale.readStockLevels()).getAvailable()).isEqualTo(2);
   }
 
+  /**
+   * One punctuation ends at most its bound of holds, earliest first; the rest end in the next punctuations, a
+   * second apart, where the last one stopped, and holds that run out later still end on time.
+   */
+  @Test
+  void aPunctuationEndsAtMostItsBoundOfHoldsAndTheRestFollow() {
+    try (SaleTopologyDriver bounded = SaleTopologyDriver.endingAtMost(3)) {
+      Sale big = fcfsSale("big", "SKU-BIG", 100, 1);
+      bounded.define(big);
+      for (int i = 0; i < 8; i++) {
+        bounded.purchase(request("wave-" + i, big, "buyer-" + i, 1));
+      }
+      bounded.advanceWallClock(Duration.ofMillis(500));
+      bounded.purchase(request("later", big, "buyer-later", 1)); // runs out half a second after the wave
+      bounded.readOutcomes();
+
+      List<List<String>> perPunctuation = new java.util.ArrayList<>();
+      bounded.advanceWallClockTo(EXPIRES);
+      for (int run = 0; run < 4; run++) {
+        perPunctuation.add(bounded.readOutcomes().stream()
+            .map(o -> o.getRequestId() + (o.getStatus() == OutcomeStatus.EXPIRED ? "" : " " + o.getStatus())).toList());
+        bounded.advanceWallClock(SaleTopology.HOLD_EXPIRY_INTERVAL);
+      }
+
+      assertThat(perPunctuation).as("at most three a punctuation, earliest first").containsExactly(
+          List.of("wave-0", "wave-1", "wave-2"), List.of("wave-3", "wave-4", "wave-5"),
+          List.of("wave-6", "wave-7", "later"), List.of());
+      StockLevel level = bounded.store(SaleTopology.STOCK_STORE, "big");
+      assertThat(level.getReserved()).isZero();
+      assertThat(level.getExpired()).isEqualTo(9);
+      assertThat(bounded.storeContents(SaleTopology.HOLD_EXPIRIES_STORE)).isEmpty();
+    }
+  }
+
   @Test
   void afterExpiryTheBuyerMayBuyAgainUpToTheLimit() {
     hold("r1", "alice", 2);
@@ -89,6 +123,41 @@ class HoldLifecycleTest {
 
     flashsale.purchase(request("r3", sale, "alice", 2));
     assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.ACCEPTED);
+  }
+
+  /**
+   * Every outcome of the sale is numbered in decision order, whichever processor or punctuation emits it; a request
+   * logged again after its hold ended (a retry the API forgot) hears the hold's latest outcome again, marked as a
+   * repeat with its number, and nothing changes.
+   */
+  @Test
+  void outcomesAreNumberedAndALateRetryHearsItsLatestOutcomeAgain() {
+    flashsale.purchase(request("r1", sale, "alice", 1));
+    flashsale.purchase(request("r2", sale, "bob", 2)); // one unit left: sold out
+    flashsale.cancel(cancellation("r1", sale, "alice"));
+    flashsale.purchase(request("r3", sale, "carol", 1));
+    flashsale.pay(payment("ev3", "pay3", "r3", sale, 1, PaymentEventType.SUCCEEDED));
+    flashsale.purchase(request("r4", sale, "dave", 1));
+    flashsale.advanceWallClockTo(EXPIRES);
+    List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
+    assertThat(outcomes).extracting(o -> o.getRequestId() + " " + o.getStatus() + " #" + o.getSaleSequence())
+        .containsExactly("r1 ACCEPTED #1", "r2 REJECTED #2", "r1 CANCELLED #3", "r3 ACCEPTED #4", "r3 CONFIRMED #5",
+            "r4 ACCEPTED #6", "r4 EXPIRED #7");
+    assertThat(outcomes).noneMatch(PurchaseOutcome::getRepeat);
+    assertThat(stored().getOutcomes()).isEqualTo(7);
+    flashsale.readStockLevels();
+    StockLevel before = stored();
+
+    flashsale.purchase(request("r4", sale, "dave", 1)); // dave's click again, byte for byte
+    flashsale.purchase(request("r1", sale, "alice", 1));
+    List<PurchaseOutcome> repeats = flashsale.readOutcomes();
+
+    PurchaseOutcome expired = outcomes.get(6);
+    assertThat(repeats).containsExactly(PurchaseOutcome.newBuilder(expired).setRepeat(true).build(),
+        PurchaseOutcome.newBuilder(outcomes.get(2)).setRepeat(true).build());
+    assertThat(stored()).as("a repeat changes no stock and no counter").isEqualTo(before);
+    assertThat(flashsale.readStockLevels()).isEmpty();
+    assertThat(flashsale.<PurchaseOutcome>store(SaleTopology.DECIDED_REQUESTS_STORE, "r4")).isEqualTo(expired);
   }
 
   @Test
@@ -275,6 +344,53 @@ class HoldLifecycleTest {
 
     flashsale.pay(payment("ev3", "pay3", "r1", sale, 2, PaymentEventType.SUCCEEDED));
     assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.CONFIRMED);
+  }
+
+  /**
+   * One payment, one fate. The provider tells of one payment in two success events (Stripe:
+   * checkout.session.completed and payment_intent.succeeded, different event ids). The first comes after the hold
+   * expired and its unit was sold again: the money is owed back. A unit comes back before the second: it must not
+   * confirm the purchase too, or the buyer would be refunded and keep the unit.
+   */
+  @Test
+  void twoSuccessEventsOfOnePaymentAroundAUnitComingBackGiveOneFate() {
+    Sale one = fcfsSale("s-one", "SKU-ONE", 1, 1);
+    flashsale.define(one);
+    flashsale.purchase(request("late", one, "alice", 1));
+    flashsale.advanceWallClockTo(EXPIRES);
+    flashsale.purchase(request("resold", one, "bob", 1));
+    flashsale.pay(payment("evt-session-completed", "pi_1", "late", one, 1, PaymentEventType.SUCCEEDED));
+    flashsale.cancel(cancellation("resold", one, "bob")); // the unit comes back
+    flashsale.pay(payment("evt-intent-succeeded", "pi_1", "late", one, 1, PaymentEventType.SUCCEEDED));
+
+    List<PurchaseOutcome> outcomes = flashsale.readOutcomes().stream()
+        .filter(o -> o.getSaleId().equals("s-one")).toList();
+    assertThat(outcomes).extracting(o -> o.getRequestId() + " " + o.getStatus())
+        .containsExactly("late ACCEPTED", "late EXPIRED", "resold ACCEPTED", "late REFUND_DUE", "resold CANCELLED");
+    StockLevel level = flashsale.store(SaleTopology.STOCK_STORE, "s-one");
+    assertThat(level.getConfirmed()).isZero();
+    assertThat(level.getAvailable()).isEqualTo(1);
+    assertThat(level.getRefundsDue()).isEqualTo(1);
+  }
+
+  /** A payment that confirmed its purchase stays confirmed: its later events change nothing, even once the purchase
+   * itself is no longer remembered (its sale's dedup entries purged), where they would otherwise look like money for
+   * no known purchase. */
+  @Test
+  void aPaymentThatConfirmedIsNeverAlsoARefundDue() {
+    hold("r1", "alice", 1);
+    flashsale.pay(payment("evt-session-completed", "pi_1", "r1", sale, 1, PaymentEventType.SUCCEEDED));
+    assertThat(single(flashsale.readOutcomes()).getStatus()).isEqualTo(OutcomeStatus.CONFIRMED);
+
+    flashsale.pay(payment("evt-intent-succeeded", "pi_1", "r1", sale, 1, PaymentEventType.SUCCEEDED));
+    flashsale.advanceWallClockTo(sale.getEndsAt().plusSeconds(HOLD_SECONDS).plus(SaleTopologyDriver.DEDUP_GRACE)
+        .plus(SaleTopology.PURGE_INTERVAL));
+    assertThat(flashsale.<PurchaseOutcome>store(SaleTopology.DECIDED_REQUESTS_STORE, "r1")).as("purged").isNull();
+    flashsale.pay(payment("evt-replayed", "pi_1", "r1", sale, 1, PaymentEventType.SUCCEEDED));
+
+    assertThat(flashsale.readOutcomes()).isEmpty();
+    assertThat(stored().getConfirmed()).isEqualTo(1);
+    assertThat(stored().getRefundsDue()).isZero();
   }
 
   @Test

@@ -73,6 +73,38 @@ class HoldRulesTest {
     assertThat(PaymentDecision.decide(paid, cancelled, sale, twoLeft, 0).verdict()).isEqualTo(Verdict.CONFIRM_LATE);
   }
 
+  /** A payment's earlier fate decides every later event of it, whatever the purchase and the stock say now. */
+  @Test
+  void aPaymentThatHadItsFateChangesNothingMore() {
+    PurchaseOutcome expired = PurchaseOutcome.newBuilder(accepted).setStatus(OutcomeStatus.EXPIRED).build();
+    StockLevel plenty = StockLevel.newBuilder(held).setAvailable(5).build();
+    PurchaseOutcome owedBack = PaymentDecision.refundDue("the stock was gone").toOutcome(paid, expired, NOW);
+    PurchaseOutcome kept = new PaymentDecision(Verdict.CONFIRM, "the hold is live").toOutcome(paid, accepted, NOW);
+
+    assertThat(PaymentDecision.decide(paid, null, expired, sale, plenty, 0, 0).verdict())
+        .as("without its fate, a late payment with stock back is confirmed").isEqualTo(Verdict.CONFIRM_LATE);
+    assertThat(PaymentDecision.decide(paid, owedBack, expired, sale, plenty, 0, 0).verdict()).isEqualTo(Verdict.NOTHING);
+    assertThat(PaymentDecision.decide(paid, kept, null, sale, plenty, 0, 0).verdict())
+        .as("not a refund for a purchase no longer known").isEqualTo(Verdict.NOTHING);
+  }
+
+  /** A late payment stays within the device's limit too, counted over every user of the device. */
+  @Test
+  void aLatePaymentStaysWithinTheDevicesLimit() {
+    Sale perDevice = Sale.newBuilder(sale).setPerDeviceLimit(2).build();
+    PurchaseOutcome expired = PurchaseOutcome.newBuilder(accepted).setStatus(OutcomeStatus.EXPIRED)
+        .setDeviceId("phone").build();
+    StockLevel plenty = StockLevel.newBuilder(held).setAvailable(5).build();
+
+    assertThat(PaymentDecision.decide(paid, null, expired, perDevice, plenty, 0, 0).verdict())
+        .isEqualTo(Verdict.CONFIRM_LATE);
+    assertThat(PaymentDecision.decide(paid, null, expired, perDevice, plenty, 0, 1).verdict())
+        .as("another user of the phone holds one").isEqualTo(Verdict.REFUND_DUE);
+    PurchaseOutcome noDevice = PurchaseOutcome.newBuilder(expired).setDeviceId(null).build();
+    assertThat(PaymentDecision.decide(paid, null, noDevice, perDevice, plenty, 0, 1).verdict())
+        .as("a purchase without a device is not device-limited").isEqualTo(Verdict.CONFIRM_LATE);
+  }
+
   @Test
   void everyOtherSuccessIsARefundDue() {
     PurchaseOutcome confirmed = PaymentDecision.decide(paid, accepted, sale, held, 2).toOutcome(paid, accepted, NOW);

@@ -60,7 +60,7 @@ class PurchaseBatchTest {
     flashsale.purchaseTogether(click, request("r2", sale, "bob", 1), click, click);
     flashsale.purchaseTogether(click, request("r3", sale, "alice", 1), click);
 
-    Map<String, Long> outcomesPerRequest = flashsale.readOutcomes().stream()
+    Map<String, Long> outcomesPerRequest = flashsale.readOutcomes().stream().filter(o -> !o.getRepeat())
         .collect(Collectors.groupingBy(PurchaseOutcome::getRequestId, Collectors.counting()));
     assertThat(outcomesPerRequest).containsExactlyInAnyOrderEntriesOf(Map.of("r1", 1L, "r2", 1L, "r3", 1L));
     StockLevel stock = flashsale.store(SaleTopology.STOCK_STORE, "s1");

@@ -35,7 +35,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Random interleavings of sale definitions, purchases (with and without an Idempotency-Key, gathered into
  * batches of random size per SKU as the API writes them), retries (inside a batch and across batches),
  * payments (successes and failures, right and wrong amounts, second charges, redeliveries), cancellations and
- * the passing of time against the whole topology: the guarantees hold after every record, whatever the order.
+ * the passing of time against the whole topology: the guarantees hold after every record, whatever the order, and
+ * every sale's outcomes are numbered 1..n in the order emitted, without a gap or a number twice (the order in which
+ * the books apply them), a retry hearing its request's latest outcome again as a repeat.
  *
  * <p>All tries share one driver (starting one costs more than a whole try): each try names its own sales
  * and requests and looks only at those. Holds of earlier tries may still end meanwhile; they touch no
@@ -101,6 +103,7 @@ class PurchaseInvariantsTest {
     List<PaymentEvent> payments = new ArrayList<>();
     Set<String> requestIds = new LinkedHashSet<>();
     Map<String, List<PurchaseOutcome>> history = new HashMap<>();
+    Map<String, Long> numbered = new HashMap<>(); // the last saleSequence seen per sale
     int counter = 0;
 
     for (Step step : steps) {
@@ -153,9 +156,13 @@ class PurchaseInvariantsTest {
         if (!outcome.getRequestId().contains(run)) {
           continue; // a hold of an earlier try ended
         }
-        history.computeIfAbsent(outcome.getRequestId(), id -> new ArrayList<>()).add(outcome);
+        record(outcome, history, numbered);
       }
       history.forEach(PurchaseInvariantsTest::assertOneDecisionAndOneEnd);
+      for (Sale sale : firstDefinitions.values()) {
+        assertThat(stock.get(sale.getSaleId()).getOutcomes()).as("outcomes of %s counted", sale.getSaleId())
+            .isEqualTo(numbered.getOrDefault(sale.getSaleId(), 0L));
+      }
       Map<String, OutcomeStatus> state = stateOfEachRequest(history);
       for (Sale sale : firstDefinitions.values()) {
         StockLevel level = stock.get(sale.getSaleId());
@@ -187,11 +194,40 @@ class PurchaseInvariantsTest {
     sendBatches(batches);
     for (PurchaseOutcome outcome : flashsale.readOutcomes()) {
       if (outcome.getRequestId().contains(run)) {
-        history.computeIfAbsent(outcome.getRequestId(), id -> new ArrayList<>()).add(outcome);
+        record(outcome, history, numbered);
       }
     }
     history.forEach(PurchaseInvariantsTest::assertOneDecisionAndOneEnd);
     assertThat(history.keySet()).as("every request decided").containsAll(requestIds);
+  }
+
+  /**
+   * Adds an emitted outcome to its request's history. A sale's outcomes carry 1, 2, 3... in the order emitted, with
+   * no gap and no repeat of a number, every status counted; -1 only before the sale had stock (an unknown sale). A
+   * repeat is a copy of its request's latest outcome (as the dedup store keeps it: refunds change no purchase), with
+   * its number, and is no outcome of its own.
+   */
+  private static void record(PurchaseOutcome outcome, Map<String, List<PurchaseOutcome>> history,
+      Map<String, Long> numbered) {
+    String saleId = outcome.getSaleId();
+    if (outcome.getRepeat()) {
+      List<PurchaseOutcome> before = history.getOrDefault(outcome.getRequestId(), List.of()).stream()
+          .filter(o -> o.getStatus() != OutcomeStatus.REFUND_DUE).toList();
+      assertThat(before).as("a repeat of %s follows its outcome", outcome.getRequestId()).isNotEmpty();
+      assertThat(outcome).as("a repeat is a copy of the latest outcome")
+          .isEqualTo(PurchaseOutcome.newBuilder(before.get(before.size() - 1)).setRepeat(true).build());
+      return;
+    }
+    long last = numbered.getOrDefault(saleId, 0L);
+    if (outcome.getSaleSequence() == OutcomeSequence.NONE) {
+      assertThat(last).as("%s of %s unnumbered after the sale numbered %s", outcome.getStatus(), saleId, last)
+          .isZero();
+    } else {
+      assertThat(outcome.getSaleSequence()).as("the next number of %s (%s %s)", saleId, outcome.getStatus(),
+          outcome.getRequestId()).isEqualTo(last + 1);
+      numbered.put(saleId, last + 1);
+    }
+    history.computeIfAbsent(outcome.getRequestId(), id -> new ArrayList<>()).add(outcome);
   }
 
   private static void batch(Map<String, List<PurchaseRequest>> batches, PurchaseRequest request, boolean send) {

@@ -107,11 +107,17 @@ class SaleTopologyBrokerTest {
       requests.flush();
     }
 
-    List<PurchaseOutcome> outcomes = readUntil(Topics.PURCHASE_OUTCOMES, topics.purchaseOutcomes.valueSerde()
-        .deserializer(), o -> o.getSaleId().equals(sale.getSaleId()), 21);
+    // 21 decisions, and the three retries each hear their request's outcome again, marked as a repeat.
+    List<PurchaseOutcome> all = readUntil(Topics.PURCHASE_OUTCOMES, topics.purchaseOutcomes.valueSerde()
+        .deserializer(), o -> o.getSaleId().equals(sale.getSaleId()), 24);
+    List<PurchaseOutcome> outcomes = all.stream().filter(o -> !o.getRepeat()).toList();
     Map<String, PurchaseOutcome> byRequest = new HashMap<>();
     outcomes.forEach(o -> assertThat(byRequest.put(o.getRequestId(), o)).as("one outcome per request").isNull());
     assertThat(byRequest).hasSize(21).containsKey("after-poison");
+    assertThat(outcomes).extracting(PurchaseOutcome::getSaleSequence).as("numbered once each")
+        .containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.rangeClosed(1, 21).boxed().toList());
+    assertThat(all).filteredOn(PurchaseOutcome::getRepeat).hasSize(3).allSatisfy(repeat -> assertThat(repeat)
+        .isEqualTo(PurchaseOutcome.newBuilder(byRequest.get(repeat.getRequestId())).setRepeat(true).build()));
     List<String> accepted = outcomes.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED)
         .map(PurchaseOutcome::getRequestId).toList();
     // The partition is the queue: the first five in the log win (outcomes, keyed by request, arrive in any order).

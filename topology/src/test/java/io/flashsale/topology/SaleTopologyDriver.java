@@ -19,6 +19,7 @@ import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.StockTransfer;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.io.IOException;
@@ -64,6 +65,8 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestOutputTopic<String, QueueStats> queueStats;
   final TestInputTopic<String, DrawSeed> drawSeeds;
   final TestOutputTopic<String, DrawResult> lotteryDraws;
+  final TestInputTopic<String, StockTransfer> transfers;
+  final TestOutputTopic<String, StockTransfer> transfersSent;
   final String applicationId;
   private final Path stateDir;
   private Instant wallClock = NOW;
@@ -84,6 +87,16 @@ final class SaleTopologyDriver implements AutoCloseable {
   }
 
   private SaleTopologyDriver(Duration stockLevelInterval, Function<String, KeyValueBytesStoreSupplier> stores) {
+    this(stockLevelInterval, stores, TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
+  }
+
+  /** Stock levels sent at once; one expiry punctuation ends at most {@code holdExpiriesPerPunctuation} holds. */
+  static SaleTopologyDriver endingAtMost(int holdExpiriesPerPunctuation) {
+    return new SaleTopologyDriver(Duration.ZERO, Stores::persistentKeyValueStore, holdExpiriesPerPunctuation);
+  }
+
+  private SaleTopologyDriver(Duration stockLevelInterval, Function<String, KeyValueBytesStoreSupplier> stores,
+      int holdExpiriesPerPunctuation) {
     String unique = UUID.randomUUID().toString();
     try {
       Path build = Files.createDirectories(Path.of("target", "state"));
@@ -93,10 +106,13 @@ final class SaleTopologyDriver implements AutoCloseable {
     }
     topics = Topics.using(SchemaRegistry.forUrl("mock://topology-" + unique));
     TopologyConfig config = new TopologyConfig(KafkaSettings.of("unused:9092", "mock://topology-" + unique, "topology-test-" + unique),
-        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION);
+        stateDir, 100, 1, 1, (short) 1, stockLevelInterval, DEDUP_GRACE, PAYMENT_DEDUP_RETENTION)
+        .withHoldExpiriesPerPunctuation(holdExpiriesPerPunctuation);
     applicationId = config.kafka().applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
-        config.paymentDedupRetention(), TopologyMeters.none(), stores), config.streamsProperties(), NOW);
+        config.paymentDedupRetention(), TopologyMeters.none(), stores, config.holdExpiriesPerPunctuation(),
+        config.eagerCommitLag()),
+        config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
         topics.purchaseRequests.valueSerde().serializer());
@@ -124,6 +140,10 @@ final class SaleTopologyDriver implements AutoCloseable {
         topics.drawSeeds.valueSerde().serializer());
     lotteryDraws = driver.createOutputTopic(Topics.LOTTERY_DRAWS, Serdes.String().deserializer(),
         topics.lotteryDraws.valueSerde().deserializer());
+    transfers = driver.createInputTopic(Topics.STOCK_TRANSFERS, Serdes.String().serializer(),
+        topics.stockTransfers.valueSerde().serializer());
+    transfersSent = driver.createOutputTopic(Topics.STOCK_TRANSFERS, Serdes.String().deserializer(),
+        topics.stockTransfers.valueSerde().deserializer());
   }
 
   /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
@@ -184,6 +204,11 @@ final class SaleTopologyDriver implements AutoCloseable {
 
   static PurchaseBatch batchOf(PurchaseRequest... requests) {
     return new PurchaseBatch(requests[0].getSku(), List.of(requests));
+  }
+
+  /** A stock transfer as a shard's task writes one, keyed by the receiving shard's SKU. */
+  void transfer(String sku, StockTransfer transfer) {
+    transfers.pipeInput(sku, transfer, wallClock);
   }
 
   void pay(PaymentEvent event) {

@@ -191,7 +191,16 @@ class SaleTopologyTest {
     flashsale.purchase(rejected);
 
     List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
-    assertThat(outcomes).extracting(PurchaseOutcome::getRequestId).containsExactly("r1", "r2");
+    assertThat(outcomes).filteredOn(o -> !o.getRepeat()).extracting(PurchaseOutcome::getRequestId)
+        .containsExactly("r1", "r2");
+    // Each retry gets its first outcome again, marked as a repeat, with its number: a copy, no new decision.
+    PurchaseOutcome first = outcomes.get(0);
+    PurchaseOutcome firstRejection = outcomes.get(3);
+    assertThat(outcomes).extracting(PurchaseOutcome::getRequestId).containsExactly("r1", "r1", "r1", "r2", "r2");
+    assertThat(List.of(outcomes.get(1), outcomes.get(2))).allSatisfy(repeat ->
+        assertThat(repeat).isEqualTo(PurchaseOutcome.newBuilder(first).setRepeat(true).build()));
+    assertThat(outcomes.get(4)).isEqualTo(PurchaseOutcome.newBuilder(firstRejection).setRepeat(true).build());
+    assertThat(outcomes).extracting(PurchaseOutcome::getSaleSequence).containsExactly(1L, 1L, 1L, 2L, 2L);
     assertThat(flashsale.readStockLevels()).hasSize(2);
     StockLevel stored = flashsale.driver.<String, StockLevel>getKeyValueStore(SaleTopology.STOCK_STORE).get("s1");
     assertThat(stored.getReserved()).isEqualTo(1);
@@ -266,6 +275,8 @@ class SaleTopologyTest {
     List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
     assertThat(outcomes).extracting(PurchaseOutcome::getRequestId)
         .containsExactlyInAnyOrderElementsOf(entries.stream().map(PurchaseRequest::getRequestId).toList());
+    assertThat(outcomes).extracting(PurchaseOutcome::getSaleSequence).as("the draw's outcomes follow the rejection")
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(2, 13).boxed().toList());
     List<PurchaseOutcome> winners = outcomes.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED).toList();
     assertThat(winners).hasSize(3); // stock 3, one unit each
     assertThat(winners).extracting(PurchaseOutcome::getUserId).doesNotHaveDuplicates();
@@ -279,7 +290,11 @@ class SaleTopologyTest {
     flashsale.advanceWallClock(Duration.ofMinutes(4)); // within the winners' holds, which would end at 5 minutes
     assertThat(flashsale.readOutcomes()).as("a sale is drawn once").isEmpty();
     flashsale.purchase(entries.get(1));
-    assertThat(flashsale.readOutcomes()).as("a retry after the draw changes nothing").isEmpty();
+    PurchaseOutcome drawn = outcomes.stream().filter(o -> o.getRequestId().equals(entries.get(1).getRequestId()))
+        .findFirst().orElseThrow();
+    assertThat(single(flashsale.readOutcomes())).as("a retry after the draw changes nothing, and hears its outcome again")
+        .isEqualTo(PurchaseOutcome.newBuilder(drawn).setRepeat(true).build());
+    assertThat(flashsale.readStockLevels()).as("nor any stock").isEmpty();
   }
 
   @Test

@@ -139,9 +139,13 @@ class StatePurgeTest {
 
     flashsale.advanceWallClockTo(forgetAt.minusMillis(1));
     assertThat(flashsale.<Long>store(SaleTopology.PROCESSED_PAYMENT_EVENTS_STORE, "ev1")).isEqualTo(NOW.toEpochMilli());
+    assertThat(flashsale.<PurchaseOutcome>store(SaleTopology.PAYMENT_FATES_STORE, "pay1").getStatus())
+        .as("the payment's fate is kept as long as its events").isEqualTo(OutcomeStatus.CONFIRMED);
     flashsale.advanceWallClockTo(forgetAt);
     assertThat(flashsale.storeContents(SaleTopology.PROCESSED_PAYMENT_EVENTS_STORE)).isEmpty();
     assertThat(flashsale.storeContents(SaleTopology.PROCESSED_PAYMENT_PURGES_STORE)).isEmpty();
+    assertThat(flashsale.storeContents(SaleTopology.PAYMENT_FATES_STORE)).isEmpty();
+    assertThat(flashsale.storeContents(SaleTopology.PAYMENT_FATE_PURGES_STORE)).isEmpty();
     assertThat(changelog.readRecordsToList()).singleElement()
         .satisfies(tombstone -> assertThat(Set.of(tombstone.key())).containsExactly("ev1"))
         .satisfies(tombstone -> assertThat(tombstone.value()).isNull());

@@ -75,28 +75,142 @@ class StockShardsTest {
   void aShardWithStockGivesAndOneWithoutPassesTheRequestOn() {
     Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("s", "SKU", 12, 1)).setShards(3).build();
     List<Sale> shards = Shards.of(sale);
-    StockLevel seven = StockLevel.newBuilder(PurchaseDecision.openingStock(shards.get(1), NOW)).setAvailable(7).build();
+    StockLevel seven = StockLevel.newBuilder(PurchaseDecision.openingStock(shards.get(1), NOW)).setAvailable(7)
+        .setDemandAt(NOW).build(); // its buyers took stock at NOW
     StockLevel none = StockLevel.newBuilder(seven).setAvailable(0).build();
-    StockTransfer fromShard0 = new StockTransfer("s~1", StockTransferKind.REQUEST, 0, 0, 0);
+    StockTransfer fromShard0 = new StockTransfer("s~1", StockTransferKind.REQUEST, 0, 0, 0, null);
 
     Instant idle = NOW.plus(ShardStock.BUSY);
     ShardStock.Send grant = ShardStock.answer(shards.get(1), seven, fromShard0, idle);
     assertThat(grant.sku()).isEqualTo("SKU~0");
     assertThat(grant.transfer()).as("an idle shard gives all it has")
-        .isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 7, 1));
+        .isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 7, 1, 1));
     assertThat(ShardStock.answer(shards.get(1), seven, fromShard0, NOW).transfer().getUnits())
         .as("a busy shard gives half beyond its reserve of %s", ShardStock.lowWater(shards.get(1))).isEqualTo(3);
 
     ShardStock.Send passedOn = ShardStock.answer(shards.get(1), none, fromShard0, idle);
     assertThat(passedOn.sku()).isEqualTo("SKU~2");
-    assertThat(passedOn.transfer()).isEqualTo(new StockTransfer("s~2", StockTransferKind.REQUEST, 0, 0, 1));
+    assertThat(passedOn.transfer()).isEqualTo(new StockTransfer("s~2", StockTransferKind.REQUEST, 0, 0, 1, null));
 
     ShardStock.Send roundTheRing = ShardStock.answer(shards.get(2), none,
-        new StockTransfer("s~2", StockTransferKind.REQUEST, 0, 0, 1), idle);
+        new StockTransfer("s~2", StockTransferKind.REQUEST, 0, 0, 1, null), idle);
     assertThat(roundTheRing.transfer()).as("the next shard is the asker: nobody had any")
-        .isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 0, 2));
+        .isEqualTo(new StockTransfer("s~0", StockTransferKind.GRANT, 0, 0, 2, null));
     StockLevel one = StockLevel.newBuilder(seven).setAvailable(1).build();
     assertThat(ShardStock.given(shards.get(1), one, idle)).as("a last unit moves too").isEqualTo(1);
+  }
+
+  /**
+   * Clicks a shard rejects for a limit are no demand for its stock: one account hitting LIMIT_EXCEEDED on its shard
+   * every half second does not keep the shard's reserve (a tenth of its share) from the other shard's buyers, who
+   * take the whole stock once the limited shard's own buyers stopped taking any.
+   */
+  @Test
+  void rejectedClicksDoNotPinAShardsReserve() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("pinned", "SKU-PINNED", 200, 1)).setShards(2)
+          .setEndsAt(NOW.plus(Duration.ofDays(1))).build();
+      List<Sale> shards = topology.defineSharded(sale);
+      String greedy = usersOfShard(1, 2, 1).get(0);
+      topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(1), "greedy-0", greedy, 1));
+      List<String> buyers = usersOfShard(0, 2, 260);
+      for (int i = 0; i < buyers.size(); i++) {
+        topology.advanceWallClock(Duration.ofMillis(250));
+        topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(0), "buyer-" + i, buyers.get(i), 1));
+        if (i % 2 == 0) { // the greedy account clicks on, every half second, and is refused its limit
+          topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(1), "greedy-" + (i + 1), greedy, 1));
+        }
+      }
+
+      List<PurchaseOutcome> outcomes = topology.readOutcomes();
+      assertThat(outcomes).filteredOn(o -> o.getSaleId().equals("pinned~1") && o.getStatus() == OutcomeStatus.REJECTED)
+          .hasSizeGreaterThan(100).extracting(PurchaseOutcome::getReason).containsOnly(RejectReason.LIMIT_EXCEEDED);
+      int taken = shards.stream().mapToInt(shard -> {
+        StockLevel level = topology.store(SaleTopology.STOCK_STORE, shard.getSaleId());
+        return level.getReserved() + level.getConfirmed();
+      }).sum();
+      assertThat(taken).as("the whole stock, the limited shard's reserve included").isEqualTo(200);
+      assertThat(outcomes).filteredOn(o -> o.getStatus() == OutcomeStatus.ACCEPTED && o.getSaleId().equals("pinned~0"))
+          .hasSize(199);
+    }
+  }
+
+  /**
+   * A grant to a shard its task does not know (a cluster whose stock-transfers and purchase-requests counts differ:
+   * the shard's definition went to another task) goes back to the shard that gave it, which had already subtracted
+   * the units: they are never lost on the way.
+   */
+  @Test
+  void aGrantToAShardItsTaskDoesNotKnowGoesBackToItsGiver() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("lost", "SKU-LOST", 12, 1)).setShards(3).build();
+      List<Sale> shards = Shards.of(sale);
+      topology.define(shards.get(0));
+      topology.define(shards.get(1)); // shard 2's definition is not in this task
+      topology.advanceWallClock(ShardStock.BUSY); // idle: shard 1 gives all it has
+
+      topology.transfer("SKU-LOST~1", new StockTransfer("lost~1", StockTransferKind.REQUEST, 2, 0, 0, null));
+
+      assertThat(topology.transfersSent.readValuesToList()).containsExactly(
+          new StockTransfer("lost~2", StockTransferKind.GRANT, 2, 4, 1, 1),
+          new StockTransfer("lost~1", StockTransferKind.GRANT, 2, 4, 2, 1));
+      StockLevel giver = topology.store(SaleTopology.STOCK_STORE, "lost~1");
+      assertThat(giver.getStock()).as("the units came back").isEqualTo(4);
+      assertThat(giver.getAvailable()).isEqualTo(4);
+      assertThat(topology.<Long>store(SaleTopology.STOCK_ASKS_STORE, "lost~1")).isNull();
+    }
+  }
+
+  /** An ask that reaches a shard its task does not know is answered with nothing, so its asker may ask again. */
+  @Test
+  void anAskToAShardItsTaskDoesNotKnowIsAnsweredWithNothing() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("gap", "SKU-GAP", 12, 1)).setShards(3).build();
+      List<Sale> shards = Shards.of(sale);
+      topology.define(shards.get(0));
+      topology.driver.<String, Long>getKeyValueStore(SaleTopology.STOCK_ASKS_STORE).put("gap~0", NOW.toEpochMilli());
+
+      topology.transfer("SKU-GAP~1", new StockTransfer("gap~1", StockTransferKind.REQUEST, 0, 0, 0, null));
+
+      assertThat(topology.transfersSent.readValuesToList()).containsExactly(
+          new StockTransfer("gap~0", StockTransferKind.GRANT, 0, 0, 1, null));
+      assertThat(topology.<Long>store(SaleTopology.STOCK_ASKS_STORE, "gap~0")).as("the ask is answered").isNull();
+      assertThat(topology.<StockLevel>store(SaleTopology.STOCK_STORE, "gap~0").getStock()).isEqualTo(4);
+    }
+  }
+
+  /**
+   * An ask whose answer never comes (lost) is asked again once {@link ShardStock#ASK_TIMEOUT} has passed, and its
+   * answer brings stock; an unanswered ask of a shard that no longer runs low is forgotten. No ask stays for ever.
+   */
+  @Test
+  void anAskNeverAnsweredIsAskedAgain() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("slow", "SKU-SLOW", 12, 1)).setShards(3)
+          .setStartsAt(NOW.minusSeconds(1)).setEndsAt(NOW.plusSeconds(3600)).build();
+      List<Sale> shards = topology.defineSharded(sale);
+      var asks = topology.driver.<String, Long>getKeyValueStore(SaleTopology.STOCK_ASKS_STORE);
+      asks.put("slow~0", NOW.toEpochMilli()); // an ask whose request was lost on its way
+      asks.put("slow~1", NOW.toEpochMilli()); // and one of a shard that has plenty
+      for (String buyer : usersOfShard(0, 3, 4)) {
+        topology.purchase(requestTo(shards.get(0), buyer, buyer, 1));
+      }
+      assertThat(topology.<StockLevel>store(SaleTopology.STOCK_STORE, "slow~0").getAvailable()).isZero();
+      topology.advanceWallClock(ShardStock.ASK_TIMEOUT.minusSeconds(1));
+      assertThat(topology.transfersSent.readValuesToList()).as("no second ask before the timeout").isEmpty();
+
+      topology.advanceWallClock(Duration.ofSeconds(1));
+
+      List<StockTransfer> sent = topology.transfersSent.readValuesToList();
+      assertThat(sent).first().isEqualTo(new StockTransfer("slow~1", StockTransferKind.REQUEST, 0, 0, 0, null));
+      assertThat(sent).last().satisfies(grant -> {
+        assertThat(grant.getSaleId()).isEqualTo("slow~0");
+        assertThat(grant.getKind()).isEqualTo(StockTransferKind.GRANT);
+        assertThat(grant.getUnits()).isPositive();
+      });
+      assertThat(topology.<StockLevel>store(SaleTopology.STOCK_STORE, "slow~0").getAvailable()).isPositive();
+      assertThat(topology.storeContents(SaleTopology.STOCK_ASKS_STORE)).as("answered, and forgotten").isEmpty();
+    }
   }
 
   sealed interface Step permits Buy, Cancel, PassTime {}
@@ -111,8 +225,8 @@ class StockShardsTest {
   /**
    * Random buys, cancellations and hold expiries over a sharded sale, then a rush of new buyers over all shards,
    * then buyers of one shard only: after every step the shards' stock adds up to the sale's, no shard goes below
-   * zero, no user holds more than the limit; once buyers have kept coming, the whole stock is taken, wherever it
-   * started.
+   * zero, no user holds more than the limit, each shard numbers its outcomes 1..n without a gap; once buyers have
+   * kept coming, the whole stock is taken, wherever it started.
    */
   @Property(tries = 80)
   void shardsNeverOversellHoldLimitsAndSellOutExactly(@ForAll("scenarios") Tuple.Tuple4<Integer, Integer, Integer,
@@ -131,6 +245,8 @@ class StockShardsTest {
     List<Sale> shards = flashsale.defineSharded(sale);
     Map<String, Integer> held = new HashMap<>();
     List<PurchaseOutcome> accepted = new ArrayList<>();
+    Map<String, Long> numbered = new HashMap<>(); // the last saleSequence seen per shard of this sale
+    shards.forEach(shard -> numbered.put(shard.getSaleId(), 0L));
     int[] requests = {0};
 
     for (Step step : scenario.get4()) {
@@ -146,8 +262,9 @@ class StockShardsTest {
       } else if (step instanceof PassTime pass) {
         flashsale.advanceWallClock(Duration.ofSeconds(pass.seconds()));
       }
-      tally(flashsale.readOutcomes(), held, accepted);
+      tally(flashsale.readOutcomes(), held, accepted, numbered);
       assertShardsAddUp(shards, stock);
+      assertNumbered(shards, numbered);
       held.forEach((user, units) -> assertThat(units).as("units of %s", user).isLessThanOrEqualTo(limit));
     }
 
@@ -168,15 +285,27 @@ class StockShardsTest {
       }
     }
     List<PurchaseOutcome> rushed = flashsale.readOutcomes();
-    tally(rushed, held, accepted);
+    tally(rushed, held, accepted, numbered);
     assertShardsAddUp(shards, stock);
+    assertNumbered(shards, numbered);
     int taken = shards.stream().mapToInt(s -> level(s).getReserved() + level(s).getConfirmed()).sum();
     assertThat(taken).as("units taken once buyers kept coming").isEqualTo(stock);
     Statistics.label("shards").collect(shardCount);
   }
 
-  private static void tally(List<PurchaseOutcome> outcomes, Map<String, Integer> held, List<PurchaseOutcome> accepted) {
+  /**
+   * Counts the outcomes into what each user holds; each shard's outcomes must carry 1, 2, 3... in the order emitted,
+   * whatever stock moved between the shards meanwhile.
+   */
+  private static void tally(List<PurchaseOutcome> outcomes, Map<String, Integer> held, List<PurchaseOutcome> accepted,
+      Map<String, Long> numbered) {
     for (PurchaseOutcome outcome : outcomes) {
+      Long last = numbered.get(outcome.getSaleId()); // null: a hold of an earlier try's sale ended
+      if (last != null) {
+        assertThat(outcome.getSaleSequence()).as("number of %s %s in %s", outcome.getStatus(), outcome.getRequestId(),
+            outcome.getSaleId()).isEqualTo(last + 1);
+        numbered.put(outcome.getSaleId(), last + 1);
+      }
       int units = switch (outcome.getStatus()) {
         case ACCEPTED -> outcome.getQuantity();
         case EXPIRED, CANCELLED -> -outcome.getQuantity();
@@ -186,6 +315,14 @@ class StockShardsTest {
       if (outcome.getStatus() == OutcomeStatus.ACCEPTED) {
         accepted.add(outcome);
       }
+    }
+  }
+
+  /** Each shard counts as many outcomes as it emitted. */
+  private static void assertNumbered(List<Sale> shards, Map<String, Long> numbered) {
+    for (Sale shard : shards) {
+      assertThat(level(shard).getOutcomes()).as("outcomes of %s", shard.getSaleId())
+          .isEqualTo(numbered.getOrDefault(shard.getSaleId(), 0L));
     }
   }
 

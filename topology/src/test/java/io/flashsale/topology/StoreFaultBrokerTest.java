@@ -99,16 +99,21 @@ class StoreFaultBrokerTest {
       producer.flush();
 
       Map<String, List<OutcomeStatus>> decided = new HashMap<>();
+      List<Long> numbers = new ArrayList<>(); // the sale's saleSequence of each outcome read
       // The failing stream thread is replaced (see TopologyApp); its exception is expected, not the test's failure.
       await().dontCatchUncaughtExceptions().atMost(Duration.ofMinutes(3)).until(() -> {
-        outcomes.poll(Duration.ofMillis(200)).forEach(r -> decided.computeIfAbsent(r.key(), k -> new ArrayList<>())
-            .add(r.value().getStatus()));
+        outcomes.poll(Duration.ofMillis(200)).forEach(r -> {
+          decided.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getStatus());
+          numbers.add(r.value().getSaleSequence());
+        });
         return decided.size() == REQUESTS;
       });
       System.out.printf("%d requests decided %d ms after the rush began, through %d store faults%n", REQUESTS,
           Duration.ofNanos(System.nanoTime() - started).toMillis(), decidedRequests.struck());
-      outcomes.poll(Duration.ofSeconds(2)).forEach(r -> decided.computeIfAbsent(r.key(), k -> new ArrayList<>())
-          .add(r.value().getStatus()));
+      outcomes.poll(Duration.ofSeconds(2)).forEach(r -> {
+        decided.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value().getStatus());
+        numbers.add(r.value().getSaleSequence());
+      });
 
       assertThat(decidedRequests.struck()).as("both faults struck").isEqualTo(2);
       requests.forEach(r -> assertThat(decided.get(r.getRequestId())).as("decisions of %s", r.getRequestId())
@@ -116,6 +121,9 @@ class StoreFaultBrokerTest {
       assertThat(decided.values().stream().filter(d -> d.get(0) == OutcomeStatus.ACCEPTED).count())
           .as("exactly the stock sold").isEqualTo(STOCK);
       assertThat(endOffsets(kafka, Topics.DEAD_LETTERS)).as("nothing dead-lettered").isZero();
+      // The aborted transactions' numbers were rolled back with their stock: the committed ones run 1..n, no gap.
+      assertThat(numbers).as("the sale's outcomes numbered once each, across the restored tasks")
+          .containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.rangeClosed(1, REQUESTS).boxed().toList());
     } finally {
       TopologyApp.stop(streams);
     }

@@ -51,6 +51,8 @@ class TopologyConfigTest {
         Map.entry("FLASHSALE_STOCK_LEVEL_INTERVAL_MS", "0"),
         Map.entry("FLASHSALE_DEDUP_GRACE_HOURS", "48"),
         Map.entry("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS", "168"),
+        Map.entry("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION", "500"),
+        Map.entry("FLASHSALE_EAGER_COMMIT_LAG_MS", "50"),
         Map.entry("FLASHSALE_STREAMS_SESSION_TIMEOUT_MS", "6000")));
 
     Properties props = config.streamsProperties();
@@ -58,6 +60,13 @@ class TopologyConfigTest {
     assertThat(config.partitions()).isEqualTo(32);
     assertThat(config.stockLevelInterval()).isZero();
     assertThat(config.dedupGrace()).isEqualTo(Duration.ofHours(48));
+    assertThat(config.holdExpiriesPerPunctuation()).isEqualTo(500);
+    assertThat(config.eagerCommitLag()).isEqualTo(Duration.ofMillis(50));
+    assertThat(TopologyConfig.fromEnv(Map.of()).eagerCommitLag()).as("off by default").isZero();
+    assertThat(TopologyConfig.fromEnv(Map.of()).holdExpiriesPerPunctuation())
+        .isEqualTo(TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
+    assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION", "0")))
+        .hasMessageContaining("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION");
     assertThat(config.paymentDedupRetention()).isEqualTo(Duration.ofDays(7));
     assertThat(props).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "flashsale-eu")
         .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k1:9092,k2:9092")

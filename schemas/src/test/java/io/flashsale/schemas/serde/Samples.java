@@ -94,7 +94,7 @@ final class Samples {
   }
 
   static StockTransfer stockTransfer() {
-    return new StockTransfer("sale-1~2", StockTransferKind.GRANT, 2, 17, 3);
+    return new StockTransfer("sale-1~2", StockTransferKind.GRANT, 2, 17, 3, 0);
   }
 
   static SaleEnd saleEnd() {

@@ -1,0 +1,127 @@
+package io.flashsale.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.flashsale.embedded.TestInfrastructure;
+import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseBatch;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With eager commits on, an idle topology's decision is visible to a read_committed reader right after it is made,
+ * not at the next commit interval: here the interval is 9 s, and each of four clicks, two seconds apart, is read
+ * within 1.5 s. Committing at the interval alone, at most one of them could be.
+ */
+class EagerCommitBrokerTest {
+  /** Just below the transaction timeout (10 s), which Kafka Streams requires the interval to stay under. */
+  private static final long COMMIT_INTERVAL_MS = 9_000;
+  /** Each click must be visible within this; at most one commit of the interval falls in the test's 8 s. */
+  private static final Duration BOUND = Duration.ofMillis(1_500);
+  private static final int CLICKS = 4;
+  private static final String REGISTRY_URL = "mock://eager-commit-" + UUID.randomUUID();
+
+  private final String unique = UUID.randomUUID().toString().substring(0, 8);
+  private KafkaStreams streams;
+
+  @AfterEach
+  void stop() {
+    if (streams != null) {
+      streams.close(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  void anIdleTopologysDecisionIsVisibleLongBeforeTheCommitInterval() throws Exception {
+    Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "eager-commit-");
+    TopologyConfig config = new TopologyConfig(KafkaSettings.of(TestInfrastructure.kafka().bootstrapServers(),
+        REGISTRY_URL, "eager-commit-" + unique), stateDir, COMMIT_INTERVAL_MS, 1, 4, (short) 1, Duration.ZERO,
+        Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS))
+        .withEagerCommitLag(Duration.ofSeconds(1));
+    Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
+    streams = TopologyApp.start(config);
+    await().atMost(Duration.ofSeconds(60)).until(() -> streams.state() == KafkaStreams.State.RUNNING);
+
+    String sku = "SKU-" + unique;
+    Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale("sale-" + unique, sku, 5, 1))
+        .setStartsAt(Instant.now().minusSeconds(60)).setEndsAt(Instant.now().plusSeconds(3600)).build();
+    try (KafkaConsumer<String, PurchaseOutcome> reader = new KafkaConsumer<>(readCommitted(config),
+        Serdes.String().deserializer(), topics.purchaseOutcomes.valueSerde().deserializer());
+        KafkaProducer<String, Sale> sales = producer(config, topics.sales.valueSerde().serializer());
+        KafkaProducer<String, PurchaseBatch> requests = producer(config,
+            topics.purchaseRequests.valueSerde().serializer())) {
+      reader.subscribe(List.of(Topics.PURCHASE_OUTCOMES));
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        reader.poll(Duration.ofMillis(100));
+        return !reader.assignment().isEmpty();
+      });
+      sales.send(new ProducerRecord<>(Topics.SALES, sku, sale)).get();
+
+      List<Long> visibleAfterMs = new ArrayList<>();
+      for (int i = 0; i < CLICKS; i++) {
+        Thread.sleep(2_000); // the topology idles between clicks, well inside the commit interval
+        PurchaseRequest click = SaleTopologyDriver.request("click-" + i + "-" + unique, sale.getSaleId(), sku,
+            "buyer-" + i, 1, Instant.now());
+        long sent = System.nanoTime();
+        requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, new PurchaseBatch(sku, List.of(click))))
+            .get();
+        List<PurchaseOutcome> seen = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+          reader.poll(Duration.ofMillis(10)).forEach(r -> {
+            if (r.value().getRequestId().equals(click.getRequestId())) {
+              seen.add(r.value());
+            }
+          });
+          return !seen.isEmpty();
+        });
+        visibleAfterMs.add(Duration.ofNanos(System.nanoTime() - sent).toMillis());
+        assertThat(seen.get(0).getStatus()).isEqualTo(OutcomeStatus.ACCEPTED);
+      }
+
+      System.out.printf("Decisions visible to read_committed %s ms after their clicks were logged (commit interval %d "
+          + "ms)%n", visibleAfterMs, COMMIT_INTERVAL_MS);
+      assertThat(visibleAfterMs).as("each visible long before the commit interval")
+          .allSatisfy(ms -> assertThat(ms).isLessThan(BOUND.toMillis()));
+    }
+  }
+
+  private static <V> KafkaProducer<String, V> producer(TopologyConfig config,
+      org.apache.kafka.common.serialization.Serializer<V> values) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    return new KafkaProducer<>(props, Serdes.String().serializer(), values);
+  }
+
+  private static Properties readCommitted(TopologyConfig config) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "eager-reader-" + UUID.randomUUID());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return props;
+  }
+}
