@@ -39,6 +39,7 @@ record DecisionLog(String bootstrapServers, Topics topics) {
         .map(ConsumerRecord::value)
         .filter(o -> Shards.parentSaleId(o.getSaleId()).equals(saleId)) // a sharded sale's shards decide for it
         .filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED || o.getStatus() == OutcomeStatus.REJECTED)
+        .filter(o -> !o.getRepeat()) // a retry logged again after its decision hears it again: not a second decision
         .toList();
   }
 
