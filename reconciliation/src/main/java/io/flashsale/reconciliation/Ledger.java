@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * one transaction; the caller calls {@link #flush()} before committing.
  *
  * <p>Round trips are what a sink spends its time on, so stock moves are summed per sale and written once
- * per transaction (the no-oversell check judges what is committed), and sales known to exist are
+ * per transaction (passing through the highest point of the way, see {@link #flush()}), and sales known to exist are
  * remembered across transactions.
  */
 final class Ledger {
@@ -37,18 +37,35 @@ final class Ledger {
   /** Sales committed before this transaction; shared with the next ledgers, so only added to once committed. */
   private final Set<String> knownSales;
   private final Set<String> salesAdded = new HashSet<>();
-  /** Per sale: units newly held and newly sold (either may be negative) in this transaction. */
+  /**
+   * Per sale: units newly held and newly sold (either may be negative) in this transaction, and the highest
+   * their sum reached on the way ({@link #PEAK}).
+   */
   private final Map<String, int[]> stockMoves = new HashMap<>();
+  private static final int HELD = 0;
+  private static final int SOLD = 1;
+  private static final int PEAK = 2;
 
   Ledger(Handle handle, Set<String> knownSales) {
     this.sql = handle.attach(LedgerStatements.class);
     this.knownSales = knownSales;
   }
 
-  /** Writes the summed stock moves; the transaction may then commit. */
+  /**
+   * Writes the summed stock moves; the transaction may then commit. Where a sale's units in use rose higher on
+   * the way than where they end (a unit held, then another freed), the sale first passes through that peak, so
+   * that the no-oversell guard judges every state the outcomes went through in their order, not only the last.
+   */
   void flush() {
     try {
-      stockMoves.forEach((saleId, move) -> sql.moveStock(saleId, move[0], move[1]));
+      stockMoves.forEach((saleId, move) -> {
+        if (move[PEAK] > move[HELD] + move[SOLD]) {
+          sql.moveStock(saleId, move[PEAK], 0);
+          sql.moveStock(saleId, move[HELD] - move[PEAK], move[SOLD]);
+        } else {
+          sql.moveStock(saleId, move[HELD], move[SOLD]);
+        }
+      });
     } finally {
       stockMoves.clear();
     }
@@ -137,8 +154,9 @@ final class Ledger {
   }
 
   private void moveStock(String saleId, int reserved, int confirmed) {
-    int[] move = stockMoves.computeIfAbsent(saleId, id -> new int[2]);
-    move[0] += reserved;
-    move[1] += confirmed;
+    int[] move = stockMoves.computeIfAbsent(saleId, id -> new int[3]);
+    move[HELD] += reserved;
+    move[SOLD] += confirmed;
+    move[PEAK] = Math.max(move[PEAK], move[HELD] + move[SOLD]);
   }
 }

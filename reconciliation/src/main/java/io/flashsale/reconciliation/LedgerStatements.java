@@ -29,9 +29,9 @@ interface LedgerStatements {
   // The first definition of a sale wins, as in the topology.
   @SqlUpdate("""
       INSERT INTO sales (sale_id, sku, name, stock, per_user_limit, price_cents, currency, allocation,
-                         starts_at, ends_at, hold_seconds, created_at)
+                         starts_at, ends_at, hold_seconds, created_at, shards)
       VALUES (:saleId, :sku, :name, :stock, :perUserLimit, :priceCents, :currency, :allocation,
-              :startsAt, :endsAt, :holdSeconds, :createdAt)
+              :startsAt, :endsAt, :holdSeconds, :createdAt, :shards)
       ON CONFLICT (sale_id) DO NOTHING""")
   int insertSale(@BindBean Sale sale);
 
