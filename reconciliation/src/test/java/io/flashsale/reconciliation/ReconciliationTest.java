@@ -6,6 +6,7 @@ import static io.flashsale.reconciliation.DiscrepancyClass.CONFIRMED_NOT_PAID;
 import static io.flashsale.reconciliation.DiscrepancyClass.MISSING_IN_DATABASE;
 import static io.flashsale.reconciliation.DiscrepancyClass.PAID_NOT_CONFIRMED;
 import static io.flashsale.reconciliation.DiscrepancyClass.REFUND_OWED;
+import static io.flashsale.reconciliation.DiscrepancyClass.OUTCOME_STALLED;
 import static io.flashsale.reconciliation.DiscrepancyClass.SINK_QUARANTINED;
 import static io.flashsale.reconciliation.DiscrepancyClass.STOCK_INVARIANT_BROKEN;
 import static io.flashsale.schemas.OutcomeStatus.CONFIRMED;
@@ -396,6 +397,40 @@ class ReconciliationTest {
       assertThat(log.get("levels").asInt()).isEqualTo(2);
       assertThat(evidence(night.runId(), STOCK_INVARIANT_BROKEN, "database_evidence").get("stock").asInt())
           .isEqualTo(10);
+    }
+  }
+
+  /**
+   * An outcome of a sale never reaches the log the sink reads (here: numbered 2, never written): the outcomes
+   * after it wait in the sink, the sale's counts stop before the gap, and the night names the sale and the
+   * sequence missing instead of calling the waiting records missing.
+   */
+  @Test
+  void outcomesWaitingBehindASequenceNeverReadAreReportedWithTheSequenceMissing() throws Exception {
+    SaleStory story = new SaleStory("stalled-" + UUID.randomUUID(), 5);
+    try (LogWriter log = new LogWriter(kafka.bootstrapServers(), REGISTRY).at(SaleStory.OPENING)) {
+      log.begin();
+      log.send(story.sale());
+      log.send(story.next(story.accepted(1, 1)));
+      story.next(story.accepted(2, 1)); // decided, numbered 2, and lost
+      log.send(story.next(story.accepted(3, 1)));
+      log.send(story.next(story.ended(1, 1, EXPIRED)));
+      log.commit();
+    }
+    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
+      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+          && books.count("SELECT count(*) FROM sink_pending_outcomes WHERE sale_id = ?", story.saleId) == 2);
+      assertThat(books.rows("SELECT reserved, confirmed FROM sales WHERE sale_id = ?", story.saleId))
+          .containsExactly(Map.of("reserved", 1, "confirmed", 0));
+
+      RunResult night = reconcile();
+
+      assertThat(subjects(night.runId())).containsExactlyEntriesOf(Map.of(OUTCOME_STALLED.name(), story.saleId));
+      assertThat(evidence(night.runId(), OUTCOME_STALLED, "log_evidence").get("missingSequence").asLong()).isEqualTo(2);
+      JsonNode waiting = evidence(night.runId(), OUTCOME_STALLED, "database_evidence");
+      assertThat(waiting.get("appliedSequence").asLong()).isEqualTo(1);
+      assertThat(waiting.get("waiting").asLong()).isEqualTo(2);
+      assertThat(night.status()).isEqualTo(RunStatus.NEEDS_PERSON);
     }
   }
 
