@@ -163,7 +163,7 @@ public final class OutcomeSink implements AutoCloseable {
   static OutcomeSink start(SinkConfig config, MeterRegistry meters, UnaryOperator<DataSource> connections) {
     Topics topics = Topics.using(config.kafka().schemaRegistry());
     try (Admin admin = config.kafka().connectAdmin("flashsale-sink-admin")) {
-      TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
+      TopicAdmin.ensureTopics(admin, readTopics(topics), config.partitions(), config.replicationFactor());
     }
     HikariDataSource pool = new HikariDataSource(config.poolConfig());
     KafkaConsumer<byte[], byte[]> consumer = null;
@@ -183,6 +183,11 @@ public final class OutcomeSink implements AutoCloseable {
       pool.close();
       throw e;
     }
+  }
+
+  /** The topics the sink reads: the only ones it creates where missing. */
+  static List<Topics.Topic<?, ?>> readTopics(Topics topics) {
+    return List.of(topics.sales, topics.purchaseOutcomes, topics.paymentEvents, topics.corrections);
   }
 
   public Progress progress() {

@@ -90,7 +90,9 @@ public final class Reconciliation implements AutoCloseable {
   static Reconciliation create(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
     Reconciliation reconciliation = new Reconciliation(config, provider, clock, out);
     try (Admin admin = config.sink().kafka().connectAdmin("flashsale-reconciliation-admin")) {
-      TopicAdmin.ensureTopics(admin, reconciliation.topics, config.sink().partitions(), config.sink().replicationFactor());
+      Topics topics = reconciliation.topics; // what it reads and writes, and nothing else
+      TopicAdmin.ensureTopics(admin, List.of(topics.purchaseOutcomes, topics.paymentEvents, topics.stockLevels,
+          topics.corrections), config.sink().partitions(), config.sink().replicationFactor());
       Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
       return reconciliation;
     } catch (RuntimeException e) {

@@ -38,6 +38,7 @@ final class Books {
     env.put("FLASHSALE_DATABASE_USER", user);
     env.put("FLASHSALE_DATABASE_PASSWORD", password);
     env.put("FLASHSALE_PARTITIONS", String.valueOf(LogWriter.PARTITIONS));
+    env.putIfAbsent("FLASHSALE_LOCAL_MODE", "true"); // one broker: topics of one replica
     return env;
   }
 
