@@ -69,7 +69,9 @@ final class BatchWriter {
 
   /** Writes the records and moves the positions past them; the caller commits. */
   Batch write(Handle handle, ConsumerRecords<byte[], byte[]> records, Set<String> knownSales, Mode mode) {
-    Transaction tx = new Transaction(handle, new Ledger(handle, knownSales), new SequenceGate(handle), mode);
+    // The whole poll is written in one statement per table; record by record, each record's own statements.
+    Ledger ledger = mode == Mode.WHOLE ? new BatchedLedger(handle, knownSales) : new Ledger(handle, knownSales);
+    Transaction tx = new Transaction(handle, ledger, new SequenceGate(handle), mode);
     Map<TopicPartition, Long> written = new HashMap<>();
     Map<TopicPartition, Long> heldAt = new HashMap<>();
     for (TopicPartition partition : ordered(records)) {

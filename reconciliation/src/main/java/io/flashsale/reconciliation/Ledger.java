@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * per transaction (passing through the highest point of the way, see {@link #flush()}), and sales known to exist are
  * remembered across transactions.
  */
-final class Ledger {
+class Ledger {
   private static final Logger log = LoggerFactory.getLogger(Ledger.class);
   private static final String ACCEPTED = OutcomeStatus.ACCEPTED.name();
   private static final String EXPIRED = OutcomeStatus.EXPIRED.name();
@@ -104,6 +104,11 @@ final class Ledger {
     if (opensOrder && !saleExists(outcome.getSaleId())) {
       return Recorded.SALE_UNKNOWN;
     }
+    return applyOutcome(outcome, partition, offset);
+  }
+
+  /** Writes an outcome whose sale is known (or need not be), and moves its sale's stock. */
+  Recorded applyOutcome(PurchaseOutcome outcome, int partition, long offset) {
     if (sql.insertOrderEvent(Topics.PURCHASE_OUTCOMES, partition, offset, outcome) == 0) {
       return Recorded.ALREADY_RECORDED; // its effects were applied with it
     }
@@ -153,7 +158,8 @@ final class Ledger {
     return false;
   }
 
-  private void moveStock(String saleId, int reserved, int confirmed) {
+  /** Adds to a sale's stock moves of this transaction, in the order the outcomes are applied. */
+  final void moveStock(String saleId, int reserved, int confirmed) {
     int[] move = stockMoves.computeIfAbsent(saleId, id -> new int[3]);
     move[HELD] += reserved;
     move[SOLD] += confirmed;

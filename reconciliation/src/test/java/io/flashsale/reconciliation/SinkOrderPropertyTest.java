@@ -168,10 +168,10 @@ class SinkOrderPropertyTest {
   }
 
   /** An outcome and where it lies in purchase-outcomes. */
-  private record Placed(PurchaseOutcome outcome, int partition, long offset) {}
+  record Placed(PurchaseOutcome outcome, int partition, long offset) {}
 
   /** One sale as the topology decides it, and what its books must end as. */
-  private static final class Log {
+  static final class Log {
     final Sale sale;
     final long firstOffset = OFFSETS.getAndAdd(1_000_000);
     final List<Placed> outcomes = new ArrayList<>();
