@@ -13,7 +13,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
  */
 interface BatchStatements {
 
-  /** A position in purchase-outcomes. */
+  /** A position in purchase-outcomes: one the insert of a poll's history rows wrote, i.e. not recorded before. */
   record Position(int kafkaPartition, long kafkaOffset) {}
 
   /** An order as applying outcomes to it needs it. */
@@ -21,19 +21,12 @@ interface BatchStatements {
                   String currency) {}
 
   @SqlQuery("""
-      SELECT e.kafka_partition, e.kafka_offset FROM order_events e
-      JOIN unnest(:partitions, :offsets) AS u(p, o) ON e.kafka_partition = u.p AND e.kafka_offset = u.o
-      WHERE e.topic = 'purchase-outcomes'""")
-  @RegisterConstructorMapper(Position.class)
-  List<Position> recorded(@Bind("partitions") Integer[] partitions, @Bind("offsets") Long[] offsets);
-
-  @SqlQuery("""
       SELECT request_id, sale_id, quantity, status, payment_id, amount_cents, currency FROM orders
       WHERE request_id = ANY(:ids)""")
   @RegisterConstructorMapper(OrderRow.class)
   List<OrderRow> orders(@Bind("ids") String[] requestIds);
 
-  @SqlUpdate("""
+  @SqlQuery("""
       INSERT INTO order_events (topic, kafka_partition, kafka_offset, request_id, sale_id, user_id, quantity, status,
                                 reason, decided_at, hold_expires_at, payment_id, amount_cents, currency)
       SELECT 'purchase-outcomes', p, o, r, s, us, q, st, re,
@@ -42,8 +35,10 @@ interface BatchStatements {
       FROM unnest(:partitions, :offsets, :requestIds, :saleIds, :userIds, :quantities, :statuses, :reasons,
                   :decidedAt, :holdExpiresAt, :paymentIds, :amounts, :currencies)
            AS u(p, o, r, s, us, q, st, re, d, h, pi, a, c)
-      ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING""")
-  int insertEvents(@Bind("partitions") Integer[] partitions, @Bind("offsets") Long[] offsets,
+      ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING
+      RETURNING kafka_partition, kafka_offset""")
+  @RegisterConstructorMapper(Position.class)
+  List<Position> insertEvents(@Bind("partitions") Integer[] partitions, @Bind("offsets") Long[] offsets,
                    @Bind("requestIds") String[] requestIds, @Bind("saleIds") String[] saleIds,
                    @Bind("userIds") String[] userIds, @Bind("quantities") Integer[] quantities,
                    @Bind("statuses") String[] statuses, @Bind("reasons") String[] reasons,

@@ -10,6 +10,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +74,21 @@ final class BatchWriter {
     // The whole poll is written in one statement per table; record by record, each record's own statements.
     Ledger ledger = mode == Mode.WHOLE ? new BatchedLedger(handle, knownSales) : new Ledger(handle, knownSales);
     Transaction tx = new Transaction(handle, ledger, new SequenceGate(handle), mode);
+    // Every record decoded first, so that where its sales stand is read in one query; a failure to decode is
+    // kept and met in the record's turn.
+    Set<String> sequenceKeys = new HashSet<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      try {
+        Entry entry = decoder.decode(record);
+        tx.decoded.put(record, entry);
+        if (entry instanceof OutcomeDecided outcome && outcome.sequenced() && !outcome.repeat()) {
+          sequenceKeys.add(outcome.sequenceKey());
+        }
+      } catch (RuntimeException e) {
+        tx.decoded.put(record, e);
+      }
+    }
+    tx.gate.prefetch(sequenceKeys);
     Map<TopicPartition, Long> written = new HashMap<>();
     Map<TopicPartition, Long> heldAt = new HashMap<>();
     for (TopicPartition partition : ordered(records)) {
@@ -104,6 +121,8 @@ final class BatchWriter {
     final Mode mode;
     final SalesCaughtUp salesCaughtUp = new SalesCaughtUp();
     final Map<String, Integer> quarantined = new HashMap<>();
+    /** Each record of the poll: its entry, or why it did not decode. */
+    final Map<ConsumerRecord<byte[], byte[]>, Object> decoded = new IdentityHashMap<>();
     int count;
 
     Transaction(Handle handle, Ledger ledger, SequenceGate gate, Mode mode) {
@@ -120,12 +139,11 @@ final class BatchWriter {
      * nothing.
      */
     Outcome write(ConsumerRecord<byte[], byte[]> record) {
-      Entry entry;
-      try {
-        entry = decoder.decode(record);
-      } catch (RuntimeException e) {
-        return counted(record, quarantineOrThrow(handle, record, e));
+      Object decodedOrFailure = decoded.get(record);
+      if (decodedOrFailure instanceof RuntimeException failure) {
+        return counted(record, quarantineOrThrow(handle, record, failure));
       }
+      Entry entry = (Entry) decodedOrFailure;
       if (!(entry instanceof OutcomeDecided outcome) || !outcome.sequenced() || outcome.repeat()) {
         return entry instanceof OutcomeDecided outcome && outcome.repeat() ? counted(record, Outcome.WRITTEN)
             : counted(record, apply(record, entry));

@@ -122,20 +122,19 @@ final class BatchedLedger extends Ledger {
     }
     List<Pending> outcomes = List.copyOf(pending);
     pending.clear();
-    Set<Position> recorded = new HashSet<>(sql.recorded(
-        map(outcomes, Integer[]::new, p -> p.partition()), map(outcomes, Long[]::new, p -> p.offset())));
+    // The history rows first: the insert answers which positions are new, and only those have effects (a record
+    // read again, a replay of one in the books, was applied with its row).
+    Set<Position> fresh = new HashSet<>(writeEvents(outcomes));
     Map<String, Order> orders = new HashMap<>();
     sql.orders(outcomes.stream().map(p -> p.outcome().getRequestId()).distinct().toArray(String[]::new))
         .forEach(row -> orders.put(row.requestId(), new Order(row)));
 
-    List<Pending> events = new ArrayList<>();
     Map<String, Order> touched = new LinkedHashMap<>();
     List<PurchaseOutcome> refunds = new ArrayList<>();
     for (Pending p : outcomes) {
-      if (!recorded.add(new Position(p.partition(), p.offset()))) {
-        continue; // its effects were applied with it
+      if (!fresh.remove(new Position(p.partition(), p.offset()))) {
+        continue; // recorded before, or twice in this poll: its effects were applied with it
       }
-      events.add(p);
       PurchaseOutcome outcome = p.outcome();
       Order order = orders.get(outcome.getRequestId());
       switch (outcome.getStatus()) {
@@ -172,7 +171,6 @@ final class BatchedLedger extends Ledger {
         case REFUND_DUE -> refunds.add(outcome);
       }
     }
-    writeEvents(events);
     writeOrders(touched.values());
     if (!refunds.isEmpty()) {
       sql.insertRefundsDue(map(refunds, String[]::new, PurchaseOutcome::getPaymentId),
@@ -182,12 +180,9 @@ final class BatchedLedger extends Ledger {
     }
   }
 
-  private void writeEvents(List<Pending> events) {
-    if (events.isEmpty()) {
-      return;
-    }
+  private List<Position> writeEvents(List<Pending> events) {
     List<PurchaseOutcome> o = events.stream().map(Pending::outcome).toList();
-    sql.insertEvents(map(events, Integer[]::new, Pending::partition), map(events, Long[]::new, Pending::offset),
+    return sql.insertEvents(map(events, Integer[]::new, Pending::partition), map(events, Long[]::new, Pending::offset),
         map(o, String[]::new, PurchaseOutcome::getRequestId), map(o, String[]::new, PurchaseOutcome::getSaleId),
         map(o, String[]::new, PurchaseOutcome::getUserId), map(o, Integer[]::new, PurchaseOutcome::getQuantity),
         map(o, String[]::new, x -> x.getStatus().name()),

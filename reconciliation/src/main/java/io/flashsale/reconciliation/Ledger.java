@@ -6,6 +6,7 @@ import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -58,14 +59,30 @@ class Ledger {
    */
   void flush() {
     try {
+      List<String> peaked = new ArrayList<>();
+      List<Integer> peaks = new ArrayList<>();
       stockMoves.forEach((saleId, move) -> {
         if (move[PEAK] > move[HELD] + move[SOLD]) {
-          sql.moveStock(saleId, move[PEAK], 0);
-          sql.moveStock(saleId, move[HELD] - move[PEAK], move[SOLD]);
-        } else {
-          sql.moveStock(saleId, move[HELD], move[SOLD]);
+          peaked.add(saleId);
+          peaks.add(move[PEAK]);
         }
       });
+      if (!peaked.isEmpty()) {
+        Integer[] none = new Integer[peaks.size()];
+        java.util.Arrays.fill(none, 0);
+        sql.moveStocks(peaked.toArray(String[]::new), peaks.toArray(Integer[]::new), none); // through the peak first
+      }
+      if (!stockMoves.isEmpty()) {
+        String[] sales = stockMoves.keySet().toArray(String[]::new);
+        Integer[] held = new Integer[sales.length];
+        Integer[] sold = new Integer[sales.length];
+        for (int i = 0; i < sales.length; i++) {
+          int[] move = stockMoves.get(sales[i]);
+          held[i] = move[HELD] - (move[PEAK] > move[HELD] + move[SOLD] ? move[PEAK] : 0);
+          sold[i] = move[SOLD];
+        }
+        sql.moveStocks(sales, held, sold);
+      }
     } finally {
       stockMoves.clear();
     }

@@ -5,6 +5,8 @@ import io.flashsale.reconciliation.SequenceStatements.Pending;
 import io.flashsale.reconciliation.SequenceStatements.StoredRecord;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,8 @@ final class SequenceGate {
     final NavigableSet<Long> stored;
     /** Read ahead of a gap in this transaction, not written yet. */
     final NavigableMap<Long, Waiting> here = new TreeMap<>();
+    /** Waiting in the database and read from it, by sequence. */
+    final Map<Long, ConsumerRecord<byte[], byte[]>> read = new HashMap<>();
 
     Sequence(long applied, NavigableSet<Long> stored) {
       this.applied = applied;
@@ -56,6 +60,9 @@ final class SequenceGate {
   }
 
   private record Waiting(OutcomeDecided entry, ConsumerRecord<byte[], byte[]> record) {}
+
+  /** Waiting outcomes read from the database in one query: about a poll's worth (FLASHSALE_SINK_MAX_POLL_RECORDS). */
+  private static final int READ_AHEAD = 500;
 
   private final SequenceStatements sql;
   private final Map<String, Sequence> sequences = new HashMap<>();
@@ -102,23 +109,48 @@ final class SequenceGate {
       return Optional.of(waiting.record());
     }
     if (sequence.stored.contains(wanted)) {
-      return Optional.of(asRead(sql.pending(sequenceKey, wanted))); // removed from the table by flush()
+      if (!sequence.read.containsKey(wanted)) {
+        // The ones after it are likely let through too: read a run of them at once.
+        sql.pending(sequenceKey, wanted, READ_AHEAD).forEach(r -> sequence.read.put(r.saleSequence(), asRead(r)));
+      }
+      return Optional.of(sequence.read.remove(wanted)); // removed from the table by flush()
     }
     return Optional.empty();
   }
 
-  /** Writes the sales' last applied sequences and the outcomes still waiting; the caller commits. */
+  /** Reads where the sales of a poll stand, in one query, before their outcomes are met one by one. */
+  void prefetch(Collection<String> sequenceKeys) {
+    String[] unknown = sequenceKeys.stream().filter(k -> !sequences.containsKey(k)).distinct().toArray(String[]::new);
+    if (unknown.length > 0) {
+      sql.states(unknown).forEach(state -> sequences.put(state.sequenceKey(),
+          new Sequence(state.applied(), new TreeSet<>(Arrays.asList(state.waiting())))));
+    }
+  }
+
+  /** Writes the sales' last applied sequences and the outcomes still waiting, a statement each; the caller commits. */
   void flush() {
     List<Pending> waiting = new ArrayList<>();
+    List<String> moved = new ArrayList<>();
+    List<Long> applied = new ArrayList<>();
+    List<String> drained = new ArrayList<>();
+    List<Long> drainedTo = new ArrayList<>();
     sequences.forEach((key, sequence) -> {
       if (sequence.moved) {
-        sql.setApplied(key, sequence.applied);
+        moved.add(key);
+        applied.add(sequence.applied);
         if (!sequence.stored.isEmpty() && sequence.stored.first() <= sequence.applied) {
-          sql.dropApplied(key, sequence.applied);
+          drained.add(key);
+          drainedTo.add(sequence.applied);
         }
       }
       sequence.here.values().forEach(w -> waiting.add(pending(w)));
     });
+    if (!moved.isEmpty()) {
+      sql.setApplied(moved.toArray(String[]::new), applied.toArray(Long[]::new));
+    }
+    if (!drained.isEmpty()) {
+      sql.dropApplied(drained.toArray(String[]::new), drainedTo.toArray(Long[]::new));
+    }
     if (!waiting.isEmpty()) {
       sql.stage(waiting);
     }
@@ -126,8 +158,12 @@ final class SequenceGate {
   }
 
   private Sequence sequence(String key) {
-    return sequences.computeIfAbsent(key,
-        k -> new Sequence(sql.applied(k).orElse(0L), new TreeSet<>(sql.pendingSequences(k))));
+    Sequence sequence = sequences.get(key);
+    if (sequence == null) {
+      prefetch(List.of(key));
+      sequence = sequences.get(key);
+    }
+    return sequence;
   }
 
   private static Pending pending(Waiting w) {

@@ -2,7 +2,6 @@ package io.flashsale.reconciliation;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
@@ -14,7 +13,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 interface SequenceStatements {
 
   /** An outcome read ahead of a gap, as it was read. */
-  record StoredRecord(String topic, int kafkaPartition, long kafkaOffset, byte[] recordKey, byte[] recordValue,
+  record StoredRecord(long saleSequence, String topic, int kafkaPartition, long kafkaOffset, byte[] recordKey, byte[] recordValue,
                       Instant recordTimestamp) {}
 
   /** An outcome to set aside until the outcomes before it are in. */
@@ -22,25 +21,36 @@ interface SequenceStatements {
                  int outcomePartition, long outcomeOffset, String topic, int kafkaPartition, long kafkaOffset,
                  byte[] recordKey, byte[] recordValue, Instant recordTimestamp) {}
 
-  @SqlQuery("SELECT applied FROM sink_sale_sequences WHERE sequence_key = :key")
-  Optional<Long> applied(@Bind("key") String sequenceKey);
-
-  @SqlQuery("SELECT sale_sequence FROM sink_pending_outcomes WHERE sequence_key = :key ORDER BY sale_sequence")
-  List<Long> pendingSequences(@Bind("key") String sequenceKey);
+  /** Where a sale stands: its last applied sequence (0: none yet), and the sequences waiting. */
+  record State(String sequenceKey, long applied, Long[] waiting) {}
 
   @SqlQuery("""
-      SELECT topic, kafka_partition, kafka_offset, record_key, record_value, record_timestamp
-      FROM sink_pending_outcomes WHERE sequence_key = :key AND sale_sequence = :sequence""")
+      SELECT k.key AS sequence_key, coalesce(s.applied, 0) AS applied,
+             coalesce((SELECT array_agg(w.sale_sequence ORDER BY w.sale_sequence) FROM sink_pending_outcomes w
+                       WHERE w.sequence_key = k.key), '{}') AS waiting
+      FROM unnest(:keys) AS k(key) LEFT JOIN sink_sale_sequences s ON s.sequence_key = k.key""")
+  @RegisterConstructorMapper(State.class)
+  List<State> states(@Bind("keys") String[] sequenceKeys);
+
+  /** The waiting outcomes of a sale from {@code from} on, in sequence order. */
+  @SqlQuery("""
+      SELECT sale_sequence, topic, kafka_partition, kafka_offset, record_key, record_value, record_timestamp
+      FROM sink_pending_outcomes WHERE sequence_key = :key AND sale_sequence >= :from
+      ORDER BY sale_sequence LIMIT :limit""")
   @RegisterConstructorMapper(StoredRecord.class)
-  StoredRecord pending(@Bind("key") String sequenceKey, @Bind("sequence") long saleSequence);
+  List<StoredRecord> pending(@Bind("key") String sequenceKey, @Bind("from") long fromSequence,
+                             @Bind("limit") int limit);
 
   @SqlUpdate("""
-      INSERT INTO sink_sale_sequences (sequence_key, applied) VALUES (:key, :applied)
+      INSERT INTO sink_sale_sequences (sequence_key, applied)
+      SELECT k, a FROM unnest(:keys, :applied) AS u(k, a)
       ON CONFLICT (sequence_key) DO UPDATE SET applied = excluded.applied""")
-  void setApplied(@Bind("key") String sequenceKey, @Bind("applied") long applied);
+  void setApplied(@Bind("keys") String[] sequenceKeys, @Bind("applied") Long[] applied);
 
-  @SqlUpdate("DELETE FROM sink_pending_outcomes WHERE sequence_key = :key AND sale_sequence <= :applied")
-  int dropApplied(@Bind("key") String sequenceKey, @Bind("applied") long applied);
+  @SqlUpdate("""
+      DELETE FROM sink_pending_outcomes w USING unnest(:keys, :applied) AS u(k, a)
+      WHERE w.sequence_key = u.k AND w.sale_sequence <= u.a""")
+  int dropApplied(@Bind("keys") String[] sequenceKeys, @Bind("applied") Long[] applied);
 
   // A record read twice (a replay of one still waiting) is kept once.
   @SqlBatch("""
