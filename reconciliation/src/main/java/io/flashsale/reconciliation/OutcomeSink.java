@@ -70,6 +70,12 @@ public final class OutcomeSink implements AutoCloseable {
   public static final String FAILING_METER = "flashsale.sink.failing.seconds";
   /** Writes that failed for the infrastructure's sake and were retried. */
   public static final String RETRIES_METER = "flashsale.sink.retries";
+  /**
+   * Outcomes waiting in sink_pending_outcomes behind a gap in their sale's sequence, read with the books: a
+   * moment's worth while partitions are read unevenly, and a number that stays up names a sale stalled (see the
+   * nightly job's OUTCOME_STALLED).
+   */
+  public static final String WAITING_METER = "flashsale.sink.waiting.outcomes";
   /** Each sale's units by state as the books have them (sale, state = stock, reserved, confirmed). */
   public static final String BOOKS_METER = "flashsale.books.sale.units";
   /** How often the books' counts are read for {@link #BOOKS_METER}. */
@@ -109,6 +115,7 @@ public final class OutcomeSink implements AutoCloseable {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final Thread thread;
   private volatile long lag = -1;
+  private volatile long waiting;
   /** System.nanoTime of the first failure of the current run of failures; 0 while writes succeed. */
   private volatile long failingSince;
   private final Counter retries;
@@ -138,6 +145,8 @@ public final class OutcomeSink implements AutoCloseable {
     Gauge.builder(FAILING_METER, this, sink -> sink.failingSince == 0 ? 0 : (System.nanoTime() - sink.failingSince) / 1e9)
         .description("Seconds the sink has been failing to write (the database or the schema registry away)")
         .baseUnit("seconds").register(meters);
+    Gauge.builder(WAITING_METER, this, sink -> sink.waiting)
+        .description("Outcomes waiting in the sink behind a gap in their sale's sequence").register(meters);
     this.retries = Counter.builder(RETRIES_METER)
         .description("Writes that failed for the database's or the registry's sake and were retried").register(meters);
     this.books = MultiGauge.builder(BOOKS_METER).description("Units of each sale by state, as the books count them")
@@ -309,6 +318,8 @@ public final class OutcomeSink implements AutoCloseable {
           return sale;
         }).list());
     books.register(rows, true);
+    waiting = jdbi.withHandle(handle -> handle.createQuery("SELECT count(*) FROM sink_pending_outcomes")
+        .mapTo(Long.class).one());
     booksRead = true;
     booksReadAt = now;
   }

@@ -31,6 +31,7 @@ import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -417,9 +418,11 @@ class ReconciliationTest {
       log.send(story.next(story.ended(1, 1, EXPIRED)));
       log.commit();
     }
-    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()), meters)) {
       await().atMost(WAIT).until(() -> sink.progress().lag() == 0
           && books.count("SELECT count(*) FROM sink_pending_outcomes WHERE sale_id = ?", story.saleId) == 2);
+      await().atMost(WAIT).until(() -> meters.get(OutcomeSink.WAITING_METER).gauge().value() == 2);
       assertThat(books.rows("SELECT reserved, confirmed FROM sales WHERE sale_id = ?", story.saleId))
           .containsExactly(Map.of("reserved", 1, "confirmed", 0));
 
