@@ -72,7 +72,8 @@ interface BatchStatements {
              last_outcome_offset = u.lo, payment_id = u.pi, amount_cents = u.a, currency = u.c
       FROM unnest(:requestIds, :statuses, :endedAt, :lastOffsets, :paymentIds, :amounts, :currencies)
            AS u(r, st, e, lo, pi, a, c)
-      WHERE o.request_id = u.r""")
+      WHERE o.request_id = u.r
+        AND o.request_id = ANY(:requestIds) -- lets the planner find the poll's orders by index, not by a scan""")
   int updateOrders(@Bind("requestIds") String[] requestIds, @Bind("statuses") String[] statuses,
                    @Bind("endedAt") Long[] endedAt, @Bind("lastOffsets") Long[] lastOffsets,
                    @Bind("paymentIds") String[] paymentIds, @Bind("amounts") Long[] amounts,

@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /**
  * The sink's batched writing (a whole poll in one statement per table, {@link BatchedLedger}) writes the same rows
@@ -34,6 +33,7 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 class SinkBatchPropertyTest {
   private static final Books BATCHED = migrated(Books.fresh(TestInfrastructure.postgres()));
   private static final Books ROW_BY_ROW = migrated(Books.fresh(TestInfrastructure.postgres()));
+  private static final Map<Books, Jdbi> JDBI = Map.of(BATCHED, BATCHED.pooledJdbi(), ROW_BY_ROW, ROW_BY_ROW.pooledJdbi());
   private static final Topics TOPICS = Topics.using(SchemaRegistry.forUrl("mock://sink-order-property"));
 
   @Property(tries = 30)
@@ -93,7 +93,7 @@ class SinkBatchPropertyTest {
   /** Writes the polls in order, each in its transaction, the way {@code mode} writes a poll. */
   private static void write(Books books, String group, List<Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>>> polls,
                             Mode mode) {
-    Jdbi jdbi = Jdbi.create(books.url, books.user, books.password).installPlugin(new SqlObjectPlugin());
+    Jdbi jdbi = JDBI.get(books);
     TopicPartition sales = new TopicPartition(Topics.SALES, 0);
     MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     List<TopicPartition> all = new ArrayList<>(List.of(sales));

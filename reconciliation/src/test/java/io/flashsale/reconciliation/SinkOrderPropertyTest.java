@@ -31,7 +31,6 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /**
  * The sink's books are the topology's log whatever order the partitions of purchase-outcomes arrive in. One sale
@@ -50,12 +49,12 @@ class SinkOrderPropertyTest {
   private static final int PARTITIONS = 4;
   private static final Instant OPENING = Instant.parse("2026-11-20T10:00:00Z");
   private static final Books BOOKS = migrated(Books.fresh(TestInfrastructure.postgres()));
-  private static final Jdbi JDBI = Jdbi.create(BOOKS.url, BOOKS.user, BOOKS.password).installPlugin(new SqlObjectPlugin());
+  private static final Jdbi JDBI = BOOKS.pooledJdbi();
   private static final Topics TOPICS = Topics.using(SchemaRegistry.forUrl("mock://sink-order-property"));
   /** Each try's records lie at offsets of their own, as the books share one history table across tries. */
   private static final AtomicLong OFFSETS = new AtomicLong();
 
-  @Property(tries = 40)
+  @Property(tries = 100)
   void theBooksEndAsTheLogInAnyOrderOfPartitions(@ForAll long seed, @ForAll @IntRange(min = 1, max = 2) int shards) {
     Random random = new Random(seed);
     Log log = Log.decide(random, shards, 8 + random.nextInt(12), 30 + random.nextInt(60), false);
@@ -66,7 +65,7 @@ class SinkOrderPropertyTest {
         log.firstOffset, log.firstOffset + log.size())).isZero();
   }
 
-  @Property(tries = 15)
+  @Property(tries = 40)
   void aLogThatReallyOversellsLosesExactlyThatRecordToTheQuarantine(@ForAll long seed) {
     Random random = new Random(seed);
     Log log = Log.decide(random, 1, 3 + random.nextInt(5), 30 + random.nextInt(40), true);

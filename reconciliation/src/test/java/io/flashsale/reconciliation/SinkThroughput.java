@@ -1,5 +1,7 @@
 package io.flashsale.reconciliation;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.reconciliation.BatchWriter.Batch;
 import io.flashsale.schemas.Allocation;
@@ -38,7 +40,13 @@ public final class SinkThroughput {
     int pollSize = args.length > 1 ? Integer.parseInt(args[1]) : SinkConfig.DEFAULT_SINK_MAX_POLL_RECORDS;
     Books books = Books.fresh(TestInfrastructure.postgres());
     Flyway.configure().dataSource(books.url, books.user, books.password).load().migrate();
-    Jdbi jdbi = Jdbi.create(books.url, books.user, books.password).installPlugin(new SqlObjectPlugin());
+    // Pooled connections, as the sink has them (SinkConfig.poolConfig): a connection per poll would time its login.
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(books.url);
+    pool.setUsername(books.user);
+    pool.setPassword(books.password);
+    pool.setMaximumPoolSize(SinkConfig.DEFAULT_DATABASE_POOL_SIZE);
+    Jdbi jdbi = Jdbi.create(new HikariDataSource(pool)).installPlugin(new SqlObjectPlugin());
     Topics topics = Topics.using(SchemaRegistry.forUrl("mock://sink-throughput"));
     Instant opening = Instant.parse("2026-11-20T10:00:00Z");
 
