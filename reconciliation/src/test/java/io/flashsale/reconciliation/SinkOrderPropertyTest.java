@@ -54,7 +54,7 @@ class SinkOrderPropertyTest {
   /** Each try's records lie at offsets of their own, as the books share one history table across tries. */
   private static final AtomicLong OFFSETS = new AtomicLong();
 
-  @Property(tries = 100)
+  @Property(tries = 60)
   void theBooksEndAsTheLogInAnyOrderOfPartitions(@ForAll long seed, @ForAll @IntRange(min = 1, max = 2) int shards) {
     Random random = new Random(seed);
     Log log = Log.decide(random, shards, 8 + random.nextInt(12), 30 + random.nextInt(60), false);
@@ -65,7 +65,7 @@ class SinkOrderPropertyTest {
         log.firstOffset, log.firstOffset + log.size())).isZero();
   }
 
-  @Property(tries = 40)
+  @Property(tries = 25)
   void aLogThatReallyOversellsLosesExactlyThatRecordToTheQuarantine(@ForAll long seed) {
     Random random = new Random(seed);
     Log log = Log.decide(random, 1, 3 + random.nextInt(5), 30 + random.nextInt(40), true);
