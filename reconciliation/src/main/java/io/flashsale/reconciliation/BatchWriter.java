@@ -10,8 +10,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,24 +71,31 @@ final class BatchWriter {
 
   /** Writes the records and moves the positions past them; the caller commits. */
   Batch write(Handle handle, ConsumerRecords<byte[], byte[]> records, Set<String> knownSales, Mode mode) {
-    Ledger ledger = new Ledger(handle, knownSales);
-    SalesCaughtUp salesCaughtUp = new SalesCaughtUp();
+    // The whole poll is written in one statement per table; record by record, each record's own statements.
+    Ledger ledger = mode == Mode.WHOLE ? new BatchedLedger(handle, knownSales) : new Ledger(handle, knownSales);
+    Transaction tx = new Transaction(handle, ledger, new SequenceGate(handle), mode);
+    // Every record decoded first, so that where its sales stand is read in one query; a failure to decode is
+    // kept and met in the record's turn.
+    Set<String> sequenceKeys = new HashSet<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      try {
+        Entry entry = decoder.decode(record);
+        tx.decoded.put(record, entry);
+        if (entry instanceof OutcomeDecided outcome && outcome.sequenced() && !outcome.repeat()) {
+          sequenceKeys.add(outcome.sequenceKey());
+        }
+      } catch (RuntimeException e) {
+        tx.decoded.put(record, e);
+      }
+    }
+    tx.gate.prefetch(sequenceKeys);
     Map<TopicPartition, Long> written = new HashMap<>();
     Map<TopicPartition, Long> heldAt = new HashMap<>();
-    Map<String, Integer> quarantined = new HashMap<>();
-    int count = 0;
     for (TopicPartition partition : ordered(records)) {
       for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-        Outcome outcome = mode == Mode.WHOLE ? writeInBatch(handle, ledger, record, salesCaughtUp)
-            : writeAlone(handle, ledger, record, salesCaughtUp);
-        if (outcome == Outcome.HELD) {
+        if (tx.write(record) == Outcome.HELD) {
           heldAt.put(partition, record.offset());
           break;
-        }
-        if (outcome == Outcome.QUARANTINED) {
-          quarantined.merge(record.topic(), 1, Integer::sum);
-        } else {
-          count++;
         }
         written.put(partition, record.offset() + 1);
       }
@@ -95,39 +105,120 @@ final class BatchWriter {
         written.put(partition, consumer.position(partition));
       }
     }
-    ledger.flush();
+    tx.ledger.flush();
+    tx.gate.flush();
     positions.move(handle, written);
-    return new Batch(written, heldAt, count, ledger.salesAdded(), quarantined);
+    return new Batch(written, heldAt, tx.count, tx.ledger.salesAdded(), tx.quarantined);
   }
 
   private enum Outcome { WRITTEN, HELD, QUARANTINED }
 
-  private Outcome writeInBatch(Handle handle, Ledger ledger, ConsumerRecord<byte[], byte[]> record,
-                               SalesCaughtUp salesCaughtUp) {
-    Entry entry;
-    try {
-      entry = decoder.decode(record);
-    } catch (RuntimeException e) {
-      return quarantineOrThrow(handle, record, e);
-    }
-    return apply(ledger, entry, salesCaughtUp) ? Outcome.WRITTEN : Outcome.HELD;
-  }
+  /** One transaction's writing: the ledger, the in-order gate, and what was written or set aside. */
+  private final class Transaction {
+    final Handle handle;
+    final Ledger ledger;
+    final SequenceGate gate;
+    final Mode mode;
+    final SalesCaughtUp salesCaughtUp = new SalesCaughtUp();
+    final Map<String, Integer> quarantined = new HashMap<>();
+    /** Each record of the poll: its entry, or why it did not decode. */
+    final Map<ConsumerRecord<byte[], byte[]>, Object> decoded = new IdentityHashMap<>();
+    int count;
 
-  private Outcome writeAlone(Handle handle, Ledger ledger, ConsumerRecord<byte[], byte[]> record,
-                             SalesCaughtUp salesCaughtUp) {
-    handle.savepoint(RECORD_SAVEPOINT);
-    try {
-      boolean applied = apply(ledger, decoder.decode(record), salesCaughtUp);
-      ledger.flush(); // the record's own stock moves, so that a broken guard is blamed on it
-      handle.releaseSavepoint(RECORD_SAVEPOINT);
-      return applied ? Outcome.WRITTEN : Outcome.HELD;
-    } catch (RuntimeException e) {
-      if (FailureKind.of(e) != FailureKind.RECORD) {
-        throw e;
+    Transaction(Handle handle, Ledger ledger, SequenceGate gate, Mode mode) {
+      this.handle = handle;
+      this.ledger = ledger;
+      this.gate = gate;
+      this.mode = mode;
+    }
+
+    /**
+     * One record as read. A sequenced outcome goes through the gate: the next of its sale is applied, then any
+     * read ahead of it that it lets through; one beyond a gap waits in the gate; one already passed (a replay)
+     * is applied as an unsequenced one, which its position in order_events makes happen once. A repeat changes
+     * nothing.
+     */
+    Outcome write(ConsumerRecord<byte[], byte[]> record) {
+      Object decodedOrFailure = decoded.get(record);
+      if (decodedOrFailure instanceof RuntimeException failure) {
+        return counted(record, quarantineOrThrow(handle, record, failure));
       }
-      handle.rollbackToSavepoint(RECORD_SAVEPOINT);
-      ledger.discard();
-      return quarantineOrThrow(handle, record, e);
+      Entry entry = (Entry) decodedOrFailure;
+      if (!(entry instanceof OutcomeDecided outcome) || !outcome.sequenced() || outcome.repeat()) {
+        return entry instanceof OutcomeDecided outcome && outcome.repeat() ? counted(record, Outcome.WRITTEN)
+            : counted(record, apply(record, entry));
+      }
+      return switch (gate.place(outcome)) {
+        case BEHIND -> counted(record, apply(record, entry));
+        case AHEAD -> {
+          gate.hold(outcome, record);
+          yield counted(record, Outcome.WRITTEN);
+        }
+        case NEXT -> {
+          Outcome applied = apply(record, entry);
+          if (applied != Outcome.HELD) {
+            gate.passed(outcome.sequenceKey(), outcome.saleSequence());
+            release(outcome.sequenceKey());
+          }
+          yield counted(record, applied);
+        }
+      };
+    }
+
+    /** Applies the outcomes that waited for the one just passed, as long as they follow without a gap. */
+    private void release(String sequenceKey) {
+      for (Optional<ConsumerRecord<byte[], byte[]>> next; (next = gate.next(sequenceKey)).isPresent(); ) {
+        ConsumerRecord<byte[], byte[]> record = next.get();
+        Outcome applied;
+        try {
+          applied = apply(record, decoder.decode(record));
+        } catch (RuntimeException e) {
+          if (mode == Mode.WHOLE) {
+            throw e;
+          }
+          applied = quarantineOrThrow(handle, record, e); // no longer decodes (a schema gone from the registry)
+        }
+        if (applied == Outcome.HELD) {
+          // Its sale left the books since the outcome before it was applied (removed by hand): it waits on.
+          log.warn("{}-{}@{} of sale {} waits for its sale", record.topic(), record.partition(), record.offset(),
+              sequenceKey);
+          return;
+        }
+        if (applied == Outcome.QUARANTINED) {
+          quarantined.merge(record.topic(), 1, Integer::sum);
+        }
+        gate.passNext(sequenceKey); // applied, or set aside: either way its place is passed
+      }
+    }
+
+    /** Applies one decoded record: in a batch, or alone under a savepoint that sets it aside if refused. */
+    private Outcome apply(ConsumerRecord<byte[], byte[]> record, Entry entry) {
+      if (mode == Mode.WHOLE) {
+        return BatchWriter.apply(ledger, entry, salesCaughtUp) ? Outcome.WRITTEN : Outcome.HELD;
+      }
+      handle.savepoint(RECORD_SAVEPOINT);
+      try {
+        boolean applied = BatchWriter.apply(ledger, entry, salesCaughtUp);
+        ledger.flush(); // the record's own stock moves, so that a broken guard is blamed on it
+        handle.releaseSavepoint(RECORD_SAVEPOINT);
+        return applied ? Outcome.WRITTEN : Outcome.HELD;
+      } catch (RuntimeException e) {
+        if (FailureKind.of(e) != FailureKind.RECORD) {
+          throw e;
+        }
+        handle.rollbackToSavepoint(RECORD_SAVEPOINT);
+        ledger.discard();
+        return quarantineOrThrow(handle, record, e);
+      }
+    }
+
+    private Outcome counted(ConsumerRecord<byte[], byte[]> record, Outcome outcome) {
+      if (outcome == Outcome.QUARANTINED) {
+        quarantined.merge(record.topic(), 1, Integer::sum);
+      } else if (outcome == Outcome.WRITTEN) {
+        count++;
+      }
+      return outcome;
     }
   }
 

@@ -16,8 +16,12 @@ public enum DiscrepancyClass {
   MISSING_IN_DATABASE("A record of the log, before the sink's position, is not in the database",
       CorrectionKind.REPLAY_RECORD),
   REFUND_OWED("A charge the sale could not honour has not been refunded", CorrectionKind.REFUND),
-  STOCK_INVARIANT_BROKEN("A sale's units do not add up: confirmed + reserved + available != stock, or the "
-      + "database's counts differ from its orders or from the log", null);
+  STOCK_INVARIANT_BROKEN("A sale's units do not add up: confirmed + reserved + available != stock, its shards' "
+      + "stock does not sum to the sale's, or the database's counts differ from its orders or from the log", null),
+  OUTCOME_STALLED("Outcomes of a sale (or stock shard) wait in the sink behind one of its sequence the sink never "
+      + "read: the sale's counts stop there", null),
+  SINK_QUARANTINED("A record the sink set aside (not a value of its topic, or a row the database refused) and "
+      + "nobody replayed: once its cause is fixed, `reconcile replay-quarantine` hands it to the sink again", null);
 
   private final String meaning;
   private final CorrectionKind correction;

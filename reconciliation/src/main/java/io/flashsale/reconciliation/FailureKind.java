@@ -1,6 +1,9 @@
 package io.flashsale.reconciliation;
 
+import io.flashsale.schemas.serde.SchemaRegistry;
 import java.sql.SQLException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
@@ -16,8 +19,10 @@ enum FailureKind {
    */
   RECORD,
   /**
-   * Anything else: the connection lost (class 08), the server shutting down (57), a serialization failure or
-   * deadlock (40), a timeout, an unreachable schema registry, a bug. Rolled back and retried.
+   * Anything else: the connection lost or refused (class 08), too many connections (53), refused credentials
+   * (28), the server shutting down (57), a serialization failure or deadlock (40), a timeout, a schema registry
+   * that cannot be reached, answers 5xx or refuses the sink's credentials (401/403), a bug. Rolled back and
+   * retried with backoff.
    */
   INFRASTRUCTURE;
 
@@ -36,7 +41,10 @@ enum FailureKind {
         record = true;
       } else if (t instanceof SerializationException) {
         record = true;
-      } else if (isNetwork(t) || t instanceof InterruptedException || isRegistryServerError(t)) {
+      } else if (isNetwork(t) || isTimeout(t) || t instanceof InterruptedException
+          || t instanceof SchemaRegistry.UnavailableException) {
+        // The registry client's UnavailableException covers an unreachable registry, a 5xx and (as its
+        // subclass Refused) a 401/403: none of them says anything about the record being read.
         return INFRASTRUCTURE;
       }
     }
@@ -49,9 +57,9 @@ enum FailureKind {
     return type.startsWith("java.net.") || type.startsWith("java.nio.channels.");
   }
 
-  /** The registry client reports a 5xx answer only in its message: the registry failed, not the record. */
-  private static boolean isRegistryServerError(Throwable t) {
-    return t instanceof IllegalStateException && t.getMessage() != null
-        && t.getMessage().startsWith("Schema registry answered 5");
+  /** A wait that ran out: the JDK's, or any Kafka client's (a broker, a metadata fetch). */
+  private static boolean isTimeout(Throwable t) {
+    return t instanceof TimeoutException || t instanceof org.apache.kafka.common.errors.TimeoutException
+        || t instanceof RetriableException;
   }
 }

@@ -6,6 +6,7 @@ import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * one transaction; the caller calls {@link #flush()} before committing.
  *
  * <p>Round trips are what a sink spends its time on, so stock moves are summed per sale and written once
- * per transaction (the no-oversell check judges what is committed), and sales known to exist are
+ * per transaction (passing through the highest point of the way, see {@link #flush()}), and sales known to exist are
  * remembered across transactions.
  */
-final class Ledger {
+class Ledger {
   private static final Logger log = LoggerFactory.getLogger(Ledger.class);
   private static final String ACCEPTED = OutcomeStatus.ACCEPTED.name();
   private static final String EXPIRED = OutcomeStatus.EXPIRED.name();
@@ -37,18 +38,51 @@ final class Ledger {
   /** Sales committed before this transaction; shared with the next ledgers, so only added to once committed. */
   private final Set<String> knownSales;
   private final Set<String> salesAdded = new HashSet<>();
-  /** Per sale: units newly held and newly sold (either may be negative) in this transaction. */
+  /**
+   * Per sale: units newly held and newly sold (either may be negative) in this transaction, and the highest
+   * their sum reached on the way ({@link #PEAK}).
+   */
   private final Map<String, int[]> stockMoves = new HashMap<>();
+  private static final int HELD = 0;
+  private static final int SOLD = 1;
+  private static final int PEAK = 2;
 
   Ledger(Handle handle, Set<String> knownSales) {
     this.sql = handle.attach(LedgerStatements.class);
     this.knownSales = knownSales;
   }
 
-  /** Writes the summed stock moves; the transaction may then commit. */
+  /**
+   * Writes the summed stock moves; the transaction may then commit. Where a sale's units in use rose higher on
+   * the way than where they end (a unit held, then another freed), the sale first passes through that peak, so
+   * that the no-oversell guard judges every state the outcomes went through in their order, not only the last.
+   */
   void flush() {
     try {
-      stockMoves.forEach((saleId, move) -> sql.moveStock(saleId, move[0], move[1]));
+      List<String> peaked = new ArrayList<>();
+      List<Integer> peaks = new ArrayList<>();
+      stockMoves.forEach((saleId, move) -> {
+        if (move[PEAK] > move[HELD] + move[SOLD]) {
+          peaked.add(saleId);
+          peaks.add(move[PEAK]);
+        }
+      });
+      if (!peaked.isEmpty()) {
+        Integer[] none = new Integer[peaks.size()];
+        java.util.Arrays.fill(none, 0);
+        sql.moveStocks(peaked.toArray(String[]::new), peaks.toArray(Integer[]::new), none); // through the peak first
+      }
+      if (!stockMoves.isEmpty()) {
+        String[] sales = stockMoves.keySet().toArray(String[]::new);
+        Integer[] held = new Integer[sales.length];
+        Integer[] sold = new Integer[sales.length];
+        for (int i = 0; i < sales.length; i++) {
+          int[] move = stockMoves.get(sales[i]);
+          held[i] = move[HELD] - (move[PEAK] > move[HELD] + move[SOLD] ? move[PEAK] : 0);
+          sold[i] = move[SOLD];
+        }
+        sql.moveStocks(sales, held, sold);
+      }
     } finally {
       stockMoves.clear();
     }
@@ -87,6 +121,11 @@ final class Ledger {
     if (opensOrder && !saleExists(outcome.getSaleId())) {
       return Recorded.SALE_UNKNOWN;
     }
+    return applyOutcome(outcome, partition, offset);
+  }
+
+  /** Writes an outcome whose sale is known (or need not be), and moves its sale's stock. */
+  Recorded applyOutcome(PurchaseOutcome outcome, int partition, long offset) {
     if (sql.insertOrderEvent(Topics.PURCHASE_OUTCOMES, partition, offset, outcome) == 0) {
       return Recorded.ALREADY_RECORDED; // its effects were applied with it
     }
@@ -136,9 +175,11 @@ final class Ledger {
     return false;
   }
 
-  private void moveStock(String saleId, int reserved, int confirmed) {
-    int[] move = stockMoves.computeIfAbsent(saleId, id -> new int[2]);
-    move[0] += reserved;
-    move[1] += confirmed;
+  /** Adds to a sale's stock moves of this transaction, in the order the outcomes are applied. */
+  final void moveStock(String saleId, int reserved, int confirmed) {
+    int[] move = stockMoves.computeIfAbsent(saleId, id -> new int[3]);
+    move[HELD] += reserved;
+    move[SOLD] += confirmed;
+    move[PEAK] = Math.max(move[PEAK], move[HELD] + move[SOLD]);
   }
 }

@@ -29,11 +29,19 @@ interface LedgerStatements {
   // The first definition of a sale wins, as in the topology.
   @SqlUpdate("""
       INSERT INTO sales (sale_id, sku, name, stock, per_user_limit, price_cents, currency, allocation,
-                         starts_at, ends_at, hold_seconds, created_at)
+                         starts_at, ends_at, hold_seconds, created_at, shards)
       VALUES (:saleId, :sku, :name, :stock, :perUserLimit, :priceCents, :currency, :allocation,
-              :startsAt, :endsAt, :holdSeconds, :createdAt)
+              :startsAt, :endsAt, :holdSeconds, :createdAt, :shards)
       ON CONFLICT (sale_id) DO NOTHING""")
   int insertSale(@BindBean Sale sale);
+
+  /** Every sale's move of a transaction in one statement (a sale appears once). */
+  @SqlUpdate("""
+      UPDATE sales s SET reserved = s.reserved + u.r, confirmed = s.confirmed + u.c
+      FROM unnest(:saleIds, :reserved, :confirmed) AS u(id, r, c)
+      WHERE s.sale_id = u.id""")
+  int moveStocks(@Bind("saleIds") String[] saleIds, @Bind("reserved") Integer[] reservedDeltas,
+                 @Bind("confirmed") Integer[] confirmedDeltas);
 
   @SqlQuery("SELECT EXISTS (SELECT 1 FROM sales WHERE sale_id = :saleId)")
   boolean saleExists(@Bind("saleId") String saleId);
@@ -115,6 +123,14 @@ interface LedgerStatements {
       WHERE sink_offsets.next_offset = :expected""")
   int moveOffset(@Bind("group") String group, @Bind("topic") String topic, @Bind("partition") int partition,
                  @Bind("next") long nextOffset, @Bind("expected") Long expected, @Bind("writer") String writer);
+
+  /** Moves positions this sink wrote before, each only from where it left it; answers how many moved. */
+  @SqlUpdate("""
+      UPDATE sink_offsets s SET next_offset = u.n, written_by = :writer
+      FROM unnest(:topics, :partitions, :nexts, :expected) AS u(t, p, n, e)
+      WHERE s.consumer_group = :group AND s.topic = u.t AND s.kafka_partition = u.p AND s.next_offset = u.e""")
+  int moveOffsets(@Bind("group") String group, @Bind("topics") String[] topics, @Bind("partitions") Integer[] partitions,
+                  @Bind("nexts") Long[] nextOffsets, @Bind("expected") Long[] expected, @Bind("writer") String writer);
 
   /** Sets a record aside with the evidence of why it could not be written; a record is set aside once. */
   @SqlUpdate("""

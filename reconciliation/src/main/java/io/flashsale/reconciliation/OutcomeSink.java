@@ -2,7 +2,6 @@ package io.flashsale.reconciliation;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.flashsale.reconciliation.BatchWriter.Batch;
-import io.flashsale.reconciliation.BatchWriter.Mode;
 import io.flashsale.reconciliation.SinkPositions.AnotherSinkMoved;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
@@ -16,14 +15,11 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +63,19 @@ public final class OutcomeSink implements AutoCloseable {
   public static final String QUARANTINED_METER = "flashsale.sink.quarantined.records";
   /** Records of the sink's topics not yet in the books (summed over partitions; absent before the first poll). */
   public static final String LAG_METER = "flashsale.sink.lag.records";
+  /**
+   * How long the sink has been failing to write, in seconds (0 while it writes): the database or the schema
+   * registry away, refusing the sink, or timing out. The sink retries with backoff meanwhile; an alert watches it.
+   */
+  public static final String FAILING_METER = "flashsale.sink.failing.seconds";
+  /** Writes that failed for the infrastructure's sake and were retried. */
+  public static final String RETRIES_METER = "flashsale.sink.retries";
+  /**
+   * Outcomes waiting in sink_pending_outcomes behind a gap in their sale's sequence, read with the books: a
+   * moment's worth while partitions are read unevenly, and a number that stays up names a sale stalled (see the
+   * nightly job's OUTCOME_STALLED).
+   */
+  public static final String WAITING_METER = "flashsale.sink.waiting.outcomes";
   /** Each sale's units by state as the books have them (sale, state = stock, reserved, confirmed). */
   public static final String BOOKS_METER = "flashsale.books.sale.units";
   /** How often the books' counts are read for {@link #BOOKS_METER}. */
@@ -92,24 +101,24 @@ public final class OutcomeSink implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final List<TopicPartition> allPartitions;
   private final SinkPositions positions;
-  private final BatchWriter writer;
+  private final PollWriter pollWriter;
   private final MeterRegistry meters;
   private final Map<String, Counter> quarantinedByTopic = new ConcurrentHashMap<>();
   private final MultiGauge books;
   /** When the books' counts were last read (System.nanoTime); only the sink thread touches it. */
   private long booksReadAt;
   private boolean booksRead;
-  /** Sales committed in the books, so that outcomes need not ask; only the sink thread touches it. */
-  private final Set<String> knownSales = new HashSet<>();
   private final AtomicLong recordsWritten = new AtomicLong();
   private final AtomicLong batchesWritten = new AtomicLong();
   private final AtomicLong failedBatches = new AtomicLong();
   private final AtomicLong recordsQuarantined = new AtomicLong();
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final Thread thread;
-  /** The batch whose COMMIT was sent last and not answered yet; only the sink thread touches it. */
-  private Batch inDoubt;
   private volatile long lag = -1;
+  private volatile long waiting;
+  /** System.nanoTime of the first failure of the current run of failures; 0 while writes succeed. */
+  private volatile long failingSince;
+  private final Counter retries;
   private volatile boolean running = true;
   private volatile boolean fenced;
   private boolean closed;
@@ -127,11 +136,19 @@ public final class OutcomeSink implements AutoCloseable {
     allPartitions.addAll(partitions(consumer, Topics.PAYMENT_EVENTS));
     allPartitions.addAll(partitions(consumer, Topics.CORRECTIONS));
     this.positions = new SinkPositions(config.sinkGroup());
-    this.writer = new BatchWriter(config.sinkGroup(), new RecordDecoder(topics), positions, consumer, salesPartitions);
+    this.pollWriter = new PollWriter(jdbi, new BatchWriter(config.sinkGroup(), new RecordDecoder(topics), positions,
+        consumer, salesPartitions), positions);
     List.of(Topics.SALES, Topics.PURCHASE_OUTCOMES, Topics.PAYMENT_EVENTS, Topics.CORRECTIONS)
         .forEach(this::quarantinedCounter); // shown at zero from the start, so that an alert can watch them
     Gauge.builder(LAG_METER, this, sink -> sink.lag < 0 ? Double.NaN : sink.lag)
         .description("Records of the sink's topics not yet written into the books").register(meters);
+    Gauge.builder(FAILING_METER, this, sink -> sink.failingSince == 0 ? 0 : (System.nanoTime() - sink.failingSince) / 1e9)
+        .description("Seconds the sink has been failing to write (the database or the schema registry away)")
+        .baseUnit("seconds").register(meters);
+    Gauge.builder(WAITING_METER, this, sink -> sink.waiting)
+        .description("Outcomes waiting in the sink behind a gap in their sale's sequence").register(meters);
+    this.retries = Counter.builder(RETRIES_METER)
+        .description("Writes that failed for the database's or the registry's sake and were retried").register(meters);
     this.books = MultiGauge.builder(BOOKS_METER).description("Units of each sale by state, as the books count them")
         .baseUnit("units").register(meters);
     new KafkaClientMetrics(consumer).bindTo(meters);
@@ -155,7 +172,7 @@ public final class OutcomeSink implements AutoCloseable {
   static OutcomeSink start(SinkConfig config, MeterRegistry meters, UnaryOperator<DataSource> connections) {
     Topics topics = Topics.using(config.kafka().schemaRegistry());
     try (Admin admin = config.kafka().connectAdmin("flashsale-sink-admin")) {
-      TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
+      TopicAdmin.ensureTopics(admin, readTopics(topics), config.partitions(), config.replicationFactor());
     }
     HikariDataSource pool = new HikariDataSource(config.poolConfig());
     KafkaConsumer<byte[], byte[]> consumer = null;
@@ -175,6 +192,11 @@ public final class OutcomeSink implements AutoCloseable {
       pool.close();
       throw e;
     }
+  }
+
+  /** The topics the sink reads: the only ones it creates where missing. */
+  static List<Topics.Topic<?, ?>> readTopics(Topics topics) {
+    return List.of(topics.sales, topics.purchaseOutcomes, topics.paymentEvents, topics.corrections);
   }
 
   public Progress progress() {
@@ -221,6 +243,7 @@ public final class OutcomeSink implements AutoCloseable {
           }
           lag = currentLag();
           failuresInARow = 0;
+          failingSince = 0;
           readBooksIfDue();
         } catch (WakeupException e) {
           // close() wants the loop to end
@@ -235,9 +258,13 @@ public final class OutcomeSink implements AutoCloseable {
           // Nothing is known to be committed: after a pause, which spares a database that is away, the
           // positions are read again from it and the batch is read again from them.
           failedBatches.incrementAndGet();
+          retries.increment();
+          if (failingSince == 0) {
+            failingSince = System.nanoTime();
+          }
           Duration wait = backoff(++failuresInARow);
           log.warn("Writing to the books failed ({} in a row); trying again in {} ms: {}", failuresInARow,
-              wait.toMillis(), brief(e));
+              wait.toMillis(), PollWriter.brief(e));
           log.debug("The failure", e);
           resyncFirst = true;
           pause(wait);
@@ -248,54 +275,25 @@ public final class OutcomeSink implements AutoCloseable {
     }
   }
 
-  /**
-   * Writes one poll's records and their positions in one transaction. If a record of them cannot be written
-   * because of what it holds, the batch is written again record by record, which sets that record aside and
-   * writes the others. The caches are dropped first, so that a record is never blamed for a cache that no longer
-   * matches the books (a sale removed by hand or by a restored backup, whose record the reconciliation replays).
-   */
   private void write(ConsumerRecords<byte[], byte[]> records) {
-    Batch batch;
-    try {
-      batch = writeInTransaction(records, Mode.WHOLE);
-    } catch (RuntimeException e) {
-      if (FailureKind.of(e) != FailureKind.RECORD) {
-        throw e;
-      }
-      log.info("A record of a batch of {} cannot be written; writing them one by one to find it: {}",
-          records.count(), brief(e));
-      knownSales.clear();
-      batch = writeInTransaction(records, Mode.ONE_BY_ONE);
-    }
-    committed(batch);
+    Batch batch = pollWriter.write(records);
+    counted(batch);
     batch.heldAt().forEach(consumer::seek);
-  }
-
-  private Batch writeInTransaction(ConsumerRecords<byte[], byte[]> records, Mode mode) {
-    inDoubt = null;
-    return jdbi.inTransaction(handle -> {
-      Batch batch = writer.write(handle, records, knownSales, mode);
-      inDoubt = batch; // the COMMIT is next
-      return batch;
-    });
   }
 
   /** After a failure: the positions as the database has them, the last batch counted if it did commit. */
   private void resync() {
-    Batch last = inDoubt;
-    if (positions.resync(jdbi, last == null ? null : last.written())) {
+    Batch last = pollWriter.inDoubt();
+    boolean landed = positions.resync(jdbi, last == null ? null : last.written());
+    if (landed) {
       log.info("The last COMMIT went unanswered but did land; going on after it");
-      committed(last);
+      counted(last);
     }
-    inDoubt = null;
-    knownSales.clear();
+    pollWriter.resynced(landed);
     rewind();
   }
 
-  private void committed(Batch batch) {
-    inDoubt = null;
-    positions.committed(batch.written());
-    knownSales.addAll(batch.salesAdded());
+  private void counted(Batch batch) {
     recordsWritten.addAndGet(batch.count());
     batchesWritten.incrementAndGet();
     batch.quarantinedByTopic().forEach((topic, count) -> {
@@ -320,18 +318,10 @@ public final class OutcomeSink implements AutoCloseable {
           return sale;
         }).list());
     books.register(rows, true);
+    waiting = jdbi.withHandle(handle -> handle.createQuery("SELECT count(*) FROM sink_pending_outcomes")
+        .mapTo(Long.class).one());
     booksRead = true;
     booksReadAt = now;
-  }
-
-  /** The database's own words if it spoke, without Jdbi's repetition of the statement and its values. */
-  private static String brief(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof SQLException) {
-        return t.getClass().getSimpleName() + " (" + ((SQLException) t).getSQLState() + "): " + t.getMessage();
-      }
-    }
-    return failure.toString();
   }
 
   private Counter quarantinedCounter(String topic) {

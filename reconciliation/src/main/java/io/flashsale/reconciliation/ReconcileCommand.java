@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * ({@link ReconciliationConfig}). Exit codes: 0 when nobody needs to act (clean, corrected, or corrected
  * before), {@value #NEEDS_PERSON} when a discrepancy needs a person, 1 when the run failed, 2 on a bad command line.
  */
-@Command(name = "reconcile", mixinStandardHelpOptions = true,
+@Command(name = "reconcile", mixinStandardHelpOptions = true, subcommands = ReplayQuarantineCommand.class,
     description = "Reconcile a day (UTC) between the Kafka log, the database and the payment provider; "
         + "correct what is safe to correct and report the rest.")
 public final class ReconcileCommand implements Callable<Integer> {
@@ -32,6 +32,11 @@ public final class ReconcileCommand implements Callable<Integer> {
   /** With the environment given, for launchers that fill in where the parts of the system are. */
   public ReconcileCommand(Map<String, String> env) {
     this.env = env;
+  }
+
+  /** The environment the command and its subcommands are configured from. */
+  Map<String, String> env() {
+    return env;
   }
 
   public static void main(String[] args) {

@@ -57,6 +57,11 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 public final class Reconciliation implements AutoCloseable {
   /** The steps a run shows progress for. */
   private static final int STEPS = 7;
+  /**
+   * How long outcomes may wait behind a gap before a run that finds the sink behind the log reports them: longer
+   * than any lag the sink catches up from (a 10,000-unit flash sale's outcomes take it well under a minute).
+   */
+  static final Duration STALL_PATIENCE = Duration.ofHours(1);
 
   private final ReconciliationConfig config;
   private final Topics topics;
@@ -85,7 +90,9 @@ public final class Reconciliation implements AutoCloseable {
   static Reconciliation create(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
     Reconciliation reconciliation = new Reconciliation(config, provider, clock, out);
     try (Admin admin = config.sink().kafka().connectAdmin("flashsale-reconciliation-admin")) {
-      TopicAdmin.ensureTopics(admin, reconciliation.topics, config.sink().partitions(), config.sink().replicationFactor());
+      Topics topics = reconciliation.topics; // what it reads and writes, and nothing else
+      TopicAdmin.ensureTopics(admin, List.of(topics.purchaseOutcomes, topics.paymentEvents, topics.stockLevels,
+          topics.corrections), config.sink().partitions(), config.sink().replicationFactor());
       Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
       return reconciliation;
     } catch (RuntimeException e) {
@@ -148,6 +155,10 @@ public final class Reconciliation implements AutoCloseable {
         PurchaseOutcome decoded = decodeOrSkip(outcomes, record, undecodable, progress);
         if (decoded == null) {
           return;
+        }
+        if (decoded.getRepeat()) {
+          progress.advance();
+          return; // a copy of an outcome sent again: it changes nothing, and the books do not keep it
         }
         PurchaseOutcome o = Shards.ofSale(decoded); // as the books keep it
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), o.getRequestId(),
@@ -224,13 +235,18 @@ public final class Reconciliation implements AutoCloseable {
       progress.advance();
     });
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_stock_levels", "sale_id", "stock", "available",
-        "reserved", "confirmed", "updated_at")) {
-      // A sharded sale's books are whole: its shards' levels are summed, since stock moves between them.
+        "reserved", "confirmed", "updated_at", "levels")) {
+      // A sharded sale's books are whole: its shards' levels are summed, since stock moves between them; the sum
+      // of their stock is then judged against the sale's (findBrokenStock).
       Map<String, StockLevel> bySale = new LinkedHashMap<>();
-      latest.values().forEach(l -> bySale.merge(Shards.parentSaleId(l.getSaleId()),
-          StockLevel.newBuilder(l).setSaleId(Shards.parentSaleId(l.getSaleId())).build(), Reconciliation::sum));
+      Map<String, Integer> levelCount = new HashMap<>();
+      latest.values().forEach(l -> {
+        String saleId = Shards.parentSaleId(l.getSaleId());
+        bySale.merge(saleId, StockLevel.newBuilder(l).setSaleId(saleId).build(), Reconciliation::sum);
+        levelCount.merge(saleId, 1, Integer::sum);
+      });
       bySale.values().forEach(l -> copy.row(l.getSaleId(), l.getStock(), l.getAvailable(), l.getReserved(),
-          l.getConfirmed(), l.getUpdatedAt()));
+          l.getConfirmed(), l.getUpdatedAt(), levelCount.get(l.getSaleId())));
       copy.close();
       progress.done("stock levels");
       return copy.copied();
@@ -271,6 +287,9 @@ public final class Reconciliation implements AutoCloseable {
     progress.note("missing in the database: " + (sql.findOutcomesMissingInDatabase(runId)
         + sql.findPaymentsMissingInDatabase(runId)));
     progress.note("stock invariant broken: " + sql.findBrokenStock(runId, sinkCaughtUp));
+    progress.note("outcomes stalled behind a gap: "
+        + sql.findStalledOutcomes(runId, sinkCaughtUp, clock.instant().minus(STALL_PATIENCE)));
+    progress.note("quarantined by the sink: " + sql.findQuarantined(runId, to));
     progress.note("paid but not confirmed: " + sql.findPaidNotConfirmed(runId));
     progress.note("amount or currency mismatch: " + sql.findAmountMismatches(runId));
     // The rest depends on what the provider says about each payment now.

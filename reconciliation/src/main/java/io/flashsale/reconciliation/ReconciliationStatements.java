@@ -69,8 +69,46 @@ interface ReconciliationStatements {
         AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.topic = 'purchase-outcomes'
                         AND e.kafka_partition = l.kafka_partition AND e.kafka_offset = l.kafka_offset)
         AND NOT EXISTS (SELECT 1 FROM sink_quarantine q WHERE q.topic = 'purchase-outcomes'
-                        AND q.kafka_partition = l.kafka_partition AND q.kafka_offset = l.kafka_offset)""")
+                        AND q.kafka_partition = l.kafka_partition AND q.kafka_offset = l.kafka_offset)
+        AND NOT EXISTS (SELECT 1 FROM sink_pending_outcomes w WHERE w.outcome_partition = l.kafka_partition
+                        AND w.outcome_offset = l.kafka_offset)""")
   int findOutcomesMissingInDatabase(@Bind("run") String runId);
+
+  /**
+   * Sales (or shards) whose outcomes wait in the sink behind a sequence it never read, naming the sequence
+   * missing. A wait is judged once the sink has read the whole log, or when it has lasted longer than any lag
+   * explains ({@code :before}): until then the missing outcome may simply lie in a partition not read yet.
+   */
+  @SqlUpdate("""
+      INSERT INTO reconciliation_discrepancies (run_id, class, subject, sale_id, log_evidence, database_evidence)
+      SELECT :run, 'OUTCOME_STALLED', w.sequence_key, min(w.sale_id),
+             jsonb_build_object('missingSequence', coalesce(q.applied, 0) + 1),
+             jsonb_build_object('appliedSequence', coalesce(q.applied, 0), 'waiting', count(*),
+                                'firstWaiting', min(w.sale_sequence), 'lastWaiting', max(w.sale_sequence),
+                                'waitingSince', min(w.staged_at))
+      FROM sink_pending_outcomes w
+      LEFT JOIN sink_sale_sequences q ON q.sequence_key = w.sequence_key
+      GROUP BY w.sequence_key, q.applied
+      HAVING :sinkCaughtUp OR min(w.staged_at) < :before
+      ON CONFLICT DO NOTHING""")
+  int findStalledOutcomes(@Bind("run") String runId, @Bind("sinkCaughtUp") boolean sinkCaughtUp,
+                          @Bind("before") Instant before);
+
+  /**
+   * Records the sink set aside that nobody replayed yet, up to the day's end: each stays a discrepancy, night
+   * after night, until it is replayed.
+   */
+  @SqlUpdate("""
+      INSERT INTO reconciliation_discrepancies (run_id, class, subject, log_evidence, database_evidence)
+      SELECT :run, 'SINK_QUARANTINED', q.topic || '-' || q.kafka_partition || '-' || q.kafka_offset,
+             jsonb_build_object('topic', q.topic, 'partition', q.kafka_partition, 'offset', q.kafka_offset,
+                                'loggedAt', q.record_timestamp),
+             jsonb_build_object('errorClass', q.error_class, 'sqlState', q.sql_state, 'error', q.error_message,
+                                'quarantinedAt', q.quarantined_at)
+      FROM sink_quarantine q
+      WHERE q.replayed_at IS NULL AND (q.record_timestamp IS NULL OR q.record_timestamp < :to)
+      ON CONFLICT DO NOTHING""")
+  int findQuarantined(@Bind("run") String runId, @Bind("to") Instant to);
 
   @SqlUpdate("""
       INSERT INTO reconciliation_discrepancies (run_id, class, subject, sale_id, request_id, payment_id,
@@ -89,8 +127,9 @@ interface ReconciliationStatements {
   int findPaymentsMissingInDatabase(@Bind("run") String runId);
 
   /**
-   * Per sale touched on the day: the log's latest stock level must add up, the database's counts must be the
-   * sums of its orders, and (once the sink has caught up) the two must agree.
+   * Per sale touched on the day: the log's latest stock level must add up (for a sharded sale, its shards' levels
+   * summed: their stock must sum to the sale's, or units were lost or made on the way between shards), the
+   * database's counts must be the sums of its orders, and (once the sink has caught up) the two must agree.
    */
   @SqlUpdate("""
       WITH touched AS (SELECT DISTINCT sale_id FROM log_outcomes),
@@ -101,7 +140,8 @@ interface ReconciliationStatements {
       INSERT INTO reconciliation_discrepancies (run_id, class, subject, sale_id, log_evidence, database_evidence)
       SELECT :run, 'STOCK_INVARIANT_BROKEN', s.sale_id, s.sale_id,
              CASE WHEN k.sale_id IS NULL THEN NULL ELSE jsonb_build_object('stock', k.stock, 'available', k.available,
-                  'reserved', k.reserved, 'confirmed', k.confirmed, 'updatedAt', k.updated_at) END,
+                  'reserved', k.reserved, 'confirmed', k.confirmed, 'updatedAt', k.updated_at,
+                  'levels', k.levels) END,
              jsonb_build_object('stock', s.stock, 'reserved', s.reserved, 'confirmed', s.confirmed,
                                 'reservedByOrders', coalesce(c.held, 0), 'confirmedByOrders', coalesce(c.sold, 0))
       FROM touched t
@@ -109,6 +149,7 @@ interface ReconciliationStatements {
       LEFT JOIN counted c ON c.sale_id = t.sale_id
       LEFT JOIN log_stock_levels k ON k.sale_id = t.sale_id
       WHERE k.available + k.reserved + k.confirmed <> k.stock
+         OR k.stock <> s.stock
          OR s.reserved <> coalesce(c.held, 0) OR s.confirmed <> coalesce(c.sold, 0)
          OR (:sinkCaughtUp AND (k.reserved <> s.reserved OR k.confirmed <> s.confirmed))""")
   int findBrokenStock(@Bind("run") String runId, @Bind("sinkCaughtUp") boolean sinkCaughtUp);
@@ -193,7 +234,9 @@ interface ReconciliationStatements {
 
   /**
    * Refunds owed (REFUND_DUE in the day's log, or owed since the day in the database and not marked
-   * refunded) with no refund settled on the day; the provider is asked whether it was refunded another day.
+   * refunded) with no refund settled on the day; the provider is asked whether it was refunded another day. A
+   * payment that confirmed its purchase (in the books or in the log) is never one: a second success event of
+   * the same payment, after a unit came back, confirmed it late, and the money is the purchase's.
    */
   @SqlQuery("""
       SELECT DISTINCT ON (d.payment_id) d.payment_id, d.request_id, d.sale_id, d.amount_cents, d.currency,
@@ -208,6 +251,8 @@ interface ReconciliationStatements {
             FROM refunds_due WHERE created_at >= :from AND created_at < :to AND refunded_at IS NULL) d
       WHERE d.payment_id > :after
         AND NOT EXISTS (SELECT 1 FROM provider_settlements st WHERE st.payment_id = d.payment_id AND st.type = 'REFUND')
+        AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.payment_id = d.payment_id AND o.status = 'CONFIRMED')
+        AND NOT EXISTS (SELECT 1 FROM log_outcomes l WHERE l.payment_id = d.payment_id AND l.status = 'CONFIRMED')
         AND NOT EXISTS (SELECT 1 FROM reconciliation_discrepancies x WHERE x.run_id = :run AND x.subject = d.payment_id)
       ORDER BY d.payment_id LIMIT :limit""")
   @RegisterConstructorMapper(Candidate.class)

@@ -24,8 +24,23 @@ final class RecordDecoder {
 
   record PaymentReceived(PaymentEvent event) implements Entry {}
 
-  /** An outcome, with the position in purchase-outcomes it is recorded at: its own, or a replayed record's. */
-  record OutcomeDecided(PurchaseOutcome outcome, int partition, long offset) implements Entry {}
+  /**
+   * An outcome as its sale's books keep it ({@link Shards#ofSale}), with the position in purchase-outcomes it is
+   * recorded at (its own, or a replayed record's), and its place in the outcomes of the sale or shard that decided
+   * it: {@code sequenceKey} is that sale's or shard's id, {@code saleSequence} -1 where none was counted.
+   */
+  record OutcomeDecided(PurchaseOutcome outcome, int partition, long offset, String sequenceKey, long saleSequence,
+                        boolean repeat) implements Entry {
+    /** Whether it is applied in its sale's order (see {@link SequenceGate}). */
+    boolean sequenced() {
+      return saleSequence >= 1;
+    }
+
+    static OutcomeDecided of(PurchaseOutcome decided, int partition, long offset) {
+      return new OutcomeDecided(Shards.ofSale(decided), partition, offset, decided.getSaleId(),
+          decided.getSaleSequence(), decided.getRepeat());
+    }
+  }
 
   /** A tombstone, or a correction that is not for the books. */
   record Nothing() implements Entry {}
@@ -57,7 +72,7 @@ final class RecordDecoder {
       }
       case Topics.PURCHASE_OUTCOMES -> {
         PurchaseOutcome outcome = outcomes.deserialize(record.topic(), record.headers(), record.value());
-        return outcome == null ? NOTHING : new OutcomeDecided(Shards.ofSale(outcome), record.partition(), record.offset());
+        return outcome == null ? NOTHING : OutcomeDecided.of(outcome, record.partition(), record.offset());
       }
       case Topics.CORRECTIONS -> {
         // The reconciliation found a record of the log missing here: it is applied at its own position, so once.
@@ -70,8 +85,7 @@ final class RecordDecoder {
             throw new SerializationException("A replayed outcome without the position it was read at (correction "
                 + correction.getCorrectionId() + ")");
           }
-          return new OutcomeDecided(Shards.ofSale(correction.getOutcome()), correction.getSourcePartition(),
-              correction.getSourceOffset());
+          return OutcomeDecided.of(correction.getOutcome(), correction.getSourcePartition(), correction.getSourceOffset());
         }
         return correction.getPayment() == null ? NOTHING : new PaymentReceived(Shards.ofSale(correction.getPayment()));
       }

@@ -3,6 +3,7 @@ package io.flashsale.reconciliation;
 import com.zaxxer.hikari.HikariConfig;
 import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.TopicAdmin;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -28,7 +29,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
  *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
  *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
- *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR})
+ *   <li>{@code FLASHSALE_LOCAL_MODE} (default false): a single broker is allowed
+ *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default 3, 1 in local mode): of the topics the sink creates where
+ *       missing (the ones it reads); below 3 refused outside local mode, as for every process
+ *       ({@link TopicAdmin#requireReplicationFactor})
  * </ul>
  */
 public record SinkConfig(
@@ -54,10 +58,13 @@ public record SinkConfig(
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MS = 1000;
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MAX_MS = 10_000;
   public static final int DEFAULT_PARTITIONS = 8;
-  public static final short DEFAULT_REPLICATION_FACTOR = 1;
   public static final int DEFAULT_METRICS_PORT = 9402;
 
   public static SinkConfig fromEnv(Map<String, String> env) {
+    boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
+    short replicationFactor = Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR",
+        String.valueOf(TopicAdmin.defaultReplicationFactor(localMode))));
+    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
     return new SinkConfig(
         KafkaSettings.fromEnv(env),
         env.getOrDefault("FLASHSALE_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -71,7 +78,7 @@ public record SinkConfig(
         Duration.ofMillis(Long.parseLong(
             env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MAX_MS)))),
         Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
-        Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR", String.valueOf(DEFAULT_REPLICATION_FACTOR))),
+        replicationFactor,
         MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
   }
 

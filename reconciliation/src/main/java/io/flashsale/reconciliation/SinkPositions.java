@@ -1,6 +1,7 @@
 package io.flashsale.reconciliation;
 
 import io.flashsale.reconciliation.LedgerStatements.StoredOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -60,15 +61,33 @@ final class SinkPositions {
     return stored.get(partition);
   }
 
-  /** Moves positions within the caller's transaction; a position someone else moved fails the transaction. */
+  /**
+   * Moves positions within the caller's transaction, in one statement for those this sink wrote before (and one
+   * per partition it never wrote); a position someone else moved fails the transaction.
+   */
   void move(Handle handle, Map<TopicPartition, Long> positions) {
     LedgerStatements sql = handle.attach(LedgerStatements.class);
+    List<TopicPartition> known = new ArrayList<>();
     positions.forEach((partition, nextOffset) -> {
       Long expected = stored.get(partition);
-      if (sql.moveOffset(group, partition.topic(), partition.partition(), nextOffset, expected, writer) == 0) {
-        throw new PositionConflict(partition + " of group " + group + " is no longer at " + expected);
+      if (expected == null) {
+        if (sql.moveOffset(group, partition.topic(), partition.partition(), nextOffset, null, writer) == 0) {
+          throw new PositionConflict(partition + " of group " + group + " was written by another sink");
+        }
+      } else {
+        known.add(partition);
       }
     });
+    if (!known.isEmpty()) {
+      int moved = sql.moveOffsets(group, known.stream().map(TopicPartition::topic).toArray(String[]::new),
+          known.stream().map(TopicPartition::partition).toArray(Integer[]::new),
+          known.stream().map(positions::get).toArray(Long[]::new), known.stream().map(stored::get).toArray(Long[]::new),
+          writer);
+      if (moved != known.size()) {
+        throw new PositionConflict("Positions of group " + group + " are no longer where this sink left them ("
+            + moved + " of " + known.size() + " moved)");
+      }
+    }
   }
 
   /** The transaction that moved {@code positions} committed. */

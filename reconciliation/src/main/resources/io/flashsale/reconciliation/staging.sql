@@ -33,7 +33,8 @@ CREATE TEMP TABLE log_stock_levels (
   available  integer     NOT NULL,
   reserved   integer     NOT NULL,
   confirmed  integer     NOT NULL,
-  updated_at timestamptz NOT NULL
+  updated_at timestamptz NOT NULL,
+  levels     integer     NOT NULL  -- how many levels were summed: the sale's shards, or 1
 );
 CREATE TEMP TABLE provider_settlements (
   settlement_id text        NOT NULL,

@@ -1,10 +1,13 @@
 package io.flashsale.reconciliation;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.flashsale.embedded.PostgresServer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /** A fresh database of the shared PostgreSQL, and plain SQL to read what the sink wrote into it. */
 final class Books {
@@ -38,7 +41,18 @@ final class Books {
     env.put("FLASHSALE_DATABASE_USER", user);
     env.put("FLASHSALE_DATABASE_PASSWORD", password);
     env.put("FLASHSALE_PARTITIONS", String.valueOf(LogWriter.PARTITIONS));
+    env.putIfAbsent("FLASHSALE_LOCAL_MODE", "true"); // one broker: topics of one replica
     return env;
+  }
+
+  /** Jdbi on a small pool of connections to this database, as the sink has them (a login per handle is slow). */
+  Jdbi pooledJdbi() {
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(url);
+    pool.setUsername(user);
+    pool.setPassword(password);
+    pool.setMaximumPoolSize(2);
+    return Jdbi.create(new HikariDataSource(pool)).installPlugin(new SqlObjectPlugin());
   }
 
   int update(String sql, Object... args) {

@@ -1,9 +1,21 @@
 package io.flashsale.reconciliation;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.serde.AvroSerde;
+import io.flashsale.schemas.serde.MockSchemaRegistry;
+import io.flashsale.schemas.serde.SchemaRegistry;
+import java.net.ServerSocket;
 
 import java.io.EOFException;
-import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -53,14 +65,67 @@ class FailureKindTest {
         .isEqualTo(FailureKind.RECORD);
   }
 
+  /**
+   * What the registry client really throws, met as the sink meets it: a record's decode asks a registry that
+   * answers 503, 500, 401 or 403, or is not there at all. None of these is the record's fault.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {503, 500, 401, 403})
+  void aSchemaRegistryThatFailsOrRefusesTheSinkIsInfrastructure(int status) {
+    WireMockServer registry = new WireMockServer(options().dynamicPort());
+    registry.start();
+    try {
+      registry.stubFor(get(urlEqualTo("/subjects")).willReturn(okJson("[]")));
+      registry.stubFor(get(urlEqualTo("/schemas/ids/7")).willReturn(aResponse().withStatus(status)
+          .withHeader("Content-Type", "application/vnd.schemaregistry.v1+json")
+          .withBody("{\"error_code\": " + status + "01, \"message\": \"not now\"}")));
+      SerializationException failure = decodeFailure(SchemaRegistry.forUrl(registry.baseUrl()));
+      assertThat(failure).hasRootCauseInstanceOf(SchemaRegistry.UnavailableException.class);
+      assertThat(FailureKind.of(failure)).isEqualTo(FailureKind.INFRASTRUCTURE);
+    } finally {
+      registry.stop();
+    }
+  }
+
   @Test
-  void aSchemaRegistryThatCannotAnswerIsInfrastructure() {
+  void aSchemaRegistryThatIsNotThereIsInfrastructure() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    SerializationException failure = decodeFailure(SchemaRegistry.forUrl("http://127.0.0.1:" + closedPort));
+    assertThat(FailureKind.of(failure)).isEqualTo(FailureKind.INFRASTRUCTURE);
+  }
+
+  /** A registry that answers, but knows no schema of that id: the record names a schema that does not exist. */
+  @Test
+  void aSchemaIdTheRegistryDoesNotKnowIsTheRecords() {
+    SerializationException failure = decodeFailure(MockSchemaRegistry.create());
+    assertThat(FailureKind.of(failure)).isEqualTo(FailureKind.RECORD);
+  }
+
+  @Test
+  void timeoutsAreInfrastructure() {
     assertThat(FailureKind.of(new SerializationException("Could not read Sale",
-        new IllegalStateException("Schema registry at http://localhost:1/ unreachable", new ConnectException()))))
+        new java.net.http.HttpTimeoutException("request timed out")))).isEqualTo(FailureKind.INFRASTRUCTURE);
+    assertThat(FailureKind.of(new UnableToExecuteStatementException(new java.util.concurrent.TimeoutException(), null)))
         .isEqualTo(FailureKind.INFRASTRUCTURE);
-    assertThat(FailureKind.of(new SerializationException("Could not read Sale",
-        new IllegalStateException("Schema registry answered 503: busy"))))
-        .isEqualTo(FailureKind.INFRASTRUCTURE);
+  }
+
+  /** A database that refuses the sink's connections: too many clients, wrong password, not there. */
+  @ParameterizedTest
+  @ValueSource(strings = {"53300", "28P01", "3D000", "08004"})
+  void aDatabaseRefusingConnectionsIsInfrastructure(String sqlState) {
+    assertThat(FailureKind.of(new SQLTransientConnectionException("sink - Connection is not available", sqlState,
+        new PSQLException("FATAL: refused", PSQLState.CONNECTION_REJECTED)))).isEqualTo(FailureKind.INFRASTRUCTURE);
+  }
+
+  /** The failure of decoding a sale written with schema id 7, read through {@code registry}. */
+  private static SerializationException decodeFailure(SchemaRegistry registry) {
+    byte[] wire = {0, 0, 0, 0, 7, 2, 'x'};
+    Throwable thrown = catchThrowable(() -> AvroSerde.forValues(Sale.class, registry).deserialize("sales", wire));
+    assertThat(thrown).isInstanceOf(SerializationException.class);
+    return (SerializationException) thrown;
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.flashsale.schemas.Correction;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -70,6 +71,10 @@ final class LogWriter implements AutoCloseable {
 
   void send(PaymentEvent event) {
     send(topics.paymentEvents, event.getSku(), event);
+  }
+
+  void send(StockLevel level) {
+    send(topics.stockLevels, level.getSaleId(), level);
   }
 
   void send(Correction correction) {

@@ -27,6 +27,7 @@ final class SaleStory {
   final String saleId;
   final String sku;
   private final int stock;
+  private long sequence;
 
   SaleStory(String saleId, int stock) {
     this.saleId = saleId;
@@ -41,6 +42,12 @@ final class SaleStory {
         .setStartsAt(OPENING).setEndsAt(OPENING.plusSeconds(3_600)).setHoldSeconds(HOLD_SECONDS)
         .setAllocation(Allocation.FCFS).setCreatedAt(OPENING.minusSeconds(86_400))
         .build();
+  }
+
+  /** The next of the sale's outcomes as the topology numbers them (saleSequence 1, 2, 3...). */
+  PurchaseOutcome next(PurchaseOutcome outcome) {
+    outcome.setSaleSequence(++sequence);
+    return outcome;
   }
 
   String requestId(int n) {

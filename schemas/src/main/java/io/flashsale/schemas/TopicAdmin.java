@@ -49,9 +49,14 @@ public final class TopicAdmin {
   }
 
   public static void ensureTopics(Admin admin, Topics topics, int partitions, short replicationFactor) {
+    ensureTopics(admin, topics.all(), partitions, replicationFactor);
+  }
+
+  /** Only {@code wanted} of the catalogue: what a process that reads a few topics needs, and nothing it does not. */
+  public static void ensureTopics(Admin admin, List<Topics.Topic<?, ?>> wanted, int partitions, short replicationFactor) {
     try {
       Set<String> existing = admin.listTopics().names().get();
-      List<NewTopic> missing = newTopics(topics, partitions, replicationFactor).stream()
+      List<NewTopic> missing = newTopics(wanted, partitions, replicationFactor).stream()
           .filter(t -> !existing.contains(t.name()))
           .toList();
       if (missing.isEmpty()) {
@@ -75,7 +80,11 @@ public final class TopicAdmin {
 
   /** Every topic of the catalogue as it is created where missing: the same partition count for all, so that topics keyed alike are co-partitioned. */
   public static List<NewTopic> newTopics(Topics topics, int partitions, short replicationFactor) {
-    return topics.all().stream()
+    return newTopics(topics.all(), partitions, replicationFactor);
+  }
+
+  private static List<NewTopic> newTopics(List<Topics.Topic<?, ?>> topics, int partitions, short replicationFactor) {
+    return topics.stream()
         .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(config(t, replicationFactor)))
         .toList();
   }
