@@ -43,7 +43,10 @@ class OperationsTest {
   @Test
   void alertRulesPassTheirPromtoolTests() throws Exception {
     DebianPackages.requireForTest("promtool", "prometheus");
-    assertThat(run("promtool", "check", "rules", ALERTS.toString())).contains("SUCCESS: 9 rules found");
+    // promtool loads every rule the file declares (one it cannot parse would be missing from its count).
+    long declared = Files.readAllLines(ALERTS).stream().filter(line -> line.strip().startsWith("- alert:")).count();
+    assertThat(declared).isGreaterThanOrEqualTo(9);
+    assertThat(run("promtool", "check", "rules", ALERTS.toString())).contains("SUCCESS: " + declared + " rules found");
     assertThat(run("promtool", "test", "rules", ALERT_TESTS.toString())).contains("SUCCESS");
   }
 
