@@ -1,5 +1,31 @@
 package io.flashsale.api;
 
+import io.flashsale.api.access.Access;
+import io.flashsale.api.access.AdminJwt;
+import io.flashsale.api.access.Identity;
+import io.flashsale.api.admin.AdminAudit;
+import io.flashsale.api.admin.AdminRoutes;
+import io.flashsale.api.admin.AuditView;
+import io.flashsale.api.http.ApiMeters;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.http.Readiness;
+import io.flashsale.api.http.ServerProblems;
+import io.flashsale.api.log.PurchaseBatcher;
+import io.flashsale.api.log.TopicView;
+import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.payment.PaymentRoutes;
+import io.flashsale.api.purchase.CheckoutExpiry;
+import io.flashsale.api.purchase.PurchaseRoutes;
+import io.flashsale.api.purchase.PurchaseView;
+import io.flashsale.api.sale.SaleEvents;
+import io.flashsale.api.sale.SaleRoutes;
+import io.flashsale.api.sale.SaleView;
+import io.flashsale.api.waitingroom.WaitingRoomRoutes;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
+import io.flashsale.api.waitingroom.WaitingRoomView;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.pages.Pages;
@@ -35,7 +61,7 @@ import org.slf4j.LoggerFactory;
 /** The HTTP edge of Flashsale: {@link #start} wires topics, producer, views and routes. */
 public final class IngestApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
-  static final String PROBLEM_JSON = "application/problem+json";
+  public static final String PROBLEM_JSON = "application/problem+json";
 
   private final List<AutoCloseable> resources; // closed in reverse order of start
   private final Javalin app;

@@ -1,5 +1,8 @@
 package io.flashsale.api;
 
+import io.flashsale.api.access.Access;
+import io.flashsale.api.http.ErrorCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package io.flashsale.api;
 
+import io.flashsale.api.http.ErrorCode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

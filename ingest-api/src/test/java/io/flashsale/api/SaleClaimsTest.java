@@ -1,5 +1,8 @@
 package io.flashsale.api;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.sale.SaleRoutes;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,7 @@
 package io.flashsale.api;
 
+import io.flashsale.api.http.ErrorCode;
+
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;

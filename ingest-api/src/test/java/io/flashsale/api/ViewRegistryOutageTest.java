@@ -1,9 +1,11 @@
 package io.flashsale.api;
 
+import io.flashsale.api.purchase.PurchaseView;
+import io.flashsale.api.purchase.PurchaseView.Start;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.api.PurchaseView.Purchase;
+import io.flashsale.api.purchase.PurchaseView.Purchase;
 import com.sun.net.httpserver.HttpServer;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.embedded.KafkaBroker;
@@ -205,8 +207,8 @@ class ViewRegistryOutageTest {
     }
   }
 
-  private static PurchaseView.Start everythingFromTheStart() {
-    return new PurchaseView.Start() {
+  private static Start everythingFromTheStart() {
+    return new Start() {
       @Override
       public Map<TopicPartition, Long> decidedUpTo() {
         return Map.of();

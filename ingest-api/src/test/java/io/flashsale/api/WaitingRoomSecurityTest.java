@@ -1,5 +1,11 @@
 package io.flashsale.api;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.waitingroom.ProofOfWork;
+import io.flashsale.api.waitingroom.UsedChallenges;
+import io.flashsale.api.waitingroom.WaitingRoomRoutes;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

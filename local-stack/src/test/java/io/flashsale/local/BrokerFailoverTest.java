@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.flashsale.api.ApiConfig;
 import io.flashsale.api.IngestApi;
-import io.flashsale.api.RequestIds;
+import io.flashsale.api.http.RequestIds;
 import io.flashsale.embedded.EmbeddedKafkaCluster;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;

@@ -1,6 +1,12 @@
 package io.flashsale.api;
 
-import io.flashsale.api.WaitingRoomSigner.QueueToken;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.sale.SaleStatus;
+import io.flashsale.api.waitingroom.Admission;
+import io.flashsale.api.waitingroom.QueueOrder;
+import io.flashsale.api.waitingroom.WaitingRoomRoutes;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
+import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
 import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
