@@ -25,6 +25,9 @@ import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomView;
+import io.flashsale.api.waitingroom.WaitingRooms;
+import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.sale.SaleBody;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -61,7 +64,6 @@ import org.slf4j.LoggerFactory;
 /** The HTTP edge of Flashsale: {@link #start} wires topics, producer, views and routes. */
 public final class IngestApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
-  public static final String PROBLEM_JSON = "application/problem+json";
 
   private final List<AutoCloseable> resources; // closed in reverse order of start
   private final Javalin app;
@@ -134,28 +136,29 @@ public final class IngestApi implements AutoCloseable {
       Access access = Access.of(identity, config);
       AdminAudit audit = new AdminAudit(writer, topics, access, clock);
       access.onRefused(audit::refused);
-      WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, rooms,
-          new WaitingRoomSigner(config.waitingRoomSecret(), config.waitingRoomPreviousSecret()), clock,
-          config.maxWaitMs(), responses, audit, access, config.abuseBounds(), config.proofOfWorkRiseAbove());
+      WaitingRooms roomState = new WaitingRooms(rooms, sales, config.proofOfWorkRiseAbove());
+      WaitingRoomSigner signer = new WaitingRoomSigner(config.waitingRoomSecret(), config.waitingRoomPreviousSecret());
+      WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, roomState, signer, clock,
+          config.maxWaitMs(), responses, audit, access, config.abuseBounds());
       rooms.onNewRoom(saleId -> {
         meters.waitingRoom(saleId, () -> sales.sale(saleId)
-            .map(sale -> waitingRoom.counts(sale, clock.instant()).waiting()).orElse(0L));
+            .map(sale -> roomState.counts(sale, clock.instant()).waiting()).orElse(0L));
         meters.proofOfWork(saleId, () -> sales.sale(saleId)
-            .map(sale -> (long) waitingRoom.proofOfWorkBits(sale, clock.instant())).orElse(0L));
+            .map(sale -> (long) roomState.proofOfWorkBits(sale, clock.instant())).orElse(0L));
       });
       rooms.start();
-      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, waitingRoom, clock, audit);
+      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, roomState, clock, audit);
       PaymentProvider payments = config.paymentProviderClient();
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
-      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales, waitingRoom,
-          purchases, clock, config.maxWaitMs(), responses, payments, checkoutExpiry);
+      PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
+          new PassCheck(signer, clock), purchases, clock, config.maxWaitMs(), responses, payments, checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.readyGrace(), clock);
-      AdminRoutes adminRoutes = new AdminRoutes(saleRoutes, sales, writer, topics, clock, config.reportDir(),
+      AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
-      SaleEvents saleEvents = new SaleEvents(sales, saleRoutes::body, bodies.mapper(), config.eventsHeartbeat(),
+      SaleEvents saleEvents = new SaleEvents(sales, sale -> SaleBody.of(sale, sales, clock.instant()), bodies.mapper(), config.eventsHeartbeat(),
           config.abuseBounds(), access::clientAddress);
       resources.add(saleEvents);
       Pages pages = Pages.fromClasspath();
@@ -280,7 +283,7 @@ public final class IngestApi implements AutoCloseable {
   private static void answer(Context ctx, Problem problem, ObjectMapper mapper) {
     problem.headers.forEach(ctx::header);
     try {
-      ctx.status(problem.code.status).contentType(PROBLEM_JSON)
+      ctx.status(problem.code.status).contentType(Problem.MEDIA_TYPE)
           .result(mapper.writeValueAsString(problem.body(ctx.path())));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("A problem body is always serializable", e);

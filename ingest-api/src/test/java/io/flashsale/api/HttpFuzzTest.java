@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.api.http.Problem;
 import io.flashsale.api.http.ErrorCode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -183,7 +184,7 @@ class HttpFuzzTest {
     assertThat(answer).as("answer to %s", abbreviate(request)).startsWith("HTTP/1.1 " + status + " ");
     String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
     assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT))
-        .contains("content-type: " + IngestApi.PROBLEM_JSON);
+        .contains("content-type: " + Problem.MEDIA_TYPE);
     JsonNode problem = ApiFixture.JSON.readTree(body);
     assertThat(problem.path("code").asText()).isEqualTo(code.name());
     assertThat(problem.path("status").asInt()).isEqualTo(status);
@@ -194,7 +195,7 @@ class HttpFuzzTest {
     answers.merge(status + (status >= 400 ? " " + codeOf(body) : ""), 1, Integer::sum);
     assertThat(status).as("status, body %s", abbreviate(body)).isLessThan(500);
     if (status >= 400) {
-      assertThat(contentType).as("content type of a %s", status).startsWith(IngestApi.PROBLEM_JSON);
+      assertThat(contentType).as("content type of a %s", status).startsWith(Problem.MEDIA_TYPE);
       JsonNode problem = ApiFixture.JSON.readTree(body);
       for (String member : List.of("type", "title", "detail", "code")) {
         assertThat(problem.path(member).asText()).as("%s of %s", member, body).isNotBlank();

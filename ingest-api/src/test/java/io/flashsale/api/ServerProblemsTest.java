@@ -1,5 +1,6 @@
 package io.flashsale.api;
 
+import io.flashsale.api.http.Problem;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.ServerProblems;
@@ -75,7 +76,7 @@ class ServerProblemsTest {
     assertThat(answer).startsWith("HTTP/1.1 " + status + " ");
     int headerEnd = answer.indexOf("\r\n\r\n");
     assertThat(answer.substring(0, headerEnd).toLowerCase(java.util.Locale.ROOT))
-        .contains("content-type: " + IngestApi.PROBLEM_JSON);
+        .contains("content-type: " + Problem.MEDIA_TYPE);
     JsonNode problem = ApiFixture.JSON.readTree(answer.substring(headerEnd + 4));
     assertThat(problem.path("status").asInt()).isEqualTo(status);
     for (String member : new String[] {"type", "title", "detail", "code"}) {

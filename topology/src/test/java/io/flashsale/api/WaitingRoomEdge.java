@@ -4,7 +4,7 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.waitingroom.Admission;
 import io.flashsale.api.waitingroom.QueueOrder;
-import io.flashsale.api.waitingroom.WaitingRoomRoutes;
+import io.flashsale.api.waitingroom.PassCheck;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
 import io.flashsale.schemas.QueuePlace;
@@ -68,7 +68,7 @@ public final class WaitingRoomEdge {
   /** Why the purchase route refuses a purchase of {@code userId} with header {@code pass} at {@code now}, if it does. */
   public Optional<String> refusal(String pass, String userId, Instant now) {
     try {
-      WaitingRoomRoutes.requirePass(signer, pass, sale, userId, now);
+      PassCheck.require(signer, pass, sale, userId, now);
       return Optional.empty();
     } catch (Problem refused) {
       return Optional.of(refused.code.name());

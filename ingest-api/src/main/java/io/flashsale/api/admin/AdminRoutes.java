@@ -3,7 +3,7 @@ package io.flashsale.api.admin;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
-import io.flashsale.api.sale.SaleRoutes;
+import io.flashsale.api.sale.SaleBody;
 import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.sale.SaleView;
 
@@ -48,7 +48,6 @@ public final class AdminRoutes {
   /** One run's report: its day, run id and where to fetch its two files (admin token needed). */
   record Report(String day, String runId, String html, String json) {}
 
-  private final SaleRoutes saleRoutes;
   private final SaleView sales;
   private final TopicWriter writer;
   private final Topics topics;
@@ -62,9 +61,8 @@ public final class AdminRoutes {
                     String saleId, String bodySha256, Map<String, String> changes, String clientAddress,
                     String userAgent, int status) {}
 
-  public AdminRoutes(SaleRoutes saleRoutes, SaleView sales, TopicWriter writer, Topics topics, Clock clock, Path reportDir,
+  public AdminRoutes(SaleView sales, TopicWriter writer, Topics topics, Clock clock, Path reportDir,
               AdminAudit audit, AuditView auditView) {
-    this.saleRoutes = saleRoutes;
     this.sales = sales;
     this.writer = writer;
     this.topics = topics;
@@ -77,10 +75,10 @@ public final class AdminRoutes {
   /** {@code ?status=SCHEDULED|LIVE|SOLD_OUT|ENDED} (absent: all), soonest start first. */
   public void list(Context ctx) {
     SaleStatus wanted = status(ctx.queryParam("status"));
-    List<SaleRoutes.SaleBody> found = sales.all().stream()
-        .map(saleRoutes::body)
+    List<SaleBody> found = sales.all().stream()
+        .map(sale -> SaleBody.of(sale, sales, clock.instant()))
         .filter(body -> wanted == null || body.status() == wanted)
-        .sorted(Comparator.comparing(SaleRoutes.SaleBody::startsAt).thenComparing(SaleRoutes.SaleBody::saleId))
+        .sorted(Comparator.comparing(SaleBody::startsAt).thenComparing(SaleBody::saleId))
         .toList();
     ctx.json(Map.of("sales", found));
   }
@@ -91,13 +89,13 @@ public final class AdminRoutes {
    * ended sale once this instance has read that decision back, 202 if it takes longer (the end is durable).
    */
   public void end(Context ctx) {
-    Sale sale = saleRoutes.sale(ctx.pathParam("saleId"));
+    Sale sale = sales.known(ctx.pathParam("saleId"));
     // No body: anything sent is a mistake, refused before anything is written (an oversized one is 413).
     if (ctx.bodyAsBytes().length > 0) {
       throw new Problem(ErrorCode.VALIDATION, "Ending a sale takes no body");
     }
     Instant now = clock.instant();
-    if (!now.isBefore(sales.closesAt(sale))) {
+    if (sales.status(sale, now) == SaleStatus.ENDED) {
       throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " ended at " + sales.closesAt(sale));
     }
     if (sales.stockLevel(sale.getSaleId()).isEmpty()) {
@@ -112,7 +110,7 @@ public final class AdminRoutes {
     ctx.future(() -> audit.after(ctx, sale.getSaleId(), Map.of(), CompletableFuture.allOf(ends)
         .thenCompose(written -> sales.awaitEnd(sale.getSaleId(), END_READ_BACK_TIMEOUT))
         .thenAccept(endedAt -> ctx.status(endedAt == null ? HttpStatus.ACCEPTED : HttpStatus.OK)
-            .json(saleRoutes.body(sale)))));
+            .json(SaleBody.of(sale, sales, clock.instant())))));
   }
 
   /** {@code ?limit=1..1000} (default 50): the newest admin actions this instance has read, newest first. */

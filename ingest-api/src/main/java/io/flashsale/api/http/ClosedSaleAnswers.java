@@ -1,6 +1,5 @@
 package io.flashsale.api.http;
 
-import io.flashsale.api.IngestApi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +33,7 @@ public final class ClosedSaleAnswers {
   /** Writes the answer for {@code code} on {@code sale}; {@code instance} is the request path, as in every problem. */
   public void write(Context ctx, ErrorCode code, Sale sale, String instance) {
     byte[] body = rendered.computeIfAbsent(new Key(code, sale.getSaleId(), instance), key -> render(key, sale));
-    ctx.status(code.status).contentType(IngestApi.PROBLEM_JSON).result(body);
+    ctx.status(code.status).contentType(Problem.MEDIA_TYPE).result(body);
   }
 
   /** The same answer as a problem to throw, where the path to it is not the hot one. */

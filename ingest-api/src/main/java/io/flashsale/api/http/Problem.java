@@ -8,6 +8,9 @@ import java.util.Map;
  * response in one place, so every 4xx/5xx has the same shape.
  */
 public final class Problem extends RuntimeException {
+  /** The media type of every problem answer, the API's and Jetty's own alike. */
+  public static final String MEDIA_TYPE = "application/problem+json";
+
   public final ErrorCode code;
   /** Response headers that belong to the problem, e.g. Retry-After. */
   public final Map<String, String> headers;

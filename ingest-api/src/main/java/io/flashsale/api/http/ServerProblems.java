@@ -1,6 +1,5 @@
 package io.flashsale.api.http;
 
-import io.flashsale.api.IngestApi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -97,7 +96,7 @@ public final class ServerProblems extends ErrorHandler {
   /** A request Jetty's parser refused: the connection answers this body and closes. */
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(HttpHeader.CONTENT_TYPE, IngestApi.PROBLEM_JSON);
+    fields.put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
     return ByteBuffer.wrap(body(status, reason, null));
   }
 
@@ -112,7 +111,7 @@ public final class ServerProblems extends ErrorHandler {
     Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
     byte[] body = body(response.getStatus(), message == null ? null : message.toString(), request.getRequestURI());
     response.resetBuffer();
-    response.setContentType(IngestApi.PROBLEM_JSON);
+    response.setContentType(Problem.MEDIA_TYPE);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

@@ -1,5 +1,6 @@
 package io.flashsale.api.purchase;
 
+import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.access.Access;
 import io.flashsale.api.http.ClosedSaleAnswers;
 import io.flashsale.api.http.ErrorCode;
@@ -9,7 +10,7 @@ import io.flashsale.api.http.RequestIds;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicWriter;
 import io.flashsale.api.sale.SaleView;
-import io.flashsale.api.waitingroom.WaitingRoomRoutes;
+import io.flashsale.api.waitingroom.PassCheck;
 
 import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.purchase.PurchaseView.Purchase;
@@ -60,7 +61,7 @@ public final class PurchaseRoutes {
   private final ClosedSaleAnswers answers;
   private final Topics topics;
   private final SaleView sales;
-  private final WaitingRoomRoutes waitingRoom;
+  private final PassCheck passes;
   private final PurchaseView purchases;
   private final Clock clock;
   private final long maxWaitMs;
@@ -69,11 +70,11 @@ public final class PurchaseRoutes {
   private final CheckoutExpiry checkoutExpiry;
 
   public PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer, PurchaseBatcher batcher, Topics topics,
-                 SaleView sales, WaitingRoomRoutes waitingRoom, PurchaseView purchases, Clock clock,
+                 SaleView sales, PassCheck passes, PurchaseView purchases, Clock clock,
                  long maxWaitMs, Executor responses, PaymentProvider payments, CheckoutExpiry checkoutExpiry) {
     this.checkoutExpiry = checkoutExpiry;
     this.access = access;
-    this.waitingRoom = waitingRoom;
+    this.passes = passes;
     this.bodies = bodies;
     this.writer = writer;
     this.batcher = batcher;
@@ -106,7 +107,7 @@ public final class PurchaseRoutes {
     }
     Buyer buyer = access.purchaseOf(ctx, sale.getSaleId());
     Access.requireDevice(sale, buyer);
-    waitingRoom.requirePass(ctx, sale, buyer); // the hidden order URL: no order without admission
+    passes.require(ctx, sale, buyer); // the hidden order URL: no order without admission
     int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
@@ -139,7 +140,7 @@ public final class PurchaseRoutes {
 
   public void show(Context ctx) {
     Buyer buyer = access.buyer(ctx);
-    Duration wait = Duration.ofMillis(waitMs(ctx.queryParam("waitMs"), maxWaitMs));
+    Duration wait = Duration.ofMillis(LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs));
     String requestId = ctx.pathParam("requestId");
     Purchase purchase = ownPurchase(requestId, buyer);
     if (!purchase.pending() || wait.isZero()) {
@@ -216,40 +217,21 @@ public final class PurchaseRoutes {
 
   /** Why the sale takes no clicks now, as anyone can see from the sale itself; null while it takes them. */
   private ErrorCode closedAt(Sale sale, Instant now) {
-    if (!now.isBefore(sales.closesAt(sale))) {
-      return ErrorCode.SALE_ENDED;
-    }
-    if (now.isBefore(sale.getStartsAt())) {
-      return ErrorCode.SALE_NOT_STARTED;
-    }
-    // A lottery draws after the sale: its stock is never "taken" while clicks still count.
-    if (sale.getAllocation() == Allocation.FCFS && sales.available(sale) == 0) {
-      return ErrorCode.SOLD_OUT;
-    }
-    return null;
+    return switch (sales.status(sale, now)) {
+      case ENDED -> ErrorCode.SALE_ENDED;
+      case SCHEDULED -> ErrorCode.SALE_NOT_STARTED;
+      // A lottery draws after the sale: its stock is never "taken" while clicks still count.
+      case SOLD_OUT -> sale.getAllocation() == Allocation.FCFS ? ErrorCode.SOLD_OUT : null;
+      case LIVE -> null;
+    };
   }
+
 
   private static int quantity(PurchaseOrder order) {
     if (order.quantity() == null || order.quantity() < 1) {
       throw new Problem(ErrorCode.VALIDATION, "quantity must be at least 1");
     }
     return order.quantity();
-  }
-
-  /** The {@code waitMs} query parameter of a long poll: 0 when absent, VALIDATION unless 0..maxWaitMs. */
-  public static long waitMs(String value, long maxWaitMs) {
-    if (value == null) {
-      return 0;
-    }
-    try {
-      long waitMs = Long.parseLong(value);
-      if (waitMs >= 0 && waitMs <= maxWaitMs) {
-        return waitMs;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw new Problem(ErrorCode.VALIDATION, "waitMs must be an integer 0.." + maxWaitMs);
   }
 
   private static String pollUrl(String requestId) {

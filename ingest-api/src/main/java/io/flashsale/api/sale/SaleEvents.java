@@ -47,7 +47,7 @@ public final class SaleEvents implements AutoCloseable {
   private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final SaleView sales;
-  private final Function<Sale, SaleRoutes.SaleBody> body;
+  private final Function<Sale, SaleBody> body;
   private final ObjectMapper mapper;
   private final long heartbeatMs;
   private final Map<String, Set<Stream>> listeners = new ConcurrentHashMap<>();
@@ -70,7 +70,7 @@ public final class SaleEvents implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
   private final Map<String, Integer> openByAddress = new ConcurrentHashMap<>();
 
-  public SaleEvents(SaleView sales, Function<Sale, SaleRoutes.SaleBody> body, ObjectMapper mapper, Duration heartbeat,
+  public SaleEvents(SaleView sales, Function<Sale, SaleBody> body, ObjectMapper mapper, Duration heartbeat,
              AbuseBounds bounds, Function<Context, String> clientAddress) {
     this.maxStreams = bounds.eventStreams();
     this.maxStreamsPerAddress = bounds.eventStreamsPerAddress();
@@ -153,7 +153,7 @@ public final class SaleEvents implements AutoCloseable {
       release(address);
     });
     listeners.computeIfAbsent(sale.getSaleId(), id -> ConcurrentHashMap.newKeySet()).add(stream);
-    SaleRoutes.SaleBody now = body.apply(sale);
+    SaleBody now = body.apply(sale);
     // The first listener's state is what the sale's listeners were sent; a later one may differ from what
     // the others had, and then the next look sends it to all of them.
     lastSent.putIfAbsent(sale.getSaleId(), state(now));
@@ -181,7 +181,7 @@ public final class SaleEvents implements AutoCloseable {
         if (sale == null) {
           return;
         }
-        SaleRoutes.SaleBody current = body.apply(sale);
+        SaleBody current = body.apply(sale);
         String state = state(current);
         byte[] event = state.equals(lastSent.put(saleId, state)) ? null : render(current);
         for (Stream stream : streams) {
@@ -198,11 +198,11 @@ public final class SaleEvents implements AutoCloseable {
     }
   }
 
-  private static String state(SaleRoutes.SaleBody sale) {
+  private static String state(SaleBody sale) {
     return sale.remaining() + "/" + sale.status();
   }
 
-  private byte[] render(SaleRoutes.SaleBody saleBody) {
+  private byte[] render(SaleBody saleBody) {
     try {
       return ("event: sale\ndata: " + mapper.writeValueAsString(saleBody) + "\n\n").getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {

@@ -6,9 +6,8 @@ import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
 import io.flashsale.api.purchase.PurchaseView;
-import io.flashsale.api.waitingroom.WaitingRoomRoutes;
+import io.flashsale.api.waitingroom.WaitingRooms;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
@@ -16,7 +15,6 @@ import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
-import io.flashsale.schemas.WaitingRoom;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
@@ -34,30 +32,12 @@ import java.util.concurrent.TimeUnit;
 
 /** Creating sales (admin), showing them (anyone) and their counters (admin). */
 public final class SaleRoutes {
-  /** How long a creation waits to read its own claim back before answering 503 (the broker acked it already). */
-  static final Duration CLAIM_READ_BACK_TIMEOUT = Duration.ofSeconds(10);
-  /** A won claim without its sale after this long lost its claimant: see {@link #repairUnwritten}. */
-  public static final Duration UNWRITTEN_CLAIM_GRACE = CLAIM_READ_BACK_TIMEOUT.multipliedBy(3);
-
-  /**
-   * A sale as clients see it: every field it was created with; {@code remainingSeconds} until the start while
-   * SCHEDULED, until the end while LIVE (null otherwise); {@code endedAt} once an admin ended it before its endsAt.
-   */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record SaleBody(String saleId, String sku, String name, String description, int stock, int remaining,
-                  int perUserLimit, Integer perDeviceLimit, boolean requireDevice, long priceCents,
-                  Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
-                  String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
-                  Long remainingSeconds, Instant serverTime, Instant endedAt, int shards) {}
-
   /** A published draw, as {@code GET /api/sales/{saleId}/draw} answers it. */
   record DrawBody(String seed, String seedHash, long entries, long winners, String entriesDigest, String algorithm,
                   LastEntry lastEntry, Instant drawnAt) {}
 
   /** Where in purchase-requests the last request that became a ticket is. */
   record LastEntry(int partition, long offset, int index) {}
-
-  record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits) {}
 
   /**
    * The topology's counters of a sale, and the requests still waiting for a decision. {@code ordersCount} counts
@@ -84,35 +64,32 @@ public final class SaleRoutes {
   private final Topics topics;
   private final SaleView sales;
   private final PurchaseView purchases;
-  private final WaitingRoomRoutes waitingRoom;
+  private final WaitingRooms waitingRooms;
   private final Clock clock;
+  private final SaleClaims claims;
   private final AdminAudit audit;
 
   public SaleRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales,
-             PurchaseView purchases, WaitingRoomRoutes waitingRoom, Clock clock, AdminAudit audit) {
+             PurchaseView purchases, WaitingRooms waitingRooms, Clock clock, AdminAudit audit) {
     this.audit = audit;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
     this.sales = sales;
     this.purchases = purchases;
-    this.waitingRoom = waitingRoom;
+    this.waitingRooms = waitingRooms;
     this.clock = clock;
+    this.claims = new SaleClaims(writer, topics, sales, clock);
   }
 
   /**
-   * Creates a sale once, across all instances. The claim is written to {@code sale-claims} (key = saleId, so all
-   * claims of an id share one partition and one order) and read back; only when this claim is the id's first does
-   * this instance write the sale to {@code sales} and answer 201. Every other claimant answers 409 SALE_EXISTS and
-   * writes nothing more, so the topology, the sink and every instance only ever see the winner's definition.
+   * Creates a sale once, across all instances ({@link SaleClaims}): 201 for the id's first claim, 409 SALE_EXISTS
+   * for every other.
    */
   public void create(Context ctx) {
     Sale defined = bodies.read(ctx, SaleDefinition.class).toSale(clock.instant());
     String saleId = defined.getSaleId();
-    if (sales.taken(saleId)) {
-      repairUnwritten(saleId);
-      throw exists(saleId);
-    }
+    claims.refuseTaken(saleId);
     DrawSeed seed = defined.getAllocation() == Allocation.LOTTERY ? newSeed(saleId) : null;
     Sale sale = seed == null ? defined
         : Sale.newBuilder(defined).setDrawSeedHash(sha256Hex(seed.getSeed())).build();
@@ -125,53 +102,11 @@ public final class SaleRoutes {
         "startsAt", sale.getStartsAt(), "endsAt", sale.getEndsAt(), "allocation", sale.getAllocation(),
         "admitPerSecond", sale.getWaitingRoom() == null ? null : sale.getWaitingRoom().getAdmitPerSecond());
     ctx.future(() -> audit.after(ctx, saleId, audited,
-        seeded.thenCompose(written -> writer.write(topics.saleClaims, saleId, sale)).thenCompose(claim ->
-        sales.awaitClaim(saleId, claim.partition(), claim.offset())
-            .completeOnTimeout(null, CLAIM_READ_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-            .thenCompose(winner -> {
-              if (winner == null) {
-                sales.stopAwaiting(claim.partition(), claim.offset());
-                throw new Problem(ErrorCode.UNAVAILABLE, "The sale could not be created, please retry",
-                    Map.of("Retry-After", "1"), Map.of());
-              }
-              if (!winner.isAt(claim.partition(), claim.offset())) {
-                repairUnwritten(saleId);
-                throw exists(saleId);
-              }
-              return write(sale);
-            }))
+        seeded.thenCompose(written -> claims.create(sale))
         .thenAccept(written -> {
           sales.registered(sale);
           ctx.status(HttpStatus.CREATED).header(Header.LOCATION, "/api/sales/" + saleId).json(body(sale));
         })));
-  }
-
-  /**
-   * A claim that won but whose sale never reached {@code sales} (its claimant died between the two writes) is
-   * written there by the next instance asked to create the id, once it is older than any live claimant's wait.
-   * It is the winner's own definition, and the topology ignores a repeated definition, so a race does no harm.
-   */
-  private void repairUnwritten(String saleId) {
-    sales.winningClaim(saleId)
-        .filter(claim -> sales.sale(saleId).isEmpty())
-        .filter(claim -> claim.claimedAt().plus(UNWRITTEN_CLAIM_GRACE).isBefore(clock.instant()))
-        .ifPresent(claim -> write(claim.sale()).thenAccept(written -> sales.registered(claim.sale())));
-  }
-
-  /**
-   * Writes a won sale to {@code sales}: a sharded one's shards first, then the sale itself, so that buyers see it
-   * only once every shard can take their purchases. A repeat writes nothing new: the first definition wins.
-   */
-  private CompletableFuture<?> write(Sale sale) {
-    if (!Shards.isSharded(sale)) {
-      return writer.write(topics.sales, sale.getSku(), sale);
-    }
-    return CompletableFuture.allOf(Shards.of(sale).stream().map(shard -> writer.write(topics.sales, shard.getSku(), shard))
-        .toArray(CompletableFuture[]::new)).thenCompose(shards -> writer.write(topics.sales, sale.getSku(), sale));
-  }
-
-  private static Problem exists(String saleId) {
-    return new Problem(ErrorCode.SALE_EXISTS, "Sale " + saleId + " already exists");
   }
 
   /** The published draw: 409 INVALID_STATE until the topology has drawn the sale, 404 for an unknown sale. */
@@ -214,7 +149,7 @@ public final class SaleRoutes {
     long pending = purchases.pendingCount(sale.getSaleId());
     DecisionRate.Series rate = sales.decisionRate(sale.getSaleId(), now);
     Decisions decisions = new Decisions(rate.accepted(), rate.rejected());
-    WaitingRoomRoutes.Counts room = waitingRoom.counts(sale, now);
+    WaitingRooms.Counts room = waitingRooms.counts(sale, now);
     StockLevel level = sales.stockLevel(sale.getSaleId()).orElse(null);
     if (level == null) {
       ctx.json(new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0,
@@ -229,31 +164,14 @@ public final class SaleRoutes {
   }
 
   public Sale sale(String saleId) {
-    return sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    return sales.known(saleId);
   }
+
 
   public SaleBody body(Sale sale) {
-    Instant now = clock.instant();
-    int remaining = sales.available(sale);
-    Instant closesAt = sales.closesAt(sale);
-    SaleStatus status = SaleStatus.of(sale, remaining, closesAt, now);
-    WaitingRoom room = sale.getWaitingRoom();
-    return new SaleBody(sale.getSaleId(), sale.getSku(), sale.getName(), sale.getDescription(), sale.getStock(),
-        remaining, sale.getPerUserLimit(), sale.getPerDeviceLimit(), sale.getRequireDevice(), sale.getPriceCents(),
-        sale.getOriginalPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(), sale.getHoldSeconds(),
-        sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
-            room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits()),
-        sale.getDrawSeedHash(), status, remainingSeconds(sale, status, closesAt, now), now,
-        sales.endedAt(sale.getSaleId()).orElse(null), sale.getShards());
+    return SaleBody.of(sale, sales, clock.instant());
   }
 
-  /** Whole seconds, rounded up, until the start while SCHEDULED or until the close while LIVE; null otherwise. */
-  private static Long remainingSeconds(Sale sale, SaleStatus status, Instant closesAt, Instant now) {
-    Instant until = switch (status) {
-      case SCHEDULED -> sale.getStartsAt();
-      case LIVE -> closesAt;
-      default -> null;
-    };
-    return until == null ? null : Math.max(0, (Duration.between(now, until).toMillis() + 999) / 1000);
-  }
+
+
 }

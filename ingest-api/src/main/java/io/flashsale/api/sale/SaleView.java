@@ -1,5 +1,7 @@
 package io.flashsale.api.sale;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicView;
 
 import io.flashsale.schemas.DrawResult;
@@ -82,6 +84,11 @@ public final class SaleView extends TopicView {
     return Optional.ofNullable(stockLevels.get(saleId));
   }
 
+  /** The sale {@code saleId}, or SALE_NOT_FOUND. */
+  public Sale known(String saleId) {
+    return sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+  }
+
   /** Every sale this view knows. */
   public Collection<Sale> all() {
     return sales.values();
@@ -94,6 +101,14 @@ public final class SaleView extends TopicView {
   public Instant closesAt(Sale sale) {
     Instant endedAt = stockLevel(sale.getSaleId()).map(StockLevel::getEndedAt).orElse(null);
     return endedAt != null && endedAt.isBefore(sale.getEndsAt()) ? endedAt : sale.getEndsAt();
+  }
+
+  /**
+   * Where the sale stands at {@code now}, by its stock as this view last read it and its close: the one reading of
+   * a sale's status for every route ({@link SaleStatus#of} is the rule).
+   */
+  public SaleStatus status(Sale sale, Instant now) {
+    return SaleStatus.of(sale, available(sale), closesAt(sale), now);
   }
 
   /** The moment an admin ended the sale, once the topology has decided it; empty otherwise. */

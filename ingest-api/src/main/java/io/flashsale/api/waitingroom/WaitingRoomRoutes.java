@@ -7,7 +7,7 @@ import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
-import io.flashsale.api.purchase.PurchaseRoutes;
+import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.sale.SaleView;
 
@@ -49,7 +49,6 @@ public final class WaitingRoomRoutes {
   /** How long a join waits for the topology to place it before answering 503 (a retry gets the same place). */
   static final Duration PLACE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
-  public static final String PASS_HEADER = "Flashsale-Pass";
 
   record JoinBody(String challenge, String nonce) {}
 
@@ -75,21 +74,20 @@ public final class WaitingRoomRoutes {
   /** Challenges used on this instance; another instance can take a challenge once more, for the same user only. */
   private final UsedChallenges usedChallenges;
   private final Access access;
-  private final int defaultRiseAbove;
-  private final JoinRate joinRate = new JoinRate();
+  private final WaitingRooms state;
 
-  public WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRoomView rooms,
+  public WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRooms state,
                     WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses, AdminAudit audit,
-                    Access access, AbuseBounds bounds, int defaultRiseAbove) {
+                    Access access, AbuseBounds bounds) {
     this.usedChallenges = new UsedChallenges(bounds.usedChallenges(), bounds.usedChallengesPerAddress(), clock);
     this.access = access;
-    this.defaultRiseAbove = defaultRiseAbove;
+    this.state = state;
     this.audit = audit;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
     this.sales = sales;
-    this.rooms = rooms;
+    this.rooms = state.view();
     this.signer = signer;
     this.clock = clock;
     this.maxWaitMs = maxWaitMs;
@@ -107,7 +105,7 @@ public final class WaitingRoomRoutes {
     refuseClosed(sale, now);
     Access.requireDevice(sale, buyer);
     JoinBody body = bodies.read(ctx, JoinBody.class);
-    int bits = proofOfWorkBits(sale, now);
+    int bits = state.proofOfWorkBits(sale, now);
     if (bits > 0) {
       requireProof(body, sale, buyer, bits, now, access.clientAddress(ctx));
     }
@@ -132,7 +130,7 @@ public final class WaitingRoomRoutes {
     QueueToken token = signer.token(text).filter(t -> t.userId().equals(buyer.userId()))
         .orElseThrow(() -> new Problem(ErrorCode.NOT_FOUND, "No such place in a waiting room"));
     Sale sale = saleWithRoom(token.saleId());
-    long waitMs = PurchaseRoutes.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
+    long waitMs = LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
     QueueBody now = answer(sale, token, text, clock.instant());
     if (waitMs == 0 || !now.status().equals("WAITING")) {
       ctx.json(now);
@@ -154,7 +152,7 @@ public final class WaitingRoomRoutes {
     byte[] nonce = new byte[16];
     random.nextBytes(nonce);
     Instant now = clock.instant();
-    Challenge challenge = new Challenge(sale.getSaleId(), buyer.userId(), proofOfWorkBits(sale, now),
+    Challenge challenge = new Challenge(sale.getSaleId(), buyer.userId(), state.proofOfWorkBits(sale, now),
         now.plus(CHALLENGE_TTL));
     ctx.json(new ChallengeBody(signer.challenge(challenge, Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)),
         challenge.bits(), challenge.expiresAt()));
@@ -192,22 +190,16 @@ public final class WaitingRoomRoutes {
         writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written -> {
           // The room as this instance knows it, with what was just sent: a change through another instance that
           // this one has not read yet is not shown here, and is not undone either.
-          Settings known = settings(sale, clock.instant());
-          ctx.json(new Settings(patch.admitPerSecond() != null ? patch.admitPerSecond() : known.admitPerSecond(),
+          WaitingRooms.Settings known = state.settings(sale, clock.instant());
+          ctx.json(new WaitingRooms.Settings(patch.admitPerSecond() != null ? patch.admitPerSecond() : known.admitPerSecond(),
               patch.proofOfWorkBits() != null ? patch.proofOfWorkBits() : known.proofOfWorkBits(),
               patch.proofOfWorkRiseAbove() != null ? patch.proofOfWorkRiseAbove() : known.proofOfWorkRiseAbove()));
         })));
   }
 
-  /** What the admin has set of a waiting room, as this instance's view has merged the changes. */
-  public record Settings(int admitPerSecond, int proofOfWorkBits, int proofOfWorkRiseAbove) {}
-
-  public Settings settings(String saleId, Instant now) {
-    return settings(saleWithRoom(saleId), now);
-  }
-
-  Settings settings(Sale sale, Instant now) {
-    return new Settings(QueueOrder.rateAt(rooms.rates(sale), now), rooms.proofOfWorkBits(sale), riseAbove(sale));
+  /** What the admin has set of the room of {@code saleId}, as this instance's view has merged the changes. */
+  public WaitingRooms.Settings settings(String saleId, Instant now) {
+    return state.settings(saleWithRoom(saleId), now);
   }
 
   /** The used challenges of this instance, for tests and measurements. */
@@ -218,56 +210,8 @@ public final class WaitingRoomRoutes {
   /** The most joins per second a threshold may name: above the most a waiting room admits in a second. */
   static final int MAX_RISE_ABOVE = 1_000_000;
 
-  /** The difficulty a join needs now: the admin's, raised while joins come faster than the room's threshold. */
-  public int proofOfWorkBits(Sale sale, Instant now) {
-    int configured = rooms.proofOfWorkBits(sale);
-    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
-    if (stats == null) {
-      return configured;
-    }
-    double rate = joinRate.perSecond(sale.getSaleId(), stats.getJoined(), now);
-    return ProofOfWork.effectiveBits(configured, rate, riseAbove(sale), InputRules.MAX_PROOF_OF_WORK_BITS);
-  }
-
-  private int riseAbove(Sale sale) {
-    Integer set = rooms.proofOfWorkRiseAbove(sale);
-    return set != null ? set : defaultRiseAbove;
-  }
-
-  /** The sale's joined, admitted and still waiting buyers at {@code now}; nobody waits once it is over. */
-  public record Counts(long joined, long admitted, long waiting, int proofOfWorkBits) {}
-
-  public Counts counts(Sale sale, Instant now) {
-    QueueStats stats = sale.getWaitingRoom() == null ? null : rooms.stats(sale.getSaleId()).orElse(null);
-    if (stats == null) {
-      return new Counts(0, 0, 0, sale.getWaitingRoom() == null ? 0 : rooms.proofOfWorkBits(sale));
-    }
-    long admitted = Admission.admitted(sale, stats, rooms.rates(sale), now);
-    SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
-    boolean over = status == SaleStatus.SOLD_OUT || status == SaleStatus.ENDED;
-    return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted, proofOfWorkBits(sale, now));
-  }
-
-  /** A purchase in a sale with a waiting room needs a valid pass of its buyer; nothing is written otherwise. */
-  public void requirePass(Context ctx, Sale sale, Buyer buyer) {
-    requirePass(signer, ctx.header(PASS_HEADER), sale, buyer.userId(), clock.instant());
-  }
-
-  /** PASS_REQUIRED or PASS_INVALID unless {@code pass} admits {@code userId} to {@code sale} at {@code now}. */
-  public static void requirePass(WaitingRoomSigner signer, String pass, Sale sale, String userId, Instant now) {
-    if (sale.getWaitingRoom() == null) {
-      return;
-    }
-    if (pass == null) {
-      throw new Problem(ErrorCode.PASS_REQUIRED, "This sale admits buyers through its waiting room: join it first");
-    }
-    if (!signer.passValid(pass, sale.getSaleId(), userId, now)) {
-      throw new Problem(ErrorCode.PASS_INVALID, "The pass is not valid for this buyer and sale, or has expired");
-    }
-  }
-
   private Admission admission(Sale sale, QueueToken token, Instant now) {
-    return Admission.of(sale, SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now), token,
+    return Admission.of(sale, sales.status(sale, now), token,
         rooms.stats(sale.getSaleId()).orElse(null), rooms.rates(sale), signer.shuffle(sale.getSaleId()), now);
   }
 
@@ -302,7 +246,7 @@ public final class WaitingRoomRoutes {
   }
 
   private void refuseClosed(Sale sale, Instant now) {
-    SaleStatus status = SaleStatus.of(sale, sales.available(sale), sales.closesAt(sale), now);
+    SaleStatus status = sales.status(sale, now);
     if (status == SaleStatus.ENDED) {
       throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " has ended");
     }
