@@ -3,7 +3,6 @@ package io.flashsale.api;
 import io.flashsale.api.access.AbuseBounds;
 import io.flashsale.api.access.AdminJwt;
 import io.flashsale.api.access.ClientAddress;
-
 import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.PaymentProvider;

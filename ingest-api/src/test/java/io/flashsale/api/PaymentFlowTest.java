@@ -1,15 +1,14 @@
 package io.flashsale.api;
 
-import io.flashsale.api.http.ErrorCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.payments.HttpPaymentProvider;
-import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProvider.Payment;
+import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentSimulator;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.SimulatorConfig;
@@ -21,8 +20,8 @@ import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,16 +1,15 @@
 package io.flashsale.api;
 
-import io.flashsale.api.http.ErrorCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.schemas.OutcomeStatus;
-import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseBatch;
+import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.StockLevel;

@@ -1,12 +1,10 @@
 package io.flashsale.api;
 
-import io.flashsale.api.sale.SaleClaims;
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.sale.SaleRoutes;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.sale.SaleClaims;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Sale;
 import java.time.Duration;

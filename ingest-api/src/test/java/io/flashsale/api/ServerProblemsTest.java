@@ -1,13 +1,12 @@
 package io.flashsale.api;
 
-import io.flashsale.api.http.Problem;
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.JsonBodies;
-import io.flashsale.api.http.ServerProblems;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.http.ServerProblems;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;

@@ -1,18 +1,16 @@
 package io.flashsale.api;
 
-import io.flashsale.api.http.Problem;
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.waitingroom.ProofOfWork;
-import io.flashsale.api.waitingroom.UsedChallenges;
-import io.flashsale.api.waitingroom.PassCheck;
-import io.flashsale.api.waitingroom.WaitingRoomRoutes;
-import io.flashsale.api.waitingroom.WaitingRooms;
-import io.flashsale.api.waitingroom.WaitingRoomSigner;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.waitingroom.ProofOfWork;
+import io.flashsale.api.waitingroom.UsedChallenges;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
+import io.flashsale.api.waitingroom.WaitingRooms;
 import io.flashsale.schemas.AdminAuditEvent;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Topics;

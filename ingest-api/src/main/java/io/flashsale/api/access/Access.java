@@ -1,11 +1,10 @@
 package io.flashsale.api.access;
 
 import io.flashsale.api.ApiConfig;
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
 import io.flashsale.api.access.Identity.Admin;
 import io.flashsale.api.access.Identity.Buyer;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.Sale;
 import io.javalin.http.Context;

@@ -1,7 +1,6 @@
 package io.flashsale.api.access;
 
 import io.flashsale.api.ApiConfig;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 

@@ -1,8 +1,5 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTVerifier.BaseVerification;
 import com.auth0.jwt.algorithms.Algorithm;
@@ -12,6 +9,8 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import com.auth0.jwt.interfaces.JWTVerifier;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.InputRules;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,10 @@
 package io.flashsale.api.admin;
 
 import io.flashsale.api.access.Access;
+import io.flashsale.api.access.Identity.Admin;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.log.TopicWriter;
-
-import io.flashsale.api.access.Identity.Admin;
 import io.flashsale.schemas.AdminAction;
 import io.flashsale.schemas.AdminAuditEvent;
 import io.flashsale.schemas.Topics;

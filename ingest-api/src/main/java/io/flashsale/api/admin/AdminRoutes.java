@@ -6,7 +6,6 @@ import io.flashsale.api.log.TopicWriter;
 import io.flashsale.api.sale.SaleBody;
 import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.sale.SaleView;
-
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.Shards;

@@ -1,7 +1,6 @@
 package io.flashsale.api.admin;
 
 import io.flashsale.api.log.TopicView;
-
 import io.flashsale.schemas.AdminAuditEvent;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics;

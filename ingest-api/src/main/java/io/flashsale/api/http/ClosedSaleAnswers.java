@@ -1,6 +1,5 @@
 package io.flashsale.api.http;
 
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.schemas.Sale;

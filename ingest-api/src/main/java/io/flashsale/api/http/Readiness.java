@@ -2,7 +2,6 @@ package io.flashsale.api.http;
 
 import io.flashsale.api.purchase.PurchaseView;
 import io.flashsale.api.sale.SaleView;
-
 import io.flashsale.schemas.Topics;
 import java.time.Clock;
 import java.time.Duration;

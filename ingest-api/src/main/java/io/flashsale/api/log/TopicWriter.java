@@ -2,7 +2,6 @@ package io.flashsale.api.log;
 
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
-
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics.Topic;
 import io.micrometer.core.instrument.MeterRegistry;

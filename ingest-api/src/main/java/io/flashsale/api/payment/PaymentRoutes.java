@@ -1,12 +1,11 @@
 package io.flashsale.api.payment;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
-
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookScheme;

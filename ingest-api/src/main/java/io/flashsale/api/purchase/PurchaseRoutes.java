@@ -1,22 +1,21 @@
 package io.flashsale.api.purchase;
 
-import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.access.Access;
+import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.http.ClosedSaleAnswers;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.http.RequestIds;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.purchase.PurchaseView.Purchase;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
-
-import io.flashsale.api.access.Identity.Buyer;
-import io.flashsale.api.purchase.PurchaseView.Purchase;
-import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.payments.PaymentProvider.PaymentOrder;
+import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.HoldCancellation;
@@ -26,7 +25,6 @@ import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.Topics;
 import io.javalin.http.ContentType;
 import io.javalin.http.Context;
-import io.javalin.http.Header;
 import io.javalin.http.HttpStatus;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,10 +1,9 @@
 package io.flashsale.api.purchase;
 
-import io.flashsale.api.log.TopicView;
-import io.flashsale.api.sale.SaleView;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.api.log.TopicView;
+import io.flashsale.api.sale.SaleView;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;

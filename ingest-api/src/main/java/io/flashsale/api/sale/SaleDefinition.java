@@ -3,7 +3,6 @@ package io.flashsale.api.sale;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.waitingroom.ProofOfWork;
-
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.Sale;

@@ -1,11 +1,10 @@
 package io.flashsale.api.sale;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.access.AbuseBounds;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.schemas.Sale;
 import io.javalin.http.Context;
 import io.javalin.http.Header;

@@ -7,12 +7,10 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
 import io.flashsale.api.purchase.PurchaseView;
 import io.flashsale.api.waitingroom.WaitingRooms;
-
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.Sale;
-import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
 import io.javalin.http.Context;
@@ -23,12 +21,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** Creating sales (admin), showing them (anyone) and their counters (admin). */
 public final class SaleRoutes {

@@ -3,7 +3,6 @@ package io.flashsale.api.sale;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicView;
-
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Sale;

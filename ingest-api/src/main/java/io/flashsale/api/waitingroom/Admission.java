@@ -1,7 +1,6 @@
 package io.flashsale.api.waitingroom;
 
 import io.flashsale.api.sale.SaleStatus;
-
 import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;

@@ -1,11 +1,10 @@
 package io.flashsale.api.waitingroom;
 
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,24 +1,22 @@
 package io.flashsale.api.waitingroom;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.flashsale.api.access.AbuseBounds;
 import io.flashsale.api.access.Access;
+import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.admin.AdminAudit;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
-import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.sale.SaleView;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.waitingroom.WaitingRoomSigner.Challenge;
 import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.QueuePlace;
-import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.WaitingRoom;
@@ -33,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +92,8 @@ public final class WaitingRoomRoutes {
   }
 
   /** POST /api/sales/{saleId}/queue: a place, the same for every join of the user. */
-  public void join(Context ctx, Buyer buyer) {
+  public void join(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
     Sale sale = saleWithRoom(ctx.pathParam("saleId"));
     Instant now = clock.instant();
     Instant opens = sale.getStartsAt().minusSeconds(sale.getWaitingRoom().getPreQueueSeconds());
@@ -125,7 +123,8 @@ public final class WaitingRoomRoutes {
   }
 
   /** GET /api/queue/{queueToken}?waitMs: where the buyer stands, waiting up to waitMs for the admission. */
-  public void show(Context ctx, Buyer buyer) {
+  public void show(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
     String text = ctx.pathParam("queueToken");
     QueueToken token = signer.token(text).filter(t -> t.userId().equals(buyer.userId()))
         .orElseThrow(() -> new Problem(ErrorCode.NOT_FOUND, "No such place in a waiting room"));
@@ -147,7 +146,8 @@ public final class WaitingRoomRoutes {
   }
 
   /** GET /api/sales/{saleId}/challenge: a challenge for this buyer's join, at the difficulty of now. */
-  public void challenge(Context ctx, Buyer buyer) {
+  public void challenge(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
     Sale sale = saleWithRoom(ctx.pathParam("saleId"));
     byte[] nonce = new byte[16];
     random.nextBytes(nonce);

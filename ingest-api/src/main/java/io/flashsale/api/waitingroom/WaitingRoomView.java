@@ -1,7 +1,6 @@
 package io.flashsale.api.waitingroom;
 
 import io.flashsale.api.log.TopicView;
-
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;

@@ -1,18 +1,17 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.ApiConfig;
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTCreator;
 import com.auth0.jwt.algorithms.Algorithm;
-import io.flashsale.api.access.Identity.Admin;
-import io.flashsale.schemas.AdminRole;
 import com.sun.net.httpserver.HttpServer;
+import io.flashsale.api.ApiConfig;
+import io.flashsale.api.access.Identity.Admin;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
+import io.flashsale.schemas.AdminRole;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -1,14 +1,13 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.access.Identity.Buyer;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;

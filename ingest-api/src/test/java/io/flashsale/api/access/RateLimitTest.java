@@ -1,11 +1,10 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.ApiFixture;
-import io.flashsale.api.http.ErrorCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.ApiFixture;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.schemas.Topics;
 import java.util.Map;
 import java.util.UUID;

@@ -1,13 +1,12 @@
 package io.flashsale.api.log;
 
-import io.flashsale.api.ApiFixture;
-import io.flashsale.api.access.Identity;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.ApiFixture;
+import io.flashsale.api.access.Identity;
 import io.flashsale.api.log.PurchaseBatcher.Placed;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.KafkaSettings;

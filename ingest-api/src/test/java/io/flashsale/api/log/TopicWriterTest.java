@@ -1,15 +1,13 @@
 package io.flashsale.api.log;
 
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
-import io.flashsale.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 class TopicWriterTest {

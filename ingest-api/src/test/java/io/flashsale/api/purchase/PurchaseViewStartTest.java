@@ -1,11 +1,10 @@
 package io.flashsale.api.purchase;
 
-import io.flashsale.api.ApiFixture;
-import io.flashsale.api.http.ErrorCode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flashsale.api.ApiFixture;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.embedded.KafkaBroker;
 import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.schemas.OutcomeStatus;

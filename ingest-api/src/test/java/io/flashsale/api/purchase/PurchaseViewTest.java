@@ -1,9 +1,9 @@
 package io.flashsale.api.purchase;
 
-import io.flashsale.schemas.KafkaSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.api.purchase.PurchaseView.Purchase;
+import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;

@@ -1,11 +1,10 @@
 package io.flashsale.api.sale;
 
-import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.http.Problem;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Sale;
 import java.time.Instant;
