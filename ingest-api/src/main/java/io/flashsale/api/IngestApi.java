@@ -21,6 +21,7 @@ import io.flashsale.api.payment.PaymentRoutes;
 import io.flashsale.api.purchase.CheckoutExpiry;
 import io.flashsale.api.purchase.PurchaseRoutes;
 import io.flashsale.api.purchase.PurchaseView;
+import io.flashsale.api.purchase.PurchaseViewStart;
 import io.flashsale.api.sale.SaleBody;
 import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
@@ -111,7 +112,7 @@ public final class IngestApi implements AutoCloseable {
       sales.start();
       PurchaseView purchases = new PurchaseView(kafka, topics, config.viewRetention(),
           config.viewMaxFinished(), Duration.ofMillis(config.maxWaitMs()),
-          PurchaseView.Start.of(admin, kafka.applicationId(), sales), clock);
+          PurchaseViewStart.of(admin, kafka.applicationId(), sales), clock);
       resources.add(purchases);
       purchases.onOutcome(meters::outcomeSeen);
       purchases.start();

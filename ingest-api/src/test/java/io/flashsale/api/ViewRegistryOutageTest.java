@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.flashsale.api.purchase.PurchaseView.Purchase;
-import io.flashsale.api.purchase.PurchaseView.Start;
+import io.flashsale.api.purchase.Purchase;
 import io.flashsale.api.purchase.PurchaseView;
+import io.flashsale.api.purchase.PurchaseViewStart;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.embedded.KafkaBroker;
 import io.flashsale.embedded.TestInfrastructure;
@@ -207,8 +207,8 @@ class ViewRegistryOutageTest {
     }
   }
 
-  private static Start everythingFromTheStart() {
-    return new Start() {
+  private static PurchaseViewStart everythingFromTheStart() {
+    return new PurchaseViewStart() {
       @Override
       public Map<TopicPartition, Long> decidedUpTo() {
         return Map.of();

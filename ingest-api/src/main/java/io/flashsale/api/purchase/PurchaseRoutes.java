@@ -10,7 +10,6 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.http.RequestIds;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicWriter;
-import io.flashsale.api.purchase.PurchaseView.Purchase;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
 import io.flashsale.payments.PaymentProvider.Payment;

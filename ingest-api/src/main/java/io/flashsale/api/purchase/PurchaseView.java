@@ -3,34 +3,23 @@ package io.flashsale.api.purchase;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.flashsale.api.log.TopicView;
-import io.flashsale.api.sale.SaleView;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
-import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Topics;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Memory is bounded by what is live, not by the history. A live purchase (pending, or holding stock) is kept
  * until it ends, whatever the traffic: it is what a buyer still acts on. A finished one is remembered for the
  * retention, at most {@code maxFinished} of them, the oldest forgotten first. Start-up is bounded the same way
- * (see {@link #seekStart}): the requests the topology has not yet decided, and the outcomes of the retention or
+ * (see {@link StartSeek}): the requests the topology has not yet decided, and the outcomes of the retention or
  * of the longest hold, whichever is longer; never the topics' whole retention.
  *
  * <p>A retry of a purchase this view no longer remembers is written again (same request id: sale, user and
@@ -54,75 +43,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PurchaseView extends TopicView {
   private static final Logger log = LoggerFactory.getLogger(PurchaseView.class);
-  private static final Duration START_RETRY = Duration.ofSeconds(1);
-
-  /**
-   * A request and, once decided, its latest outcome (never REFUND_DUE: that is {@code refundDue}).
-   * {@code queueSeq} is its number among the requests of its SKU as this view read them, -1 until read.
-   */
-  public record Purchase(String requestId, String saleId, String sku, String userId, int quantity,
-                         OutcomeStatus outcome, RejectReason reason, Instant holdExpiresAt, boolean refundDue,
-                         long queueSeq) {
-    public boolean pending() {
-      return outcome == null;
-    }
-
-    public String status() {
-      return pending() ? "PENDING" : outcome.name();
-    }
-
-    /** Stock is held for the buyer: the purchase may be paid or cancelled. */
-    public boolean held() {
-      return outcome == OutcomeStatus.ACCEPTED;
-    }
-
-    /** The buyer may still act on it: it waits for its decision or holds stock. */
-    boolean live() {
-      return pending() || held();
-    }
-
-    /** A paid purchase is an order, named by its request id. */
-    public String orderId() {
-      return outcome == OutcomeStatus.CONFIRMED ? requestId : null;
-    }
-
-    Purchase withRefundDue() {
-      return new Purchase(requestId, saleId, sku, userId, quantity, outcome, reason, holdExpiresAt, true, queueSeq);
-    }
-  }
-
-  /** Where a starting view begins reading; see {@link #seekStart}. */
-  public interface Start {
-    /** The topology's committed position on each partition of the request topic; absent where it has none. */
-    Map<TopicPartition, Long> decidedUpTo() throws Exception;
-
-    /** The longest hold of any sale; empty until the sales are known. */
-    Optional<Duration> longestHold();
-
-    /** The topology's committed positions, asked of the broker, and the sales as the sale view knows them. */
-    static Start of(Admin admin, String topologyApplicationId, SaleView sales) {
-      return new Start() {
-        @Override
-        public Map<TopicPartition, Long> decidedUpTo() throws Exception {
-          // requireStable: offsets still inside an open transaction are waited for, not read stale.
-          return admin.listConsumerGroupOffsets(topologyApplicationId,
-                  new ListConsumerGroupOffsetsOptions().requireStable(true))
-              .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).entrySet().stream()
-              .filter(e -> e.getKey().topic().equals(Topics.PURCHASE_REQUESTS) && e.getValue() != null)
-              .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-        }
-
-        @Override
-        public Optional<Duration> longestHold() {
-          return sales.caughtUp() ? Optional.of(sales.longestHold()) : Optional.empty();
-        }
-      };
-    }
-  }
 
   private final Topics topics;
   private final Duration retention;
-  private final Start start;
+  private final PurchaseViewStart start;
   private final Clock clock;
   /** Pending or held purchases: never evicted, as they are what buyers still act on. */
   private final Map<String, Purchase> live = new ConcurrentHashMap<>();
@@ -130,13 +54,12 @@ public final class PurchaseView extends TopicView {
   /** Sale ids and SKUs, one string each, so that a million remembered purchases do not each carry copies. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
   private final List<Consumer<PurchaseOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
-  /** Long-polls waiting for a decision, by request id; a waiter gone quiet is forgotten after the longest wait. */
-  private final Cache<String, CompletableFuture<Purchase>> decisions;
+  private final DecisionWaiters decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
 
   /** {@code start} may be null for a view that is fed records directly and never started. */
   public PurchaseView(KafkaSettings kafka, Topics topics, Duration retention, long maxFinished, Duration maxWait,
-               Start start, Clock clock) {
+               PurchaseViewStart start, Clock clock) {
     super("purchases", kafka, List.of(Topics.PURCHASE_REQUESTS, Topics.PURCHASE_OUTCOMES));
     this.topics = topics;
     this.retention = retention;
@@ -145,7 +68,7 @@ public final class PurchaseView extends TopicView {
     // Evicts on the writing thread, so that a flood of finished purchases cannot outrun the bound.
     this.finished = Caffeine.newBuilder().expireAfterWrite(retention).maximumSize(maxFinished)
         .executor(Runnable::run).build();
-    this.decisions = Caffeine.newBuilder().expireAfterAccess(maxWait.plusMinutes(1)).build();
+    this.decisions = new DecisionWaiters(maxWait);
   }
 
   public Optional<Purchase> purchase(String requestId) {
@@ -155,14 +78,9 @@ public final class PurchaseView extends TopicView {
 
   /** Completes with the purchase once it is decided, or with its state as it is when the wait ends. */
   public CompletableFuture<Purchase> awaitDecision(String requestId, Duration wait) {
-    CompletableFuture<Purchase> decided = decisions.get(requestId, id -> new CompletableFuture<>());
-    // Looked up after registering: a decision applied in between is seen here, a later one completes the future.
-    Purchase current = purchase(requestId).orElse(null);
-    if (current != null && !current.pending()) {
-      return CompletableFuture.completedFuture(current);
-    }
-    return decided.copy().completeOnTimeout(current, wait.toMillis(), TimeUnit.MILLISECONDS);
+    return decisions.await(requestId, wait, this::purchase);
   }
+
 
   /** How many requests of the same SKU are still ahead of this one; null once decided or not yet read here. */
   public Long queuePosition(Purchase purchase) {
@@ -262,10 +180,12 @@ public final class PurchaseView extends TopicView {
     if (decided[0] == null || decided[0].pending()) {
       return;
     }
-    CompletableFuture<Purchase> waiting = decisions.asMap().remove(outcome.getRequestId());
-    if (waiting != null) {
-      waiting.complete(decided[0]);
-    }
+    decisions.decided(decided[0]);
+  }
+
+  @Override
+  protected void seekStart(KafkaConsumer<byte[], byte[]> kafka, List<TopicPartition> partitions) {
+    StartSeek.seek(kafka, partitions, start, retention, clock, this::running);
   }
 
   private String name(String text) {
@@ -283,7 +203,7 @@ public final class PurchaseView extends TopicView {
       return known == null ? null : known.withRefundDue();
     }
     // Outcomes of one request arrive in order, but an outcome that would move a purchase back is not believed.
-    if (known != null && !known.pending() && !movesForward(known.outcome(), status)) {
+    if (known != null && !known.pending() && !Purchase.movesForward(known.outcome(), status)) {
       if (known.outcome() != status) {
         log.warn("Purchase {} is {}, ignored a later {}", known.requestId(), known.outcome(), status);
       }
@@ -296,118 +216,5 @@ public final class PurchaseView extends TopicView {
         known != null && known.refundDue(), known != null ? known.queueSeq() : -1);
   }
 
-  /**
-   * Starts where what is still live can be found, and no further back. On {@code purchase-requests}: the
-   * topology's committed position, as everything before it is decided (exactly-once commits it with the
-   * outcomes), or the beginning where it has committed nothing. On {@code purchase-outcomes}: the retention or
-   * the longest hold of any sale, whichever is longer, back from now, so that every hold still running and
-   * every purchase finished within the retention is read again.
-   */
-  @Override
-  protected void seekStart(KafkaConsumer<byte[], byte[]> kafka, List<TopicPartition> partitions) {
-    Map<TopicPartition, Long> decided = null;
-    Optional<Duration> longestHold = Optional.empty();
-    while (running() && (decided == null || longestHold.isEmpty())) {
-      try {
-        decided = decided != null ? decided : start.decidedUpTo();
-        longestHold = start.longestHold();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (Exception e) {
-        log.warn("Purchase view cannot learn the topology's position yet, retrying: {}", e.toString());
-      }
-      if (decided == null || longestHold.isEmpty()) {
-        sleep(decided == null ? START_RETRY : Duration.ofMillis(20));
-      }
-    }
-    if (decided == null) {
-      return; // closed while starting
-    }
-    Duration window = longestHold.get().compareTo(retention) > 0 ? longestHold.get() : retention;
-    Map<TopicPartition, Long> since = new HashMap<>();
-    for (TopicPartition p : partitions) {
-      if (p.topic().equals(Topics.PURCHASE_OUTCOMES)) {
-        since.put(p, clock.instant().minus(window).toEpochMilli());
-      }
-    }
-    Map<TopicPartition, OffsetAndTimestamp> byTime = kafka.offsetsForTimes(since);
-    Map<TopicPartition, Long> ends = kafka.endOffsets(since.keySet());
-    for (TopicPartition p : partitions) {
-      if (since.containsKey(p)) {
-        OffsetAndTimestamp first = byTime.get(p);
-        kafka.seek(p, first != null ? first.offset() : ends.get(p));
-      } else if (decided.containsKey(p)) {
-        kafka.seek(p, decided.get(p)); // below the log's start, the consumer resets to the earliest
-      } else {
-        kafka.seekToBeginning(List.of(p));
-      }
-    }
-    log.info("Purchase view starts at the topology's position on {} request partitions and {} of outcomes",
-        decided.size(), window);
-  }
 
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The lifecycle: ACCEPTED ends once; a payment arriving after the hold ended may still confirm it. */
-  static boolean movesForward(OutcomeStatus from, OutcomeStatus to) {
-    return switch (from) {
-      case ACCEPTED -> to == OutcomeStatus.CONFIRMED || to == OutcomeStatus.EXPIRED || to == OutcomeStatus.CANCELLED;
-      case EXPIRED, CANCELLED -> to == OutcomeStatus.CONFIRMED;
-      case REJECTED, CONFIRMED, REFUND_DUE -> false;
-    };
-  }
-
-  /**
-   * The requests of one SKU in log order, numbered as this view reads them. A record's first number is kept by
-   * its offset until the topology has decided past it, so an outcome's (offset, index) tells how far the
-   * topology got; only the records not yet decided are kept.
-   */
-  static final class SkuQueue {
-    /**
-     * Most records of one SKU kept while waiting for the topology to decide past them. A retry answered by a
-     * repeat names no new place, so its record is passed only by a later decision of the SKU, and a sale over
-     * takes none: without a cap every replay of an ended sale would stay. 10,000 records are at least 10,000
-     * requests ahead, well beyond any position worth showing; one held costs about 80 bytes.
-     */
-    static final int MAX_HELD_RECORDS = 10_000;
-    private final NavigableMap<Long, Long> firstSeqByOffset = new TreeMap<>();
-    private long read;
-    private volatile long decidedSeq = -1;
-
-    /** A record of {@code count} requests at {@code offset} was read; returns the number of its first. */
-    synchronized long read(long offset, int count) {
-      long first = read;
-      firstSeqByOffset.put(offset, first);
-      if (firstSeqByOffset.size() > MAX_HELD_RECORDS) {
-        firstSeqByOffset.pollFirstEntry();
-      }
-      read += count;
-      return first;
-    }
-
-    synchronized int heldRecords() {
-      return firstSeqByOffset.size();
-    }
-
-    /** The topology decided the request at {@code index} of the record at {@code offset}. */
-    synchronized void decided(long offset, int index) {
-      Long first = firstSeqByOffset.get(offset);
-      if (first == null) {
-        return; // a record read before this view started, or already passed
-      }
-      decidedSeq = Math.max(decidedSeq, first + index);
-      firstSeqByOffset.headMap(offset, false).clear();
-    }
-
-    long decidedSeq() {
-      return decidedSeq;
-    }
-  }
 }

@@ -77,7 +77,7 @@ public final class PurchaseViewFlood {
     }
     boolean ok = true;
     for (int i = 0; i < 2 * LIVE; i++) {
-      String status = view.purchase("live-" + i).map(PurchaseView.Purchase::status).orElse("UNKNOWN");
+      String status = view.purchase("live-" + i).map(Purchase::status).orElse("UNKNOWN");
       String expected = i < LIVE ? "ACCEPTED" : "PENDING";
       if (!status.equals(expected)) {
         System.out.println("live-" + i + " is " + status + ", expected " + expected);

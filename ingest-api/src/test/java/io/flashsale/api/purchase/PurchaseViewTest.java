@@ -2,7 +2,7 @@ package io.flashsale.api.purchase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flashsale.api.purchase.PurchaseView.Purchase;
+import io.flashsale.api.purchase.Purchase;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
@@ -234,7 +234,7 @@ class PurchaseViewTest {
 
     assertThat(view.liveCount()).isZero();
     assertThat(view.finishedCount()).isLessThanOrEqualTo(1000);
-    assertThat(view.queuedRecords()).isLessThanOrEqualTo(PurchaseView.SkuQueue.MAX_HELD_RECORDS);
+    assertThat(view.queuedRecords()).isLessThanOrEqualTo(SkuQueue.MAX_HELD_RECORDS);
   }
 
   @Test
