@@ -14,6 +14,7 @@ import io.flashsale.api.payment.PaymentRoutes;
 import io.flashsale.api.purchase.PurchaseRoutes;
 import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
+import io.flashsale.api.waitingroom.WaitingRoomChanges;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 
 /**
@@ -22,7 +23,8 @@ import io.flashsale.api.waitingroom.WaitingRoomRoutes;
  * port, as no listener of its own serves them.
  */
 record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, PurchaseRoutes purchases,
-                 PaymentRoutes payments, WaitingRoomRoutes waitingRoom, Pages pages, Health health, ApiMeters meters,
+                 PaymentRoutes payments, WaitingRoomRoutes waitingRoom, WaitingRoomChanges roomChanges,
+                 Pages pages, Health health, ApiMeters meters,
                  boolean metricsHere) {
 
   void define() {
@@ -34,7 +36,7 @@ record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, Purchas
           path("{saleId}", () -> {
             get("metrics", sales::metrics, Role.ADMIN_VIEW);
             post("end", admin::end, Role.ADMIN_OPERATE);
-            patch("waiting-room", waitingRoom::change, Role.ADMIN_OPERATE);
+            patch("waiting-room", roomChanges::change, Role.ADMIN_OPERATE);
           });
         });
         get("reports", admin::reports, Role.ADMIN_VIEW);

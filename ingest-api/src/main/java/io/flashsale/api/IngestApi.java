@@ -27,6 +27,7 @@ import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.waitingroom.WaitingRoomChanges;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomView;
@@ -41,15 +42,10 @@ import io.javalin.json.JavalinJackson;
 import io.javalin.security.RouteRole;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -59,13 +55,13 @@ import org.slf4j.LoggerFactory;
 public final class IngestApi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
 
-  private final List<AutoCloseable> resources; // closed in reverse order of start
+  private final Resources resources;
   private final Javalin app;
   private final SaleEvents saleEvents;
   private final WaitingRoomRoutes waitingRoom;
   private final Integer metricsPort;
 
-  private IngestApi(List<AutoCloseable> resources, Javalin app, SaleEvents saleEvents, WaitingRoomRoutes waitingRoom,
+  private IngestApi(Resources resources, Javalin app, SaleEvents saleEvents, WaitingRoomRoutes waitingRoom,
                     Integer metricsPort) {
     this.resources = resources;
     this.app = app;
@@ -90,7 +86,7 @@ public final class IngestApi implements AutoCloseable {
               : "") + ", waiting-room secret '" + ApiConfig.LOCAL_WAITING_ROOM_SECRET + "'";
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
     }
-    List<AutoCloseable> resources = new ArrayList<>();
+    Resources resources = new Resources();
     ApiMeters meters = new ApiMeters();
     try {
       KafkaSettings kafka = config.kafka();
@@ -99,9 +95,8 @@ public final class IngestApi implements AutoCloseable {
       resources.add(admin);
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
 
-      ExecutorService responses = Executors.newFixedThreadPool(
-          Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("flashsale-api-response"));
-      resources.add(() -> shutdown(responses));
+      ExecutorService responses = resources.pool("flashsale-api-response",
+          Math.max(2, Runtime.getRuntime().availableProcessors()));
       TopicWriter writer = new TopicWriter(kafka, config.produceTimeout(), responses);
       resources.add(writer);
       writer.bindMetrics(meters.registry);
@@ -133,7 +128,7 @@ public final class IngestApi implements AutoCloseable {
       WaitingRooms roomState = new WaitingRooms(rooms, sales, config.proofOfWorkRiseAbove());
       WaitingRoomSigner signer = new WaitingRoomSigner(config.waitingRoomSecret(), config.waitingRoomPreviousSecret());
       WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, roomState, signer, clock,
-          config.maxWaitMs(), responses, audit, access, config.abuseBounds());
+          config.maxWaitMs(), responses, access, config.abuseBounds());
       rooms.onNewRoom(saleId -> {
         meters.waitingRoom(saleId, () -> sales.sale(saleId)
             .map(sale -> roomState.counts(sale, clock.instant()).waiting()).orElse(0L));
@@ -162,6 +157,7 @@ public final class IngestApi implements AutoCloseable {
         resources.add(metricsServer);
       }
       ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
+          new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           pages, new Health(readiness), meters, metricsServer == null);
 
       Javalin app = Javalin.create(cfg -> {
@@ -183,7 +179,7 @@ public final class IngestApi implements AutoCloseable {
       return new IngestApi(resources, app, saleEvents, waitingRoom,
           metricsServer == null ? null : metricsServer.port());
     } catch (RuntimeException e) {
-      closeAll(resources);
+      resources.close();
       throw e;
     }
   }
@@ -231,31 +227,6 @@ public final class IngestApi implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(resources);
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
-  }
-
-  private static void shutdown(ExecutorService executor) throws InterruptedException {
-    executor.shutdown();
-    executor.awaitTermination(5, TimeUnit.SECONDS);
-  }
-
-  private static void closeAll(List<AutoCloseable> resources) {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        log.warn("Error while closing", e);
-      }
-    }
-    resources.clear();
+    resources.close();
   }
 }

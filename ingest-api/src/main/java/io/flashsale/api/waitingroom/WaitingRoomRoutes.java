@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.flashsale.api.access.AbuseBounds;
 import io.flashsale.api.access.Access;
 import io.flashsale.api.access.Identity.Buyer;
-import io.flashsale.api.admin.AdminAudit;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.LongPoll;
@@ -14,22 +13,17 @@ import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.WaitingRoomSigner.Challenge;
 import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
-import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
-import io.flashsale.schemas.WaitingRoom;
-import io.flashsale.schemas.WaitingRoomChange;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -49,8 +43,6 @@ public final class WaitingRoomRoutes {
 
   record JoinBody(String challenge, String nonce) {}
 
-  record WaitingRoomPatch(Integer admitPerSecond, Integer proofOfWorkBits, Integer proofOfWorkRiseAbove) {}
-
   record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -66,7 +58,6 @@ public final class WaitingRoomRoutes {
   private final Clock clock;
   private final long maxWaitMs;
   private final Executor responses;
-  private final AdminAudit audit;
   private final SecureRandom random = new SecureRandom();
   /** Challenges used on this instance; another instance can take a challenge once more, for the same user only. */
   private final UsedChallenges usedChallenges;
@@ -74,12 +65,11 @@ public final class WaitingRoomRoutes {
   private final WaitingRooms state;
 
   public WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRooms state,
-                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses, AdminAudit audit,
+                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses,
                     Access access, AbuseBounds bounds) {
     this.usedChallenges = new UsedChallenges(bounds.usedChallenges(), bounds.usedChallengesPerAddress(), clock);
     this.access = access;
     this.state = state;
-    this.audit = audit;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
@@ -94,7 +84,7 @@ public final class WaitingRoomRoutes {
   /** POST /api/sales/{saleId}/queue: a place, the same for every join of the user. */
   public void join(Context ctx) {
     Buyer buyer = access.buyer(ctx);
-    Sale sale = saleWithRoom(ctx.pathParam("saleId"));
+    Sale sale = state.saleWithRoom(ctx.pathParam("saleId"));
     Instant now = clock.instant();
     Instant opens = sale.getStartsAt().minusSeconds(sale.getWaitingRoom().getPreQueueSeconds());
     if (now.isBefore(opens)) {
@@ -128,7 +118,7 @@ public final class WaitingRoomRoutes {
     String text = ctx.pathParam("queueToken");
     QueueToken token = signer.token(text).filter(t -> t.userId().equals(buyer.userId()))
         .orElseThrow(() -> new Problem(ErrorCode.NOT_FOUND, "No such place in a waiting room"));
-    Sale sale = saleWithRoom(token.saleId());
+    Sale sale = state.saleWithRoom(token.saleId());
     long waitMs = LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
     QueueBody now = answer(sale, token, text, clock.instant());
     if (waitMs == 0 || !now.status().equals("WAITING")) {
@@ -148,7 +138,7 @@ public final class WaitingRoomRoutes {
   /** GET /api/sales/{saleId}/challenge: a challenge for this buyer's join, at the difficulty of now. */
   public void challenge(Context ctx) {
     Buyer buyer = access.buyer(ctx);
-    Sale sale = saleWithRoom(ctx.pathParam("saleId"));
+    Sale sale = state.saleWithRoom(ctx.pathParam("saleId"));
     byte[] nonce = new byte[16];
     random.nextBytes(nonce);
     Instant now = clock.instant();
@@ -158,57 +148,15 @@ public final class WaitingRoomRoutes {
         challenge.bits(), challenge.expiresAt()));
   }
 
-  /**
-   * PATCH /api/admin/sales/{saleId}/waiting-room: a new admission rate, difficulty or threshold of the difficulty's
-   * rise, from now on. Only the fields sent are written: the views merge a sale's changes field by field in the log's
-   * order, so a change through another instance that has not seen this one yet never undoes it.
-   */
-  public void change(Context ctx) {
-    Sale sale = saleWithRoom(ctx.pathParam("saleId"));
-    WaitingRoomPatch patch = bodies.read(ctx, WaitingRoomPatch.class);
-    List<String> errors = new ArrayList<>();
-    if (patch.admitPerSecond() == null && patch.proofOfWorkBits() == null && patch.proofOfWorkRiseAbove() == null) {
-      errors.add("admitPerSecond, proofOfWorkBits or proofOfWorkRiseAbove is required");
-    }
-    if (patch.admitPerSecond() != null) {
-      add(errors, InputRules.between("admitPerSecond", patch.admitPerSecond(), 1, InputRules.MAX_ADMIT_PER_SECOND));
-    }
-    if (patch.proofOfWorkBits() != null) {
-      add(errors, ProofOfWork.invalidBits("proofOfWorkBits", patch.proofOfWorkBits(), InputRules.MAX_PROOF_OF_WORK_BITS));
-    }
-    if (patch.proofOfWorkRiseAbove() != null) {
-      add(errors, InputRules.between("proofOfWorkRiseAbove", patch.proofOfWorkRiseAbove(), 0, MAX_RISE_ABOVE));
-    }
-    if (!errors.isEmpty()) {
-      throw new Problem(ErrorCode.VALIDATION, String.join("; ", errors));
-    }
-    WaitingRoomChange change = new WaitingRoomChange(sale.getSaleId(), patch.admitPerSecond(), patch.proofOfWorkBits(),
-        patch.proofOfWorkRiseAbove());
-    Map<String, String> audited = AdminAudit.fields("admitPerSecond", patch.admitPerSecond(),
-        "proofOfWorkBits", patch.proofOfWorkBits(), "proofOfWorkRiseAbove", patch.proofOfWorkRiseAbove());
-    ctx.future(() -> audit.after(ctx, sale.getSaleId(), audited,
-        writer.write(topics.waitingRoomChanges, sale.getSaleId(), change).thenAccept(written -> {
-          // The room as this instance knows it, with what was just sent: a change through another instance that
-          // this one has not read yet is not shown here, and is not undone either.
-          WaitingRooms.Settings known = state.settings(sale, clock.instant());
-          ctx.json(new WaitingRooms.Settings(patch.admitPerSecond() != null ? patch.admitPerSecond() : known.admitPerSecond(),
-              patch.proofOfWorkBits() != null ? patch.proofOfWorkBits() : known.proofOfWorkBits(),
-              patch.proofOfWorkRiseAbove() != null ? patch.proofOfWorkRiseAbove() : known.proofOfWorkRiseAbove()));
-        })));
-  }
-
   /** What the admin has set of the room of {@code saleId}, as this instance's view has merged the changes. */
   public WaitingRooms.Settings settings(String saleId, Instant now) {
-    return state.settings(saleWithRoom(saleId), now);
+    return state.settings(state.saleWithRoom(saleId), now);
   }
 
   /** The used challenges of this instance, for tests and measurements. */
   public UsedChallenges usedChallenges() {
     return usedChallenges;
   }
-
-  /** The most joins per second a threshold may name: above the most a waiting room admits in a second. */
-  static final int MAX_RISE_ABOVE = 1_000_000;
 
   private Admission admission(Sale sale, QueueToken token, Instant now) {
     return Admission.of(sale, sales.status(sale, now), token,
@@ -255,22 +203,9 @@ public final class WaitingRoomRoutes {
     }
   }
 
-  private Sale saleWithRoom(String saleId) {
-    Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
-    WaitingRoom room = sale.getWaitingRoom();
-    if (room == null) {
-      throw new Problem(ErrorCode.NOT_FOUND, "Sale " + saleId + " has no waiting room");
-    }
-    return sale;
-  }
-
   private static long seconds(Instant from, Instant to) {
     return Math.max(0, (Duration.between(from, to).toMillis() + 999) / 1000);
   }
 
-  private static void add(List<String> errors, String error) {
-    if (error != null) {
-      errors.add(error);
-    }
-  }
+
 }

@@ -1,10 +1,13 @@
 package io.flashsale.api.waitingroom;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import io.flashsale.api.sale.SaleStatus;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.WaitingRoom;
 import java.time.Instant;
 
 /**
@@ -63,5 +66,15 @@ public final class WaitingRooms {
 
   public Settings settings(Sale sale, Instant now) {
     return new Settings(QueueOrder.rateAt(rooms.rates(sale), now), rooms.proofOfWorkBits(sale), riseAbove(sale));
+  }
+
+  /** The sale {@code saleId}, if it has a waiting room: SALE_NOT_FOUND or NOT_FOUND otherwise. */
+  public Sale saleWithRoom(String saleId) {
+    Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    WaitingRoom room = sale.getWaitingRoom();
+    if (room == null) {
+      throw new Problem(ErrorCode.NOT_FOUND, "Sale " + saleId + " has no waiting room");
+    }
+    return sale;
   }
 }
