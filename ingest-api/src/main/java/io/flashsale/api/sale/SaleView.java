@@ -25,35 +25,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Every sale, the claims of sale ids, the latest stock levels and the published lottery draws, read from
  * {@code sales}, {@code sale-claims}, {@code stock-levels} and {@code lottery-draws}. A sale is shown once its definition is in {@code sales}, where
- * the topology reads it; only the winner of a sale id's claim is ever written there (see {@link SaleRoutes}).
+ * the topology reads it; only the winner of a sale id's claim is ever written there (see {@link SaleClaims}).
  */
 public final class SaleView extends TopicView {
 
-  /** A claim of a sale id: the definition and the claim's place in the log. */
-  record Claim(Sale sale, int partition, long offset, Instant claimedAt) {
-    boolean isAt(int partition, long offset) {
-      return this.partition == partition && this.offset == offset;
-    }
-  }
-
-  /** Where a claim was written. */
-  private record Position(int partition, long offset) {}
-
   private final Topics topics;
   private final Map<String, Sale> sales = new ConcurrentHashMap<>();
-  private final Map<String, Claim> claims = new ConcurrentHashMap<>();
+  private final ClaimLog claims = new ClaimLog();
   private final Map<String, StockLevel> stockLevels = new ConcurrentHashMap<>();
   /** The latest level of each stock shard; {@link #stockLevels} has their sum under the sale's id. */
   private final Map<String, StockLevel> shardLevels = new ConcurrentHashMap<>();
   private final Map<String, Set<CompletableFuture<Instant>>> endWaiters = new ConcurrentHashMap<>();
   private final Map<String, DecisionRate> rates = new ConcurrentHashMap<>();
   private final Map<String, DrawResult> draws = new ConcurrentHashMap<>();
-  /** Guards the two maps below, which pair claim writers waiting for their claim with the view's progress. */
-  private final Object claimProgress = new Object();
-  /** Next claim offset to read, by partition of sale-claims. */
-  private final Map<Integer, Long> claimsReadUpTo = new HashMap<>();
-  private final Map<Position, CompletableFuture<Claim>> claimWaiters = new HashMap<>();
-
   public SaleView(KafkaSettings kafka, Topics topics) {
     super("sales", kafka, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS));
     this.topics = topics;
@@ -70,12 +54,12 @@ public final class SaleView extends TopicView {
 
   /** True once anyone claimed the id or a sale of that id exists: the id is taken. */
   boolean taken(String saleId) {
-    return claims.containsKey(saleId) || sales.containsKey(saleId);
+    return claims.claimed(saleId) || sales.containsKey(saleId);
   }
 
   /** The winning claim of the id, as far as the view has read. */
-  Optional<Claim> winningClaim(String saleId) {
-    return Optional.ofNullable(claims.get(saleId));
+  Optional<ClaimLog.Claim> winningClaim(String saleId) {
+    return claims.winning(saleId);
   }
 
   /** The topology's latest counters of the sale; empty until it has decided something. */
@@ -147,27 +131,14 @@ public final class SaleView extends TopicView {
     return stockLevel(sale.getSaleId()).map(StockLevel::getAvailable).orElse(sale.getStock());
   }
 
-  /**
-   * Completes, on the common pool (never on the view's thread), with the winning claim of {@code saleId} once
-   * the view has read the claim written at this place, so that the claimant knows whether its claim came first.
-   */
-  CompletableFuture<Claim> awaitClaim(String saleId, int partition, long offset) {
-    CompletableFuture<Claim> read = new CompletableFuture<>();
-    synchronized (claimProgress) {
-      if (claimsReadUpTo.getOrDefault(partition, 0L) > offset) {
-        read.complete(claims.get(saleId));
-      } else {
-        claimWaiters.put(new Position(partition, offset), read);
-      }
-    }
-    return read.thenApplyAsync(claim -> claim);
+  /** See {@link ClaimLog#await}. */
+  CompletableFuture<ClaimLog.Claim> awaitClaim(String saleId, int partition, long offset) {
+    return claims.await(saleId, partition, offset);
   }
 
   /** Forgets a wait that was given up. */
   void stopAwaiting(int partition, long offset) {
-    synchronized (claimProgress) {
-      claimWaiters.remove(new Position(partition, offset));
-    }
+    claims.stopAwaiting(partition, offset);
   }
 
   /** Records a sale this instance just wrote to {@code sales}, so that it answers for it before the view reads it back. */
@@ -178,7 +149,7 @@ public final class SaleView extends TopicView {
   @Override
   protected void apply(ConsumerRecord<byte[], byte[]> record) {
     switch (record.topic()) {
-      case Topics.SALE_CLAIMS -> applyClaim(record);
+      case Topics.SALE_CLAIMS -> claims.apply(record, topics.saleClaims.valueSerde().deserializer());
       case Topics.SALES -> {
         if (record.value() != null) {
           Sale sale = topics.sales.valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -254,25 +225,5 @@ public final class SaleView extends TopicView {
     return sum.setEndedAt(allEnded ? endedAt : null).build();
   }
 
-  private void applyClaim(ConsumerRecord<byte[], byte[]> record) {
-    String saleId = null;
-    try {
-      if (record.value() != null) {
-        Sale sale = topics.saleClaims.valueSerde().deserializer().deserialize(record.topic(), record.value());
-        saleId = sale.getSaleId();
-        // Records of a partition are read in log order: the first one seen for an id is the first claim.
-        claims.putIfAbsent(saleId, new Claim(sale, record.partition(), record.offset(),
-            Instant.ofEpochMilli(record.timestamp())));
-      }
-    } finally { // an unreadable claim still moves the view on, and its waiter learns it did not win
-      CompletableFuture<Claim> waiter;
-      synchronized (claimProgress) {
-        claimsReadUpTo.put(record.partition(), record.offset() + 1);
-        waiter = claimWaiters.remove(new Position(record.partition(), record.offset()));
-      }
-      if (waiter != null) {
-        waiter.complete(saleId == null ? null : claims.get(saleId));
-      }
-    }
-  }
+
 }
