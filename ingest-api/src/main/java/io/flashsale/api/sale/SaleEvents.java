@@ -13,7 +13,6 @@ import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +40,13 @@ public final class SaleEvents implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SaleEvents.class);
   /** At most this many events per second per sale: a rush moves the stock thousands of times a second. */
   static final Duration COALESCE = Duration.ofMillis(250);
-  /** Events a client may have queued unwritten; beyond, the older ones are dropped: each event is the whole state. */
-  static final int MAX_QUEUED = 4;
   private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private final SaleView sales;
   private final Function<Sale, SaleBody> body;
   private final ObjectMapper mapper;
   private final long heartbeatMs;
-  private final Map<String, Set<Stream>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Set<SaleEventStream>> listeners = new ConcurrentHashMap<>();
   /** What each sale's listeners were last sent: remaining and status. */
   private final Map<String, String> lastSent = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -136,11 +133,11 @@ public final class SaleEvents implements AutoCloseable {
   }
 
   private CompletableFuture<Void> open(Sale sale, Context ctx, String address) {
-    Stream stream;
+    SaleEventStream stream;
     try {
       ctx.req().getAsyncContext().setTimeout(0); // a stream lasts as long as its client, whatever the async timeout
       ServletOutputStream out = ctx.res().getOutputStream();
-      stream = new Stream(sale.getSaleId(), out);
+      stream = new SaleEventStream(sale.getSaleId(), out);
       out.setWriteListener(stream); // from here on every write is non-blocking
     } catch (IOException | RuntimeException e) {
       release(address);
@@ -160,7 +157,7 @@ public final class SaleEvents implements AutoCloseable {
     return stream.closed;
   }
 
-  private void remove(Stream stream) {
+  private void remove(SaleEventStream stream) {
     listeners.computeIfPresent(stream.saleId, (id, streams) -> {
       streams.remove(stream);
       return streams.isEmpty() ? null : streams;
@@ -183,7 +180,7 @@ public final class SaleEvents implements AutoCloseable {
         SaleBody current = body.apply(sale);
         String state = state(current);
         byte[] event = state.equals(lastSent.put(saleId, state)) ? null : render(current);
-        for (Stream stream : streams) {
+        for (SaleEventStream stream : streams) {
           if (event != null) {
             stream.send(event);
           }
@@ -212,82 +209,6 @@ public final class SaleEvents implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
-    listeners.values().forEach(streams -> streams.forEach(Stream::close));
-  }
-
-  /** One client's stream: events queued here and written whenever its connection can take them. */
-  private static final class Stream implements WriteListener {
-    final String saleId;
-    final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final ServletOutputStream out;
-    private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
-    private boolean unflushed;
-
-    Stream(String saleId, ServletOutputStream out) {
-      this.saleId = saleId;
-      this.out = out;
-    }
-
-    void send(byte[] bytes) {
-      if (!offer(bytes)) {
-        close(); // outside the lock: completing the request runs Javalin's and Jetty's code
-      }
-    }
-
-    @Override
-    public void onWritePossible() {
-      if (!drainLocked()) {
-        close();
-      }
-    }
-
-    @Override
-    public void onError(Throwable failure) {
-      close();
-    }
-
-    /** False once the stream failed. */
-    private synchronized boolean offer(byte[] bytes) {
-      if (closed.isDone()) {
-        return true;
-      }
-      if (queued.size() >= MAX_QUEUED) {
-        queued.pollFirst(); // a later event says all an earlier one did
-      }
-      queued.addLast(bytes);
-      return drain();
-    }
-
-    private synchronized boolean drainLocked() {
-      return drain();
-    }
-
-    /**
-     * Writes while the connection takes it; when it does not, Jetty calls {@link #onWritePossible} later. False
-     * when the connection failed.
-     */
-    private boolean drain() {
-      try {
-        while (!closed.isDone() && out.isReady()) {
-          byte[] next = queued.pollFirst();
-          if (next != null) {
-            out.write(next);
-            unflushed = true;
-          } else if (unflushed) {
-            unflushed = false;
-            out.flush();
-          } else {
-            return true;
-          }
-        }
-        return true;
-      } catch (IOException | IllegalStateException e) {
-        return false;
-      }
-    }
-
-    void close() {
-      closed.complete(null);
-    }
+    listeners.values().forEach(streams -> streams.forEach(SaleEventStream::close));
   }
 }
