@@ -28,7 +28,7 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
           + " bytes");
     }
     if (publicKeyPem != null) {
-      AdminTokens.publicKey(publicKeyPem); // refuses a key it cannot use
+      AdminKeys.publicKey(publicKeyPem); // refuses a key it cannot use
     }
     if (jwksUrl != null && !(jwksUrl.startsWith("https://") || jwksUrl.startsWith("http://"))) {
       throw new IllegalArgumentException("FLASHSALE_ADMIN_JWKS_URL must be an http(s) URL, was " + jwksUrl);

@@ -1,9 +1,6 @@
 package io.flashsale.api.access;
 
-import com.auth0.jwk.Jwk;
-import com.auth0.jwk.JwkException;
 import com.auth0.jwk.JwkProvider;
-import com.auth0.jwk.JwkProviderBuilder;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTVerifier.BaseVerification;
 import com.auth0.jwt.algorithms.Algorithm;
@@ -18,21 +15,14 @@ import com.auth0.jwt.interfaces.Verification;
 import io.flashsale.api.access.Identity.Admin;
 import io.flashsale.schemas.AdminRole;
 import io.flashsale.schemas.InputRules;
-import java.net.MalformedURLException;
-import java.net.URI;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,13 +42,6 @@ public final class AdminTokens {
   private static final Logger log = LoggerFactory.getLogger(AdminTokens.class);
   static final String ROLES_CLAIM = "roles";
   static final String ROLE_CLAIM = "role";
-  /** Keys remembered, by id: an identity provider publishes a handful (current, next, retiring). */
-  static final int JWKS_CACHED_KEYS = 20;
-  /** A key is used for a day after its fetch; a rotated-out key is no longer published, so it is refetched then. */
-  static final int JWKS_CACHE_HOURS = 24;
-  /** Fetches of the set a minute at most, whatever the tokens name. */
-  static final int JWKS_FETCHES_PER_MINUTE = 10;
-
   /** Accepts no JWT at all. */
   static final AdminTokens NONE = new AdminTokens(Map.of(), Map.of());
 
@@ -77,7 +60,7 @@ public final class AdminTokens {
       verifiers.put("HS256", verifier(Algorithm.HMAC256(config.secret()), config, clock));
     }
     if (config.publicKeyPem() != null) {
-      PublicKey key = publicKey(config.publicKeyPem());
+      PublicKey key = AdminKeys.publicKey(config.publicKeyPem());
       if (key instanceof RSAPublicKey rsa) {
         verifiers.put("RS256", verifier(Algorithm.RSA256(rsa, null), config, clock));
       } else {
@@ -86,11 +69,11 @@ public final class AdminTokens {
     }
     Map<String, JWTVerifier> fromJwks = new HashMap<>();
     if (config.jwksUrl() != null) {
-      JwkProvider jwks = jwks(config.jwksUrl());
+      JwkProvider jwks = AdminKeys.jwks(config.jwksUrl());
       fromJwks.put("RS256", verifier(Algorithm.RSA256(new RSAKeyProvider() {
         @Override
         public RSAPublicKey getPublicKeyById(String keyId) {
-          return published(jwks, keyId, "RS256") instanceof RSAPublicKey rsa ? rsa : null;
+          return AdminKeys.published(jwks, keyId, "RS256") instanceof RSAPublicKey rsa ? rsa : null;
         }
 
         @Override
@@ -106,7 +89,7 @@ public final class AdminTokens {
       fromJwks.put("ES256", verifier(Algorithm.ECDSA256(new ECDSAKeyProvider() {
         @Override
         public ECPublicKey getPublicKeyById(String keyId) {
-          return published(jwks, keyId, "ES256") instanceof ECPublicKey ec ? ec : null;
+          return AdminKeys.published(jwks, keyId, "ES256") instanceof ECPublicKey ec ? ec : null;
         }
 
         @Override
@@ -125,35 +108,6 @@ public final class AdminTokens {
 
   boolean acceptsAny() {
     return !byAlgorithm.isEmpty() || !byKeyId.isEmpty();
-  }
-
-  private static JwkProvider jwks(String url) {
-    try {
-      return new JwkProviderBuilder(URI.create(url).toURL())
-          .cached(JWKS_CACHED_KEYS, JWKS_CACHE_HOURS, TimeUnit.HOURS)
-          .rateLimited(JWKS_FETCHES_PER_MINUTE, 1, TimeUnit.MINUTES)
-          .timeouts(5_000, 5_000)
-          .build();
-    } catch (MalformedURLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWKS_URL is not a URL: " + url, e);
-    }
-  }
-
-  /** The published key of this id, if the set has one for this algorithm (a key naming another is not used). */
-  private static PublicKey published(JwkProvider jwks, String keyId, String algorithm) {
-    if (keyId == null) {
-      return null;
-    }
-    try {
-      Jwk jwk = jwks.get(keyId);
-      if (jwk.getAlgorithm() != null && !jwk.getAlgorithm().equals(algorithm)) {
-        return null;
-      }
-      return jwk.getPublicKey();
-    } catch (JwkException e) {
-      log.debug("No admin JWT key {} in the JWKS: {}", keyId, e.getMessage());
-      return null;
-    }
   }
 
   /** The admin a token names, with the highest role it grants (NONE if it grants none); else UNAUTHENTICATED. */
@@ -226,28 +180,5 @@ public final class AdminTokens {
       verification = verification.withAudience(config.audience());
     }
     return ((BaseVerification) verification).build(clock);
-  }
-
-  /** An RSA or EC P-256 public key from PEM ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo). */
-  static PublicKey publicKey(String pem) {
-    String base64 = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
-    byte[] der;
-    try {
-      der = Base64.getDecoder().decode(base64);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_PUBLIC_KEY is not a PEM public key");
-    }
-    for (String type : List.of("RSA", "EC")) {
-      try {
-        PublicKey key = KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(der));
-        if (key instanceof ECPublicKey ec && ec.getParams().getCurve().getField().getFieldSize() != 256) {
-          throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_PUBLIC_KEY: an EC key must be on P-256 (ES256)");
-        }
-        return key;
-      } catch (GeneralSecurityException e) {
-        // not a key of this type: try the next
-      }
-    }
-    throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_PUBLIC_KEY is neither an RSA nor an EC public key");
   }
 }

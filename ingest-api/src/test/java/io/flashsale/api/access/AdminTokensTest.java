@@ -234,7 +234,7 @@ class AdminTokensTest {
             Algorithm.RSA256((RSAPublicKey) mallory.getPublic(), (RSAPrivateKey) mallory.getPrivate()))));
       }
       assertThat(fetches.get()).as("made-up key ids fetch the set at most the rate limit's times")
-          .isLessThanOrEqualTo(AdminTokens.JWKS_FETCHES_PER_MINUTE);
+          .isLessThanOrEqualTo(AdminKeys.JWKS_FETCHES_PER_MINUTE);
       // A token signed by a published key's id but another key is refused.
       assertUnauthenticated(() -> fromJwks.admin(bearer(token("mallory").withClaim("role", "operator")
           .withIssuer("https://idp.example.com/").withAudience("flashsale-admin").withKeyId("key-1"),
