@@ -1,4 +1,4 @@
-package io.flashsale.topology;
+package io.flashsale.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +12,9 @@ import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.topology.SaleTopology;
+import io.flashsale.topology.TopologyApp;
+import io.flashsale.topology.TopologyConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest.BodyPublishers;
