@@ -37,7 +37,7 @@ import net.jqwik.api.statistics.Statistics;
 /**
  * Random interleavings of joins (before and after the start), polls, purchases with the buyer's own pass, none,
  * another buyer's, a forged one or another sale's, and the admin's changes of the admission rate, through the
- * API's waiting-room decisions ({@link WaitingRoomEdge}) and the whole topology. After every step: no purchase
+ * API's waiting-room decisions ({@link ApiDecisions}) and the whole topology. After every step: no purchase
  * gets past the pass check without a valid pass issued to its buyer, nothing is accepted beyond the stock, no
  * position grows and an admitted buyer stays admitted, no more buyers are admitted than the rates allow, and
  * once the stock is gone the waiting are told SOLD_OUT.
@@ -99,9 +99,9 @@ class WaitingRoomInvariantsTest {
   private static final class Room {
     private final Scenario scenario;
     private final Sale sale;
-    private final WaitingRoomEdge api;
-    private final WaitingRoomEdge forger;
-    private final WaitingRoomEdge otherSale;
+    private final ApiDecisions api;
+    private final ApiDecisions forger;
+    private final ApiDecisions otherSale;
     private final Map<Integer, String> tokens = new HashMap<>();
     private final Map<Integer, String> passes = new java.util.TreeMap<>();
     private final Map<Integer, Instant> passExpiry = new HashMap<>();
@@ -121,9 +121,9 @@ class WaitingRoomInvariantsTest {
           .setHoldSeconds(3600) // no hold ends within a try: what is accepted stays taken
           .setWaitingRoom(new WaitingRoom(scenario.admitPerSecond(), scenario.passSeconds(), 900, 0)).build();
       flashsale.define(sale);
-      api = new WaitingRoomEdge("room-secret", sale);
-      forger = new WaitingRoomEdge("not-the-secret", sale);
-      otherSale = new WaitingRoomEdge("room-secret", Sale.newBuilder(sale).setSaleId(saleId + "-other").build());
+      api = new ApiDecisions("room-secret", sale);
+      forger = new ApiDecisions("not-the-secret", sale);
+      otherSale = new ApiDecisions("room-secret", Sale.newBuilder(sale).setSaleId(saleId + "-other").build());
       rates.add(new Rate(Instant.EPOCH, scenario.admitPerSecond()));
     }
 
@@ -150,7 +150,7 @@ class WaitingRoomInvariantsTest {
 
     private void poll(int user, Instant now) {
       int available = level == null ? sale.getStock() : level.getAvailable();
-      WaitingRoomEdge.Answer answer = api.poll(tokens.get(user), available, stats, now);
+      ApiDecisions.Answer answer = api.poll(tokens.get(user), available, stats, now);
       if (available == 0) {
         assertThat(answer.status()).as("admission stops once the stock is gone").isEqualTo("SOLD_OUT");
       }
@@ -208,7 +208,7 @@ class WaitingRoomInvariantsTest {
     private double allowed(Instant now) {
       Instant closed = stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
           ? stats.getClosedAt() : sale.getStartsAt();
-      Instant start = closed.plus(WaitingRoomEdge.admissionLead());
+      Instant start = closed.plus(ApiDecisions.admissionLead());
       double total = 0;
       for (int i = 0; i < rates.size(); i++) {
         Instant from = rates.get(i).from().isAfter(start) ? rates.get(i).from() : start;
@@ -250,10 +250,10 @@ class WaitingRoomInvariantsTest {
   }
 
   /**
-   * The API's waiting-room decisions for one sale (the queue token, {@link Admission}, the pass and its check), opened
-   * to this test, in which the API's public waiting-room decisions meet the topology's test driver.
+   * The API's public waiting-room decisions for one sale (the queue token, {@link Admission}, the pass and its
+   * check, {@link PassCheck}), as the routes combine them.
    */
-  static final class WaitingRoomEdge {
+  static final class ApiDecisions {
     /** What a poll of the queue answers: {@code position} and {@code pass} as the route gives them. */
     public record Answer(String status, Long position, String pass) {}
 
@@ -261,7 +261,7 @@ class WaitingRoomInvariantsTest {
     private final Sale sale;
     private final List<QueueOrder.Rate> rates = new ArrayList<>();
 
-    public WaitingRoomEdge(String secret, Sale sale) {
+    public ApiDecisions(String secret, Sale sale) {
       this.signer = new WaitingRoomSigner(secret);
       this.sale = sale;
       rates.add(new QueueOrder.Rate(Instant.EPOCH, sale.getWaitingRoom().getAdmitPerSecond()));
