@@ -1,6 +1,6 @@
 package io.flashsale.bench;
 
-import io.flashsale.api.IngestApi;
+import io.flashsale.api.http.JettySettings;
 import io.javalin.Javalin;
 
 /**
@@ -22,7 +22,7 @@ final class HttpCeiling implements AutoCloseable {
   static HttpCeiling start() {
     Javalin app = Javalin.create(cfg -> {
       cfg.showJavalinBanner = false;
-      IngestApi.tuneJetty(cfg);
+      JettySettings.tune(cfg);
     });
     app.post("/api/sales/{saleId}/purchases",
         ctx -> ctx.status(409).contentType("application/problem+json").result(ANSWER));

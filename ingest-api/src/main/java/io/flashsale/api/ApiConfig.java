@@ -1,5 +1,8 @@
 package io.flashsale.api;
 
+import io.flashsale.api.access.AbuseBounds;
+import io.flashsale.api.access.AdminJwt;
+import io.flashsale.api.access.ClientAddress;
 import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.payments.HttpPaymentProvider;
 import io.flashsale.payments.PaymentProvider;
@@ -156,7 +159,7 @@ public record ApiConfig(
    */
   public static final int DEFAULT_POW_RISE_JOINS_PER_SECOND = 2_000;
   /** HS256 keys shorter than the hash are guessable (RFC 7518, 3.2). */
-  static final int MIN_JWT_SECRET_BYTES = 32;
+  public static final int MIN_JWT_SECRET_BYTES = 32;
   /** Tokens of as many buyers as a large sale's rush has at once, at a few hundred bytes each. */
   public static final int DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 100_000;
   /**
@@ -352,7 +355,7 @@ public record ApiConfig(
     }
   }
 
-  static int intVar(Map<String, String> env, String name, int defaultValue) {
+  public static int intVar(Map<String, String> env, String name, int defaultValue) {
     String value = env.get(name);
     if (value == null || value.isBlank()) {
       return defaultValue;

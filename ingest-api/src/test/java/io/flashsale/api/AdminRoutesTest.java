@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.sale.DecisionRate;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;

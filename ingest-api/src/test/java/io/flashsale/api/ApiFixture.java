@@ -6,29 +6,31 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.api.access.Identity;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.embedded.KafkaBroker;
 import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.payments.WebhookSignature;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.RejectReason;
-import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.Topics.Topic;
+import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -41,17 +43,16 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** An ingest API on the shared in-JVM broker, with an HTTP client and direct access to the topics. */
-final class ApiFixture implements AutoCloseable {
+public final class ApiFixture implements AutoCloseable {
   /** One registry for all tests of this JVM: they share the broker, so they must agree on schema ids. */
-  static final String REGISTRY = "mock://ingest-api-tests";
+  public static final String REGISTRY = "mock://ingest-api-tests";
   static final ObjectMapper JSON = new ObjectMapper();
 
-  final KafkaBroker kafka;
-  final Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY));
-  final ApiConfig config;
+  public final KafkaBroker kafka;
+  public final Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY));
+  public final ApiConfig config;
   final IngestApi api;
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -67,47 +68,47 @@ final class ApiFixture implements AutoCloseable {
     api = IngestApi.start(config);
   }
 
-  static ApiFixture start() {
+  public static ApiFixture start() {
     return start(Map.of());
   }
 
   /** An API whose environment has these variables on top of the local defaults. */
-  static ApiFixture start(Map<String, String> env) {
+  public static ApiFixture start(Map<String, String> env) {
     return start(TestInfrastructure.kafka(), env);
   }
 
   /** An API on this broker, with these variables on top of the local defaults. */
-  static ApiFixture start(KafkaBroker kafka, Map<String, String> env) {
+  public static ApiFixture start(KafkaBroker kafka, Map<String, String> env) {
     return new ApiFixture(kafka, env);
   }
 
   // --- identities
 
-  String buyer(String userId) {
+  public String buyer(String userId) {
     return buyer(userId, "device-of-" + userId);
   }
 
-  String buyer(String userId, String deviceId) {
+  public String buyer(String userId, String deviceId) {
     return "Bearer " + JWT.create().withSubject(userId).withClaim(Identity.DEVICE_CLAIM, deviceId)
         .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(config.jwtSecret()));
   }
 
-  String admin() {
+  public String admin() {
     return "Bearer " + config.adminToken();
   }
 
-  static String newUser() {
+  public static String newUser() {
     return "user-" + UUID.randomUUID();
   }
 
   // --- HTTP
 
-  Call call(String method, String path) {
+  public Call call(String method, String path) {
     return new Call(method, path);
   }
 
   /** One HTTP request under construction. */
-  final class Call {
+  public final class Call {
     private final HttpRequest.Builder builder;
     private final String method;
     private HttpRequest.BodyPublisher body = BodyPublishers.noBody();
@@ -117,21 +118,21 @@ final class ApiFixture implements AutoCloseable {
       this.builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path)).timeout(Duration.ofSeconds(60));
     }
 
-    Call auth(String authorization) {
+    public Call auth(String authorization) {
       builder.header("Authorization", authorization);
       return this;
     }
 
-    Call header(String name, String value) {
+    public Call header(String name, String value) {
       builder.header(name, value);
       return this;
     }
 
-    Call json(String json) {
+    public Call json(String json) {
       return body("application/json", json);
     }
 
-    Call body(String contentType, String content) {
+    public Call body(String contentType, String content) {
       if (contentType != null) {
         builder.header("Content-Type", contentType);
       }
@@ -139,22 +140,22 @@ final class ApiFixture implements AutoCloseable {
       return this;
     }
 
-    Response send() {
+    public Response send() {
       return sendAsync().join();
     }
 
-    CompletableFuture<Response> sendAsync() {
+    public CompletableFuture<Response> sendAsync() {
       return http.sendAsync(builder.method(method, body).build(), BodyHandlers.ofString()).thenApply(Response::new);
     }
   }
 
   /** An HTTP answer with its body parsed as JSON. */
-  record Response(HttpResponse<String> raw) {
-    int status() {
+  public record Response(HttpResponse<String> raw) {
+    public int status() {
       return raw.statusCode();
     }
 
-    JsonNode json() {
+    public JsonNode json() {
       try {
         return JSON.readTree(raw.body());
       } catch (IOException e) {
@@ -162,16 +163,16 @@ final class ApiFixture implements AutoCloseable {
       }
     }
 
-    String header(String name) {
+    public String header(String name) {
       return raw.headers().firstValue(name).orElse(null);
     }
 
-    String contentType() {
+    public String contentType() {
       return header("Content-Type");
     }
 
     /** Asserts a problem+json answer with this status and code. */
-    Response assertProblem(int status, ErrorCode code) {
+    public Response assertProblem(int status, ErrorCode code) {
       assertThat(status()).as("status of %s", raw.body()).isEqualTo(status);
       assertThat(contentType()).startsWith("application/problem+json");
       JsonNode problem = json();
@@ -185,7 +186,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** A sale definition as JSON, live from a minute ago for an hour, with the given fields replaced. */
-  static String saleJson(String saleId, Map<String, Object> overrides) {
+  public static String saleJson(String saleId, Map<String, Object> overrides) {
     Map<String, Object> sale = new HashMap<>(Map.of(
         "saleId", saleId, "sku", "SKU-" + saleId, "name", "Headphones " + saleId, "stock", 5, "perUserLimit", 2,
         "priceCents", 4999, "currency", "USD",
@@ -199,7 +200,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** Creates a sale through the API and returns its id. */
-  String createSale(Map<String, Object> overrides) {
+  public String createSale(Map<String, Object> overrides) {
     String saleId = "sale-" + UUID.randomUUID();
     Response created = call("POST", "/api/admin/sales").auth(admin()).json(saleJson(saleId, overrides)).send();
     assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
@@ -207,7 +208,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** A purchase by the buyer through the API; returns its request id. */
-  String purchase(String saleId, String userId, int quantity) {
+  public String purchase(String saleId, String userId, int quantity) {
     Response submitted = call("POST", "/api/sales/" + saleId + "/purchases").auth(buyer(userId))
         .json("{\"quantity\": " + quantity + "}").send();
     assertThat(submitted.status()).as(submitted.raw().body()).isEqualTo(202);
@@ -215,7 +216,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** Plays the topology: an outcome for a purchase made by {@link #purchase} in a sale made by {@link #createSale}. */
-  void decide(String saleId, String requestId, String userId, int quantity, OutcomeStatus status) {
+  public void decide(String saleId, String requestId, String userId, int quantity, OutcomeStatus status) {
     produce(topics.purchaseOutcomes, requestId, PurchaseOutcome.newBuilder()
         .setRequestId(requestId).setSaleId(saleId).setSku("SKU-" + saleId).setUserId(userId).setQuantity(quantity)
         .setStatus(status).setReason(status == OutcomeStatus.REJECTED ? RejectReason.SOLD_OUT : null)
@@ -224,7 +225,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** The purchase as its buyer sees it, long-polling up to {@code waitMs} for a decision. */
-  JsonNode poll(String requestId, String userId, long waitMs) {
+  public JsonNode poll(String requestId, String userId, long waitMs) {
     Response response = call("GET", "/api/purchases/" + requestId + "?waitMs=" + waitMs).auth(buyer(userId)).send();
     assertThat(response.status()).as(response.raw().body()).isEqualTo(200);
     return response.json();
@@ -233,12 +234,12 @@ final class ApiFixture implements AutoCloseable {
   // --- payment webhooks
 
   /** A webhook POST signed now with the API's secret. */
-  Call webhook(String body) {
+  public Call webhook(String body) {
     return webhook(body, WebhookSignature.header(config.webhookSecret(), Instant.now().getEpochSecond(), body));
   }
 
   /** A webhook POST with this signature header (null: none). */
-  Call webhook(String body, String signature) {
+  public Call webhook(String body, String signature) {
     Call call = call("POST", "/api/payments/webhook");
     if (signature != null) {
       call.header(WebhookSignature.HEADER, signature);
@@ -247,7 +248,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** A provider event as the provider sends it. */
-  static String webhookJson(String eventId, String type, String paymentId, String requestId, String saleId, String sku,
+  public static String webhookJson(String eventId, String type, String paymentId, String requestId, String saleId, String sku,
                             long amountCents, String currency) {
     try {
       return JSON.writeValueAsString(Map.of("id", eventId, "type", type, "created", Instant.now().getEpochSecond(),
@@ -261,12 +262,12 @@ final class ApiFixture implements AutoCloseable {
 
   // --- Kafka
 
-  <K, V> void produce(Topic<K, V> topic, K key, V value) {
+  public <K, V> void produce(Topic<K, V> topic, K key, V value) {
     produce(topic, key, value, null);
   }
 
   /** A record stamped with this time (null: now). */
-  <K, V> void produce(Topic<K, V> topic, K key, V value, Instant timestamp) {
+  public <K, V> void produce(Topic<K, V> topic, K key, V value, Instant timestamp) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     try (var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer())) {
@@ -278,7 +279,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** Every record now on the topic, committed or not. */
-  <K, V> List<ConsumerRecord<K, V>> readAll(Topic<K, V> topic) {
+  public <K, V> List<ConsumerRecord<K, V>> readAll(Topic<K, V> topic) {
     try (var consumer = consumer()) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
           .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
@@ -298,7 +299,7 @@ final class ApiFixture implements AutoCloseable {
   }
 
   /** End offsets of the topics' partitions, uncommitted records included: any write moves them. */
-  Map<TopicPartition, Long> endOffsets(String... topicNames) {
+  public Map<TopicPartition, Long> endOffsets(String... topicNames) {
     try (var consumer = consumer()) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (String name : topicNames) {

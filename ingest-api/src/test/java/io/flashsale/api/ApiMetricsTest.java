@@ -3,6 +3,8 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flashsale.api.http.ApiMeters;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.schemas.OutcomeStatus;
 import java.time.Duration;
 import java.util.Map;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookSignature;
 import io.flashsale.schemas.OutcomeStatus;

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.Sale;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookSignature;
 import io.flashsale.schemas.Topics;
@@ -21,10 +23,10 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -181,7 +183,7 @@ class HttpFuzzTest {
     assertThat(answer).as("answer to %s", abbreviate(request)).startsWith("HTTP/1.1 " + status + " ");
     String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
     assertThat(answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(Locale.ROOT))
-        .contains("content-type: " + IngestApi.PROBLEM_JSON);
+        .contains("content-type: " + Problem.MEDIA_TYPE);
     JsonNode problem = ApiFixture.JSON.readTree(body);
     assertThat(problem.path("code").asText()).isEqualTo(code.name());
     assertThat(problem.path("status").asInt()).isEqualTo(status);
@@ -192,7 +194,7 @@ class HttpFuzzTest {
     answers.merge(status + (status >= 400 ? " " + codeOf(body) : ""), 1, Integer::sum);
     assertThat(status).as("status, body %s", abbreviate(body)).isLessThan(500);
     if (status >= 400) {
-      assertThat(contentType).as("content type of a %s", status).startsWith(IngestApi.PROBLEM_JSON);
+      assertThat(contentType).as("content type of a %s", status).startsWith(Problem.MEDIA_TYPE);
       JsonNode problem = ApiFixture.JSON.readTree(body);
       for (String member : List.of("type", "title", "detail", "code")) {
         assertThat(problem.path(member).asText()).as("%s of %s", member, body).isNotBlank();

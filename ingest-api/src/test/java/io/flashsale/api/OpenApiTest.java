@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.flashsale.api.access.Access;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.payments.StripeWebhooks;
 import io.flashsale.payments.WebhookSignature;
 import io.swagger.parser.OpenAPIParser;

@@ -2,6 +2,7 @@ package io.flashsale.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flashsale.api.http.ErrorCode;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;

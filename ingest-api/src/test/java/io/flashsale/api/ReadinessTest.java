@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Readiness;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseRequest;
 import java.time.Duration;

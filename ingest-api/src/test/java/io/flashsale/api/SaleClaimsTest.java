@@ -3,6 +3,8 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.sale.SaleClaims;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Sale;
 import java.time.Duration;
@@ -57,7 +59,7 @@ class SaleClaimsTest {
   @Test
   void aWonClaimWhoseClaimantDiedBeforeWritingTheSaleIsWrittenByTheNextCreation() {
     String saleId = "sale-" + UUID.randomUUID();
-    Instant longAgo = Instant.now().minus(SaleRoutes.UNWRITTEN_CLAIM_GRACE).minusSeconds(1);
+    Instant longAgo = Instant.now().minus(SaleClaims.UNWRITTEN_CLAIM_GRACE).minusSeconds(1);
     fixture.produce(fixture.topics.saleClaims, saleId, definition(saleId, "SKU-orphan"), longAgo);
     fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(ApiFixture.saleJson(saleId, Map.of("sku", "SKU-late")))
         .send().assertProblem(409, ErrorCode.SALE_EXISTS);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.schemas.StockLevel;
 import java.io.BufferedReader;
 import java.io.InputStream;

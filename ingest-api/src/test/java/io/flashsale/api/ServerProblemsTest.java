@@ -3,6 +3,10 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.http.ServerProblems;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
@@ -71,7 +75,7 @@ class ServerProblemsTest {
     assertThat(answer).startsWith("HTTP/1.1 " + status + " ");
     int headerEnd = answer.indexOf("\r\n\r\n");
     assertThat(answer.substring(0, headerEnd).toLowerCase(java.util.Locale.ROOT))
-        .contains("content-type: " + IngestApi.PROBLEM_JSON);
+        .contains("content-type: " + Problem.MEDIA_TYPE);
     JsonNode problem = ApiFixture.JSON.readTree(answer.substring(headerEnd + 4));
     assertThat(problem.path("status").asInt()).isEqualTo(status);
     for (String member : new String[] {"type", "title", "detail", "code"}) {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.flashsale.api.ApiFixture.Response;
+import io.flashsale.api.http.ErrorCode;
 import io.flashsale.payments.StripeWebhooks;
 import io.flashsale.payments.WebhookSignature;
 import io.flashsale.schemas.OutcomeStatus;

@@ -3,31 +3,28 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.api.PurchaseView.Purchase;
 import com.sun.net.httpserver.HttpServer;
+import io.flashsale.api.purchase.Purchase;
+import io.flashsale.api.purchase.PurchaseView;
+import io.flashsale.api.purchase.PurchaseViewStart;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.embedded.KafkaBroker;
 import io.flashsale.embedded.TestInfrastructure;
-import io.flashsale.schemas.TopicAdmin;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,9 +34,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -205,8 +207,8 @@ class ViewRegistryOutageTest {
     }
   }
 
-  private static PurchaseView.Start everythingFromTheStart() {
-    return new PurchaseView.Start() {
+  private static PurchaseViewStart everythingFromTheStart() {
+    return new PurchaseViewStart() {
       @Override
       public Map<TopicPartition, Long> decidedUpTo() {
         return Map.of();

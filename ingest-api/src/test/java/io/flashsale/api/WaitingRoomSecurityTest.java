@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.waitingroom.ProofOfWork;
+import io.flashsale.api.waitingroom.UsedChallenges;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
+import io.flashsale.api.waitingroom.WaitingRooms;
 import io.flashsale.schemas.AdminAuditEvent;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Topics;
@@ -88,7 +95,7 @@ class WaitingRoomSecurityTest {
           .map(ConsumerRecord::value).filter(change -> change.getSaleId().equals(saleId)).toList();
       assertThat(written).as("each change carries only what was sent").containsExactlyInAnyOrder(
           new WaitingRoomChange(saleId, 250, null, null), new WaitingRoomChange(saleId, null, 16, null));
-      WaitingRoomRoutes.Settings both = new WaitingRoomRoutes.Settings(250, 16,
+      WaitingRooms.Settings both = new WaitingRooms.Settings(250, 16,
           ApiConfig.DEFAULT_POW_RISE_JOINS_PER_SECOND);
       for (ApiFixture api : List.of(fixture, other)) {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(api.api.waitingRoom()
@@ -202,7 +209,7 @@ class WaitingRoomSecurityTest {
           HttpResponse<InputStream> refused = expectStatus(http, bounded, saleId, "198.51.100.8", 429);
           assertThat(refused.headers().firstValue("Retry-After")).contains("30");
           assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
-              type -> assertThat(type).startsWith(IngestApi.PROBLEM_JSON));
+              type -> assertThat(type).startsWith(Problem.MEDIA_TYPE));
           refused.body().close();
         }
         open.add(expectStatus(http, bounded, saleId, "198.51.100.9", 200));
@@ -250,6 +257,6 @@ class WaitingRoomSecurityTest {
 
   private static ApiFixture.Response purchase(String saleId, String user, String pass) {
     return fixture.call("POST", "/api/sales/" + saleId + "/purchases").auth(fixture.buyer(user))
-        .header(WaitingRoomRoutes.PASS_HEADER, pass).json("{\"quantity\": 1}").send();
+        .header(PassCheck.HEADER, pass).json("{\"quantity\": 1}").send();
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.api.IngestApi;
-import io.flashsale.api.RequestIds;
+import io.flashsale.api.http.RequestIds;
 import io.flashsale.embedded.ChildJvm;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.embedded.KafkaBroker;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flashsale.api.AdminJwt;
+import io.flashsale.api.access.AdminJwt;
 import io.flashsale.reconciliation.ReconcileCommand;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,13 +3,13 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.flashsale.embedded.DebianPackages;
 import io.flashsale.api.ApiConfig;
+import io.flashsale.embedded.DebianPackages;
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.payments.SimulatorConfig;

@@ -3,7 +3,7 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.api.RequestIds;
+import io.flashsale.api.http.RequestIds;
 import io.flashsale.embedded.ChildJvm;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;

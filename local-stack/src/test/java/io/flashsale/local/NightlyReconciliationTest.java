@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.payments.HttpPaymentProvider;
-import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.payments.PaymentProvider.PaymentOrder;
 import io.flashsale.payments.PaymentProvider.PaymentStatus;
+import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.reconciliation.DiscrepancyClass;
 import io.flashsale.reconciliation.ReconcileCommand;

@@ -3,8 +3,8 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flashsale.local.Buyers.Answer;
 import io.flashsale.embedded.RankCorrelation;
+import io.flashsale.local.Buyers.Answer;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;

@@ -18,13 +18,13 @@ import java.util.stream.Stream;
 /**
  * The rules an input record must pass before it may change any state: the shared {@link InputRules} (the
  * API checks the same ones before it writes, so nothing it accepted is refused here), and that the record
- * is keyed by its SKU.
+ * is keyed by its SKU. Public so that the whole-stack tests hold what the API writes against these very rules.
  */
-final class Validation {
+public final class Validation {
   private static final java.util.regex.Pattern SEED = java.util.regex.Pattern.compile("[0-9a-f]{64}");
   private Validation() {}
 
-  static Sale requireValidSale(String sku, Sale sale) {
+  public static Sale requireValidSale(String sku, Sale sale) {
     if (sale == null) {
       throw new InvalidRecordException("Sale record without a value (key " + sku + ")");
     }
@@ -34,7 +34,7 @@ final class Validation {
   }
 
   /** The envelope of a batch; its requests are checked one by one, so that one bad request spoils only itself. */
-  static PurchaseBatch requireValidBatch(String sku, PurchaseBatch batch) {
+  public static PurchaseBatch requireValidBatch(String sku, PurchaseBatch batch) {
     if (batch == null) {
       throw new InvalidRecordException("Purchase request record without a value (key " + sku + ")");
     }
@@ -61,7 +61,7 @@ final class Validation {
     return seed;
   }
 
-  static PurchaseRequest requireValidPurchase(String sku, PurchaseRequest request) {
+  public static PurchaseRequest requireValidPurchase(String sku, PurchaseRequest request) {
     if (request == null) {
       throw new InvalidRecordException("Purchase request record without a value (key " + sku + ")");
     }

@@ -4,10 +4,10 @@ import static io.flashsale.topology.SaleTopologyDriver.HOLD_SECONDS;
 import static io.flashsale.topology.SaleTopologyDriver.NOW;
 import static io.flashsale.topology.SaleTopologyDriver.cancellation;
 import static io.flashsale.topology.SaleTopologyDriver.fcfsSale;
+import static io.flashsale.topology.SaleTopologyDriver.last;
 import static io.flashsale.topology.SaleTopologyDriver.payment;
 import static io.flashsale.topology.SaleTopologyDriver.paymentEvent;
 import static io.flashsale.topology.SaleTopologyDriver.request;
-import static io.flashsale.topology.SaleTopologyDriver.last;
 import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,7 @@
 package io.flashsale.topology;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.flashsale.topology.SaleTopologyDriver.single;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.flashsale.embedded.TestInfrastructure;

@@ -3,9 +3,9 @@ package io.flashsale.topology;
 import static io.flashsale.topology.SaleTopologyDriver.HOLD_SECONDS;
 import static io.flashsale.topology.SaleTopologyDriver.NOW;
 import static io.flashsale.topology.SaleTopologyDriver.fcfsSale;
+import static io.flashsale.topology.SaleTopologyDriver.last;
 import static io.flashsale.topology.SaleTopologyDriver.request;
 import static io.flashsale.topology.SaleTopologyDriver.sale;
-import static io.flashsale.topology.SaleTopologyDriver.last;
 import static io.flashsale.topology.SaleTopologyDriver.single;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -2,9 +2,16 @@ package io.flashsale.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flashsale.api.WaitingRoomEdge;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.sale.SaleStatus;
+import io.flashsale.api.waitingroom.Admission;
+import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.waitingroom.QueueOrder;
+import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
@@ -15,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -29,7 +37,7 @@ import net.jqwik.api.statistics.Statistics;
 /**
  * Random interleavings of joins (before and after the start), polls, purchases with the buyer's own pass, none,
  * another buyer's, a forged one or another sale's, and the admin's changes of the admission rate, through the
- * API's waiting-room decisions ({@link WaitingRoomEdge}) and the whole topology. After every step: no purchase
+ * API's waiting-room decisions ({@link ApiDecisions}) and the whole topology. After every step: no purchase
  * gets past the pass check without a valid pass issued to its buyer, nothing is accepted beyond the stock, no
  * position grows and an admitted buyer stays admitted, no more buyers are admitted than the rates allow, and
  * once the stock is gone the waiting are told SOLD_OUT.
@@ -91,9 +99,9 @@ class WaitingRoomInvariantsTest {
   private static final class Room {
     private final Scenario scenario;
     private final Sale sale;
-    private final WaitingRoomEdge api;
-    private final WaitingRoomEdge forger;
-    private final WaitingRoomEdge otherSale;
+    private final ApiDecisions api;
+    private final ApiDecisions forger;
+    private final ApiDecisions otherSale;
     private final Map<Integer, String> tokens = new HashMap<>();
     private final Map<Integer, String> passes = new java.util.TreeMap<>();
     private final Map<Integer, Instant> passExpiry = new HashMap<>();
@@ -113,9 +121,9 @@ class WaitingRoomInvariantsTest {
           .setHoldSeconds(3600) // no hold ends within a try: what is accepted stays taken
           .setWaitingRoom(new WaitingRoom(scenario.admitPerSecond(), scenario.passSeconds(), 900, 0)).build();
       flashsale.define(sale);
-      api = new WaitingRoomEdge("room-secret", sale);
-      forger = new WaitingRoomEdge("not-the-secret", sale);
-      otherSale = new WaitingRoomEdge("room-secret", Sale.newBuilder(sale).setSaleId(saleId + "-other").build());
+      api = new ApiDecisions("room-secret", sale);
+      forger = new ApiDecisions("not-the-secret", sale);
+      otherSale = new ApiDecisions("room-secret", Sale.newBuilder(sale).setSaleId(saleId + "-other").build());
       rates.add(new Rate(Instant.EPOCH, scenario.admitPerSecond()));
     }
 
@@ -142,7 +150,7 @@ class WaitingRoomInvariantsTest {
 
     private void poll(int user, Instant now) {
       int available = level == null ? sale.getStock() : level.getAvailable();
-      WaitingRoomEdge.Answer answer = api.poll(tokens.get(user), available, stats, now);
+      ApiDecisions.Answer answer = api.poll(tokens.get(user), available, stats, now);
       if (available == 0) {
         assertThat(answer.status()).as("admission stops once the stock is gone").isEqualTo("SOLD_OUT");
       }
@@ -200,7 +208,7 @@ class WaitingRoomInvariantsTest {
     private double allowed(Instant now) {
       Instant closed = stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
           ? stats.getClosedAt() : sale.getStartsAt();
-      Instant start = closed.plus(WaitingRoomEdge.admissionLead());
+      Instant start = closed.plus(ApiDecisions.admissionLead());
       double total = 0;
       for (int i = 0; i < rates.size(); i++) {
         Instant from = rates.get(i).from().isAfter(start) ? rates.get(i).from() : start;
@@ -239,5 +247,64 @@ class WaitingRoomInvariantsTest {
     return Combinators.combine(Arbitraries.integers().between(1, 15), Arbitraries.integers().between(1, 12),
         Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 10), Arbitraries.integers().between(10, 30),
         Combinators.combine(delays, step).as(Timed::new).list().ofMinSize(40).ofMaxSize(150)).as(Scenario::new);
+  }
+
+  /**
+   * The API's public waiting-room decisions for one sale (the queue token, {@link Admission}, the pass and its
+   * check, {@link PassCheck}), as the routes combine them.
+   */
+  static final class ApiDecisions {
+    /** What a poll of the queue answers: {@code position} and {@code pass} as the route gives them. */
+    public record Answer(String status, Long position, String pass) {}
+
+    private final WaitingRoomSigner signer;
+    private final Sale sale;
+    private final List<QueueOrder.Rate> rates = new ArrayList<>();
+
+    public ApiDecisions(String secret, Sale sale) {
+      this.signer = new WaitingRoomSigner(secret);
+      this.sale = sale;
+      rates.add(new QueueOrder.Rate(Instant.EPOCH, sale.getWaitingRoom().getAdmitPerSecond()));
+    }
+
+    /** How long after the pre-queue's close admission starts. */
+    public static Duration admissionLead() {
+      return Admission.LEAD;
+    }
+
+    /** The admin changed the admission rate; the broker appended the change at {@code at}. */
+    public void rateChanged(Instant at, int admitPerSecond) {
+      rates.add(new QueueOrder.Rate(at, admitPerSecond));
+    }
+
+    /** The queue token a join answers with, for the place the topology gave. */
+    public String token(QueuePlace place) {
+      return signer.token(new QueueToken(place.getSaleId(), place.getUserId(), place.getPlace(), place.getPreQueue()));
+    }
+
+    /** What {@code GET /api/queue/{token}} answers at {@code now}, with the topology's latest stock and queue stats. */
+    public Answer poll(String token, int available, QueueStats stats, Instant now) {
+      QueueToken place = signer.token(token).orElseThrow();
+      Admission admission = Admission.of(sale, SaleStatus.of(sale, available, now), place, stats, rates,
+          signer.shuffle(sale.getSaleId()), now);
+      String pass = admission.state() == Admission.State.ADMITTED
+          ? signer.pass(sale.getSaleId(), place.userId(), now.plusSeconds(sale.getWaitingRoom().getPassSeconds())) : null;
+      return new Answer(admission.state().name(), admission.position(), pass);
+    }
+
+    /** A pass for {@code userId} as this edge's signer makes one, expiring at {@code expiresAt}. */
+    public String pass(String userId, Instant expiresAt) {
+      return signer.pass(sale.getSaleId(), userId, expiresAt);
+    }
+
+    /** Why the purchase route refuses a purchase of {@code userId} with header {@code pass} at {@code now}, if it does. */
+    public Optional<String> refusal(String pass, String userId, Instant now) {
+      try {
+        PassCheck.require(signer, pass, sale, userId, now);
+        return Optional.empty();
+      } catch (Problem refused) {
+        return Optional.of(refused.code.name());
+      }
+    }
   }
 }

@@ -1,7 +1,7 @@
 package io.flashsale.bench.jmh;
 
 import io.flashsale.api.ApiConfig;
-import io.flashsale.api.Identity;
+import io.flashsale.api.access.Identity;
 import io.flashsale.local.BuyerTokens;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,0 +1,106 @@
+package io.flashsale.api.payment;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.log.TopicWriter;
+import io.flashsale.payments.PaymentProviderException;
+import io.flashsale.payments.PaymentWebhook;
+import io.flashsale.payments.WebhookScheme;
+import io.flashsale.schemas.InputRules;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
+import io.flashsale.schemas.Topics;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The payment provider's webhooks, signed and worded as the configured provider does ({@link WebhookScheme}: the
+ * simulator's or Stripe's). The signature over the raw body is the authentication; a verified event is
+ * written to {@code payment-events} (key = SKU) and only then acknowledged, so the provider retries until it is
+ * durable. The topology decides what the payment means for the purchase.
+ */
+public final class PaymentRoutes {
+  private static final Logger log = LoggerFactory.getLogger(PaymentRoutes.class);
+  /** Event ids this instance wrote recently; redeliveries come within days and a few MB of ids cover them. */
+  static final int RECENT_EVENTS = 100_000;
+
+  /** What became of a webhook: RECORDED, DUPLICATE (written before) or IGNORED (a type this version does not use). */
+  record Receipt(String eventId, String result) {}
+
+  private final JsonBodies bodies;
+  private final TopicWriter writer;
+  private final Topics topics;
+  private final Clock clock;
+  private final WebhookScheme scheme;
+  private final Cache<String, Boolean> recorded = Caffeine.newBuilder().maximumSize(RECENT_EVENTS).build();
+
+  public PaymentRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, Clock clock, WebhookScheme scheme) {
+    this.bodies = bodies;
+    this.writer = writer;
+    this.topics = topics;
+    this.clock = clock;
+    this.scheme = scheme;
+  }
+
+  public void webhook(Context ctx) {
+    // Verified over the exact bytes received: any parsing before that could hide a tampered body.
+    String body = new String(bodies.raw(ctx), StandardCharsets.UTF_8);
+    if (!scheme.verify(ctx.header(scheme.header()), body, clock.instant())) {
+      throw new Problem(ErrorCode.UNAUTHENTICATED, "A valid " + scheme.header() + " from the last "
+          + scheme.tolerance().toSeconds() + " s is required");
+    }
+    bodies.requireJson(ctx.contentType());
+    PaymentWebhook event;
+    try {
+      event = scheme.parse(body);
+    } catch (IllegalArgumentException e) {
+      throw new Problem(ErrorCode.VALIDATION, e.getMessage());
+    } catch (PaymentProviderException e) { // the event named a payment the provider could not be asked about
+      log.warn("Webhook needed the payment provider, which failed: {}", e.getMessage());
+      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
+          Map.of("Retry-After", "1"), Map.of());
+    }
+    if (!event.known()) { // acknowledged, or the provider would retry it forever
+      log.info("Ignored webhook {} of type {}", event.id(), event.type());
+      ctx.json(new Receipt(event.id(), "IGNORED"));
+      return;
+    }
+    // Only a shortcut: concurrent deliveries may both be written, and the topology drops repeated event ids.
+    if (recorded.getIfPresent(event.id()) != null) {
+      ctx.json(new Receipt(event.id(), "DUPLICATE"));
+      return;
+    }
+    PaymentWebhook.Data data = event.data();
+    PaymentEvent payment = PaymentEvent.newBuilder()
+        .setEventId(event.id()).setPaymentId(data.paymentId()).setRequestId(data.requestId())
+        .setSaleId(data.saleId()).setSku(data.sku()).setType(type(event.type()))
+        .setAmountCents(data.amountCents()).setCurrency(data.currency())
+        .setOccurredAt(event.createdAt()).setReceivedAt(clock.instant())
+        .build();
+    List<String> invalid = InputRules.violations(payment);
+    if (!invalid.isEmpty()) { // the topology would refuse it: refused here, before a 200
+      throw new Problem(ErrorCode.VALIDATION, String.join("; ", invalid));
+    }
+    ctx.future(() -> writer.write(topics.paymentEvents, data.sku(), payment).thenAccept(written -> {
+      recorded.put(event.id(), Boolean.TRUE); // after the ack: a failed write must stay retryable
+      ctx.json(new Receipt(event.id(), "RECORDED"));
+    }));
+  }
+
+  private static PaymentEventType type(String webhookType) {
+    return switch (webhookType) {
+      case PaymentWebhook.SUCCEEDED -> PaymentEventType.SUCCEEDED;
+      case PaymentWebhook.FAILED -> PaymentEventType.FAILED;
+      case PaymentWebhook.REFUNDED -> PaymentEventType.REFUNDED;
+      default -> throw new IllegalArgumentException("Not a known webhook type: " + webhookType);
+    };
+  }
+}

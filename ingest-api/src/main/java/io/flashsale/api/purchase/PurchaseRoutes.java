@@ -1,0 +1,244 @@
+package io.flashsale.api.purchase;
+
+import io.flashsale.api.access.Access;
+import io.flashsale.api.access.Identity.Buyer;
+import io.flashsale.api.http.ClosedSaleAnswers;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.LongPoll;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.http.RequestIds;
+import io.flashsale.api.log.PurchaseBatcher;
+import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.sale.SaleView;
+import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.payments.PaymentProvider.Payment;
+import io.flashsale.payments.PaymentProvider.PaymentOrder;
+import io.flashsale.payments.PaymentProvider;
+import io.flashsale.payments.PaymentProviderException;
+import io.flashsale.schemas.Allocation;
+import io.flashsale.schemas.HoldCancellation;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Shards;
+import io.flashsale.schemas.Topics;
+import io.javalin.http.ContentType;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Taking a buyer's click into the queue, telling the buyer what became of it, and paying for or giving back a hold. */
+public final class PurchaseRoutes {
+  private static final Logger log = LoggerFactory.getLogger(PurchaseRoutes.class);
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  /** The body of a purchase. */
+  record PurchaseOrder(Integer quantity) {}
+
+  /** A purchase as its buyer sees it; {@code refund} is "DUE" when money is to be given back. */
+  record PurchaseBody(String requestId, String saleId, int quantity, String status, String reason,
+                      Instant holdExpiresAt, Long queuePosition, String orderId, String refund) {}
+
+  /** The answer to a cancellation: the hold ends once the topology has read it. */
+  record Cancelling(String requestId, String pollUrl) {}
+
+  /** Where the buyer pays for a hold. */
+  record Checkout(String paymentId, String redirectUrl) {}
+
+  private final Access access;
+  private final JsonBodies bodies;
+  private final TopicWriter writer;
+  private final PurchaseBatcher batcher;
+  private final ClosedSaleAnswers answers;
+  private final Topics topics;
+  private final SaleView sales;
+  private final PassCheck passes;
+  private final PurchaseView purchases;
+  private final Clock clock;
+  private final long maxWaitMs;
+  private final Executor responses;
+  private final PaymentProvider payments;
+  private final CheckoutExpiry checkoutExpiry;
+
+  public PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer, PurchaseBatcher batcher, Topics topics,
+                 SaleView sales, PassCheck passes, PurchaseView purchases, Clock clock,
+                 long maxWaitMs, Executor responses, PaymentProvider payments, CheckoutExpiry checkoutExpiry) {
+    this.checkoutExpiry = checkoutExpiry;
+    this.access = access;
+    this.passes = passes;
+    this.bodies = bodies;
+    this.writer = writer;
+    this.batcher = batcher;
+    this.answers = new ClosedSaleAnswers(bodies.mapper(), sales::closesAt);
+    this.topics = topics;
+    this.sales = sales;
+    this.purchases = purchases;
+    this.clock = clock;
+    this.maxWaitMs = maxWaitMs;
+    this.responses = responses;
+    this.payments = payments;
+  }
+
+  /**
+   * Takes a click. The cheapest check comes first: a sale that is not started, ended or sold out, all of which
+   * the public sale view shows anyway, is answered from a pre-rendered body before the token, the body, the
+   * rate limit or an id are touched, so a sold-out rush costs the edge almost nothing. Only a retry with an
+   * Idempotency-Key is looked at first, because its click may already be in the log and then gets its id back.
+   */
+  public void submit(Context ctx) {
+    String saleId = ctx.pathParam("saleId");
+    Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    String keyHeader = ctx.header(IDEMPOTENCY_KEY);
+    if (keyHeader == null) {
+      ErrorCode closed = closedAt(sale, clock.instant());
+      if (closed != null) {
+        answers.write(ctx, closed, sale, ctx.path());
+        return;
+      }
+    }
+    Buyer buyer = access.purchaseOf(ctx, sale.getSaleId());
+    Access.requireDevice(sale, buyer);
+    passes.require(ctx, sale, buyer); // the hidden order URL: no order without admission
+    int quantity = quantity(bodies.read(ctx, PurchaseOrder.class));
+    String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
+    String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
+    // A retry of a click already in the log gets its id back even if the sale has closed since.
+    if (idempotencyKey != null && purchases.purchase(requestId).isPresent()) {
+      accepted(ctx, requestId);
+      return;
+    }
+    Instant now = clock.instant();
+    rejectDecided(sale, quantity, now);
+    // A sharded sale's buyer always goes to the same shard, which holds the buyer's per-user limit.
+    int shard = Shards.isSharded(sale) ? Shards.shardOf(buyer.userId(), sale.getShards()) : -1;
+    PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId(requestId)
+        .setSaleId(shard < 0 ? sale.getSaleId() : Shards.saleId(sale.getSaleId(), shard))
+        .setSku(shard < 0 ? sale.getSku() : Shards.sku(sale.getSku(), shard))
+        .setUserId(buyer.userId()).setDeviceId(buyer.deviceId()).setQuantity(quantity)
+        .setIdempotencyKey(idempotencyKey).setRequestedAt(now)
+        .build();
+    ctx.future(() -> batcher.submit(request).thenAccept(placed -> {
+      purchases.submitted(request);
+      accepted(ctx, requestId);
+    }));
+  }
+
+  /** 202 with where to poll; written by hand, as a request id is a UUID and needs no escaping. */
+  private static void accepted(Context ctx, String requestId) {
+    ctx.status(HttpStatus.ACCEPTED).contentType(ContentType.APPLICATION_JSON).result("{\"requestId\":\"" + requestId
+        + "\",\"status\":\"PENDING\",\"pollUrl\":\"" + pollUrl(requestId) + "\"}");
+  }
+
+  public void show(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
+    Duration wait = Duration.ofMillis(LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs));
+    String requestId = ctx.pathParam("requestId");
+    Purchase purchase = ownPurchase(requestId, buyer);
+    if (!purchase.pending() || wait.isZero()) {
+      ctx.json(body(purchase));
+      return;
+    }
+    ctx.future(() -> purchases.awaitDecision(requestId, wait)
+        .thenAcceptAsync(latest -> ctx.json(body(latest != null ? latest : purchase)), responses));
+  }
+
+  /** The buyer gives the hold back; the topology ends it as CANCELLED and returns the stock. */
+  public void cancel(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
+    Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
+    HoldCancellation cancellation = HoldCancellation.newBuilder()
+        .setRequestId(purchase.requestId()).setSaleId(purchase.saleId()).setSku(purchase.sku())
+        .setUserId(buyer.userId()).setRequestedAt(clock.instant())
+        .build();
+    ctx.future(() -> writer.write(topics.holdCancellations, purchase.sku(), cancellation).thenAccept(written ->
+        ctx.status(HttpStatus.ACCEPTED).json(new Cancelling(purchase.requestId(), pollUrl(purchase.requestId())))));
+  }
+
+  /**
+   * A payment at the provider for the held quantity at the sale's price. The request id is the idempotency key,
+   * so a repeated checkout of the same hold gets the same payment and the buyer cannot be charged twice for it.
+   */
+  public void checkout(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
+    Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
+    Sale sale = sales.sale(Shards.parentSaleId(purchase.saleId())).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
+        "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
+    long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
+    Payment payment;
+    try {
+      Instant heldUntil = purchase.holdExpiresAt();
+      payment = payments.createPayment(new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
+          purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
+          heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil));
+    } catch (PaymentProviderException e) {
+      log.warn("Checkout of {} failed: {}", purchase.requestId(), e.getMessage());
+      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
+          Map.of("Retry-After", "1"), Map.of());
+    }
+    checkoutExpiry.opened(purchase.requestId(), payment.paymentId(),
+        () -> purchases.purchase(purchase.requestId()).map(Purchase::held).orElse(false));
+    ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl()));
+  }
+
+  /** The buyer's own purchase; someone else's is indistinguishable from none, so ids cannot be probed. */
+  private Purchase ownPurchase(String requestId, Buyer buyer) {
+    return purchases.purchase(requestId).filter(p -> p.userId().equals(buyer.userId()))
+        .orElseThrow(() -> new Problem(ErrorCode.PURCHASE_NOT_FOUND, "No purchase " + requestId));
+  }
+
+  private Purchase heldPurchase(String requestId, Buyer buyer) {
+    Purchase purchase = ownPurchase(requestId, buyer);
+    if (!purchase.held()) {
+      throw new Problem(ErrorCode.INVALID_STATE, "Purchase " + requestId + " is " + purchase.status()
+          + "; only an ACCEPTED purchase holds stock");
+    }
+    return purchase;
+  }
+
+  /** Rejects at the edge what the topology would reject anyway, so that it never reaches the queue. */
+  private void rejectDecided(Sale sale, int quantity, Instant now) {
+    ErrorCode closed = closedAt(sale, now);
+    if (closed != null) {
+      throw answers.problem(closed, sale);
+    }
+    if (quantity > sale.getPerUserLimit()) {
+      throw new Problem(ErrorCode.VALIDATION, "quantity must be at most " + sale.getPerUserLimit());
+    }
+  }
+
+  /** Why the sale takes no clicks now, as anyone can see from the sale itself; null while it takes them. */
+  private ErrorCode closedAt(Sale sale, Instant now) {
+    return switch (sales.status(sale, now)) {
+      case ENDED -> ErrorCode.SALE_ENDED;
+      case SCHEDULED -> ErrorCode.SALE_NOT_STARTED;
+      // A lottery draws after the sale: its stock is never "taken" while clicks still count.
+      case SOLD_OUT -> sale.getAllocation() == Allocation.FCFS ? ErrorCode.SOLD_OUT : null;
+      case LIVE -> null;
+    };
+  }
+
+
+  private static int quantity(PurchaseOrder order) {
+    if (order.quantity() == null || order.quantity() < 1) {
+      throw new Problem(ErrorCode.VALIDATION, "quantity must be at least 1");
+    }
+    return order.quantity();
+  }
+
+  private static String pollUrl(String requestId) {
+    return "/api/purchases/" + requestId;
+  }
+
+  private PurchaseBody body(Purchase purchase) {
+    return new PurchaseBody(purchase.requestId(), Shards.parentSaleId(purchase.saleId()), purchase.quantity(),
+        purchase.status(),
+        purchase.reason() == null ? null : purchase.reason().name(), purchase.holdExpiresAt(),
+        purchases.queuePosition(purchase), purchase.orderId(), purchase.refundDue() ? "DUE" : null);
+  }
+}

@@ -1,0 +1,45 @@
+package io.flashsale.api.sale;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.WaitingRoom;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A sale as clients see it: every field it was created with; {@code remainingSeconds} until the start while
+ * SCHEDULED, until the end while LIVE (null otherwise); {@code endedAt} once an admin ended it before its endsAt.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SaleBody(String saleId, String sku, String name, String description, int stock, int remaining,
+                       int perUserLimit, Integer perDeviceLimit, boolean requireDevice, long priceCents,
+                       Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
+                       String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
+                       Long remainingSeconds, Instant serverTime, Instant endedAt, int shards) {
+  public record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits) {}
+
+  /** The body of {@code sale} at {@code now}, from what {@code sales} has read of it. */
+  public static SaleBody of(Sale sale, SaleView sales, Instant now) {
+    int remaining = sales.available(sale);
+    Instant closesAt = sales.closesAt(sale);
+    SaleStatus status = SaleStatus.of(sale, remaining, closesAt, now); // the remaining shown, not a later read
+    WaitingRoom room = sale.getWaitingRoom();
+    return new SaleBody(sale.getSaleId(), sale.getSku(), sale.getName(), sale.getDescription(), sale.getStock(),
+        remaining, sale.getPerUserLimit(), sale.getPerDeviceLimit(), sale.getRequireDevice(), sale.getPriceCents(),
+        sale.getOriginalPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(), sale.getHoldSeconds(),
+        sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
+            room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits()),
+        sale.getDrawSeedHash(), status, remainingSeconds(sale, status, closesAt, now), now,
+        sales.endedAt(sale.getSaleId()).orElse(null), sale.getShards());
+  }
+
+  /** Whole seconds, rounded up, until the start while SCHEDULED or until the close while LIVE; null otherwise. */
+  private static Long remainingSeconds(Sale sale, SaleStatus status, Instant closesAt, Instant now) {
+    Instant until = switch (status) {
+      case SCHEDULED -> sale.getStartsAt();
+      case LIVE -> closesAt;
+      default -> null;
+    };
+    return until == null ? null : Math.max(0, (Duration.between(now, until).toMillis() + 999) / 1000);
+  }
+}

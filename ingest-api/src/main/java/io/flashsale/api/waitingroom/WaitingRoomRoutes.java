@@ -1,0 +1,211 @@
+package io.flashsale.api.waitingroom;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.flashsale.api.access.AbuseBounds;
+import io.flashsale.api.access.Access;
+import io.flashsale.api.access.Identity.Buyer;
+import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.JsonBodies;
+import io.flashsale.api.http.LongPoll;
+import io.flashsale.api.http.Problem;
+import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.sale.SaleStatus;
+import io.flashsale.api.sale.SaleView;
+import io.flashsale.api.waitingroom.WaitingRoomSigner.Challenge;
+import io.flashsale.api.waitingroom.WaitingRoomSigner.QueueToken;
+import io.flashsale.schemas.QueueJoin;
+import io.flashsale.schemas.QueuePlace;
+import io.flashsale.schemas.Sale;
+import io.flashsale.schemas.Topics;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The waiting room of a sale that has one: joining (with a proof of work where asked), the buyer's place and
+ * admission, the purchase pass, and the admin's changes. The topology gives each user one place per sale
+ * (queue-places); everything else is computed from that place, the pre-queue's size and the clock
+ * ({@link QueueOrder}), and signed ({@link WaitingRoomSigner}), so any instance answers any buyer and the API
+ * holds nothing per waiting buyer.
+ */
+public final class WaitingRoomRoutes {
+  /** How long a join waits for the topology to place it before answering 503 (a retry gets the same place). */
+  static final Duration PLACE_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
+
+  record JoinBody(String challenge, String nonce) {}
+
+  record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds, String pollUrl,
+                   String purchasePass, Instant passExpiresAt) {}
+
+  private final JsonBodies bodies;
+  private final TopicWriter writer;
+  private final Topics topics;
+  private final SaleView sales;
+  private final WaitingRoomView rooms;
+  private final WaitingRoomSigner signer;
+  private final Clock clock;
+  private final long maxWaitMs;
+  private final Executor responses;
+  private final SecureRandom random = new SecureRandom();
+  /** Challenges used on this instance; another instance can take a challenge once more, for the same user only. */
+  private final UsedChallenges usedChallenges;
+  private final Access access;
+  private final WaitingRooms state;
+
+  public WaitingRoomRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales, WaitingRooms state,
+                    WaitingRoomSigner signer, Clock clock, long maxWaitMs, Executor responses,
+                    Access access, AbuseBounds bounds) {
+    this.usedChallenges = new UsedChallenges(bounds.usedChallenges(), bounds.usedChallengesPerAddress(), clock);
+    this.access = access;
+    this.state = state;
+    this.bodies = bodies;
+    this.writer = writer;
+    this.topics = topics;
+    this.sales = sales;
+    this.rooms = state.view();
+    this.signer = signer;
+    this.clock = clock;
+    this.maxWaitMs = maxWaitMs;
+    this.responses = responses;
+  }
+
+  /** POST /api/sales/{saleId}/queue: a place, the same for every join of the user. */
+  public void join(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
+    Sale sale = state.saleWithRoom(ctx.pathParam("saleId"));
+    Instant now = clock.instant();
+    Instant opens = sale.getStartsAt().minusSeconds(sale.getWaitingRoom().getPreQueueSeconds());
+    if (now.isBefore(opens)) {
+      throw new Problem(ErrorCode.SALE_NOT_STARTED, "The waiting room opens at " + opens);
+    }
+    refuseClosed(sale, now);
+    Access.requireDevice(sale, buyer);
+    JoinBody body = bodies.read(ctx, JoinBody.class);
+    int bits = state.proofOfWorkBits(sale, now);
+    if (bits > 0) {
+      requireProof(body, sale, buyer, bits, now, access.clientAddress(ctx));
+    }
+    CompletableFuture<QueuePlace> placed = rooms.awaitPlace(sale.getSaleId(), buyer.userId());
+    QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId());
+    ctx.future(() -> writer.write(topics.queueJoins, sale.getSku(), join)
+        .thenCompose(written -> placed.copy().completeOnTimeout(null, PLACE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+        .thenAccept(place -> {
+          if (place == null) {
+            rooms.stopAwaiting(sale.getSaleId(), buyer.userId());
+            throw new Problem(ErrorCode.UNAVAILABLE, "Not placed in time, please retry: a retry keeps your place",
+                Map.of("Retry-After", "1"), Map.of());
+          }
+          QueueToken token = new QueueToken(sale.getSaleId(), buyer.userId(), place.getPlace(), place.getPreQueue());
+          ctx.status(HttpStatus.ACCEPTED).json(answer(sale, token, signer.token(token), clock.instant()));
+        }));
+  }
+
+  /** GET /api/queue/{queueToken}?waitMs: where the buyer stands, waiting up to waitMs for the admission. */
+  public void show(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
+    String text = ctx.pathParam("queueToken");
+    QueueToken token = signer.token(text).filter(t -> t.userId().equals(buyer.userId()))
+        .orElseThrow(() -> new Problem(ErrorCode.NOT_FOUND, "No such place in a waiting room"));
+    Sale sale = state.saleWithRoom(token.saleId());
+    long waitMs = LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
+    QueueBody now = answer(sale, token, text, clock.instant());
+    if (waitMs == 0 || !now.status().equals("WAITING")) {
+      ctx.json(now);
+      return;
+    }
+    // Answered again at the admission, to the millisecond, or when the wait ends; no thread waits meanwhile.
+    Instant checked = clock.instant();
+    Instant next = admission(sale, token, checked).at();
+    // Rounded up, and a millisecond on: woken a moment early, the answer would still say WAITING.
+    long untilAdmitted = Math.max(0, (Duration.between(checked, next).toNanos() + 999_999) / 1_000_000) + 1;
+    Executor later = CompletableFuture.delayedExecutor(Math.min(waitMs, untilAdmitted), TimeUnit.MILLISECONDS, responses);
+    ctx.future(() -> CompletableFuture.supplyAsync(() -> answer(sale, token, text, clock.instant()), later)
+        .thenAccept(ctx::json));
+  }
+
+  /** GET /api/sales/{saleId}/challenge: a challenge for this buyer's join, at the difficulty of now. */
+  public void challenge(Context ctx) {
+    Buyer buyer = access.buyer(ctx);
+    Sale sale = state.saleWithRoom(ctx.pathParam("saleId"));
+    byte[] nonce = new byte[16];
+    random.nextBytes(nonce);
+    Instant now = clock.instant();
+    Challenge challenge = new Challenge(sale.getSaleId(), buyer.userId(), state.proofOfWorkBits(sale, now),
+        now.plus(CHALLENGE_TTL));
+    ctx.json(new ChallengeBody(signer.challenge(challenge, Base64.getUrlEncoder().withoutPadding().encodeToString(nonce)),
+        challenge.bits(), challenge.expiresAt()));
+  }
+
+  /** What the admin has set of the room of {@code saleId}, as this instance's view has merged the changes. */
+  public WaitingRooms.Settings settings(String saleId, Instant now) {
+    return state.settings(state.saleWithRoom(saleId), now);
+  }
+
+  /** The used challenges of this instance, for tests and measurements. */
+  public UsedChallenges usedChallenges() {
+    return usedChallenges;
+  }
+
+  private Admission admission(Sale sale, QueueToken token, Instant now) {
+    return Admission.of(sale, sales.status(sale, now), token,
+        rooms.stats(sale.getSaleId()).orElse(null), rooms.rates(sale), signer.shuffle(sale.getSaleId()), now);
+  }
+
+  private QueueBody answer(Sale sale, QueueToken token, String tokenText, Instant now) {
+    String pollUrl = "/api/queue/" + tokenText;
+    Admission admission = admission(sale, token, now);
+    return switch (admission.state()) {
+      case ENDED, SOLD_OUT -> new QueueBody(tokenText, admission.state().name(), null, null, pollUrl, null, null);
+      case ADMITTED -> {
+        Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
+        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl, signer.pass(sale.getSaleId(), token.userId(), expires),
+            expires);
+      }
+      // No wait is told while the pre-queue's size is not known yet, a moment after the start.
+      case WAITING -> new QueueBody(tokenText, "WAITING", admission.position(),
+          admission.position() == null && !now.isBefore(sale.getStartsAt()) ? null : seconds(now, admission.at()),
+          pollUrl, null, null);
+    };
+  }
+
+  private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now, String address) {
+    Challenge challenge = body.challenge() == null ? null : signer.challenge(body.challenge()).orElse(null);
+    if (challenge == null || !challenge.saleId().equals(sale.getSaleId()) || !challenge.userId().equals(buyer.userId())
+        || !now.isBefore(challenge.expiresAt()) || challenge.bits() < bits) {
+      throw new Problem(ErrorCode.PROOF_REQUIRED, "Join with a fresh challenge of GET /api/sales/"
+          + sale.getSaleId() + "/challenge (" + bits + " bits) and its nonce");
+    }
+    if (!ProofOfWork.solves(body.challenge(), body.nonce(), challenge.bits())) {
+      throw new Problem(ErrorCode.PROOF_REQUIRED, "The nonce does not solve the challenge");
+    }
+    usedChallenges.use(body.challenge(), challenge.expiresAt(), address);
+  }
+
+  private void refuseClosed(Sale sale, Instant now) {
+    SaleStatus status = sales.status(sale, now);
+    if (status == SaleStatus.ENDED) {
+      throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " has ended");
+    }
+    if (status == SaleStatus.SOLD_OUT) {
+      throw new Problem(ErrorCode.SOLD_OUT, "Sale " + sale.getSaleId() + " is sold out");
+    }
+  }
+
+  private static long seconds(Instant from, Instant to) {
+    return Math.max(0, (Duration.between(from, to).toMillis() + 999) / 1000);
+  }
+
+
+}
