@@ -3,7 +3,7 @@ package io.flashsale.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.flashsale.embedded.TestInfrastructure;
+import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
@@ -27,13 +27,16 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * With eager commits on, an idle topology's decision is visible to a read_committed reader right after it is made,
  * not at the next commit interval: here the interval is 9 s, and each of four clicks, two seconds apart, is read
- * within 1.5 s. Committing at the interval alone, at most one of them could be.
+ * within 1.5 s. Committing at the interval alone, at most one of them could be. A broker of its own: the shared
+ * one's topics are read from their start by other tests, with a registry of their own.
  */
 class EagerCommitBrokerTest {
   /** Just below the transaction timeout (10 s), which Kafka Streams requires the interval to stay under. */
@@ -43,8 +46,19 @@ class EagerCommitBrokerTest {
   private static final int CLICKS = 4;
   private static final String REGISTRY_URL = "mock://eager-commit-" + UUID.randomUUID();
 
+  private static EmbeddedKafka kafka;
   private final String unique = UUID.randomUUID().toString().substring(0, 8);
   private KafkaStreams streams;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.start(null);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
 
   @AfterEach
   void stop() {
@@ -56,7 +70,7 @@ class EagerCommitBrokerTest {
   @Test
   void anIdleTopologysDecisionIsVisibleLongBeforeTheCommitInterval() throws Exception {
     Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "eager-commit-");
-    TopologyConfig config = new TopologyConfig(KafkaSettings.of(TestInfrastructure.kafka().bootstrapServers(),
+    TopologyConfig config = new TopologyConfig(KafkaSettings.of(kafka.bootstrapServers(),
         REGISTRY_URL, "eager-commit-" + unique), stateDir, COMMIT_INTERVAL_MS, 1, 4, (short) 1, Duration.ZERO,
         Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
         Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS))
