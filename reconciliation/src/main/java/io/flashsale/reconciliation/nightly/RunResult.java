@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public record RunResult(String runId, RunStatus status, Instant finishedAt, Path reportDir,
                         Map<String, Long> counts, Map<String, Map<String, Long>> byClass,
-                        Map<String, Object> summary) {
+                        RunSummary summary) {
 
   public long found() {
     return counts.getOrDefault("found", 0L);
