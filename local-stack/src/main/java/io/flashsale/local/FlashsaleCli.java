@@ -3,7 +3,7 @@ package io.flashsale.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.ApiConfig;
-import io.flashsale.reconciliation.ReconcileCommand;
+import io.flashsale.reconciliation.nightly.ReconcileCommand;
 import io.flashsale.topology.TopologyApp;
 import java.io.IOException;
 import java.io.InputStream;

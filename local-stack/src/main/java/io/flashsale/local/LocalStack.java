@@ -10,10 +10,11 @@ import io.flashsale.metrics.MetricsServer;
 import io.flashsale.metrics.ProcessMeters;
 import io.flashsale.payments.PaymentSimulator;
 import io.flashsale.payments.SimulatorConfig;
-import io.flashsale.reconciliation.OutcomeSink;
-import io.flashsale.reconciliation.SinkConfig;
+import io.flashsale.reconciliation.sink.OutcomeSink;
+import io.flashsale.reconciliation.sink.SinkConfig;
 import io.flashsale.topology.TopologyApp;
 import io.flashsale.topology.TopologyConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -25,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**

@@ -1,9 +1,9 @@
 package io.flashsale.local;
 
-import io.flashsale.reconciliation.ReconcileCommand;
-import io.flashsale.reconciliation.Reconciliation;
-import io.flashsale.reconciliation.ReconciliationConfig;
-import io.flashsale.reconciliation.RunResult;
+import io.flashsale.reconciliation.nightly.ReconcileCommand;
+import io.flashsale.reconciliation.nightly.Reconciliation;
+import io.flashsale.reconciliation.nightly.ReconciliationConfig;
+import io.flashsale.reconciliation.nightly.RunResult;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;

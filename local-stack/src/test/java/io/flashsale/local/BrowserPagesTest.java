@@ -6,7 +6,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.access.AdminJwt;
-import io.flashsale.reconciliation.ReconcileCommand;
+import io.flashsale.reconciliation.nightly.ReconcileCommand;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

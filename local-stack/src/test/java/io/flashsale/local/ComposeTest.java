@@ -13,8 +13,8 @@ import io.flashsale.embedded.DebianPackages;
 import io.flashsale.embedded.EmbeddedKafka;
 import io.flashsale.embedded.EmbeddedSchemaRegistry;
 import io.flashsale.payments.SimulatorConfig;
-import io.flashsale.reconciliation.ReconciliationConfig;
-import io.flashsale.reconciliation.SinkConfig;
+import io.flashsale.reconciliation.nightly.ReconciliationConfig;
+import io.flashsale.reconciliation.sink.SinkConfig;
 import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
@@ -65,9 +65,9 @@ class ComposeTest {
   private static final Map<String, Function<Map<String, String>, Object>> CONFIGS = Map.of(
       "io.flashsale.api.IngestApi", ApiConfig::fromEnv,
       "io.flashsale.topology.TopologyApp", TopologyConfig::fromEnv,
-      "io.flashsale.reconciliation.OutcomeSink", SinkConfig::fromEnv,
+      "io.flashsale.reconciliation.sink.OutcomeSink", SinkConfig::fromEnv,
       "io.flashsale.payments.PaymentSimulator", SimulatorConfig::fromEnv,
-      "io.flashsale.reconciliation.ReconcileCommand", env -> List.of(SinkConfig.fromEnv(env), ReconciliationConfig.fromEnv(env)));
+      "io.flashsale.reconciliation.nightly.ReconcileCommand", env -> List.of(SinkConfig.fromEnv(env), ReconciliationConfig.fromEnv(env)));
 
   @Test
   void everyServiceEnvironmentIsWhatItsProcessReads() throws IOException {

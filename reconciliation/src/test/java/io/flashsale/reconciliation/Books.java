@@ -3,6 +3,7 @@ package io.flashsale.reconciliation;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.flashsale.embedded.PostgresServer;
+import io.flashsale.reconciliation.sink.SinkConfig;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -10,10 +11,10 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
 /** A fresh database of the shared PostgreSQL, and plain SQL to read what the sink wrote into it. */
-final class Books {
-  final String url;
-  final String user;
-  final String password;
+public final class Books {
+  public final String url;
+  public final String user;
+  public final String password;
   private final Jdbi jdbi;
 
   private Books(String url, String user, String password) {
@@ -23,17 +24,17 @@ final class Books {
     this.jdbi = Jdbi.create(url, user, password);
   }
 
-  static Books fresh(PostgresServer postgres) {
+  public static Books fresh(PostgresServer postgres) {
     String name = "books_" + UUID.randomUUID().toString().replace("-", "");
     return new Books(postgres.createDatabase(name), postgres.user(), postgres.password());
   }
 
   /** The sink's configuration against this database, with any FLASHSALE_* settings added. */
-  SinkConfig sinkConfig(String bootstrapServers, String schemaRegistryUrl, Map<String, String> extra) {
+  public SinkConfig sinkConfig(String bootstrapServers, String schemaRegistryUrl, Map<String, String> extra) {
     return SinkConfig.fromEnv(env(bootstrapServers, schemaRegistryUrl, extra));
   }
 
-  Map<String, String> env(String bootstrapServers, String schemaRegistryUrl, Map<String, String> extra) {
+  public Map<String, String> env(String bootstrapServers, String schemaRegistryUrl, Map<String, String> extra) {
     Map<String, String> env = new HashMap<>(extra);
     env.put("FLASHSALE_BOOTSTRAP_SERVERS", bootstrapServers);
     env.put("FLASHSALE_SCHEMA_REGISTRY_URL", schemaRegistryUrl);
@@ -46,7 +47,7 @@ final class Books {
   }
 
   /** Jdbi on a small pool of connections to this database, as the sink has them (a login per handle is slow). */
-  Jdbi pooledJdbi() {
+  public Jdbi pooledJdbi() {
     HikariConfig pool = new HikariConfig();
     pool.setJdbcUrl(url);
     pool.setUsername(user);
@@ -55,11 +56,11 @@ final class Books {
     return Jdbi.create(new HikariDataSource(pool)).installPlugin(new SqlObjectPlugin());
   }
 
-  int update(String sql, Object... args) {
+  public int update(String sql, Object... args) {
     return jdbi.withHandle(h -> h.execute(sql, args));
   }
 
-  long count(String sql, Object... args) {
+  public long count(String sql, Object... args) {
     return jdbi.withHandle(h -> {
       var query = h.createQuery(sql);
       for (int i = 0; i < args.length; i++) {
@@ -70,7 +71,7 @@ final class Books {
   }
 
   /** Rows as column-to-value maps, for comparing whole rows. */
-  java.util.List<Map<String, Object>> rows(String sql, Object... args) {
+  public java.util.List<Map<String, Object>> rows(String sql, Object... args) {
     return jdbi.withHandle(h -> {
       var query = h.createQuery(sql);
       for (int i = 0; i < args.length; i++) {

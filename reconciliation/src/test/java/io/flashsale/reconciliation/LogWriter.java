@@ -23,15 +23,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * so that the sink's read_committed reading is what is tested. Keys follow the catalogue: SKU for sales and
  * payments, requestId for outcomes.
  */
-final class LogWriter implements AutoCloseable {
-  static final int PARTITIONS = 4;
+public final class LogWriter implements AutoCloseable {
+  public static final int PARTITIONS = 4;
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
   /** The time the next records are stamped with; null: the producer's clock. */
   private Long timestamp;
 
-  LogWriter(String bootstrapServers, String schemaRegistryUrl) {
+  public LogWriter(String bootstrapServers, String schemaRegistryUrl) {
     topics = Topics.using(SchemaRegistry.forUrl(schemaRegistryUrl));
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       TopicAdmin.ensureTopics(admin, topics, PARTITIONS, (short) 1);
@@ -44,45 +44,45 @@ final class LogWriter implements AutoCloseable {
   }
 
   /** Stamps the records sent from now on with {@code time}, as if they had been written then. */
-  LogWriter at(java.time.Instant time) {
+  public LogWriter at(java.time.Instant time) {
     timestamp = time.toEpochMilli();
     return this;
   }
 
-  void begin() {
+  public void begin() {
     producer.beginTransaction();
   }
 
-  void commit() {
+  public void commit() {
     producer.commitTransaction();
   }
 
-  void abort() {
+  public void abort() {
     producer.abortTransaction();
   }
 
-  void send(Sale sale) {
+  public void send(Sale sale) {
     send(topics.sales, sale.getSku(), sale);
   }
 
-  void send(PurchaseOutcome outcome) {
+  public void send(PurchaseOutcome outcome) {
     send(topics.purchaseOutcomes, outcome.getRequestId(), outcome);
   }
 
-  void send(PaymentEvent event) {
+  public void send(PaymentEvent event) {
     send(topics.paymentEvents, event.getSku(), event);
   }
 
-  void send(StockLevel level) {
+  public void send(StockLevel level) {
     send(topics.stockLevels, level.getSaleId(), level);
   }
 
-  void send(Correction correction) {
+  public void send(Correction correction) {
     send(topics.corrections, correction.getCorrectionId(), correction);
   }
 
   /** Bytes as they are, whether or not they are a value of the topic. */
-  void sendRaw(String topic, String key, byte[] value) {
+  public void sendRaw(String topic, String key, byte[] value) {
     producer.send(new ProducerRecord<>(topic, null, timestamp, key, value));
   }
 

@@ -14,28 +14,28 @@ import java.time.temporal.ChronoUnit;
  * Records of one sale as the topology and the API would write them: the sale, decisions about its
  * requests and the provider's payment events. Ids carry the sale's id, so stories never collide.
  */
-final class SaleStory {
+public final class SaleStory {
   /**
    * Yesterday at 10:00 UTC: recent enough that the broker's retention keeps records stamped then, and a whole
    * day before now, which the reconciliation can read as a day gone by.
    */
-  static final Instant OPENING = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS).plus(10, ChronoUnit.HOURS);
-  static final long PRICE_CENTS = 1_990;
-  static final String CURRENCY = "EUR";
-  static final int HOLD_SECONDS = 600;
+  public static final Instant OPENING = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS).plus(10, ChronoUnit.HOURS);
+  public static final long PRICE_CENTS = 1_990;
+  public static final String CURRENCY = "EUR";
+  public static final int HOLD_SECONDS = 600;
 
-  final String saleId;
-  final String sku;
+  public final String saleId;
+  public final String sku;
   private final int stock;
   private long sequence;
 
-  SaleStory(String saleId, int stock) {
+  public SaleStory(String saleId, int stock) {
     this.saleId = saleId;
     this.sku = "sku-" + saleId;
     this.stock = stock;
   }
 
-  Sale sale() {
+  public Sale sale() {
     return Sale.newBuilder()
         .setSaleId(saleId).setSku(sku).setName("Half-price kettle " + saleId)
         .setStock(stock).setPerUserLimit(5).setPriceCents(PRICE_CENTS).setCurrency(CURRENCY)
@@ -45,48 +45,48 @@ final class SaleStory {
   }
 
   /** The next of the sale's outcomes as the topology numbers them (saleSequence 1, 2, 3...). */
-  PurchaseOutcome next(PurchaseOutcome outcome) {
+  public PurchaseOutcome next(PurchaseOutcome outcome) {
     outcome.setSaleSequence(++sequence);
     return outcome;
   }
 
-  String requestId(int n) {
+  public String requestId(int n) {
     return saleId + "-req-" + n;
   }
 
-  String paymentId(int n) {
+  public String paymentId(int n) {
     return saleId + "-pay-" + n;
   }
 
-  PurchaseOutcome accepted(int request, int quantity) {
+  public PurchaseOutcome accepted(int request, int quantity) {
     return outcome(request, quantity, OutcomeStatus.ACCEPTED)
         .setHoldExpiresAt(OPENING.plusSeconds(HOLD_SECONDS)).setRequestOffset(request).build();
   }
 
-  PurchaseOutcome rejected(int request, RejectReason reason) {
+  public PurchaseOutcome rejected(int request, RejectReason reason) {
     return outcome(request, 1, OutcomeStatus.REJECTED).setReason(reason).setRequestOffset(request).build();
   }
 
   /** The end of a hold: EXPIRED or CANCELLED. */
-  PurchaseOutcome ended(int request, int quantity, OutcomeStatus status) {
+  public PurchaseOutcome ended(int request, int quantity, OutcomeStatus status) {
     return outcome(request, quantity, status).setDecidedAt(OPENING.plusSeconds(HOLD_SECONDS)).build();
   }
 
   /** CONFIRMED or REFUND_DUE, carrying the payment. */
-  PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, int payment) {
+  public PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, int payment) {
     return paid(request, quantity, status, paymentId(payment));
   }
 
-  PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, String paymentId) {
+  public PurchaseOutcome paid(int request, int quantity, OutcomeStatus status, String paymentId) {
     return outcome(request, quantity, status).setDecidedAt(OPENING.plusSeconds(60))
         .setPaymentId(paymentId).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY).build();
   }
 
-  PaymentEvent payment(String eventId, int request, int quantity, int payment, PaymentEventType type) {
+  public PaymentEvent payment(String eventId, int request, int quantity, int payment, PaymentEventType type) {
     return payment(eventId, request, quantity, paymentId(payment), type);
   }
 
-  PaymentEvent payment(String eventId, int request, int quantity, String paymentId, PaymentEventType type) {
+  public PaymentEvent payment(String eventId, int request, int quantity, String paymentId, PaymentEventType type) {
     return PaymentEvent.newBuilder()
         .setEventId(saleId + "-" + eventId).setPaymentId(paymentId).setRequestId(requestId(request))
         .setSaleId(saleId).setSku(sku).setType(type).setAmountCents(PRICE_CENTS * quantity).setCurrency(CURRENCY)

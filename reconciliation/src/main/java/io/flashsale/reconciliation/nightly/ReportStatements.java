@@ -1,0 +1,70 @@
+package io.flashsale.reconciliation.nightly;
+
+import io.flashsale.reconciliation.nightly.Reports.SaleSummary;
+import java.util.List;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+
+/** The SQL of a run's report: what it reads of the staged day, the books and the discrepancies it found. */
+interface ReportStatements {
+
+  /** How many discrepancies of one class ended with one action. */
+  record ClassCount(String discrepancyClass, String action, long count) {}
+
+  /** One discrepancy as the report shows it; the evidence is JSON text, null where a party says nothing. */
+  record Discrepancy(String discrepancyClass, String subject, String saleId, String requestId, String paymentId,
+                     String action, String correctionId, String logEvidence, String databaseEvidence,
+                     String providerEvidence) {}
+
+  @SqlQuery("""
+      WITH outcomes AS (
+        SELECT sale_id, count(*) FILTER (WHERE status = 'ACCEPTED') AS accepted,
+               count(*) FILTER (WHERE status = 'REJECTED') AS rejected,
+               count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed,
+               count(*) FILTER (WHERE status = 'EXPIRED') AS expired,
+               count(*) FILTER (WHERE status = 'CANCELLED') AS cancelled,
+               count(*) FILTER (WHERE status = 'REFUND_DUE') AS refunds_due
+        FROM log_outcomes GROUP BY sale_id),
+      money AS (
+        SELECT o.sale_id, coalesce(sum(st.amount_cents) FILTER (WHERE st.type = 'CHARGE'), 0) AS charged_cents,
+               coalesce(sum(st.amount_cents) FILTER (WHERE st.type = 'REFUND'), 0) AS refunded_cents
+        FROM provider_settlements st JOIN orders o ON o.request_id = st.request_id GROUP BY o.sale_id),
+      found AS (SELECT sale_id, count(*) AS discrepancies FROM reconciliation_discrepancies
+                WHERE run_id = :run GROUP BY sale_id),
+      touched AS (SELECT sale_id FROM outcomes UNION SELECT sale_id FROM money)
+      SELECT t.sale_id, s.name, s.currency, s.price_cents, s.stock, s.reserved AS db_reserved,
+             s.confirmed AS db_confirmed, k.available AS log_available, k.reserved AS log_reserved,
+             k.confirmed AS log_confirmed, coalesce(x.accepted, 0) AS accepted, coalesce(x.rejected, 0) AS rejected,
+             coalesce(x.confirmed, 0) AS confirmed, coalesce(x.expired, 0) AS expired,
+             coalesce(x.cancelled, 0) AS cancelled, coalesce(x.refunds_due, 0) AS refunds_due,
+             coalesce(m.charged_cents, 0) AS charged_cents, coalesce(m.refunded_cents, 0) AS refunded_cents,
+             coalesce(f.discrepancies, 0) AS discrepancies
+      FROM touched t
+      LEFT JOIN sales s ON s.sale_id = t.sale_id
+      LEFT JOIN log_stock_levels k ON k.sale_id = t.sale_id
+      LEFT JOIN outcomes x ON x.sale_id = t.sale_id
+      LEFT JOIN money m ON m.sale_id = t.sale_id
+      LEFT JOIN found f ON f.sale_id = t.sale_id
+      ORDER BY t.sale_id""")
+  @RegisterConstructorMapper(SaleSummary.class)
+  List<SaleSummary> sales(@Bind("run") String runId);
+
+  @SqlQuery("""
+      SELECT class AS discrepancy_class, action, count(*) AS count FROM reconciliation_discrepancies
+      WHERE run_id = :run GROUP BY class, action ORDER BY class, action""")
+  @RegisterConstructorMapper(ClassCount.class)
+  List<ClassCount> countsByClass(@Bind("run") String runId);
+
+  /** A page of the run's discrepancies in (class, subject) order, after the given one ("" and "" for the first). */
+  @SqlQuery("""
+      SELECT class AS discrepancy_class, subject, sale_id, request_id, payment_id, action, correction_id,
+             log_evidence::text AS log_evidence, database_evidence::text AS database_evidence,
+             provider_evidence::text AS provider_evidence
+      FROM reconciliation_discrepancies
+      WHERE run_id = :run AND (class, subject) > (:afterClass, :afterSubject)
+      ORDER BY class, subject LIMIT :limit""")
+  @RegisterConstructorMapper(Discrepancy.class)
+  List<Discrepancy> discrepancies(@Bind("run") String runId, @Bind("afterClass") String afterClass,
+                                  @Bind("afterSubject") String afterSubject, @Bind("limit") int limit);
+}

@@ -1,0 +1,110 @@
+package io.flashsale.reconciliation.sink;
+
+import com.zaxxer.hikari.HikariConfig;
+import io.flashsale.metrics.MetricsEndpoint;
+import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.TopicAdmin;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/**
+ * Everything the sink is configured with, read from the environment in one place.
+ *
+ * <ul>
+ *   <li>the broker, the schema registry and any client setting: {@link KafkaSettings}
+ *   <li>{@code FLASHSALE_DATABASE_URL} (default {@value #DEFAULT_DATABASE_URL})
+ *   <li>{@code FLASHSALE_DATABASE_USER} (default {@value #DEFAULT_DATABASE_USER})
+ *   <li>{@code FLASHSALE_DATABASE_PASSWORD} (default {@value #DEFAULT_DATABASE_PASSWORD})
+ *   <li>{@code FLASHSALE_DATABASE_POOL_SIZE} (default {@value #DEFAULT_DATABASE_POOL_SIZE})
+ *   <li>{@code FLASHSALE_SINK_GROUP} (default {@value #DEFAULT_SINK_GROUP}): the name the sink's positions are
+ *       kept under in the table sink_offsets
+ *   <li>{@code FLASHSALE_SINK_MAX_POLL_RECORDS} (default {@value #DEFAULT_SINK_MAX_POLL_RECORDS}): the most
+ *       records written in one database transaction
+ *   <li>{@code FLASHSALE_SINK_RETRY_BACKOFF_MS} (default {@value #DEFAULT_SINK_RETRY_BACKOFF_MS}): the wait
+ *       before a failed batch is read and written again; it doubles with each failure in a row
+ *   <li>{@code FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS} (default {@value #DEFAULT_SINK_RETRY_BACKOFF_MAX_MS}): the
+ *       longest such wait, which bounds how long the sink may take to notice that the database is back
+ *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
+ *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
+ *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
+ *   <li>{@code FLASHSALE_LOCAL_MODE} (default false): a single broker is allowed
+ *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default 3, 1 in local mode): of the topics the sink creates where
+ *       missing (the ones it reads); below 3 refused outside local mode, as for every process
+ *       ({@link TopicAdmin#requireReplicationFactor})
+ * </ul>
+ */
+public record SinkConfig(
+    KafkaSettings kafka,
+    String databaseUrl,
+    String databaseUser,
+    String databasePassword,
+    int databasePoolSize,
+    String sinkGroup,
+    int maxPollRecords,
+    Duration retryBackoff,
+    Duration retryBackoffMax,
+    int partitions,
+    short replicationFactor,
+    MetricsEndpoint metrics) {
+
+  public static final String DEFAULT_DATABASE_URL = "jdbc:postgresql://localhost:5432/flashsale";
+  public static final String DEFAULT_DATABASE_USER = "flashsale";
+  public static final String DEFAULT_DATABASE_PASSWORD = "flashsale";
+  public static final int DEFAULT_DATABASE_POOL_SIZE = 4;
+  public static final String DEFAULT_SINK_GROUP = "flashsale-sink";
+  public static final int DEFAULT_SINK_MAX_POLL_RECORDS = 500;
+  public static final long DEFAULT_SINK_RETRY_BACKOFF_MS = 1000;
+  public static final long DEFAULT_SINK_RETRY_BACKOFF_MAX_MS = 10_000;
+  public static final int DEFAULT_PARTITIONS = 8;
+  public static final int DEFAULT_METRICS_PORT = 9402;
+
+  public static SinkConfig fromEnv(Map<String, String> env) {
+    boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
+    short replicationFactor = Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR",
+        String.valueOf(TopicAdmin.defaultReplicationFactor(localMode))));
+    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
+    return new SinkConfig(
+        KafkaSettings.fromEnv(env),
+        env.getOrDefault("FLASHSALE_DATABASE_URL", DEFAULT_DATABASE_URL),
+        env.getOrDefault("FLASHSALE_DATABASE_USER", DEFAULT_DATABASE_USER),
+        env.getOrDefault("FLASHSALE_DATABASE_PASSWORD", DEFAULT_DATABASE_PASSWORD),
+        Integer.parseInt(env.getOrDefault("FLASHSALE_DATABASE_POOL_SIZE", String.valueOf(DEFAULT_DATABASE_POOL_SIZE))),
+        env.getOrDefault("FLASHSALE_SINK_GROUP", DEFAULT_SINK_GROUP),
+        Integer.parseInt(env.getOrDefault("FLASHSALE_SINK_MAX_POLL_RECORDS", String.valueOf(DEFAULT_SINK_MAX_POLL_RECORDS))),
+        Duration.ofMillis(Long.parseLong(
+            env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MS)))),
+        Duration.ofMillis(Long.parseLong(
+            env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MAX_MS)))),
+        Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
+        replicationFactor,
+        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
+  }
+
+  /**
+   * The sink's consumer. No group id: partitions are assigned, not subscribed, and offsets are never
+   * committed to Kafka, as the database holds them. Only committed transactions are read, so an aborted
+   * outcome of the topology never reaches the books. No reset policy: a position that fell out of the log's
+   * retention means records were lost unread, which must stop the sink rather than be skipped.
+   */
+  public Properties consumerProperties() {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, sinkGroup);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    return kafka.consumerProperties(props);
+  }
+
+  public HikariConfig poolConfig() {
+    HikariConfig pool = new HikariConfig();
+    pool.setJdbcUrl(databaseUrl);
+    pool.setUsername(databaseUser);
+    pool.setPassword(databasePassword);
+    pool.setMaximumPoolSize(databasePoolSize);
+    pool.setPoolName(sinkGroup);
+    return pool;
+  }
+}
