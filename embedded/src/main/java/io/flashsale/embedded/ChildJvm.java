@@ -104,11 +104,27 @@ public final class ChildJvm {
     return new ChildJvm(process, name, readyLine, ready);
   }
 
-  /** Waits until the process printed its ready line; kills it and fails if it did not in time. */
+  /**
+   * Waits until the process printed its ready line; kills it and fails if it did not in time, after printing its
+   * threads (jcmd Thread.print) into the log: a start that hangs is rare, and the stacks say where it waits.
+   */
   public void awaitReady(Duration timeout) throws InterruptedException {
     if (!ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      printThreads();
       process.destroyForcibly();
       throw new IllegalStateException(name + " did not print '" + readyLine + "' within " + timeout);
+    }
+  }
+
+  private void printThreads() throws InterruptedException {
+    try {
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          String.valueOf(process.pid()), "Thread.print").redirectErrorStream(true).inheritIO().start();
+      if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+        jcmd.destroyForcibly();
+      }
+    } catch (IOException e) {
+      System.err.println("No thread dump of " + name + ": " + e.getMessage());
     }
   }
 
