@@ -333,6 +333,11 @@ class PaymentSimulatorTest {
     Payment underWay = provider.createPayment(held(UUID.randomUUID().toString(), clock.instant().plusSeconds(300)));
     provider.expirePayment(underWay.paymentId());
     assertThat(complete(underWay, "SUCCEEDED").statusCode()).as("the buyer was already paying").isEqualTo(202);
+    // Its webhook is sent as for any payment (and taken here, not left to arrive in the next test).
+    Delivery late = shop.next(WAIT);
+    assertThat(late).isNotNull();
+    assertThat(late.event().data().paymentId()).isEqualTo(underWay.paymentId());
+    assertThat(late.event().type()).isEqualTo(PaymentWebhook.SUCCEEDED);
   }
 
   @Test
