@@ -18,7 +18,7 @@ public final class TestInfrastructure {
   private static final Logger log = LoggerFactory.getLogger(TestInfrastructure.class);
   public static final String OVERRIDE = "FLASHSALE_TEST_DOCKER";
   /** The images of docker-compose.yml. */
-  public static final String KAFKA_IMAGE = "apache/kafka:4.3.2";
+  public static final String KAFKA_IMAGE = "apache/kafka:4.4.0";
   public static final String POSTGRES_IMAGE = "postgres:17";
 
   /** The value of FLASHSALE_TEST_DOCKER. */
