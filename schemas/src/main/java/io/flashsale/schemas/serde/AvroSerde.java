@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -14,6 +15,7 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -42,6 +44,24 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private final ThreadLocal<ByteArrayOutputStream> buffers = ThreadLocal.withInitial(() -> new ByteArrayOutputStream(256));
   private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
   private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
+
+  private static final AtomicBoolean GENERATED_CLASSES_TRUSTED = new AtomicBoolean();
+
+  static {
+    trustGeneratedClasses();
+  }
+
+  /**
+   * Since Avro 1.12.1 a reader resolving a writer's schema loads generated classes by name only when they are
+   * trusted: without this, every record written before a compatible schema change fails to read. Every serde
+   * trusts them when loaded; code writing Avro without a serde calls this first.
+   */
+  public static void trustGeneratedClasses() {
+    if (GENERATED_CLASSES_TRUSTED.compareAndSet(false, true)) {
+      ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
+          type -> type.getName().startsWith("io.flashsale.schemas.")));
+    }
+  }
 
   private AvroSerde(Schema readerSchema, SchemaRegistry registry, String subjectSuffix) {
     this.readerSchema = readerSchema;
