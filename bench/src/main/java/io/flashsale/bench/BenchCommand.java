@@ -27,7 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
   boolean quick;
 
-  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, flash, fairness, baselines, jmh.")
+  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, flash, crowd, fairness, baselines, jmh.")
   java.util.Set<String> only;
 
   /**
@@ -73,6 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
     part("backlog", "ceiling and topology", results, () -> new BacklogBench(config, results).run());
     part("http", "HTTP path", results, () -> new HttpBench(config, results, histograms).run());
     part("flash", "flash", results, () -> new FlashBench(config, results, histograms).run());
+    part("crowd", "crowd", results, () -> new CrowdBench(config, results).run());
     part("fairness", "fairness", results, () -> new FairnessBench(config, results).run());
     part("baselines", "baselines", results, () -> new Baselines(config, results).run());
     part("jmh", "JMH", results, () -> new JmhBench(config, results).run());

@@ -30,6 +30,8 @@ import java.util.Map;
  *       1 million buyers"
  *   <li>{@code FLASHSALE_BENCH_FLASH_MAX_RATE} (default 200,000): the most clicks a second the flash's ramp offers
  *   <li>{@code FLASHSALE_BENCH_CLICKS_JAVA_OPTS}: more JVM options for the flash's click generator (a JFR recording)
+ *   <li>{@code FLASHSALE_BENCH_CROWD_STREAMS} (default 100,000; quick 10,000): event streams the crowd opens on one
+ *       API instance (seed 003's "1M concurrent users", a tenth of them on one instance)
  * </ul>
  *
  * @param backlogRequests purchase requests preloaded for each backlog run
@@ -51,6 +53,7 @@ import java.util.Map;
  * @param flashBuyers distinct buyers of the flash, one click each
  * @param flashStock units of the flash's one SKU
  * @param flashMaxRate most clicks per second the flash's ramp offers
+ * @param crowdStreams event streams of the crowd, all watching one sale on one API instance
  */
 public record BenchConfig(
     boolean quick,
@@ -76,7 +79,8 @@ public record BenchConfig(
     int backlogRounds,
     int flashBuyers,
     int flashStock,
-    int flashMaxRate) {
+    int flashMaxRate,
+    int crowdStreams) {
 
   public static final String DEFAULT_OUTPUT_DIR = "bench-results";
   /**
@@ -100,11 +104,14 @@ public record BenchConfig(
     int flashBuyers = intVar(env, "FLASHSALE_BENCH_FLASH_BUYERS", quick ? 100_000 : 1_000_000);
     int flashStock = intVar(env, "FLASHSALE_BENCH_FLASH_STOCK", quick ? 1_000 : 10_000);
     int flashMaxRate = intVar(env, "FLASHSALE_BENCH_FLASH_MAX_RATE", 200_000);
+    int crowdStreams = intVar(env, "FLASHSALE_BENCH_CROWD_STREAMS", quick ? 10_000 : 100_000);
     return quick
         ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, run, 2_000,
-            baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate)
+            baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
+            crowdStreams)
         : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, run, 5_000,
-            baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate);
+            baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
+            crowdStreams);
   }
 
   private static int intVar(Map<String, String> env, String name, int defaultValue) {

@@ -254,7 +254,7 @@ final class FlashBench {
   }
 
   /** A live sale of one unit per buyer, once the API answers for it. */
-  private static String sale(BuyerClient client, String saleId, String sku, int stock) throws InterruptedException {
+  static String sale(BuyerClient client, String saleId, String sku, int stock) throws InterruptedException {
     client.createLiveSale(saleId, sku, stock, 1);
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (true) {
@@ -285,7 +285,7 @@ final class FlashBench {
     }
   }
 
-  private static void awaitReady(LocalStack stack, BuyerClient client) throws InterruptedException {
+  static void awaitReady(LocalStack stack, BuyerClient client) throws InterruptedException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (stack.topology().state() != KafkaStreams.State.RUNNING || !client.ready()) {
       requireBefore(deadline, "The local stack did not get ready");
