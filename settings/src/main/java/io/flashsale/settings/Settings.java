@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -19,9 +20,10 @@ public final class Settings {
   private final Map<String, String> env;
 
   private Settings(Map<String, String> env) {
-    this.env = Map.copyOf(env);
+    this.env = Objects.requireNonNull(env);
   }
 
+  /** Reads through {@code env} itself, each variable when asked for (a recording map sees what a process reads). */
   public static Settings of(Map<String, String> env) {
     return new Settings(env);
   }

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class SettingsTest {
@@ -110,6 +113,25 @@ class SettingsTest {
         .required("FLASHSALE_STRIPE_API_KEY", "with FLASHSALE_PAYMENT_PROVIDER=stripe"))
         .hasMessage("FLASHSALE_STRIPE_API_KEY is required with FLASHSALE_PAYMENT_PROVIDER=stripe");
     assertThat(Settings.of(Map.of("K", "sk_1")).required("K", "")).isEqualTo("sk_1");
+  }
+
+  /** ComposeTest records which variables each process reads: the reader asks the map itself, one name at a time. */
+  @Test
+  void readsThroughTheGivenMapWhenAsked() {
+    Set<String> asked = new TreeSet<>();
+    Map<String, String> env = new HashMap<>(Map.of("A", "1", "B", "2")) {
+      @Override
+      public String get(Object key) {
+        asked.add(String.valueOf(key));
+        return super.get(key);
+      }
+    };
+    Settings settings = Settings.of(env);
+    assertThat(asked).isEmpty();
+    assertThat(settings.integer("A", 0)).isEqualTo(1);
+    assertThat(asked).containsExactly("A");
+    env.put("C", "later");
+    assertThat(settings.text("C", null)).isEqualTo("later");
   }
 
   @Test
