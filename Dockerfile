@@ -5,6 +5,7 @@ WORKDIR /src
 # changes, so an edit of the sources rebuilds without downloading the dependencies again.
 COPY .mvn .mvn
 COPY mvnw pom.xml ./
+COPY settings/pom.xml settings/
 COPY schemas/pom.xml schemas/
 COPY metrics/pom.xml metrics/
 COPY embedded/pom.xml embedded/

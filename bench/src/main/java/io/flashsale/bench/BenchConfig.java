@@ -1,5 +1,6 @@
 package io.flashsale.bench;
 
+import io.flashsale.settings.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -7,7 +8,8 @@ import java.util.Map;
 
 /**
  * How big each benchmark is. {@code ./flashsale bench} runs the full sizes, {@code --quick} a smoke run of
- * the same scenarios in a few minutes. Read from the environment in one place:
+ * the same scenarios in a few minutes. Read from the environment in one place ({@link Settings}: blank is unset, a
+ * bad value names its variable):
  *
  * <ul>
  *   <li>{@code FLASHSALE_BENCH_OUTPUT_DIR} (default {@value #DEFAULT_OUTPUT_DIR}): results go to a new
@@ -91,20 +93,21 @@ public record BenchConfig(
   public static final List<Integer> E2E_RATES = List.of(1_000, 2_000, 5_000, 10_000, 15_000);
 
   public static BenchConfig fromEnv(Map<String, String> env, boolean quick) {
-    Path output = Path.of(env.getOrDefault("FLASHSALE_BENCH_OUTPUT_DIR", DEFAULT_OUTPUT_DIR));
-    int backlog = intVar(env, "FLASHSALE_BENCH_BACKLOG_REQUESTS", quick ? 100_000 : 1_000_000);
-    int baseline = intVar(env, "FLASHSALE_BENCH_BASELINE_REQUESTS", quick ? 20_000 : 200_000);
-    Duration run = Duration.ofSeconds(intVar(env, "FLASHSALE_BENCH_RUN_SECONDS", quick ? 5 : 20));
+    Settings settings = Settings.of(env);
+    Path output = settings.path("FLASHSALE_BENCH_OUTPUT_DIR", DEFAULT_OUTPUT_DIR);
+    int backlog = settings.integer("FLASHSALE_BENCH_BACKLOG_REQUESTS", quick ? 100_000 : 1_000_000);
+    int baseline = settings.integer("FLASHSALE_BENCH_BASELINE_REQUESTS", quick ? 20_000 : 200_000);
+    Duration run = settings.seconds("FLASHSALE_BENCH_RUN_SECONDS", Duration.ofSeconds(quick ? 5 : 20));
     // JIT warm-up before every measured HTTP run: HTTP figures of the first minute are several times lower.
     Duration warmup = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(15);
-    int batch = intVar(env, "FLASHSALE_BENCH_BACKLOG_BATCH", 100);
-    boolean compare = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_BENCH_COMPARE_UNBATCHED", "false"));
+    int batch = settings.integer("FLASHSALE_BENCH_BACKLOG_BATCH", 100);
+    boolean compare = settings.flag("FLASHSALE_BENCH_COMPARE_UNBATCHED", false);
     // Three runs at least, so that a figure comes with its spread: single runs of the backlog differed by 2x.
-    int rounds = intVar(env, "FLASHSALE_BENCH_BACKLOG_ROUNDS", 3);
-    int flashBuyers = intVar(env, "FLASHSALE_BENCH_FLASH_BUYERS", quick ? 100_000 : 1_000_000);
-    int flashStock = intVar(env, "FLASHSALE_BENCH_FLASH_STOCK", quick ? 1_000 : 10_000);
-    int flashMaxRate = intVar(env, "FLASHSALE_BENCH_FLASH_MAX_RATE", 200_000);
-    int crowdStreams = intVar(env, "FLASHSALE_BENCH_CROWD_STREAMS", quick ? 10_000 : 100_000);
+    int rounds = settings.integer("FLASHSALE_BENCH_BACKLOG_ROUNDS", 3);
+    int flashBuyers = settings.integer("FLASHSALE_BENCH_FLASH_BUYERS", quick ? 100_000 : 1_000_000);
+    int flashStock = settings.integer("FLASHSALE_BENCH_FLASH_STOCK", quick ? 1_000 : 10_000);
+    int flashMaxRate = settings.integer("FLASHSALE_BENCH_FLASH_MAX_RATE", 200_000);
+    int crowdStreams = settings.integer("FLASHSALE_BENCH_CROWD_STREAMS", quick ? 10_000 : 100_000);
     return quick
         ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, run, 2_000,
             baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
@@ -112,11 +115,6 @@ public record BenchConfig(
         : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, run, 5_000,
             baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
             crowdStreams);
-  }
-
-  private static int intVar(Map<String, String> env, String name, int defaultValue) {
-    String value = env.get(name);
-    return value == null || value.isBlank() ? defaultValue : Integer.parseInt(value.trim());
   }
 
   /** Units on sale for {@code requests} purchase requests. */

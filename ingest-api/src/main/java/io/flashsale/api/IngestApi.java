@@ -35,7 +35,6 @@ import io.flashsale.api.waitingroom.WaitingRooms;
 import io.flashsale.metrics.MetricsServer;
 import io.flashsale.payments.PaymentProvider;
 import io.flashsale.schemas.KafkaSettings;
-import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -77,11 +76,11 @@ public final class IngestApi implements AutoCloseable {
 
   /** Ensures the topics, starts the producer, the views and the HTTP server; returns once it listens. */
   public static IngestApi start(ApiConfig config) {
-    if (config.localMode()) {
+    if (config.topics().localMode()) {
       String warning = "WARNING: local mode, NOT for production. Admin token '" + ApiConfig.LOCAL_ADMIN_TOKEN
           + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)"
           + ", payment provider key '" + ApiConfig.LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '"
-          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'" + (AdminJwt.LOCAL_SECRET.equals(config.adminJwt().secret())
+          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'" + (AdminJwt.LOCAL_SECRET.equals(config.access().adminJwt().secret())
               ? ", admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name, roles = [viewer] or [operator])"
               : "") + ", waiting-room secret '" + ApiConfig.LOCAL_WAITING_ROOM_SECRET + "'";
       System.out.println(warning); // printed, not only logged: local tools read the secrets from here
@@ -93,20 +92,20 @@ public final class IngestApi implements AutoCloseable {
       Topics topics = Topics.using(kafka.schemaRegistry());
       Admin admin = kafka.connectAdmin("flashsale-api-admin");
       resources.add(admin);
-      TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
+      config.topics().ensure(admin, topics);
 
       ExecutorService responses = resources.pool("flashsale-api-response",
           Math.max(2, Runtime.getRuntime().availableProcessors()));
-      TopicWriter writer = new TopicWriter(kafka, config.produceTimeout(), responses);
+      TopicWriter writer = new TopicWriter(kafka, config.writer().produceTimeout(), responses);
       resources.add(writer);
       writer.bindMetrics(meters.registry);
-      PurchaseBatcher batcher = new PurchaseBatcher(writer, topics.purchaseRequests, config.batchMaxRequests());
+      PurchaseBatcher batcher = new PurchaseBatcher(writer, topics.purchaseRequests, config.writer().batchMaxRequests());
       Clock clock = Clock.systemUTC();
       SaleView sales = new SaleView(kafka, topics);
       resources.add(sales);
       sales.start();
-      PurchaseView purchases = new PurchaseView(kafka, topics, config.viewRetention(),
-          config.viewMaxFinished(), Duration.ofMillis(config.maxWaitMs()),
+      PurchaseView purchases = new PurchaseView(kafka, topics, config.purchaseView().retention(),
+          config.purchaseView().maxFinished(), Duration.ofMillis(config.http().maxWaitMs()),
           PurchaseViewStart.of(admin, kafka.applicationId(), sales), clock);
       resources.add(purchases);
       purchases.onOutcome(meters::outcomeSeen);
@@ -119,16 +118,16 @@ public final class IngestApi implements AutoCloseable {
       auditView.start();
       TopicView.bindMeters(meters.registry, sales, purchases, rooms, auditView);
 
-      Identity identity = new Identity(config.jwtSecret(), config.adminToken(), config.adminJwt(),
-          config.verifiedTokenCacheSize(), clock);
-      JsonBodies bodies = new JsonBodies(config.maxBodyBytes());
-      Access access = Access.of(identity, config);
+      Identity identity = new Identity(config.access().jwtSecret(), config.access().adminToken(),
+          config.access().adminJwt(), config.access().verifiedTokenCacheSize(), clock);
+      JsonBodies bodies = new JsonBodies(config.http().maxBodyBytes());
+      Access access = Access.of(identity, config.access());
       AdminAudit audit = new AdminAudit(writer, topics, access, clock);
       access.onRefused(audit::refused);
-      WaitingRooms roomState = new WaitingRooms(rooms, sales, config.proofOfWorkRiseAbove());
-      WaitingRoomSigner signer = new WaitingRoomSigner(config.waitingRoomSecret(), config.waitingRoomPreviousSecret());
+      WaitingRooms roomState = new WaitingRooms(rooms, sales, config.waitingRoom().proofOfWorkRiseAbove());
+      WaitingRoomSigner signer = new WaitingRoomSigner(config.waitingRoom().secret(), config.waitingRoom().previousSecret());
       WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, roomState, signer, clock,
-          config.maxWaitMs(), responses, access, config.abuseBounds());
+          config.http().maxWaitMs(), responses, access, config.access().abuseBounds());
       rooms.onNewRoom(saleId -> {
         meters.waitingRoom(saleId, () -> sales.sale(saleId)
             .map(sale -> roomState.counts(sale, clock.instant()).waiting()).orElse(0L));
@@ -137,23 +136,23 @@ public final class IngestApi implements AutoCloseable {
       });
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, roomState, clock, audit);
-      PaymentProvider payments = config.paymentProviderClient();
+      PaymentProvider payments = config.payments().client();
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
-          new PassCheck(signer, clock), purchases, clock, config.maxWaitMs(), responses, payments, checkoutExpiry);
-      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.readyGrace(), clock);
+          new PassCheck(signer, clock), purchases, clock, config.http().maxWaitMs(), responses, payments, checkoutExpiry);
+      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.http().readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, sale -> SaleBody.of(sale, sales, clock.instant()), bodies.mapper(),
-          config.eventsHeartbeat(), config.abuseBounds(), access::clientAddress);
+          config.http().eventsHeartbeat(), config.access().abuseBounds(), access::clientAddress);
       resources.add(saleEvents);
       Pages pages = Pages.fromClasspath();
       MetricsServer metricsServer = null;
-      if (config.apiMetrics().enabled()) { // a listener of its own, off the public port
-        metricsServer = MetricsServer.start(config.apiMetrics(), meters.registry);
+      if (config.http().metrics().enabled()) { // a listener of its own, off the public port
+        metricsServer = MetricsServer.start(config.http().metrics(), meters.registry);
         resources.add(metricsServer);
       }
       ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
@@ -163,7 +162,7 @@ public final class IngestApi implements AutoCloseable {
       Javalin app = Javalin.create(cfg -> {
         cfg.showJavalinBanner = false;
         cfg.http.prefer405over404 = true;
-        cfg.http.maxRequestSize = config.maxBodyBytes();
+        cfg.http.maxRequestSize = config.http().maxBodyBytes();
         cfg.jsonMapper(new JavalinJackson(bodies.mapper(), false));
         JettySettings.tune(cfg);
         cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
@@ -174,8 +173,8 @@ public final class IngestApi implements AutoCloseable {
       app.after(meters::answered);
       ProblemAnswers.install(app, bodies.mapper());
       resources.add(app::stop);
-      app.start(config.httpHost(), config.httpPort());
-      log.info("Ingest API listening on {}:{} ({})", config.httpHost(), app.port(), config);
+      app.start(config.http().host(), config.http().port());
+      log.info("Ingest API listening on {}:{} ({})", config.http().host(), app.port(), config);
       return new IngestApi(resources, app, saleEvents, waitingRoom,
           metricsServer == null ? null : metricsServer.port());
     } catch (RuntimeException e) {

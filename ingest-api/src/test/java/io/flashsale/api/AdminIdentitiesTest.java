@@ -199,7 +199,7 @@ class AdminIdentitiesTest {
 
   private static String adminJwt(String name, List<String> roles) {
     return "Bearer " + JWT.create().withSubject(name).withClaim("roles", roles)
-        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(fixture.config.adminJwt().secret()));
+        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(fixture.config.access().adminJwt().secret()));
   }
 
   private static List<ConsumerRecord<String, AdminAuditEvent>> auditedBy(String run) {

@@ -25,19 +25,19 @@ class ApiConfigTest {
   void defaultsOfTheLocalStack() {
     ApiConfig config = ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true"));
 
-    assertThat(config.httpHost()).isEqualTo("127.0.0.1");
-    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.http().host()).isEqualTo("127.0.0.1");
+    assertThat(config.http().port()).isEqualTo(8080);
     assertThat(config.kafka().bootstrapServers()).isEqualTo("localhost:9092");
-    assertThat(config.adminToken()).isEqualTo("local-admin-token");
-    assertThat(config.jwtSecret()).isEqualTo("local-dev-secret-change-me");
-    assertThat(config.maxBodyBytes()).isEqualTo(16384);
-    assertThat(config.maxWaitMs()).isEqualTo(30_000);
-    assertThat(config.rateLimitBurst()).isEqualTo(2 * config.rateLimitPerSecond());
+    assertThat(config.access().adminToken()).isEqualTo("local-admin-token");
+    assertThat(config.access().jwtSecret()).isEqualTo("local-dev-secret-change-me");
+    assertThat(config.http().maxBodyBytes()).isEqualTo(16384);
+    assertThat(config.http().maxWaitMs()).isEqualTo(30_000);
+    assertThat(config.access().rateLimitBurst()).isEqualTo(2 * config.access().rateLimitPerSecond());
     assertThat(config.kafka().applicationId()).isEqualTo("flashsale-topology");
-    assertThat(config.paymentProviderUrl()).isEqualTo("http://127.0.0.1:8090");
-    assertThat(config.paymentProviderKey()).isEqualTo("local-provider-key");
-    assertThat(config.webhookSecret()).isEqualTo("local-webhook-secret");
-    assertThat(config.webhookTolerance()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(config.payments().providerUrl()).isEqualTo("http://127.0.0.1:8090");
+    assertThat(config.payments().providerKey()).isEqualTo("local-provider-key");
+    assertThat(config.payments().webhookSecret()).isEqualTo("local-webhook-secret");
+    assertThat(config.payments().webhookTolerance()).isEqualTo(Duration.ofSeconds(300));
   }
 
   @Test
@@ -47,14 +47,14 @@ class ApiConfigTest {
     env.put("FLASHSALE_ADMIN_TOKEN", "admin");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_JWT_SECRET");
     env.put("FLASHSALE_JWT_SECRET", "short");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("32 bytes");
+    env.put("FLASHSALE_JWT_SECRET", REAL_SECRET);
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_PAYMENT_PROVIDER_KEY");
     env.put("FLASHSALE_PAYMENT_PROVIDER_KEY", "sk_live_123");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_WEBHOOK_SECRET");
     env.put("FLASHSALE_WEBHOOK_SECRET", "local-webhook-secret");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("local-mode");
     env.put("FLASHSALE_WEBHOOK_SECRET", "whsec_real");
-    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("32 bytes");
-    env.put("FLASHSALE_JWT_SECRET", REAL_SECRET);
     env.put("FLASHSALE_ADMIN_TOKEN", "local-admin-token");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("local-mode");
     env.put("FLASHSALE_ADMIN_TOKEN", "admin");
@@ -67,22 +67,22 @@ class ApiConfigTest {
     env.put("FLASHSALE_METRICS_TOKEN", "scraper-token");
 
     ApiConfig config = ApiConfig.fromEnv(env);
-    assertThat(config.jwtSecret()).isEqualTo(REAL_SECRET);
-    assertThat(config.httpPort()).isZero();
-    assertThat(config.paymentProviderUrl()).isEqualTo("https://provider.example");
-    assertThat(config.paymentProviderKey()).isEqualTo("sk_live_123");
-    assertThat(config.webhookSecret()).isEqualTo("whsec_real");
-    assertThat(config.webhookTolerance()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.access().jwtSecret()).isEqualTo(REAL_SECRET);
+    assertThat(config.http().port()).isZero();
+    assertThat(config.payments().providerUrl()).isEqualTo("https://provider.example");
+    assertThat(config.payments().providerKey()).isEqualTo("sk_live_123");
+    assertThat(config.payments().webhookSecret()).isEqualTo("whsec_real");
+    assertThat(config.payments().webhookTolerance()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.toString()).doesNotContain(REAL_SECRET, "sk_live_123", "whsec_real", ROOM_SECRET);
-    assertThat(config.waitingRoomSecret()).isEqualTo(ROOM_SECRET);
-    assertThat(config.waitingRoomPreviousSecret()).isNull();
+    assertThat(config.waitingRoom().secret()).isEqualTo(ROOM_SECRET);
+    assertThat(config.waitingRoom().previousSecret()).isNull();
   }
 
   @Test
   void theSimulatorIsTheDefaultProviderAndStripeNeedsItsKeyAndWebhookSecretButNotTheSimulators() {
-    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).paymentProvider())
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).payments().provider())
         .isEqualTo(PaymentProviderKind.SIMULATOR);
-    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).stripe()).isNull();
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).payments().stripe()).isNull();
     Map<String, String> env = new HashMap<>(PRODUCTION);
     env.put("FLASHSALE_PAYMENT_PROVIDER", "stripe");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_STRIPE_API_KEY");
@@ -93,36 +93,36 @@ class ApiConfigTest {
     env.put("FLASHSALE_STRIPE_WEBHOOK_SECRET", "whsec_real");
 
     ApiConfig config = ApiConfig.fromEnv(env);
-    assertThat(config.paymentProvider()).isEqualTo(PaymentProviderKind.STRIPE);
-    assertThat(config.stripe().apiBase()).hasToString("https://api.stripe.com");
-    assertThat(config.stripe().returnUrl()).isEqualTo("http://localhost:8080");
-    assertThat(config.paymentProviderClient()).isInstanceOf(StripePaymentProvider.class);
-    assertThat(config.webhookScheme(config.paymentProviderClient()).header()).isEqualTo("Stripe-Signature");
+    assertThat(config.payments().provider()).isEqualTo(PaymentProviderKind.STRIPE);
+    assertThat(config.payments().stripe().apiBase()).hasToString("https://api.stripe.com");
+    assertThat(config.payments().stripe().returnUrl()).isEqualTo("http://localhost:8080");
+    assertThat(config.payments().client()).isInstanceOf(StripePaymentProvider.class);
+    assertThat(config.payments().webhookScheme(config.payments().client()).header()).isEqualTo("Stripe-Signature");
     assertThat(config.toString()).doesNotContain("sk_live_51Real", "whsec_real");
 
     env.put("FLASHSALE_STRIPE_API_BASE", "http://127.0.0.1:12111/");
     env.put("FLASHSALE_STRIPE_RETURN_URL", "https://shop.example/");
-    assertThat(ApiConfig.fromEnv(env).stripe().apiBase()).hasToString("http://127.0.0.1:12111");
-    assertThat(ApiConfig.fromEnv(env).stripe().returnUrl()).isEqualTo("https://shop.example");
+    assertThat(ApiConfig.fromEnv(env).payments().stripe().apiBase()).hasToString("http://127.0.0.1:12111");
+    assertThat(ApiConfig.fromEnv(env).payments().stripe().returnUrl()).isEqualTo("https://shop.example");
     env.put("FLASHSALE_PAYMENT_PROVIDER", "paypal");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_PAYMENT_PROVIDER");
     assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true"))
-        .webhookScheme(null).header()).isEqualTo("Flashsale-Signature");
+        .payments().webhookScheme(null).header()).isEqualTo("Flashsale-Signature");
   }
 
   @Test
   void outsideLocalModeTopicsNeedThreeReplicas() {
     Map<String, String> env = production();
-    assertThat(ApiConfig.fromEnv(env).replicationFactor()).isEqualTo((short) 3);
+    assertThat(ApiConfig.fromEnv(env).topics().replicationFactor()).isEqualTo((short) 3);
     env.put("FLASHSALE_REPLICATION_FACTOR", "1");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env))
         .hasMessageContaining("FLASHSALE_REPLICATION_FACTOR must be at least 3 outside local mode");
     env.put("FLASHSALE_REPLICATION_FACTOR", "2");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_REPLICATION_FACTOR");
 
-    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).replicationFactor()).isEqualTo((short) 1);
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).topics().replicationFactor()).isEqualTo((short) 1);
     assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_REPLICATION_FACTOR", "1"))
-        .replicationFactor()).isEqualTo((short) 1);
+        .topics().replicationFactor()).isEqualTo((short) 1);
   }
 
   private static Map<String, String> production() {
@@ -165,9 +165,9 @@ class ApiConfigTest {
         .hasMessageContaining("FLASHSALE_METRICS_TOKEN").hasMessageContaining("FLASHSALE_API_METRICS_PORT");
     env.put("FLASHSALE_API_METRICS_PORT", "9400");
     ApiConfig ownPort = ApiConfig.fromEnv(env);
-    assertThat(ownPort.apiMetrics().port()).isEqualTo(9400);
-    assertThat(ownPort.apiMetrics().host()).isEqualTo("127.0.0.1");
-    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).apiMetrics().enabled())
+    assertThat(ownPort.http().metrics().port()).isEqualTo(9400);
+    assertThat(ownPort.http().metrics().host()).isEqualTo("127.0.0.1");
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).http().metrics().enabled())
         .as("local mode: on the HTTP port, open").isFalse();
   }
 
@@ -188,12 +188,12 @@ class ApiConfigTest {
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET");
     String previous = "the-previous-waiting-room-secret-32b";
     env.put("FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET", previous);
-    assertThat(ApiConfig.fromEnv(env).waitingRoomPreviousSecret()).isEqualTo(previous);
+    assertThat(ApiConfig.fromEnv(env).waitingRoom().previousSecret()).isEqualTo(previous);
     assertThat(ApiConfig.fromEnv(env).toString()).doesNotContain(previous);
 
     ApiConfig local = ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true"));
-    assertThat(local.waitingRoomSecret()).isEqualTo(ApiConfig.LOCAL_WAITING_ROOM_SECRET)
-        .isNotEqualTo(local.jwtSecret()).isNotEqualTo(local.adminJwt().secret());
+    assertThat(local.waitingRoom().secret()).isEqualTo(ApiConfig.LOCAL_WAITING_ROOM_SECRET)
+        .isNotEqualTo(local.access().jwtSecret()).isNotEqualTo(local.access().adminJwt().secret());
   }
 
   @Test
@@ -205,8 +205,8 @@ class ApiConfigTest {
     env.put("FLASHSALE_ADMIN_JWT_ISSUER", "https://idp.example.com/");
     assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_ADMIN_JWT_AUDIENCE");
     env.put("FLASHSALE_ADMIN_JWT_AUDIENCE", "flashsale-admin");
-    assertThat(ApiConfig.fromEnv(env).adminJwt().jwksUrl()).isEqualTo("https://idp.example.com/.well-known/jwks.json");
-    assertThat(ApiConfig.fromEnv(production()).adminJwt().anyKey()).as("no admin JWTs: nothing to require").isFalse();
+    assertThat(ApiConfig.fromEnv(env).access().adminJwt().jwksUrl()).isEqualTo("https://idp.example.com/.well-known/jwks.json");
+    assertThat(ApiConfig.fromEnv(production()).access().adminJwt().anyKey()).as("no admin JWTs: nothing to require").isFalse();
   }
 
   @Test

@@ -90,11 +90,11 @@ public final class ApiFixture implements AutoCloseable {
 
   public String buyer(String userId, String deviceId) {
     return "Bearer " + JWT.create().withSubject(userId).withClaim(Identity.DEVICE_CLAIM, deviceId)
-        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(config.jwtSecret()));
+        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(config.access().jwtSecret()));
   }
 
   public String admin() {
-    return "Bearer " + config.adminToken();
+    return "Bearer " + config.access().adminToken();
   }
 
   public static String newUser() {
@@ -235,7 +235,7 @@ public final class ApiFixture implements AutoCloseable {
 
   /** A webhook POST signed now with the API's secret. */
   public Call webhook(String body) {
-    return webhook(body, WebhookSignature.header(config.webhookSecret(), Instant.now().getEpochSecond(), body));
+    return webhook(body, WebhookSignature.header(config.payments().webhookSecret(), Instant.now().getEpochSecond(), body));
   }
 
   /** A webhook POST with this signature header (null: none). */

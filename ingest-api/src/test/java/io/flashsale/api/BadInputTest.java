@@ -151,13 +151,13 @@ class BadInputTest {
         () -> purchase(liveSale, null).json(PURCHASE));
     add(cases, "purchase with an expired token", 401, ErrorCode.UNAUTHENTICATED,
         () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1").withExpiresAt(Instant.now().minusSeconds(10))
-            .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+            .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret()))).json(PURCHASE));
     add(cases, "purchase with a token without expiry", 401, ErrorCode.UNAUTHENTICATED,
         () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u1")
-            .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+            .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret()))).json(PURCHASE));
     add(cases, "purchase with a control character in the token's subject", 401, ErrorCode.UNAUTHENTICATED,
         () -> purchase(liveSale, "Bearer " + JWT.create().withSubject("u\u0001").withExpiresAt(Instant.now().plusSeconds(60))
-            .sign(Algorithm.HMAC256(fixture.config.jwtSecret()))).json(PURCHASE));
+            .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret()))).json(PURCHASE));
     add(cases, "purchase with a duplicated key", 400, ErrorCode.VALIDATION,
         () -> purchase(liveSale).json("{\"quantity\": 1, \"quantity\": 1}"));
     add(cases, "purchase with an unsigned token", 401, ErrorCode.UNAUTHENTICATED,

@@ -44,7 +44,7 @@ class FairSaleRoutesTest {
   void aSaleThatRequiresADeviceRefusesATokenWithoutOneAndWritesNothing() {
     String saleId = fixture.createSale(Map.of("requireDevice", true));
     String withoutDevice = "Bearer " + JWT.create().withSubject("no-device-user")
-        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(fixture.config.jwtSecret()));
+        .withExpiresAt(Instant.now().plusSeconds(300)).sign(Algorithm.HMAC256(fixture.config.access().jwtSecret()));
     Map<TopicPartition, Long> before = endOffsets();
 
     fixture.call("POST", "/api/sales/" + saleId + "/purchases").auth(withoutDevice).json("{\"quantity\": 1}").send()

@@ -245,20 +245,20 @@ class HttpFuzzTest {
     Instant later = Instant.now().plusSeconds(3600);
     String user = "user-" + UUID.randomUUID();
     Arbitrary<String> fixed = Arbitraries.of(
-        "Bearer " + JWT.create().withSubject(user).sign(Algorithm.HMAC256(fixture.config.jwtSecret())), // no exp
+        "Bearer " + JWT.create().withSubject(user).sign(Algorithm.HMAC256(fixture.config.access().jwtSecret())), // no exp
         "Bearer " + JWT.create().withSubject(user).withExpiresAt(Instant.now().minusSeconds(5))
-            .sign(Algorithm.HMAC256(fixture.config.jwtSecret())),
+            .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret())),
         "Bearer " + JWT.create().withSubject(user).withExpiresAt(later).sign(Algorithm.HMAC256(OTHER_SECRET)),
         "Bearer " + JWT.create().withSubject(user).withExpiresAt(later).sign(Algorithm.none()),
-        "Bearer " + JWT.create().withSubject(user).withExpiresAt(later).sign(Algorithm.HMAC512(fixture.config.jwtSecret())),
-        "Bearer " + JWT.create().withExpiresAt(later).sign(Algorithm.HMAC256(fixture.config.jwtSecret())),
+        "Bearer " + JWT.create().withSubject(user).withExpiresAt(later).sign(Algorithm.HMAC512(fixture.config.access().jwtSecret())),
+        "Bearer " + JWT.create().withExpiresAt(later).sign(Algorithm.HMAC256(fixture.config.access().jwtSecret())),
         "Bearer " + JWT.create().withSubject("u".repeat(257)).withExpiresAt(later)
-            .sign(Algorithm.HMAC256(fixture.config.jwtSecret())),
-        "Bearer not.a.jwt", "Bearer ", "Basic dXNlcjpwYXNz", "bearer", "t=1,v1=00", "Bearer " + fixture.config.adminToken() + "x");
+            .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret())),
+        "Bearer not.a.jwt", "Bearer ", "Basic dXNlcjpwYXNz", "bearer", "t=1,v1=00", "Bearer " + fixture.config.access().adminToken() + "x");
     Arbitrary<String> controlInClaims = Combinators.combine(Arbitraries.of(ENCODABLE_CONTROL), Arbitraries.of("sub", "did"))
         .as((control, claim) -> "Bearer " + JWT.create().withSubject(claim.equals("sub") ? "u" + control : user)
             .withClaim("did", claim.equals("did") ? "d" + control : "phone").withExpiresAt(later)
-            .sign(Algorithm.HMAC256(fixture.config.jwtSecret())));
+            .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret())));
     Arbitrary<String> garbage = Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(200).map(s -> "Bearer " + s.strip());
     return Arbitraries.oneOf(fixed, controlInClaims, garbage, Arbitraries.just(null));
   }
@@ -315,7 +315,7 @@ class HttpFuzzTest {
           "created", Instant.now().getEpochSecond(), "data", data));
       return new Bad("signed webhook " + broken.keySet(), "POST", "/api/payments/webhook",
           Map.of("Content-Type", "application/json", WebhookSignature.HEADER,
-              WebhookSignature.header(fixture.config.webhookSecret(), Instant.now().getEpochSecond(), body)),
+              WebhookSignature.header(fixture.config.payments().webhookSecret(), Instant.now().getEpochSecond(), body)),
           body.getBytes(StandardCharsets.UTF_8));
     });
   }
@@ -361,7 +361,7 @@ class HttpFuzzTest {
       return new Bad("content type " + contentType, valid.method(), valid.path(), headers, valid.body());
     });
     Arbitrary<Bad> oversized = Combinators.combine(Arbitraries.of(routes.stream().filter(r -> r.startsWith("POST")).toList()),
-        Arbitraries.integers().between(fixture.config.maxBodyBytes() + 1, fixture.config.maxBodyBytes() * 4)).as((route, size) -> {
+        Arbitraries.integers().between(fixture.config.http().maxBodyBytes() + 1, fixture.config.http().maxBodyBytes() * 4)).as((route, size) -> {
       Bad valid = validRequest(route);
       String body = "{\"pad\": \"" + "x".repeat(size) + "\"}";
       return new Bad("oversized " + size, valid.method(), valid.path(), valid.headers(), body.getBytes(StandardCharsets.UTF_8));
@@ -444,7 +444,7 @@ class HttpFuzzTest {
     } else if (template.equals("/api/payments/webhook")) {
       String event = ApiFixture.webhookJson("evt_" + UUID.randomUUID(), PaymentWebhook.SUCCEEDED, "pay_1", pendingRequest,
           liveSale, "SKU-" + liveSale, 4999, "USD");
-      headers.put(WebhookSignature.HEADER, WebhookSignature.header(fixture.config.webhookSecret(),
+      headers.put(WebhookSignature.HEADER, WebhookSignature.header(fixture.config.payments().webhookSecret(),
           Instant.now().getEpochSecond(), event));
       body = event.getBytes(StandardCharsets.UTF_8);
     }

@@ -9,6 +9,7 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.waitingroom.PassCheck;
 import io.flashsale.api.waitingroom.ProofOfWork;
 import io.flashsale.api.waitingroom.UsedChallenges;
+import io.flashsale.api.waitingroom.WaitingRoomSettings;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRooms;
 import io.flashsale.schemas.AdminAuditEvent;
@@ -55,19 +56,19 @@ class WaitingRoomSecurityTest {
   /** The hole: a pass computed with the buyers' JWT secret bought a unit for a buyer who was still waiting. */
   @Test
   void aPassForgedWithTheBuyersSecretIsRefusedAndWritesNothing() {
-    assertThat(fixture.config.waitingRoomSecret()).isNotEqualTo(fixture.config.jwtSecret());
+    assertThat(fixture.config.waitingRoom().secret()).isNotEqualTo(fixture.config.access().jwtSecret());
     String saleId = fixture.createSale(Map.of("waitingRoom", Map.of("admitPerSecond", 1)));
     String user = ApiFixture.newUser();
     Instant expires = Instant.now().plusSeconds(60);
-    String forged = new WaitingRoomSigner(fixture.config.jwtSecret()).pass(saleId, user, expires);
+    String forged = new WaitingRoomSigner(fixture.config.access().jwtSecret()).pass(saleId, user, expires);
     Map<TopicPartition, Long> before = fixture.endOffsets(Topics.PURCHASE_REQUESTS);
 
     purchase(saleId, user, forged).assertProblem(403, ErrorCode.PASS_INVALID);
-    purchase(saleId, user, new WaitingRoomSigner(fixture.config.adminJwt().secret()).pass(saleId, user, expires))
+    purchase(saleId, user, new WaitingRoomSigner(fixture.config.access().adminJwt().secret()).pass(saleId, user, expires))
         .assertProblem(403, ErrorCode.PASS_INVALID);
     assertThat(fixture.endOffsets(Topics.PURCHASE_REQUESTS)).as("nothing written").isEqualTo(before);
 
-    String issued = new WaitingRoomSigner(fixture.config.waitingRoomSecret()).pass(saleId, user, expires);
+    String issued = new WaitingRoomSigner(fixture.config.waitingRoom().secret()).pass(saleId, user, expires);
     ApiFixture.Response taken = purchase(saleId, user, issued);
     assertThat(taken.status()).as("a pass of the waiting room's own key: %s", taken.raw().body()).isEqualTo(202);
   }
@@ -96,7 +97,7 @@ class WaitingRoomSecurityTest {
       assertThat(written).as("each change carries only what was sent").containsExactlyInAnyOrder(
           new WaitingRoomChange(saleId, 250, null, null), new WaitingRoomChange(saleId, null, 16, null));
       WaitingRooms.Settings both = new WaitingRooms.Settings(250, 16,
-          ApiConfig.DEFAULT_POW_RISE_JOINS_PER_SECOND);
+          WaitingRoomSettings.DEFAULT_POW_RISE_JOINS_PER_SECOND);
       for (ApiFixture api : List.of(fixture, other)) {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(api.api.waitingRoom()
             .settings(saleId, Instant.now())).isEqualTo(both));

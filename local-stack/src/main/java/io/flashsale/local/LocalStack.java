@@ -103,13 +103,13 @@ public final class LocalStack implements AutoCloseable {
     ApiConfig apiConfig = ApiConfig.fromEnv(env);
     IngestApi api = IngestApi.start(apiConfig);
     // The API's port may have been chosen at start, so the provider learns where to call back only now.
-    paymentProvider.setWebhookUrl("http://" + apiConfig.httpHost() + ":" + api.port() + "/api/payments/webhook");
+    paymentProvider.setWebhookUrl("http://" + apiConfig.http().host() + ":" + api.port() + "/api/payments/webhook");
     SinkConfig sinkConfig = SinkConfig.fromEnv(env);
     PrometheusMeterRegistry sinkMeters = ProcessMeters.create("sink");
     OutcomeSink sink = OutcomeSink.start(sinkConfig, sinkMeters);
     MetricsServer sinkMetrics = MetricsServer.start(sinkConfig.metrics(), sinkMeters);
     Map<String, String> metricsUrls = Map.of(
-        API_METRICS, "http://" + apiConfig.httpHost() + ":" + api.port() + MetricsServer.PATH,
+        API_METRICS, "http://" + apiConfig.http().host() + ":" + api.port() + MetricsServer.PATH,
         TOPOLOGY_METRICS, "http://" + topologyConfig.metrics().host() + ":" + topologyMetrics.port() + MetricsServer.PATH,
         SINK_METRICS, "http://" + sinkConfig.metrics().host() + ":" + sinkMetrics.port() + MetricsServer.PATH,
         SIMULATOR_METRICS, paymentProvider.baseUrl() + MetricsServer.PATH);
@@ -150,7 +150,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public String apiUrl() {
-    return "http://" + apiConfig.httpHost() + ":" + api.port();
+    return "http://" + apiConfig.http().host() + ":" + api.port();
   }
 
   public String bootstrapServers() {

@@ -1,5 +1,6 @@
 package io.flashsale.local;
 
+import io.flashsale.settings.Settings;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.util.Map;
@@ -18,11 +19,12 @@ import java.util.Map;
 public record LocalStackConfig(Path dataDir, int schemaRegistryPort, LocalTime reconcileAt) {
 
   public static LocalStackConfig fromEnv(Map<String, String> env) {
-    String reconcileAt = env.getOrDefault("FLASHSALE_RECONCILE_AT", "03:00");
+    Settings settings = Settings.of(env);
     return new LocalStackConfig(
-        Path.of(env.getOrDefault("FLASHSALE_DATA_DIR", ".flashsale")).toAbsolutePath(),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_PORT", "8081")),
-        "off".equals(reconcileAt) ? null : LocalTime.parse(reconcileAt));
+        settings.path("FLASHSALE_DATA_DIR", ".flashsale").toAbsolutePath(),
+        settings.integer("FLASHSALE_SCHEMA_REGISTRY_PORT", 8081),
+        settings.parsed("FLASHSALE_RECONCILE_AT", LocalTime.of(3, 0),
+            at -> "off".equals(at) ? null : LocalTime.parse(at), "a time of day (HH:MM, UTC) or off"));
   }
 
   /** A stack that never reconciles on its own, as tests and benchmarks want. */

@@ -86,7 +86,7 @@ class ApiTopologyAgreementTest {
         "FLASHSALE_BOOTSTRAP_SERVERS", bootstrap, "FLASHSALE_SCHEMA_REGISTRY_URL", REGISTRY_URL,
         "FLASHSALE_PARTITIONS", "4", "FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000"));
     api = IngestApi.start(config);
-    identity = new Identity(config.jwtSecret(), config.adminToken());
+    identity = new Identity(config.access().jwtSecret(), config.access().adminToken());
     topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     Properties props = new Properties();
@@ -103,7 +103,7 @@ class ApiTopologyAgreementTest {
     Map<String, Object> sale = new LinkedHashMap<>(Map.of("sku", "SKU-agreement-" + UUID.randomUUID(), "name", "Agreement",
         "stock", 1_000_000, "perUserLimit", 10_000, "priceCents", 100, "currency", "EUR",
         "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plusSeconds(86_400).toString()));
-    HttpResponse<String> created = post("/api/admin/sales", "Bearer " + config.adminToken(), JSON.writeValueAsString(sale), Map.of());
+    HttpResponse<String> created = post("/api/admin/sales", "Bearer " + config.access().adminToken(), JSON.writeValueAsString(sale), Map.of());
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     liveSale = JSON.readTree(created.body()).path("saleId").asText();
     sale(liveSale);
@@ -120,7 +120,7 @@ class ApiTopologyAgreementTest {
   @Property(tries = 150)
   void everySaleTheApiCreatesIsOneTheTopologyRegisters(@ForAll("validSales") Map<String, Object> definition)
       throws Exception {
-    HttpResponse<String> created = post("/api/admin/sales", "Bearer " + config.adminToken(), JSON.writeValueAsString(definition),
+    HttpResponse<String> created = post("/api/admin/sales", "Bearer " + config.access().adminToken(), JSON.writeValueAsString(definition),
         Map.of());
     assertThat(created.statusCode()).as("%s -> %s", definition, created.body()).isEqualTo(201);
     String saleId = JSON.readTree(created.body()).path("saleId").asText();
@@ -306,7 +306,7 @@ class ApiTopologyAgreementTest {
     String unsigned = base64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
         + "." + base64.encodeToString(payloadJson.getBytes(StandardCharsets.UTF_8));
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(config.jwtSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.init(new SecretKeySpec(config.access().jwtSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     return unsigned + "." + base64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
   }
 

@@ -1,5 +1,6 @@
 package io.flashsale.metrics;
 
+import io.flashsale.settings.Settings;
 import java.util.Map;
 
 /**
@@ -21,12 +22,16 @@ public record MetricsEndpoint(String host, int port) {
   }
 
   public static MetricsEndpoint fromEnv(Map<String, String> env, int defaultPort) {
-    String port = env.getOrDefault(PORT_VARIABLE, Integer.toString(defaultPort));
-    try {
-      return new MetricsEndpoint(env.getOrDefault(HOST_VARIABLE, DEFAULT_HOST), Integer.parseInt(port.trim()));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(PORT_VARIABLE + " must be an integer, was '" + port + "'");
-    }
+    return fromEnv(Settings.of(env), defaultPort);
+  }
+
+  public static MetricsEndpoint fromEnv(Settings env, int defaultPort) {
+    return fromEnv(env, HOST_VARIABLE, PORT_VARIABLE, defaultPort);
+  }
+
+  /** Under other names: the API's own listener is FLASHSALE_API_METRICS_HOST/_PORT, off by default. */
+  public static MetricsEndpoint fromEnv(Settings env, String hostVariable, String portVariable, int defaultPort) {
+    return new MetricsEndpoint(env.text(hostVariable, DEFAULT_HOST), env.integer(portVariable, defaultPort));
   }
 
   public boolean enabled() {

@@ -1,6 +1,6 @@
 package io.flashsale.payments;
 
-import java.util.Locale;
+import io.flashsale.settings.Settings;
 import java.util.Map;
 
 /** Which provider the shop pays through: FLASHSALE_PAYMENT_PROVIDER, {@code simulator} (the default) or {@code stripe}. */
@@ -13,11 +13,10 @@ public enum PaymentProviderKind {
   public static final String VARIABLE = "FLASHSALE_PAYMENT_PROVIDER";
 
   public static PaymentProviderKind fromEnv(Map<String, String> env) {
-    String value = env.getOrDefault(VARIABLE, "simulator").trim();
-    try {
-      return value.isEmpty() ? SIMULATOR : valueOf(value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(VARIABLE + " must be simulator or stripe, was '" + value + "'");
-    }
+    return fromEnv(Settings.of(env));
+  }
+
+  public static PaymentProviderKind fromEnv(Settings env) {
+    return env.choice(VARIABLE, PaymentProviderKind.class, SIMULATOR);
   }
 }

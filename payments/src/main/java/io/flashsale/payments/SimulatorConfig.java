@@ -1,5 +1,6 @@
 package io.flashsale.payments;
 
+import io.flashsale.settings.Settings;
 import java.time.Duration;
 import java.util.Map;
 
@@ -40,18 +41,14 @@ public record SimulatorConfig(String host, int port, String apiKey, String webho
   }
 
   public static SimulatorConfig fromEnv(Map<String, String> env) {
-    String port = env.getOrDefault("FLASHSALE_SIMULATOR_PORT", Integer.toString(DEFAULT_PORT));
-    try {
-      return new SimulatorConfig(
-          env.getOrDefault("FLASHSALE_SIMULATOR_HOST", "127.0.0.1"),
-          Integer.parseInt(port.trim()),
-          env.getOrDefault("FLASHSALE_SIMULATOR_API_KEY", LOCAL_API_KEY),
-          env.getOrDefault("FLASHSALE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8080/api/payments/webhook"),
-          env.getOrDefault("FLASHSALE_SIMULATOR_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET),
-          env.get("FLASHSALE_SIMULATOR_PUBLIC_URL"));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("FLASHSALE_SIMULATOR_PORT must be an integer, was '" + port + "'");
-    }
+    Settings settings = Settings.of(env);
+    return new SimulatorConfig(
+        settings.text("FLASHSALE_SIMULATOR_HOST", "127.0.0.1"),
+        settings.integer("FLASHSALE_SIMULATOR_PORT", DEFAULT_PORT),
+        settings.text("FLASHSALE_SIMULATOR_API_KEY", LOCAL_API_KEY),
+        settings.text("FLASHSALE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8080/api/payments/webhook"),
+        settings.text("FLASHSALE_SIMULATOR_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET),
+        settings.text("FLASHSALE_SIMULATOR_PUBLIC_URL", null));
   }
 
   /** The local secrets on any free port, webhooks to {@code webhookUrl} (null: set later). */

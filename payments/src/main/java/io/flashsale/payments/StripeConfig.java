@@ -1,5 +1,6 @@
 package io.flashsale.payments;
 
+import io.flashsale.settings.Settings;
 import java.net.URI;
 import java.util.Map;
 
@@ -35,17 +36,15 @@ public record StripeConfig(String apiKey, String webhookSecret, URI apiBase, Str
   }
 
   public static StripeConfig fromEnv(Map<String, String> env) {
-    String base = env.getOrDefault("FLASHSALE_STRIPE_API_BASE", DEFAULT_API_BASE).trim();
-    try {
-      return new StripeConfig(env.get("FLASHSALE_STRIPE_API_KEY"), env.get("FLASHSALE_STRIPE_WEBHOOK_SECRET"),
-          URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base),
-          env.getOrDefault("FLASHSALE_STRIPE_RETURN_URL", DEFAULT_RETURN_URL).trim());
-    } catch (IllegalArgumentException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("FLASHSALE_")) {
-        throw e;
-      }
-      throw new IllegalArgumentException("FLASHSALE_STRIPE_API_BASE is not a URL: '" + base + "'");
-    }
+    return fromEnv(Settings.of(env));
+  }
+
+  public static StripeConfig fromEnv(Settings env) {
+    URI apiBase = env.parsed("FLASHSALE_STRIPE_API_BASE", URI.create(DEFAULT_API_BASE),
+        base -> URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base), "a URL");
+    return new StripeConfig(env.text("FLASHSALE_STRIPE_API_KEY", null),
+        env.text("FLASHSALE_STRIPE_WEBHOOK_SECRET", null), apiBase,
+        env.text("FLASHSALE_STRIPE_RETURN_URL", DEFAULT_RETURN_URL).trim());
   }
 
   /** The same, for a process that receives webhooks: the signing secret is required. */

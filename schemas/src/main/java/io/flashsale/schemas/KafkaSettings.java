@@ -2,6 +2,7 @@ package io.flashsale.schemas;
 
 import io.flashsale.schemas.serde.RegistrySettings;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.settings.Settings;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -114,10 +115,11 @@ public record KafkaSettings(
    * .names()}: this module does not depend on Kafka Streams) check the {@code FLASHSALE_STREAMS_*} variables.
    */
   public static KafkaSettings fromEnv(Map<String, String> env, Set<String> streamsNames) {
+    Settings named = Settings.of(env); // the named variables; the prefixed client settings are scanned below
     return new KafkaSettings(
-        env.getOrDefault("FLASHSALE_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-        env.getOrDefault("FLASHSALE_APPLICATION_ID", DEFAULT_APPLICATION_ID),
-        RegistrySettings.fromEnv(env),
+        named.text("FLASHSALE_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
+        named.text("FLASHSALE_APPLICATION_ID", DEFAULT_APPLICATION_ID),
+        RegistrySettings.fromEnv(named),
         settings(env, CLIENT_PREFIX, "client", CLIENT_NAMES),
         settings(env, PRODUCER_PREFIX, "producer", PRODUCER_NAMES),
         settings(env, CONSUMER_PREFIX, "consumer", CONSUMER_NAMES),

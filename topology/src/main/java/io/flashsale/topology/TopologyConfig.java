@@ -3,7 +3,9 @@ package io.flashsale.topology;
 import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.TopicSettings;
 import io.flashsale.schemas.Topics;
+import io.flashsale.settings.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -12,7 +14,8 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Everything the topology process is configured with, read from the environment in one place.
+ * Everything the topology process is configured with, read from the environment in one place ({@link Settings}:
+ * blank is unset, a bad value names its variable).
  *
  * <ul>
  *   <li>the broker, the schema registry, the application id ({@code FLASHSALE_APPLICATION_ID}) and any client
@@ -23,7 +26,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
  *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default {@value #DEFAULT_REPLICATION_FACTOR}, 1 when
  *       {@code FLASHSALE_LOCAL_MODE=true}): of the topics and of the topology's changelogs, each created with
- *       min.insync.replicas = min(2, replication factor); below 3 only in local mode
+ *       min.insync.replicas = min(2, replication factor); below 3 only in local mode (both read by
+ *       {@link TopicSettings}, as the API and the sink read them)
  *   <li>{@code FLASHSALE_STOCK_LEVEL_INTERVAL_MS} (default {@value #DEFAULT_STOCK_LEVEL_INTERVAL_MS}): how often
  *       the latest stock level of each sale that purchases changed is sent to stock-levels; 0 sends one per
  *       decision. Readers (the API's sold-out check) see a sale's level at most this much later.
@@ -63,7 +67,7 @@ public record TopologyConfig(
   public static final String DEFAULT_STATE_DIR = "./.flashsale/state";
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
   public static final int DEFAULT_STREAM_THREADS = 1;
-  public static final int DEFAULT_PARTITIONS = 8;
+  public static final int DEFAULT_PARTITIONS = TopicSettings.DEFAULT_PARTITIONS;
   public static final short DEFAULT_REPLICATION_FACTOR = TopicAdmin.MIN_PRODUCTION_REPLICATION_FACTOR;
   // One level per hot sale per commit instead of one per decision (the commit interval's default).
   public static final long DEFAULT_STOCK_LEVEL_INTERVAL_MS = 100;
@@ -123,28 +127,22 @@ public record TopologyConfig(
   }
 
   public static TopologyConfig fromEnv(Map<String, String> env) {
-    boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
-    short replicationFactor = Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR",
-        String.valueOf(TopicAdmin.defaultReplicationFactor(localMode))));
-    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
+    Settings settings = Settings.of(env);
+    TopicSettings topics = TopicSettings.fromEnv(settings);
     return new TopologyConfig(
         KafkaSettings.fromEnv(env, StreamsConfig.configDef().names()),
-        Path.of(env.getOrDefault("FLASHSALE_STATE_DIR", DEFAULT_STATE_DIR)),
-        Long.parseLong(env.getOrDefault("FLASHSALE_COMMIT_INTERVAL_MS", String.valueOf(DEFAULT_COMMIT_INTERVAL_MS))),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_STREAM_THREADS", String.valueOf(DEFAULT_STREAM_THREADS))),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
-        replicationFactor,
-        Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_STOCK_LEVEL_INTERVAL_MS",
-            String.valueOf(DEFAULT_STOCK_LEVEL_INTERVAL_MS)))),
-        Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_DEDUP_GRACE_HOURS",
-            String.valueOf(DEFAULT_DEDUP_GRACE_HOURS)))),
-        Duration.ofHours(Long.parseLong(env.getOrDefault("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS",
-            String.valueOf(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)))),
-        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION",
-            String.valueOf(DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION))),
-        Duration.ofMillis(Long.parseLong(env.getOrDefault("FLASHSALE_EAGER_COMMIT_LAG_MS",
-            String.valueOf(DEFAULT_EAGER_COMMIT_LAG_MS)))));
+        settings.path("FLASHSALE_STATE_DIR", DEFAULT_STATE_DIR),
+        settings.longValue("FLASHSALE_COMMIT_INTERVAL_MS", DEFAULT_COMMIT_INTERVAL_MS),
+        settings.integer("FLASHSALE_STREAM_THREADS", DEFAULT_STREAM_THREADS),
+        topics.partitions(),
+        topics.replicationFactor(),
+        settings.millis("FLASHSALE_STOCK_LEVEL_INTERVAL_MS", Duration.ofMillis(DEFAULT_STOCK_LEVEL_INTERVAL_MS)),
+        settings.hours("FLASHSALE_DEDUP_GRACE_HOURS", Duration.ofHours(DEFAULT_DEDUP_GRACE_HOURS)),
+        settings.hours("FLASHSALE_PAYMENT_DEDUP_RETENTION_HOURS",
+            Duration.ofHours(DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)),
+        MetricsEndpoint.fromEnv(settings, DEFAULT_METRICS_PORT),
+        settings.integer("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION", DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION),
+        settings.millis("FLASHSALE_EAGER_COMMIT_LAG_MS", Duration.ofMillis(DEFAULT_EAGER_COMMIT_LAG_MS)));
   }
 
   /** Kafka Streams settings: exactly once, and invalid records to the dead-letter topic instead of stopping. */

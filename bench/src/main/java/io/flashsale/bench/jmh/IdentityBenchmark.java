@@ -1,6 +1,7 @@
 package io.flashsale.bench.jmh;
 
 import io.flashsale.api.ApiConfig;
+import io.flashsale.api.access.AccessSettings;
 import io.flashsale.api.access.Identity;
 import io.flashsale.local.BuyerTokens;
 import java.time.Clock;
@@ -28,7 +29,7 @@ public class IdentityBenchmark {
   private final Identity verifyingEach = new Identity(ApiConfig.LOCAL_JWT_SECRET, ApiConfig.LOCAL_ADMIN_TOKEN, 0,
       Clock.systemUTC());
   private final Identity remembering = new Identity(ApiConfig.LOCAL_JWT_SECRET, ApiConfig.LOCAL_ADMIN_TOKEN,
-      ApiConfig.DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, Clock.systemUTC());
+      AccessSettings.DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, Clock.systemUTC());
   private int next;
 
   @Benchmark

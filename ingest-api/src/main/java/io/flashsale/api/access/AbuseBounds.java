@@ -1,7 +1,6 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.ApiConfig;
-import java.util.Map;
+import io.flashsale.settings.Settings;
 
 /**
  * How much of this instance's memory and descriptors one client address, and all of them together, may hold: the
@@ -32,11 +31,11 @@ public record AbuseBounds(int usedChallenges, int usedChallengesPerAddress, int 
     }
   }
 
-  public static AbuseBounds fromEnv(Map<String, String> env) {
+  public static AbuseBounds fromEnv(Settings env) {
     return new AbuseBounds(
-        ApiConfig.intVar(env, "FLASHSALE_USED_CHALLENGES_MAX", DEFAULT_USED_CHALLENGES),
-        ApiConfig.intVar(env, "FLASHSALE_USED_CHALLENGES_PER_ADDRESS", DEFAULT_USED_CHALLENGES_PER_ADDRESS),
-        ApiConfig.intVar(env, "FLASHSALE_EVENT_STREAMS_MAX", DEFAULT_EVENT_STREAMS),
-        ApiConfig.intVar(env, "FLASHSALE_EVENT_STREAMS_PER_ADDRESS", DEFAULT_EVENT_STREAMS_PER_ADDRESS));
+        env.integer("FLASHSALE_USED_CHALLENGES_MAX", DEFAULT_USED_CHALLENGES),
+        env.integer("FLASHSALE_USED_CHALLENGES_PER_ADDRESS", DEFAULT_USED_CHALLENGES_PER_ADDRESS),
+        env.integer("FLASHSALE_EVENT_STREAMS_MAX", DEFAULT_EVENT_STREAMS),
+        env.integer("FLASHSALE_EVENT_STREAMS_PER_ADDRESS", DEFAULT_EVENT_STREAMS_PER_ADDRESS));
   }
 }

@@ -1,6 +1,5 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.ApiConfig;
 import io.flashsale.api.access.Identity.Admin;
 import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.http.ErrorCode;
@@ -61,7 +60,7 @@ public final class Access {
   }
 
   /** The limits, trusted proxies and metrics token of this configuration. */
-  public static Access of(Identity identity, ApiConfig config) {
+  public static Access of(Identity identity, AccessSettings config) {
     return new Access(identity,
         new RateLimits("user", config.rateLimitPerSecond(), config.rateLimitBurst()),
         new RateLimits("client address", config.ipRateLimitPerSecond(), 2 * config.ipRateLimitPerSecond()),

@@ -1,6 +1,6 @@
 package io.flashsale.api.access;
 
-import io.flashsale.api.ApiConfig;
+import io.flashsale.settings.Settings;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -23,8 +23,8 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
   public static final String LOCAL_SECRET = "local-admin-jwt-secret-change-me!";
 
   public AdminJwt {
-    if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < ApiConfig.MIN_JWT_SECRET_BYTES) {
-      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must be at least " + ApiConfig.MIN_JWT_SECRET_BYTES
+    if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < AccessSettings.MIN_JWT_SECRET_BYTES) {
+      throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must be at least " + AccessSettings.MIN_JWT_SECRET_BYTES
           + " bytes");
     }
     if (publicKeyPem != null) {
@@ -47,7 +47,12 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
 
   /** Read from the environment; {@code buyerSecret} is refused as the admin secret, which would let buyers mint admins. */
   public static AdminJwt fromEnv(Map<String, String> env, boolean localMode, String buyerSecret) {
-    String secret = blankAsNull(env.get("FLASHSALE_ADMIN_JWT_SECRET"));
+    return fromEnv(Settings.of(env), localMode, buyerSecret);
+  }
+
+  /** Read from the environment; {@code buyerSecret} is refused as the admin secret, which would let buyers mint admins. */
+  public static AdminJwt fromEnv(Settings env, boolean localMode, String buyerSecret) {
+    String secret = env.text("FLASHSALE_ADMIN_JWT_SECRET", null);
     if (secret == null && localMode) {
       secret = LOCAL_SECRET;
     }
@@ -59,9 +64,9 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
       throw new IllegalArgumentException("FLASHSALE_ADMIN_JWT_SECRET must differ from FLASHSALE_JWT_SECRET: whoever"
           + " signs buyer tokens could sign admin tokens");
     }
-    AdminJwt config = new AdminJwt(secret, blankAsNull(env.get("FLASHSALE_ADMIN_JWT_PUBLIC_KEY")),
-        blankAsNull(env.get("FLASHSALE_ADMIN_JWT_ISSUER")), blankAsNull(env.get("FLASHSALE_ADMIN_JWT_AUDIENCE")),
-        blankAsNull(env.get("FLASHSALE_ADMIN_JWKS_URL")));
+    AdminJwt config = new AdminJwt(secret, env.text("FLASHSALE_ADMIN_JWT_PUBLIC_KEY", null),
+        env.text("FLASHSALE_ADMIN_JWT_ISSUER", null), env.text("FLASHSALE_ADMIN_JWT_AUDIENCE", null),
+        env.text("FLASHSALE_ADMIN_JWKS_URL", null));
     if (!localMode && config.anyKey() && (config.issuer() == null || config.audience() == null)) {
       throw new IllegalArgumentException("Admin JWTs need FLASHSALE_ADMIN_JWT_ISSUER and FLASHSALE_ADMIN_JWT_AUDIENCE"
           + " outside local mode: without them a token the same key signed for another application would pass here");
@@ -78,9 +83,5 @@ public record AdminJwt(String secret, String publicKeyPem, String issuer, String
   public String toString() { // keeps the secret out of logs
     return "AdminJwt[hs256=" + (secret != null) + ", publicKey=" + (publicKeyPem != null) + ", jwks=" + jwksUrl
         + ", issuer=" + issuer + ", audience=" + audience + "]";
-  }
-
-  private static String blankAsNull(String value) {
-    return value == null || value.isBlank() ? null : value;
   }
 }

@@ -97,7 +97,7 @@ class PurchaseBatcherTest {
     for (int i = 0; i < CLICKS; i++) {
       String token = "Bearer " + JWT.create().withSubject(longest("user-" + i))
           .withClaim(Identity.DEVICE_CLAIM, longest("device-" + i)).withExpiresAt(Instant.now().plusSeconds(300))
-          .sign(Algorithm.HMAC256(fixture.config.jwtSecret()));
+          .sign(Algorithm.HMAC256(fixture.config.access().jwtSecret()));
       clicks.add(fixture.call("POST", "/api/sales/" + saleId + "/purchases").auth(token)
           .header("Idempotency-Key", "k".repeat(InputRules.MAX_IDEMPOTENCY_KEY_LENGTH)).json("{\"quantity\": 1}")
           .sendAsync());

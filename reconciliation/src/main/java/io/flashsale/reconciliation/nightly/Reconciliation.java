@@ -12,7 +12,6 @@ import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
-import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import java.io.PrintStream;
@@ -85,15 +84,15 @@ public final class Reconciliation implements AutoCloseable {
 
   /** Ready to run: the topics and the tables exist (created if missing). Progress goes to {@code out}. */
   public static Reconciliation create(ReconciliationConfig config, PrintStream out) {
-    return create(config, config.paymentProviderClient(), Clock.systemUTC(), out);
+    return create(config, config.payments().client(), Clock.systemUTC(), out);
   }
 
   static Reconciliation create(ReconciliationConfig config, PaymentProvider provider, Clock clock, PrintStream out) {
     Reconciliation reconciliation = new Reconciliation(config, provider, clock, out);
     try (Admin admin = config.sink().kafka().connectAdmin("flashsale-reconciliation-admin")) {
       Topics topics = reconciliation.topics; // what it reads and writes, and nothing else
-      TopicAdmin.ensureTopics(admin, List.of(topics.purchaseOutcomes, topics.paymentEvents, topics.stockLevels,
-          topics.corrections), config.sink().partitions(), config.sink().replicationFactor());
+      config.sink().topics().ensure(admin, List.of(topics.purchaseOutcomes, topics.paymentEvents, topics.stockLevels,
+          topics.corrections));
       Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
       return reconciliation;
     } catch (RuntimeException e) {

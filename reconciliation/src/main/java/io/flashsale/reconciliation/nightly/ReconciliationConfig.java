@@ -1,12 +1,9 @@
 package io.flashsale.reconciliation.nightly;
 
-import io.flashsale.payments.HttpPaymentProvider;
-import io.flashsale.payments.PaymentProvider;
-import io.flashsale.payments.PaymentProviderKind;
-import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.payments.PaymentSettings;
 import io.flashsale.payments.StripeConfig;
-import io.flashsale.payments.StripePaymentProvider;
 import io.flashsale.reconciliation.sink.SinkConfig;
+import io.flashsale.settings.Settings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -14,12 +11,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Everything the nightly reconciliation is configured with, read from the environment in one place. The
+ * Everything the nightly reconciliation is configured with, read from the environment in one place ({@link Settings}:
+ * blank is unset, a bad value names its variable). The
  * broker, the schema registry (with any client setting), the database and the sink's group are the sink's
  * settings ({@link SinkConfig}), read from the same variables, since the job reads what the sink wrote.
  *
  * <ul>
- *   <li>{@code FLASHSALE_PAYMENT_PROVIDER} (default simulator): {@code simulator} or {@code stripe}, the provider
+ *   <li>the payment provider, read by {@link PaymentSettings#forNightly}: {@code FLASHSALE_PAYMENT_PROVIDER} (default
+ *       simulator): {@code simulator} or {@code stripe}, the provider
  *       whose settlements the day is reconciled with and which makes the refunds
  *   <li>{@code FLASHSALE_PAYMENT_PROVIDER_URL} (default http://127.0.0.1:8090, the local simulator) and
  *       {@code FLASHSALE_PAYMENT_PROVIDER_KEY} (default: the simulator's local key): the simulator's API
@@ -35,37 +34,23 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public record ReconciliationConfig(
     SinkConfig sink,
-    String paymentProviderUrl,
-    String paymentProviderKey,
+    PaymentSettings payments,
     Path reportDir,
     String reconciliationId,
-    int batch,
-    PaymentProviderKind paymentProvider,
-    StripeConfig stripe) {
+    int batch) {
 
-  public static final String DEFAULT_PAYMENT_PROVIDER_URL = "http://127.0.0.1:" + SimulatorConfig.DEFAULT_PORT;
-  public static final String DEFAULT_PAYMENT_PROVIDER_KEY = SimulatorConfig.LOCAL_API_KEY;
   public static final String DEFAULT_REPORT_DIR = "reconciliation-reports";
   public static final String DEFAULT_RECONCILIATION_ID = "flashsale-reconciliation";
   public static final int DEFAULT_BATCH = 5_000;
 
   public static ReconciliationConfig fromEnv(Map<String, String> env) {
+    Settings settings = Settings.of(env);
     return new ReconciliationConfig(
         SinkConfig.fromEnv(env),
-        env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_URL", DEFAULT_PAYMENT_PROVIDER_URL),
-        env.getOrDefault("FLASHSALE_PAYMENT_PROVIDER_KEY", DEFAULT_PAYMENT_PROVIDER_KEY),
-        Path.of(env.getOrDefault("FLASHSALE_REPORT_DIR", DEFAULT_REPORT_DIR)),
-        env.getOrDefault("FLASHSALE_RECONCILIATION_ID", DEFAULT_RECONCILIATION_ID),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_RECONCILIATION_BATCH", String.valueOf(DEFAULT_BATCH))),
-        PaymentProviderKind.fromEnv(env),
-        PaymentProviderKind.fromEnv(env) == PaymentProviderKind.STRIPE ? StripeConfig.fromEnv(env) : null);
-  }
-
-  /** A client of the configured provider: the simulator's API, or Stripe. */
-  PaymentProvider paymentProviderClient() {
-    return paymentProvider == PaymentProviderKind.STRIPE
-        ? new StripePaymentProvider(stripe, HttpPaymentProvider.DEFAULT_TIMEOUT)
-        : new HttpPaymentProvider(paymentProviderUrl, paymentProviderKey);
+        PaymentSettings.forNightly(settings),
+        settings.path("FLASHSALE_REPORT_DIR", DEFAULT_REPORT_DIR),
+        settings.text("FLASHSALE_RECONCILIATION_ID", DEFAULT_RECONCILIATION_ID),
+        settings.integer("FLASHSALE_RECONCILIATION_BATCH", DEFAULT_BATCH));
   }
 
   /** Reads the log as the sink does: committed transactions only, positions chosen by the job, never committed. */

@@ -6,7 +6,6 @@ import io.flashsale.metrics.ProcessMeters;
 import io.flashsale.reconciliation.BooksDatabase;
 import io.flashsale.reconciliation.sink.BatchWriter.Batch;
 import io.flashsale.reconciliation.sink.SinkPositions.AnotherSinkMoved;
-import io.flashsale.schemas.TopicAdmin;
 import io.flashsale.schemas.Topics;
 
 
@@ -141,7 +140,7 @@ public final class OutcomeSink implements AutoCloseable {
   static OutcomeSink start(SinkConfig config, MeterRegistry meters, UnaryOperator<DataSource> connections) {
     Topics topics = Topics.using(config.kafka().schemaRegistry());
     try (Admin admin = config.kafka().connectAdmin("flashsale-sink-admin")) {
-      TopicAdmin.ensureTopics(admin, readTopics(topics), config.partitions(), config.replicationFactor());
+      config.topics().ensure(admin, readTopics(topics));
     }
     HikariDataSource pool = new HikariDataSource(config.poolConfig());
     KafkaConsumer<byte[], byte[]> consumer = null;

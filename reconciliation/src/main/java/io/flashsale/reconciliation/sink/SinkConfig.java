@@ -4,13 +4,16 @@ import com.zaxxer.hikari.HikariConfig;
 import io.flashsale.metrics.MetricsEndpoint;
 import io.flashsale.schemas.KafkaSettings;
 import io.flashsale.schemas.TopicAdmin;
+import io.flashsale.schemas.TopicSettings;
+import io.flashsale.settings.Settings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
- * Everything the sink is configured with, read from the environment in one place.
+ * Everything the sink is configured with, read from the environment in one place ({@link Settings}: blank is
+ * unset, a bad value names its variable).
  *
  * <ul>
  *   <li>the broker, the schema registry and any client setting: {@link KafkaSettings}
@@ -28,11 +31,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  *       longest such wait, which bounds how long the sink may take to notice that the database is back
  *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
  *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
- *   <li>{@code FLASHSALE_PARTITIONS} (default {@value #DEFAULT_PARTITIONS})
- *   <li>{@code FLASHSALE_LOCAL_MODE} (default false): a single broker is allowed
- *   <li>{@code FLASHSALE_REPLICATION_FACTOR} (default 3, 1 in local mode): of the topics the sink creates where
- *       missing (the ones it reads); below 3 refused outside local mode, as for every process
- *       ({@link TopicAdmin#requireReplicationFactor})
+ *   <li>{@code FLASHSALE_PARTITIONS} (default {@value TopicSettings#DEFAULT_PARTITIONS}),
+ *       {@code FLASHSALE_LOCAL_MODE} (default false: a single broker is allowed only when true) and
+ *       {@code FLASHSALE_REPLICATION_FACTOR} (default 3, 1 in local mode): of the topics the sink creates where
+ *       missing (the ones it reads), read by {@link TopicSettings} as in every process, with the same production
+ *       check ({@link TopicAdmin#requireReplicationFactor})
  * </ul>
  */
 public record SinkConfig(
@@ -45,8 +48,7 @@ public record SinkConfig(
     int maxPollRecords,
     Duration retryBackoff,
     Duration retryBackoffMax,
-    int partitions,
-    short replicationFactor,
+    TopicSettings topics,
     MetricsEndpoint metrics) {
 
   public static final String DEFAULT_DATABASE_URL = "jdbc:postgresql://localhost:5432/flashsale";
@@ -57,29 +59,22 @@ public record SinkConfig(
   public static final int DEFAULT_SINK_MAX_POLL_RECORDS = 500;
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MS = 1000;
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MAX_MS = 10_000;
-  public static final int DEFAULT_PARTITIONS = 8;
   public static final int DEFAULT_METRICS_PORT = 9402;
 
   public static SinkConfig fromEnv(Map<String, String> env) {
-    boolean localMode = Boolean.parseBoolean(env.getOrDefault("FLASHSALE_LOCAL_MODE", "false"));
-    short replicationFactor = Short.parseShort(env.getOrDefault("FLASHSALE_REPLICATION_FACTOR",
-        String.valueOf(TopicAdmin.defaultReplicationFactor(localMode))));
-    TopicAdmin.requireReplicationFactor(replicationFactor, localMode);
+    Settings settings = Settings.of(env);
     return new SinkConfig(
         KafkaSettings.fromEnv(env),
-        env.getOrDefault("FLASHSALE_DATABASE_URL", DEFAULT_DATABASE_URL),
-        env.getOrDefault("FLASHSALE_DATABASE_USER", DEFAULT_DATABASE_USER),
-        env.getOrDefault("FLASHSALE_DATABASE_PASSWORD", DEFAULT_DATABASE_PASSWORD),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_DATABASE_POOL_SIZE", String.valueOf(DEFAULT_DATABASE_POOL_SIZE))),
-        env.getOrDefault("FLASHSALE_SINK_GROUP", DEFAULT_SINK_GROUP),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_SINK_MAX_POLL_RECORDS", String.valueOf(DEFAULT_SINK_MAX_POLL_RECORDS))),
-        Duration.ofMillis(Long.parseLong(
-            env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MS)))),
-        Duration.ofMillis(Long.parseLong(
-            env.getOrDefault("FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", String.valueOf(DEFAULT_SINK_RETRY_BACKOFF_MAX_MS)))),
-        Integer.parseInt(env.getOrDefault("FLASHSALE_PARTITIONS", String.valueOf(DEFAULT_PARTITIONS))),
-        replicationFactor,
-        MetricsEndpoint.fromEnv(env, DEFAULT_METRICS_PORT));
+        settings.text("FLASHSALE_DATABASE_URL", DEFAULT_DATABASE_URL),
+        settings.text("FLASHSALE_DATABASE_USER", DEFAULT_DATABASE_USER),
+        settings.text("FLASHSALE_DATABASE_PASSWORD", DEFAULT_DATABASE_PASSWORD),
+        settings.integer("FLASHSALE_DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE),
+        settings.text("FLASHSALE_SINK_GROUP", DEFAULT_SINK_GROUP),
+        settings.integer("FLASHSALE_SINK_MAX_POLL_RECORDS", DEFAULT_SINK_MAX_POLL_RECORDS),
+        settings.millis("FLASHSALE_SINK_RETRY_BACKOFF_MS", Duration.ofMillis(DEFAULT_SINK_RETRY_BACKOFF_MS)),
+        settings.millis("FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", Duration.ofMillis(DEFAULT_SINK_RETRY_BACKOFF_MAX_MS)),
+        TopicSettings.fromEnv(settings),
+        MetricsEndpoint.fromEnv(settings, DEFAULT_METRICS_PORT));
   }
 
   /**

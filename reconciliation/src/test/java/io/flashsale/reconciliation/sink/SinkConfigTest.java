@@ -23,10 +23,10 @@ class SinkConfigTest {
         .hasMessageContaining("FLASHSALE_REPLICATION_FACTOR must be at least 3 outside local mode");
     assertThatThrownBy(() -> ReconciliationConfig.fromEnv(Map.of("FLASHSALE_REPLICATION_FACTOR", "2")))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThat(SinkConfig.fromEnv(Map.of()).replicationFactor()).isEqualTo((short) 3);
-    assertThat(SinkConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).replicationFactor()).isEqualTo((short) 1);
+    assertThat(SinkConfig.fromEnv(Map.of()).topics().replicationFactor()).isEqualTo((short) 3);
+    assertThat(SinkConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).topics().replicationFactor()).isEqualTo((short) 1);
     assertThat(SinkConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true", "FLASHSALE_REPLICATION_FACTOR", "1"))
-        .replicationFactor()).isEqualTo((short) 1);
+        .topics().replicationFactor()).isEqualTo((short) 1);
   }
 
   @Test

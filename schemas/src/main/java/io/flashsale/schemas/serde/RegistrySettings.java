@@ -1,5 +1,6 @@
 package io.flashsale.schemas.serde;
 
+import io.flashsale.settings.Settings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,26 +62,18 @@ public record RegistrySettings(String url, String userInfo, String bearerToken, 
   }
 
   public static RegistrySettings fromEnv(Map<String, String> env) {
-    String trustStore = blankAsNull(env.get("FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE"));
-    return new RegistrySettings(
-        env.getOrDefault("FLASHSALE_SCHEMA_REGISTRY_URL", DEFAULT_URL),
-        env.get("FLASHSALE_SCHEMA_REGISTRY_USER_INFO"),
-        env.get("FLASHSALE_SCHEMA_REGISTRY_BEARER_TOKEN"),
-        trustStore == null ? null : Path.of(trustStore),
-        env.get("FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD"),
-        autoRegister(env.get("FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER")));
+    return fromEnv(Settings.of(env));
   }
 
-  private static boolean autoRegister(String value) {
-    if (value == null || value.isBlank()) {
-      return true;
-    }
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException("FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER must be true or false, was '"
-          + value + "'");
-    };
+  public static RegistrySettings fromEnv(Settings env) {
+    String trustStore = env.text("FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE", null);
+    return new RegistrySettings(
+        env.text("FLASHSALE_SCHEMA_REGISTRY_URL", DEFAULT_URL),
+        env.text("FLASHSALE_SCHEMA_REGISTRY_USER_INFO", null),
+        env.text("FLASHSALE_SCHEMA_REGISTRY_BEARER_TOKEN", null),
+        trustStore == null ? null : Path.of(trustStore),
+        env.text("FLASHSALE_SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD", null),
+        env.flag("FLASHSALE_SCHEMA_REGISTRY_AUTO_REGISTER", true));
   }
 
   /**
