@@ -190,6 +190,10 @@ public final class InputRules {
     }
     if (sale.getOriginalPriceCents() != null) {
       errors = add(errors, money("originalPriceCents", sale.getOriginalPriceCents()));
+      // The price before the sale is shown struck through beside the sale's: one at or below it would mislead.
+      if (sale.getOriginalPriceCents() <= sale.getPriceCents()) {
+        errors = add(errors, "originalPriceCents must be above priceCents (" + sale.getPriceCents() + ")");
+      }
     }
     errors = add(errors, optionalText("description", sale.getDescription()));
     if (sale.getWaitingRoom() != null) {

@@ -15,6 +15,12 @@ import org.apache.kafka.common.serialization.Serdes;
  * writes topics through this class, so a topic's contract is stated once.
  */
 public final class Topics {
+  static {
+    // Every process names its topics and serdes here before it reads or copies a record: the generated classes are
+    // trusted from then on (Avro 1.12.1's class check, see AvroSerde).
+    AvroSerde.trustGeneratedClasses();
+  }
+
 
   /** A topic with the serdes of its keys and values and the settings it is created with. */
   public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, Map<String, String> config) {}

@@ -80,6 +80,8 @@ class SaleDefinitionTest {
     // the fields of the second stage
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS", 0, null, null, null, null), "perDeviceLimit");
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS", null, null, -1L, null, null), "originalPriceCents");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 500L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS", null, null, 500L, null, null), "originalPriceCents must be above priceCents");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 500L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS", null, null, 499L, null, null), "originalPriceCents must be above priceCents");
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS", null, null, null, "a\u0007b", null), "description");
     assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1, "FCFS", null, null, null, null,
         new SaleDefinition.WaitingRoomDefinition(null, null, null, null)), "waitingRoom.admitPerSecond");

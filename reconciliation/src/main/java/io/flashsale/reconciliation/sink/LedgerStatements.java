@@ -29,9 +29,9 @@ interface LedgerStatements {
   // The first definition of a sale wins, as in the topology.
   @SqlUpdate("""
       INSERT INTO sales (sale_id, sku, name, stock, per_user_limit, price_cents, currency, allocation,
-                         starts_at, ends_at, hold_seconds, created_at, shards)
+                         starts_at, ends_at, hold_seconds, created_at, shards, description, original_price_cents)
       VALUES (:saleId, :sku, :name, :stock, :perUserLimit, :priceCents, :currency, :allocation,
-              :startsAt, :endsAt, :holdSeconds, :createdAt, :shards)
+              :startsAt, :endsAt, :holdSeconds, :createdAt, :shards, :description, :originalPriceCents)
       ON CONFLICT (sale_id) DO NOTHING""")
   int insertSale(@BindBean Sale sale);
 

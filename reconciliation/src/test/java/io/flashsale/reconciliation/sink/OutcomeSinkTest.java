@@ -17,6 +17,7 @@ import io.flashsale.reconciliation.SaleStory;
 import io.flashsale.schemas.Correction;
 import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.RejectReason;
+import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +42,8 @@ class OutcomeSinkTest {
     SaleStory story = new SaleStory("lifecycle-" + UUID.randomUUID(), 10);
     try (LogWriter log = new LogWriter(bootstrap, REGISTRY)) {
       log.begin();
-      log.send(story.sale());
+      log.send(Sale.newBuilder(story.sale()).setDescription("Only ten pairs").setOriginalPriceCents(story.sale().getPriceCents() * 2)
+          .build());
       log.commit();
       log.begin();
       log.send(story.accepted(1, 1));
@@ -74,6 +76,9 @@ class OutcomeSinkTest {
 
     assertThat(books.rows("SELECT stock, reserved, confirmed FROM sales WHERE sale_id = ?", story.saleId))
         .containsExactly(Map.of("stock", 10, "reserved", 1, "confirmed", 3));
+    // The sale as defined is kept with its counters: seed 003's data model.
+    assertThat(books.rows("SELECT description, original_price_cents FROM sales WHERE sale_id = ?", story.saleId))
+        .containsExactly(Map.of("description", "Only ten pairs", "original_price_cents", story.sale().getPriceCents() * 2));
     assertThat(books.rows("SELECT request_id, status, reason, quantity, payment_id, amount_cents, ended_at IS NOT NULL AS ended"
         + " FROM orders WHERE sale_id = ? ORDER BY request_id", story.saleId))
         .extracting(r -> r.get("request_id"), r -> r.get("status"), r -> r.get("reason"), r -> r.get("quantity"),

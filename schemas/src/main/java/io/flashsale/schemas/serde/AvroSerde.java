@@ -46,6 +46,9 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
   private static final AtomicBoolean GENERATED_CLASSES_TRUSTED = new AtomicBoolean();
+  /** The classes Avro may load by name for this project: its generated records, enums and fixed types. */
+  static final ClassSecurityValidator.ClassSecurityPredicate GENERATED_CLASSES =
+      type -> type.getName().startsWith("io.flashsale.schemas.") && !type.getName().startsWith("io.flashsale.schemas.serde.");
 
   static {
     trustGeneratedClasses();
@@ -58,8 +61,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
    */
   public static void trustGeneratedClasses() {
     if (GENERATED_CLASSES_TRUSTED.compareAndSet(false, true)) {
-      ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
-          type -> type.getName().startsWith("io.flashsale.schemas.")));
+      ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), GENERATED_CLASSES));
     }
   }
 

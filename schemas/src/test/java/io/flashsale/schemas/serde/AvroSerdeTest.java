@@ -154,4 +154,13 @@ class AvroSerdeTest {
     encoder.flush();
     return out.toByteArray();
   }
+
+  /** Avro loads by name only what it is told to trust: the project's generated types, nothing else. */
+  @Test
+  void onlyTheGeneratedTypesAreTrustedToBeLoadedByName() {
+    assertThat(AvroSerde.GENERATED_CLASSES.isTrusted(io.flashsale.schemas.Allocation.class)).isTrue();
+    assertThat(AvroSerde.GENERATED_CLASSES.isTrusted(io.flashsale.schemas.PurchaseOutcome.class)).isTrue();
+    assertThat(AvroSerde.GENERATED_CLASSES.isTrusted(Runtime.class)).isFalse();
+    assertThat(AvroSerde.GENERATED_CLASSES.isTrusted(AvroSerde.class)).isFalse();
+  }
 }
