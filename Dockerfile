@@ -8,6 +8,7 @@ COPY mvnw pom.xml ./
 COPY schemas/pom.xml schemas/
 COPY metrics/pom.xml metrics/
 COPY embedded/pom.xml embedded/
+COPY test-support/pom.xml test-support/
 COPY payments/pom.xml payments/
 COPY ingest-api/pom.xml ingest-api/
 COPY topology/pom.xml topology/
