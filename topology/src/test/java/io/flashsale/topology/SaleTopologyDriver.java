@@ -171,14 +171,14 @@ public final class SaleTopologyDriver implements AutoCloseable {
    */
   Sale defineLottery(Sale sale, String seed) {
     drawSeeds.pipeInput(sale.getSku(), new DrawSeed(sale.getSaleId(), seed), sale.getCreatedAt());
-    Sale withHash = Sale.newBuilder(sale).setDrawSeedHash(LotteryDraw.seedHash(seed)).build();
+    Sale withHash = Sale.newBuilder(sale).setDrawSeedHash(LotteryRules.seedHash(seed)).build();
     define(withHash);
     return withHash;
   }
 
   /** A seed as the API makes one: 64 hex digits, here derived from {@code name} so that tests can repeat it. */
   static String seed(String name) {
-    return LotteryDraw.sha256Hex("seed of " + name);
+    return LotteryRules.sha256Hex("seed of " + name);
   }
 
   List<DrawResult> readDraws() {

@@ -102,7 +102,7 @@ class StripeReconciliationTest {
     }
 
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 6);
 
       RunResult night = reconcile();
