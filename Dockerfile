@@ -9,6 +9,7 @@ COPY settings/pom.xml settings/
 COPY schemas/pom.xml schemas/
 COPY metrics/pom.xml metrics/
 COPY embedded/pom.xml embedded/
+COPY test-support/pom.xml test-support/
 COPY payments/pom.xml payments/
 COPY ingest-api/pom.xml ingest-api/
 COPY topology/pom.xml topology/

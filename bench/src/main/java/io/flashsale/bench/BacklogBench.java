@@ -257,7 +257,7 @@ final class BacklogBench {
       outputs.assign(partitions);
       outputs.seekToBeginning(partitions);
       long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-      try (Progress warming = Progress.start("warm-up, unmeasured", warmUp)) {
+      try (ScenarioTicker warming = ScenarioTicker.start("warm-up, unmeasured", warmUp)) {
         while (warming.done() < warmUp) {
           requireBefore(deadline, label + " wrote " + warming.done() + " of " + warmUp + " warm-up outputs");
           warming.add(outputs.poll(Duration.ofMillis(100)).count());
@@ -275,7 +275,7 @@ final class BacklogBench {
   /** Resumes the paused application; outputs per second until {@code expected} more are committed. */
   private static double timed(String label, KafkaStreams streams, KafkaConsumer<byte[], byte[]> outputs, int expected,
       long deadline) throws Exception {
-    try (Progress progress = Progress.start(label, expected)) {
+    try (ScenarioTicker progress = ScenarioTicker.start(label, expected)) {
       long running = System.nanoTime();
       streams.resume();
       while (progress.done() < expected) {
@@ -329,7 +329,8 @@ final class BacklogBench {
   private void preload(EmbeddedKafka kafka, String label, Stream<ProducerRecord<byte[], byte[]>> records, int n) {
     long started = System.nanoTime();
     AtomicReference<Exception> failure = new AtomicReference<>();
-    try (KafkaProducer<byte[], byte[]> producer = fastProducer(kafka); Progress progress = Progress.start(label, n)) {
+    try (KafkaProducer<byte[], byte[]> producer = fastProducer(kafka);
+        ScenarioTicker progress = ScenarioTicker.start(label, n)) {
       records.forEach(record -> producer.send(record, (metadata, error) -> {
         if (error != null) {
           failure.compareAndSet(null, error);

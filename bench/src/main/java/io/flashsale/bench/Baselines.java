@@ -187,7 +187,7 @@ final class Baselines {
   private double fixedCount(String label, String scenario, int n, Purchase purchase) throws Exception {
     LoadGenerator.Run run;
     AtomicReference<Exception> firstFailure = new AtomicReference<>();
-    try (Progress progress = Progress.start(label, n)) {
+    try (ScenarioTicker progress = ScenarioTicker.start(label, n)) {
       run = LoadGenerator.closedLoop(config.baselineClients(), MAX_RUN, n, progress, i -> {
         try {
           purchase.run(i);

@@ -186,7 +186,7 @@ final class FairnessBench {
   private static <T> List<T> inOrder(List<Buyer> crowd, Function<Buyer, CompletableFuture<T>> call) throws Exception {
     Semaphore inFlight = new Semaphore(CONCURRENCY);
     List<CompletableFuture<T>> calls = new ArrayList<>();
-    try (Progress progress = Progress.start("calls", crowd.size())) {
+    try (ScenarioTicker progress = ScenarioTicker.start("calls", crowd.size())) {
       for (Buyer buyer : crowd) {
         inFlight.acquire();
         calls.add(call.apply(buyer).whenComplete((done, error) -> {

@@ -121,7 +121,7 @@ final class FlashClicks {
   private final HttpClient polls;
   private FlashTimeline timeline;
   private long startNanos;
-  private Progress progress;
+  private ScenarioTicker progress;
 
   private FlashClicks(Plan plan, Phase phase, String[] authorizations, HttpClient clicks, HttpClient polls) {
     this.plan = plan;
@@ -143,7 +143,7 @@ final class FlashClicks {
     Algorithm hmac = Algorithm.HMAC256(plan.jwtSecret());
     Instant expires = Instant.now().plus(Duration.ofHours(6));
     String[] authorizations = new String[phase.buyers()];
-    try (Progress minting = Progress.start("signing buyer tokens", phase.buyers())) {
+    try (ScenarioTicker minting = ScenarioTicker.start("signing buyer tokens", phase.buyers())) {
       for (int i = 0; i < phase.buyers(); i++) {
         authorizations[i] = "Bearer " + JWT.create().withSubject(phase.buyerPrefix() + i)
             .withClaim("did", phase.buyerPrefix() + "device-" + i).withExpiresAt(expires).sign(hmac);
@@ -157,7 +157,7 @@ final class FlashClicks {
   FlashRun run(Runnable started) throws Exception {
     FlashRamp ramp = phase.ramp() ? FlashRamp.rising(phase.startRate(), phase.maxRate()) : FlashRamp.fixed(phase.startRate());
     long cpuBefore = ProcessCpu.selfNanos();
-    try (Progress shown = Progress.start("clicks decided", phase.buyers(),
+    try (ScenarioTicker shown = ScenarioTicker.start("clicks decided", phase.buyers(),
         () -> String.format("  offered %,.0f/s, %,d accepted, %,d sold-out 409s, %,d open POSTs", ramp.rate(),
             accepted.sum(), soldOut409.sum(), postsOpen.sum()))) {
       progress = shown;

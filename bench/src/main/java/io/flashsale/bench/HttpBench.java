@@ -178,7 +178,7 @@ final class HttpBench {
     String label = String.format("time to decision @ %,d/s", rate);
     System.out.printf("%n%s for %d s (open loop, coordinated-omission corrected)%n", label, config.e2eDuration().toSeconds());
     LoadGenerator.Run run;
-    try (Progress progress = Progress.start(label, 0)) {
+    try (ScenarioTicker progress = ScenarioTicker.start(label, 0)) {
       run = LoadGenerator.atFixedRate(rate, config.e2eDuration(), config.maxInFlight(), progress, i -> {
         String token = tokens.get((int) (i % tokens.size()));
         return client.purchase(token, saleId).thenCompose(response -> response.statusCode() != 202

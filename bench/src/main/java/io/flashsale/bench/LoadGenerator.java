@@ -41,7 +41,7 @@ final class LoadGenerator {
     return startNanos + (long) (index * 1e9 / ratePerSecond);
   }
 
-  static Run atFixedRate(double ratePerSecond, Duration duration, int maxInFlight, Progress progress,
+  static Run atFixedRate(double ratePerSecond, Duration duration, int maxInFlight, ScenarioTicker progress,
       LongFunction<CompletableFuture<Boolean>> operation) throws InterruptedException {
     long count = (long) (ratePerSecond * duration.toNanos() / 1e9);
     Histogram latency = new ConcurrentHistogram(Latency.newHistogram());
@@ -67,7 +67,7 @@ final class LoadGenerator {
   }
 
   /** Runs until {@code duration} is over or {@code limit} operations were sent, whichever comes first. */
-  static Run closedLoop(int callers, Duration duration, long limit, Progress progress,
+  static Run closedLoop(int callers, Duration duration, long limit, ScenarioTicker progress,
       LongFunction<CompletableFuture<Boolean>> operation) throws InterruptedException {
     Histogram latency = new ConcurrentHistogram(Latency.newHistogram());
     LongAdder succeeded = new LongAdder();

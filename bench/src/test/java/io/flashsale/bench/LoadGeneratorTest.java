@@ -23,7 +23,7 @@ class LoadGeneratorTest {
   @Test
   void aStallCountsAgainstEveryOperationDueDuringIt() throws Exception {
     LoadGenerator.Run run;
-    try (Progress progress = Progress.start("test", 0)) {
+    try (ScenarioTicker progress = ScenarioTicker.start("test", 0)) {
       run = LoadGenerator.atFixedRate(100, Duration.ofMillis(500), 1, progress, i -> i == 0
           ? CompletableFuture.supplyAsync(() -> true, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))
           : CompletableFuture.completedFuture(true));
@@ -40,7 +40,7 @@ class LoadGeneratorTest {
   @Test
   void failuresAreCountedApartFromSuccesses() throws Exception {
     LoadGenerator.Run run;
-    try (Progress progress = Progress.start("test", 0)) {
+    try (ScenarioTicker progress = ScenarioTicker.start("test", 0)) {
       run = LoadGenerator.atFixedRate(1_000, Duration.ofMillis(100), 10, progress, i -> i % 4 == 0
           ? CompletableFuture.failedFuture(new IllegalStateException("refused"))
           : CompletableFuture.completedFuture(i % 4 != 1));
@@ -54,7 +54,7 @@ class LoadGeneratorTest {
   void aClosedLoopStopsAtItsLimitWithEveryOperationSentOnce() throws Exception {
     java.util.Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     LoadGenerator.Run run;
-    try (Progress progress = Progress.start("test", 1_000)) {
+    try (ScenarioTicker progress = ScenarioTicker.start("test", 1_000)) {
       run = LoadGenerator.closedLoop(8, Duration.ofSeconds(30), 1_000, progress,
           i -> CompletableFuture.completedFuture(seen.add(i)));
       assertThat(progress.done()).isEqualTo(1_000);

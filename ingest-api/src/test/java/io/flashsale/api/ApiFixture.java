@@ -17,6 +17,7 @@ import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Topics.Topic;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.testing.Sales;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -187,10 +188,7 @@ public final class ApiFixture implements AutoCloseable {
 
   /** A sale definition as JSON, live from a minute ago for an hour, with the given fields replaced. */
   public static String saleJson(String saleId, Map<String, Object> overrides) {
-    Map<String, Object> sale = new HashMap<>(Map.of(
-        "saleId", saleId, "sku", "SKU-" + saleId, "name", "Headphones " + saleId, "stock", 5, "perUserLimit", 2,
-        "priceCents", 4999, "currency", "USD",
-        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plusSeconds(3600).toString()));
+    Map<String, Object> sale = Sales.liveDefinition(saleId, "SKU-" + saleId, 5, 2, Instant.now());
     sale.putAll(overrides);
     try {
       return JSON.writeValueAsString(sale);

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.sale.SaleClaims;
-import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.Sale;
+import io.flashsale.testing.Sales;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -72,9 +72,8 @@ class SaleClaimsTest {
 
   private static Sale definition(String saleId, String sku) {
     Instant now = Instant.now();
-    return Sale.newBuilder().setSaleId(saleId).setSku(sku).setName("Claimed").setStock(3).setPerUserLimit(1)
-        .setPriceCents(100).setCurrency("EUR").setStartsAt(now.minusSeconds(60)).setEndsAt(now.plusSeconds(3600))
-        .setHoldSeconds(60).setAllocation(Allocation.FCFS).setCreatedAt(now).build();
+    return Sales.live(saleId, sku, 3, 1, now).setName("Claimed").setPriceCents(100).setCurrency("EUR").setCreatedAt(now)
+        .build();
   }
 
   private static List<Sale> claimsOf(String saleId) {

@@ -6,6 +6,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static io.flashsale.testing.StripeFixtures.decodeForm;
+import static io.flashsale.testing.StripeFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,11 +22,6 @@ import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -50,7 +47,7 @@ class StripeCheckoutTest {
   static void start() {
     stripe.start();
     stripe.stubFor(post("/v1/checkout/sessions").willReturn(aResponse().withStatus(200)
-        .withHeader("Content-Type", "application/json").withBody(fixture("checkout-session-open.json"))));
+        .withHeader("Content-Type", "application/json").withBody(text("checkout-session-open.json"))));
     fixture = ApiFixture.start(Map.of(
         "FLASHSALE_PAYMENT_PROVIDER", "stripe",
         "FLASHSALE_STRIPE_API_KEY", "sk_test_51FlashsaleApiStub",
@@ -81,11 +78,11 @@ class StripeCheckoutTest {
     assertThat(checkout.json().path("redirectUrl").asText()).startsWith("https://checkout.stripe.com/c/pay/" + SESSION);
     assertThat(again.json()).isEqualTo(checkout.json());
     List<LoggedRequest> creates = stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions"))).stream()
-        .filter(r -> requestId.equals(form(r.getBodyAsString()).get("client_reference_id"))).toList();
+        .filter(r -> requestId.equals(decodeForm(r.getBodyAsString()).get("client_reference_id"))).toList();
     assertThat(creates).hasSize(2).allSatisfy(request -> {
       assertThat(request.getHeader("Idempotency-Key")).isEqualTo(requestId);
       assertThat(request.getHeader("Authorization")).isEqualTo("Bearer sk_test_51FlashsaleApiStub");
-      assertThat(form(request.getBodyAsString())).containsAllEntriesOf(Map.of(
+      assertThat(decodeForm(request.getBodyAsString())).containsAllEntriesOf(Map.of(
           "mode", "payment",
           "client_reference_id", requestId,
           "success_url", "https://shop.example/sales/" + saleId,
@@ -103,7 +100,7 @@ class StripeCheckoutTest {
   void aStripeSignedPaymentIntentSucceededLandsOnPaymentEventsAndOtherSignaturesAreRefused() {
     String requestId = "req-" + UUID.randomUUID();
     String intent = "pi_" + UUID.randomUUID().toString().replace("-", "");
-    String body = fixture("payment_intent.succeeded.json")
+    String body = text("events/payment_intent.succeeded.json")
         .replace("evt_3QAbCdLkdIwHu7ix0PiSucc1", "evt_" + UUID.randomUUID().toString().replace("-", ""))
         .replace("pi_3QAbCdLkdIwHu7ix0n2Fs8Ab", intent).replace("req-7f3a", requestId);
     long now = Instant.now().getEpochSecond();
@@ -138,10 +135,10 @@ class StripeCheckoutTest {
   @Test
   void aRefundedChargeIsRecordedOnceStripeTellsWhoseItIsAndRefusedForRedeliveryUntilThen() {
     String intent = "pi_3QAbCdLkdIwHu7ix0n2Fs8Ab";
-    String body = fixture("charge.refunded.json")
+    String body = text("events/charge.refunded.json")
         .replace("evt_3QAbCdLkdIwHu7ix0ChRefd1", "evt_" + UUID.randomUUID().toString().replace("-", ""));
     stripe.stubFor(get(urlPathEqualTo("/v1/payment_intents/" + intent)).willReturn(aResponse().withStatus(500)
-        .withHeader("Content-Type", "application/json").withBody(fixture("error-api.json"))));
+        .withHeader("Content-Type", "application/json").withBody(text("error-api.json"))));
     var before = fixture.endOffsets(Topics.PAYMENT_EVENTS);
 
     stripeWebhook(body, WebhookSignature.header(SECRET, Instant.now().getEpochSecond(), body))
@@ -149,7 +146,7 @@ class StripeCheckoutTest {
     assertThat(fixture.endOffsets(Topics.PAYMENT_EVENTS)).isEqualTo(before);
 
     stripe.stubFor(get(urlPathEqualTo("/v1/payment_intents/" + intent)).willReturn(aResponse().withStatus(200)
-        .withHeader("Content-Type", "application/json").withBody(fixture("payment-intent-refunded.json"))));
+        .withHeader("Content-Type", "application/json").withBody(text("payment-intent-refunded.json"))));
     Response redelivered = stripeWebhook(body, WebhookSignature.header(SECRET, Instant.now().getEpochSecond(), body));
 
     assertThat(redelivered.status()).as(redelivered.raw().body()).isEqualTo(200);
@@ -181,7 +178,7 @@ class StripeCheckoutTest {
   void aCheckoutSessionEndsWithItsHold() {
     String expire = "/v1/checkout/sessions/" + SESSION + "/expire";
     stripe.stubFor(post(expire).willReturn(aResponse().withStatus(200)
-        .withHeader("Content-Type", "application/json").withBody(fixture("checkout-session-expired.json"))));
+        .withHeader("Content-Type", "application/json").withBody(text("checkout-session-expired.json"))));
     String saleId = fixture.createSale(Map.of("stock", 10, "holdSeconds", 300));
     int before = stripe.findAll(postRequestedFor(urlPathEqualTo(expire))).size();
 
@@ -213,7 +210,7 @@ class StripeCheckoutTest {
     List<LoggedRequest> creates = stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
     assertThat(creates).hasSize(created + 1);
     Instant holdEnds = Instant.parse(held.path("holdExpiresAt").asText());
-    assertThat(form(creates.get(created).getBodyAsString()))
+    assertThat(decodeForm(creates.get(created).getBodyAsString()))
         .containsEntry("expires_at", Long.toString(holdEnds.plus(Duration.ofMinutes(31)).getEpochSecond()));
     fixture.decide(saleId, requestId, userId, 1, end);
     await().atMost(Duration.ofSeconds(20)).until(() -> fixture.poll(requestId, userId, 0).path("status").asText()
@@ -233,22 +230,5 @@ class StripeCheckoutTest {
   private static List<ConsumerRecord<String, PaymentEvent>> paymentEvents(String paymentId) {
     return fixture.readAll(fixture.topics.paymentEvents).stream()
         .filter(r -> r.value().getPaymentId().equals(paymentId)).toList();
-  }
-
-  private static Map<String, String> form(String body) {
-    Map<String, String> fields = new HashMap<>();
-    for (String pair : body.split("&")) {
-      String[] kv = pair.split("=", 2);
-      fields.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
-    }
-    return fields;
-  }
-
-  private static String fixture(String name) {
-    try (InputStream in = StripeCheckoutTest.class.getResourceAsStream("/stripe/" + name)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

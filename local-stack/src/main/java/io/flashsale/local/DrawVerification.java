@@ -8,7 +8,7 @@ import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
-import io.flashsale.topology.LotteryDraw;
+import io.flashsale.topology.LotteryRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * Checks a published lottery draw against the logs, as anyone with read access to them can: the seed against the
  * hash the sale showed from its creation, the tickets, digest and winners recomputed by the topology's own rules
- * ({@link LotteryDraw#recompute}) from every request of the sale's entry window on {@code purchase-requests} (its
+ * ({@link LotteryRules#recompute}) from every request of the sale's entry window on {@code purchase-requests} (its
  * {@code endsAt}, or an admin's end on {@code sale-ends}), and the winners against {@code purchase-outcomes}. The
  * draw's own claim of its last entry is checked, never trusted: a draw that stopped taking entries before the window
  * closed does not verify.
@@ -86,8 +86,8 @@ public final class DrawVerification {
     // are co-partitioned by SKU), whatever the draw says its last entry was: a draw cut off early must not verify.
     int partition = defined.partition();
     Instant windowEnd = entryWindowEnd(sale, partition);
-    List<LotteryDraw.LoggedRequest> window = requestsBefore(partition, windowEnd);
-    LotteryDraw.Recomputed again = LotteryDraw.recompute(sale, first.getSeed(), window, partition, Long.MAX_VALUE,
+    List<LotteryRules.LoggedRequest> window = requestsBefore(partition, windowEnd);
+    LotteryRules.Recomputed again = LotteryRules.recompute(sale, first.getSeed(), window, partition, Long.MAX_VALUE,
         Integer.MAX_VALUE);
     compare("entries", first.getEntries(), again.tickets().size(), mismatches);
     compare("winners", first.getWinners(), again.winningRequestIds().size(), mismatches);
@@ -124,13 +124,13 @@ public final class DrawVerification {
    * off before the window's end (a task that took a request only once the draw had begun), which is named here.
    */
   private static void checkLastEntry(Sale sale, DrawResult draw, int partition, Instant windowEnd,
-      List<LotteryDraw.LoggedRequest> window, LotteryDraw.Recomputed again, List<String> mismatches) {
-    Map<String, LotteryDraw.LoggedRequest> placeOf = new HashMap<>();
+      List<LotteryRules.LoggedRequest> window, LotteryRules.Recomputed again, List<String> mismatches) {
+    Map<String, LotteryRules.LoggedRequest> placeOf = new HashMap<>();
     window.forEach(logged -> placeOf.putIfAbsent(logged.request().getRequestId(), logged));
-    List<LotteryDraw.LoggedRequest> tickets = again.tickets().stream()
+    List<LotteryRules.LoggedRequest> tickets = again.tickets().stream()
         .map(t -> placeOf.get(t.request().getRequestId()))
-        .sorted(Comparator.comparingLong(LotteryDraw.LoggedRequest::offset)
-            .thenComparingInt(LotteryDraw.LoggedRequest::index))
+        .sorted(Comparator.comparingLong(LotteryRules.LoggedRequest::offset)
+            .thenComparingInt(LotteryRules.LoggedRequest::index))
         .toList();
     String claimed = draw.getLastEntryPartition() + "-" + draw.getLastEntryOffset() + "/" + draw.getLastEntryIndex();
     if (draw.getEntries() > 0 && draw.getLastEntryPartition() != partition) {
@@ -138,7 +138,7 @@ public final class DrawVerification {
           + Topics.PURCHASE_REQUESTS + ", but the sale's requests are on partition " + partition);
       return;
     }
-    List<LotteryDraw.LoggedRequest> after = tickets.stream()
+    List<LotteryRules.LoggedRequest> after = tickets.stream()
         .filter(t -> draw.getEntries() == 0 || t.offset() > draw.getLastEntryOffset()
             || (t.offset() == draw.getLastEntryOffset() && t.index() > draw.getLastEntryIndex()))
         .toList();
@@ -149,7 +149,7 @@ public final class DrawVerification {
           + after.stream().limit(20).map(t -> t.request().getRequestId() + " at " + place(t) + " logged "
               + t.loggedAt()).toList());
     } else if (!tickets.isEmpty()) {
-      LotteryDraw.LoggedRequest last = tickets.get(tickets.size() - 1);
+      LotteryRules.LoggedRequest last = tickets.get(tickets.size() - 1);
       if (last.offset() != draw.getLastEntryOffset() || last.index() != draw.getLastEntryIndex()) {
         mismatches.add("lastEntry: published " + claimed + ", but the window's last entry is " + place(last));
       }
@@ -159,12 +159,12 @@ public final class DrawVerification {
     }
   }
 
-  private static String place(LotteryDraw.LoggedRequest logged) {
+  private static String place(LotteryRules.LoggedRequest logged) {
     return logged.partition() + "-" + logged.offset() + "/" + logged.index();
   }
 
   private static void checkSeed(Sale sale, DrawResult draw, List<String> mismatches) {
-    String hash = LotteryDraw.seedHash(draw.getSeed());
+    String hash = LotteryRules.seedHash(draw.getSeed());
     if (!hash.equals(draw.getSeedHash())) {
       mismatches.add("seedHash: published " + draw.getSeedHash() + ", SHA-256 of the seed is " + hash);
     }
@@ -178,7 +178,7 @@ public final class DrawVerification {
   }
 
   /** Every winner recomputed was ACCEPTED, nobody else was, and every ticket was decided. */
-  private void checkOutcomes(String saleId, LotteryDraw.Recomputed again, List<String> mismatches) {
+  private void checkOutcomes(String saleId, LotteryRules.Recomputed again, List<String> mismatches) {
     Set<String> accepted = new HashSet<>();
     Set<String> decided = new HashSet<>();
     for (ConsumerRecord<String, PurchaseOutcome> record : read(Topics.PURCHASE_OUTCOMES,
@@ -215,8 +215,8 @@ public final class DrawVerification {
    * Every request of the sale's partition of purchase-requests logged before {@code windowEnd}, in log order, from
    * the beginning (a request id seen before the window is a retry in it). The window's start is the rules' to judge.
    */
-  private List<LotteryDraw.LoggedRequest> requestsBefore(int partition, Instant windowEnd) {
-    List<LotteryDraw.LoggedRequest> log = new ArrayList<>();
+  private List<LotteryRules.LoggedRequest> requestsBefore(int partition, Instant windowEnd) {
+    List<LotteryRules.LoggedRequest> log = new ArrayList<>();
     for (ConsumerRecord<String, PurchaseBatch> record : read(Topics.PURCHASE_REQUESTS,
         topics.purchaseRequests.valueSerde().deserializer(), p -> p == partition, Long.MAX_VALUE)) {
       if (record.value() == null || !Instant.ofEpochMilli(record.timestamp()).isBefore(windowEnd)) {
@@ -224,7 +224,7 @@ public final class DrawVerification {
       }
       List<PurchaseRequest> requests = record.value().getRequests();
       for (int index = 0; index < requests.size(); index++) {
-        log.add(new LotteryDraw.LoggedRequest(requests.get(index), record.partition(), record.offset(), index,
+        log.add(new LotteryRules.LoggedRequest(requests.get(index), record.partition(), record.offset(), index,
             Instant.ofEpochMilli(record.timestamp())));
       }
     }

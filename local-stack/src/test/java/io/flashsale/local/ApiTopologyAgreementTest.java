@@ -20,6 +20,7 @@ import io.flashsale.schemas.PurchaseRequest;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.testing.Sales;
 import io.flashsale.topology.InvalidRecordException;
 import io.flashsale.topology.Validation;
 import java.net.URI;
@@ -242,9 +243,8 @@ class ApiTopologyAgreementTest {
     assertThatThrownBy(() -> RequestIds.idempotencyKey(bad)).as("the API, idempotency key").isInstanceOf(RuntimeException.class);
 
     // The topology: in each string of a sale and of a purchase request
-    Sale sale = Sale.newBuilder().setSaleId("sale-1").setSku("SKU-1").setName("Name").setStock(1).setPerUserLimit(1)
-        .setPriceCents(1).setCurrency("EUR").setStartsAt(now).setEndsAt(now.plusSeconds(60)).setHoldSeconds(60)
-        .setAllocation(Allocation.FCFS).setCreatedAt(now).build();
+    Sale sale = Sales.opening("sale-1", "SKU-1", 1, 1, now).setName("Name").setPriceCents(1).setCurrency("EUR")
+        .setEndsAt(now.plusSeconds(60)).setCreatedAt(now).build();
     PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId("req-1").setSaleId("sale-1").setSku("SKU-1")
         .setUserId("user-1").setDeviceId("phone").setQuantity(1).setIdempotencyKey("click-1").setRequestedAt(now).build();
     Validation.requireValidSale("SKU-1", sale);

@@ -2,6 +2,7 @@ package io.flashsale.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flashsale.testing.Sales;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +15,7 @@ import java.util.Map;
 /** A small HTTP client of the API as a buyer's app or an admin console would use it. */
 final class Buyers {
   static final String ADMIN_TOKEN = FlashsaleCli.LOCAL_ADMIN_TOKEN;
-  static final long PRICE_CENTS = 4999;
+  static final long PRICE_CENTS = Sales.PRICE_CENTS;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   record Answer(int status, JsonNode body, String contentType) {}
@@ -39,11 +40,9 @@ final class Buyers {
   }
 
   String createLiveSale(String sku, int stock, int perUserLimit, int holdSeconds) {
-    Map<String, Object> sale = Map.of(
-        "sku", sku, "name", "Rush " + sku, "stock", stock, "perUserLimit", perUserLimit,
-        "priceCents", PRICE_CENTS, "currency", "USD", "holdSeconds", holdSeconds,
-        "startsAt", Instant.now().minusSeconds(60).toString(),
-        "endsAt", Instant.now().plus(Duration.ofHours(1)).toString());
+    Map<String, Object> sale = Sales.liveDefinition(null, sku, stock, perUserLimit, Instant.now());
+    sale.put("name", "Rush " + sku);
+    sale.put("holdSeconds", holdSeconds);
     Answer created = send(request("/api/admin/sales", ADMIN_TOKEN).POST(body(sale)));
     if (created.status() != 201) {
       throw new IllegalStateException("Sale not created: " + created);
@@ -74,10 +73,10 @@ final class Buyers {
 
   /** Creates a LOTTERY sale that is live now and ends after {@code endsIn}; returns the API's answer. */
   Answer createLottery(String sku, int stock, int perUserLimit, Duration endsIn) {
-    Map<String, Object> sale = Map.of(
-        "sku", sku, "name", "Lottery " + sku, "stock", stock, "perUserLimit", perUserLimit,
-        "priceCents", PRICE_CENTS, "currency", "USD", "allocation", "LOTTERY",
-        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plus(endsIn).toString());
+    Map<String, Object> sale = Sales.liveDefinition(null, sku, stock, perUserLimit, Instant.now());
+    sale.put("name", "Lottery " + sku);
+    sale.put("allocation", "LOTTERY");
+    sale.put("endsAt", Instant.now().plus(endsIn).toString());
     return send(request("/api/admin/sales", ADMIN_TOKEN).POST(body(sale)));
   }
 

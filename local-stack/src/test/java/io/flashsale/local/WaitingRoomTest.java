@@ -3,11 +3,11 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flashsale.embedded.RankCorrelation;
 import io.flashsale.local.Buyers.Answer;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.testing.RankCorrelation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;

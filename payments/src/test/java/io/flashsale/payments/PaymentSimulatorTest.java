@@ -10,6 +10,7 @@ import io.flashsale.payments.PaymentProvider.Refund;
 import io.flashsale.payments.PaymentProvider.Settlement;
 import io.flashsale.payments.PaymentProvider.SettlementType;
 import io.flashsale.payments.WebhookReceiver.Delivery;
+import io.flashsale.testing.SettableClock;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,7 +37,7 @@ class PaymentSimulatorTest {
   private static final Duration QUIET = Duration.ofMillis(600);
   private static final Duration TOLERANCE = Duration.ofSeconds(300);
 
-  private static final TestClock clock = new TestClock(Instant.parse("2026-11-27T12:00:00Z"));
+  private static final SettableClock clock = new SettableClock(Instant.parse("2026-11-27T12:00:00Z"));
   private static final HttpClient http = HttpClient.newHttpClient();
   private static WebhookReceiver shop;
   private static PaymentSimulator simulator;

@@ -8,10 +8,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
-import static io.flashsale.payments.StripeFixtures.API_KEY;
-import static io.flashsale.payments.StripeFixtures.decodeForm;
-import static io.flashsale.payments.StripeFixtures.form;
-import static io.flashsale.payments.StripeFixtures.text;
+import static io.flashsale.testing.StripeFixtures.decodeForm;
+import static io.flashsale.testing.StripeFixtures.form;
+import static io.flashsale.testing.StripeFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,10 +36,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Stripe adapter against an HTTP stub answering with Stripe's published shapes (fixtures under
- * {@code src/test/resources/stripe/}): what is sent (form fields, headers, query) and how the answers and errors read.
+ * The Stripe adapter against an HTTP stub answering with Stripe's published shapes (test-support's
+ * {@code StripeFixtures}): what is sent (form fields, headers, query) and how the answers and errors read.
  */
 class StripePaymentProviderTest {
+  private static final String API_KEY = "sk_test_51FlashsaleStubKey";
   private static final PaymentOrder ORDER = new PaymentOrder("req-7f3a", "req-7f3a", "sale-42", "SKU-42", "user-9",
       2500, "EUR");
   private static final String SESSION = "cs_test_a1B2c3D4e5F6g7H8i9J0kLmN";

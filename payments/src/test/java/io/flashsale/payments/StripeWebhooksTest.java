@@ -5,8 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
-import static io.flashsale.payments.StripeFixtures.WEBHOOK_SECRET;
-import static io.flashsale.payments.StripeFixtures.text;
+import static io.flashsale.testing.StripeFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Stripe's {@code Stripe-Signature} scheme and its events, from fixtures of Stripe's event shapes. */
 class StripeWebhooksTest {
+  private static final String WEBHOOK_SECRET = "whsec_test_flashsale0stub0endpoint0secret";
   private static final String SUCCEEDED = text("events/payment_intent.succeeded.json");
   private static final long SIGNED_AT = 1764640862L;
   private static final Instant NOW = Instant.ofEpochSecond(SIGNED_AT);
@@ -35,7 +35,7 @@ class StripeWebhooksTest {
     stripe.start();
     stripe.stubFor(get(urlPathEqualTo("/v1/payment_intents/" + INTENT)).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/json").withBody(text("payment-intent-refunded.json"))));
-    StripePaymentProvider provider = new StripePaymentProvider(new StripeConfig(StripeFixtures.API_KEY, WEBHOOK_SECRET,
+    StripePaymentProvider provider = new StripePaymentProvider(new StripeConfig("sk_test_51FlashsaleStubKey", WEBHOOK_SECRET,
         URI.create(stripe.baseUrl()), StripeConfig.DEFAULT_RETURN_URL), Duration.ofSeconds(5));
     scheme = WebhookScheme.stripe(WEBHOOK_SECRET, Duration.ofSeconds(300), provider);
   }

@@ -1,12 +1,12 @@
 package io.flashsale.reconciliation;
 
-import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
+import io.flashsale.testing.Sales;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -36,12 +36,9 @@ public final class SaleStory {
   }
 
   public Sale sale() {
-    return Sale.newBuilder()
-        .setSaleId(saleId).setSku(sku).setName("Half-price kettle " + saleId)
-        .setStock(stock).setPerUserLimit(5).setPriceCents(PRICE_CENTS).setCurrency(CURRENCY)
-        .setStartsAt(OPENING).setEndsAt(OPENING.plusSeconds(3_600)).setHoldSeconds(HOLD_SECONDS)
-        .setAllocation(Allocation.FCFS).setCreatedAt(OPENING.minusSeconds(86_400))
-        .build();
+    return Sales.opening(saleId, sku, stock, 5, OPENING).setName("Half-price kettle " + saleId)
+        .setPriceCents(PRICE_CENTS).setCurrency(CURRENCY).setHoldSeconds(HOLD_SECONDS)
+        .setCreatedAt(OPENING.minusSeconds(86_400)).build();
   }
 
   /** The next of the sale's outcomes as the topology numbers them (saleSequence 1, 2, 3...). */

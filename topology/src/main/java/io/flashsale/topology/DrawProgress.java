@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.Serdes;
  *
  * @param remaining units the draw has not given away yet: holds ending during the draw do not change it, so the
  *     draw is the same whatever the clock did meanwhile
- * @param digest the hash chain over the tickets decided so far (see {@link LotteryDraw#nextDigest})
+ * @param digest the hash chain over the tickets decided so far (see {@link LotteryRules#nextDigest})
  */
 record DrawProgress(Phase phase, String cursor, String seed, int remaining, long entries, long winners, String digest,
                     int lastPartition, long lastOffset, int lastIndex) {
@@ -24,7 +24,7 @@ record DrawProgress(Phase phase, String cursor, String seed, int remaining, long
   enum Phase { SCORING, DRAWING }
 
   static DrawProgress start(String seed, int stock) {
-    return new DrawProgress(Phase.SCORING, null, seed, stock, 0, 0, LotteryDraw.seedHash(seed), -1, -1, -1);
+    return new DrawProgress(Phase.SCORING, null, seed, stock, 0, 0, LotteryRules.seedHash(seed), -1, -1, -1);
   }
 
   DrawProgress scored(String key, LotteryEntry entry) {
@@ -43,7 +43,7 @@ record DrawProgress(Phase phase, String cursor, String seed, int remaining, long
   DrawProgress decided(String key, LotteryEntry ticket, PurchaseDecision decision) {
     int quantity = ticket.request().getQuantity();
     return new DrawProgress(phase, key, seed, decision.accepted() ? remaining - quantity : remaining, entries,
-        decision.accepted() ? winners + 1 : winners, LotteryDraw.nextDigest(digest, ticket.request()), lastPartition,
+        decision.accepted() ? winners + 1 : winners, LotteryRules.nextDigest(digest, ticket.request()), lastPartition,
         lastOffset, lastIndex);
   }
 

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * Decides purchase requests in log order, one partition (one set of SKUs) per task. It only moves
  * data between the stores, {@link PurchaseDecision} and the sinks; every rule lives in the decision.
  * Lottery sales collect one ticket per user and are drawn in chunks by a wall-clock punctuator once they have ended
- * ({@link LotteryDraws}). An
+ * ({@link Lotteries}). An
  * accepted request starts a hold; this processor also schedules {@link HoldExpiry}, which ends the
  * holds that run out.
  */
@@ -63,7 +63,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private final Map<String, Sale> definedSales = new HashMap<>();
   private StockLevels stockLevels;
   private Holds holds;
-  private LotteryDraws lotteries;
+  private Lotteries lotteries;
   private StatePurge purge;
 
   private final TopologyMeters meters;
@@ -89,7 +89,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     // Decisions are by far the most frequent stock changes, so this processor also resends all after a restart.
     stockLevels = StockLevels.perInterval(stockLevelInterval, context);
     holds = new Holds(context, stockLevels);
-    lotteries = new LotteryDraws(context, stockLevels);
+    lotteries = new Lotteries(context, stockLevels);
     purge = new StatePurge(context, dedupGrace);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds, holdExpiriesPerPunctuation));

@@ -1,6 +1,7 @@
 package io.flashsale.topology;
 
 import io.flashsale.schemas.PurchaseBatch;
+import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Topics;
 import java.time.Duration;
 import java.util.function.Function;
@@ -242,15 +243,16 @@ public final class SaleTopology {
     topology.addStateStore(store.store(DRAW_SEEDS_STORE, ids, Serdes.String()), SEED_REGISTRATION, PURCHASE_DECISION);
     topology.addStateStore(store.store(PROCESSED_PAYMENT_EVENTS_STORE, ids, Serdes.Long()), PAYMENT_DECISION);
 
-    topology.addProcessor(OUTCOMES_METER, () -> new OutcomeMeter(meters), holdKeepers);
+    topology.addProcessor(OUTCOMES_METER,
+        () -> new MeterProcessor<PurchaseOutcome>((outcome, task) -> meters.outcome(outcome)), holdKeepers);
     topology.addSink(OUTCOMES_SINK, topics.purchaseOutcomes.name(), topics.purchaseOutcomes.keySerde().serializer(),
         topics.purchaseOutcomes.valueSerde().serializer(), OUTCOMES_METER);
     topology.addSink(LOTTERY_DRAWS_SINK, topics.lotteryDraws.name(), topics.lotteryDraws.keySerde().serializer(),
         topics.lotteryDraws.valueSerde().serializer(), PURCHASE_DECISION);
     topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
         topics.purchaseRequest.serializer(), PURCHASE_DECISION);
-    topology.addProcessor(STOCK_LEVELS_METER, () -> new StockMeter(meters), SALE_REGISTRATION, PURCHASE_DECISION,
-        HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END, STOCK_TRANSFER);
+    topology.addProcessor(STOCK_LEVELS_METER, () -> new MeterProcessor<>(meters.stockLevels()), SALE_REGISTRATION,
+        PURCHASE_DECISION, HOLD_CANCELLATION, PAYMENT_DECISION, SALE_END, STOCK_TRANSFER);
     topology.addSink(STOCK_TRANSFERS_SINK, topics.stockTransfers.name(), topics.stockTransfers.keySerde().serializer(),
         topics.stockTransfers.valueSerde().serializer(), PURCHASE_DECISION, STOCK_TRANSFER);
     topology.addSink(STOCK_LEVELS_SINK, topics.stockLevels.name(), topics.stockLevels.keySerde().serializer(),

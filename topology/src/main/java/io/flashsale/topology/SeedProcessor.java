@@ -22,6 +22,6 @@ final class SeedProcessor implements Processor<String, DrawSeed, Void, Void> {
   @Override
   public void process(Record<String, DrawSeed> record) {
     DrawSeed seed = Validation.requireValidSeed(record.key(), record.value());
-    seeds.putIfAbsent(StoreKeys.saleScoped(seed.getSaleId(), LotteryDraw.seedHash(seed.getSeed())), seed.getSeed());
+    seeds.putIfAbsent(StoreKeys.saleScoped(seed.getSaleId(), LotteryRules.seedHash(seed.getSeed())), seed.getSeed());
   }
 }

@@ -76,13 +76,28 @@ final class TopologyMeters {
     deadLetters.increment();
   }
 
-  /** The sale's latest level, as it goes to stock-levels; {@code owner} is the task's meter, which forgets it. */
-  void stockLevel(StockLevel level, StockMeter owner) {
+  /** The stock-levels meter: each sale's latest level, forgotten when the task's processor that showed it closes. */
+  MeterProcessor.Reading<StockLevel> stockLevels() {
+    return new MeterProcessor.Reading<>() {
+      @Override
+      public void read(StockLevel level, Object task) {
+        stockLevel(level, task);
+      }
+
+      @Override
+      public void closed(Object task) {
+        forget(task);
+      }
+    };
+  }
+
+  /** The sale's latest level, as it goes to stock-levels; {@code owner} is the task's meter processor. */
+  void stockLevel(StockLevel level, Object owner) {
     sales.computeIfAbsent(level.getSaleId(), saleId -> new SaleGauges(saleId, owner)).set(level, owner);
   }
 
   /** A task closed (moved, or the process stops): its sales are no longer this process's to report. */
-  void forget(StockMeter owner) {
+  void forget(Object owner) {
     sales.values().removeIf(gauges -> gauges.removeIfOwnedBy(owner));
   }
 
@@ -142,9 +157,9 @@ final class TopologyMeters {
     private final AtomicInteger reserved = new AtomicInteger();
     private final AtomicInteger confirmed = new AtomicInteger();
     private final List<Meter> meters = new ArrayList<>();
-    private volatile StockMeter owner;
+    private volatile Object owner;
 
-    SaleGauges(String saleId, StockMeter owner) {
+    SaleGauges(String saleId, Object owner) {
       this.owner = owner;
       meters.add(gauge(saleId, "stock", stock));
       meters.add(gauge(saleId, "available", available));
@@ -158,7 +173,7 @@ final class TopologyMeters {
           .register(registry);
     }
 
-    void set(StockLevel level, StockMeter by) {
+    void set(StockLevel level, Object by) {
       owner = by;
       stock.set(level.getStock());
       available.set(level.getAvailable());
@@ -166,7 +181,7 @@ final class TopologyMeters {
       confirmed.set(level.getConfirmed());
     }
 
-    boolean removeIfOwnedBy(StockMeter closing) {
+    boolean removeIfOwnedBy(Object closing) {
       if (owner != closing) {
         return false;
       }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class FairLotteryTest {
   private final SaleTopologyDriver flashsale = new SaleTopologyDriver();
   /** What the test piped into purchase-requests, as a verifier reads it back: one partition, offsets from 0. */
-  private final List<LotteryDraw.LoggedRequest> log = new ArrayList<>();
+  private final List<LotteryRules.LoggedRequest> log = new ArrayList<>();
   private long nextOffset;
 
   @AfterEach
@@ -60,18 +60,18 @@ class FairLotteryTest {
     flashsale.advanceWallClockTo(sale.getEndsAt().plus(SaleTopology.LOTTERY_DRAW_GRACE).plusSeconds(1));
 
     DrawResult draw = single(flashsale.readDraws());
-    LotteryDraw.Recomputed again = LotteryDraw.recompute(sale, draw.getSeed(), log, draw.getLastEntryPartition(),
+    LotteryRules.Recomputed again = LotteryRules.recompute(sale, draw.getSeed(), log, draw.getLastEntryPartition(),
         draw.getLastEntryOffset(), draw.getLastEntryIndex());
     List<PurchaseOutcome> outcomes = flashsale.readOutcomes();
     Set<String> accepted = outcomes.stream().filter(o -> o.getStatus() == OutcomeStatus.ACCEPTED)
         .map(PurchaseOutcome::getRequestId).collect(Collectors.toSet());
     assertThat(draw.getSeed()).isEqualTo(seed);
-    assertThat(draw.getSeedHash()).isEqualTo(sale.getDrawSeedHash()).isEqualTo(LotteryDraw.seedHash(seed));
+    assertThat(draw.getSeedHash()).isEqualTo(sale.getDrawSeedHash()).isEqualTo(LotteryRules.seedHash(seed));
     assertThat(draw.getEntries()).isEqualTo(again.tickets().size()).isLessThanOrEqualTo(200).isGreaterThan(100);
     assertThat(draw.getEntriesDigest()).isEqualTo(again.entriesDigest());
     assertThat(accepted).isEqualTo(again.winningRequestIds());
     assertThat(draw.getWinners()).isEqualTo(accepted.size());
-    assertThat(draw.getAlgorithm()).isEqualTo(LotteryDraw.ALGORITHM);
+    assertThat(draw.getAlgorithm()).isEqualTo(LotteryRules.ALGORITHM);
     assertThat(outcomes).extracting(PurchaseOutcome::getRequestId).as("one outcome per request").doesNotHaveDuplicates()
         .hasSize(300);
     assertThat(outcomes).filteredOn(o -> o.getReason() == RejectReason.DEVICE_LIMIT_EXCEEDED)
@@ -80,15 +80,15 @@ class FairLotteryTest {
         .sum();
     assertThat(won).isEqualTo(40);
     // A log rewritten to hold one more ticket before the last entry recomputes to another digest: it is caught.
-    List<LotteryDraw.LoggedRequest> rewritten = new ArrayList<>(log);
-    rewritten.add(0, new LotteryDraw.LoggedRequest(request("forged", sale, "user-forged", 1), 0, 0, 1, NOW));
-    LotteryDraw.Recomputed forged = LotteryDraw.recompute(sale, seed, rewritten, draw.getLastEntryPartition(),
+    List<LotteryRules.LoggedRequest> rewritten = new ArrayList<>(log);
+    rewritten.add(0, new LotteryRules.LoggedRequest(request("forged", sale, "user-forged", 1), 0, 0, 1, NOW));
+    LotteryRules.Recomputed forged = LotteryRules.recompute(sale, seed, rewritten, draw.getLastEntryPartition(),
         draw.getLastEntryOffset(), draw.getLastEntryIndex());
     assertThat(forged.tickets()).hasSize(again.tickets().size() + 1);
     assertThat(forged.entriesDigest()).isNotEqualTo(draw.getEntriesDigest());
     // One more request in the log after the draw's last entry does not change the recomputation.
     purchase(request("late", sale, "user-late", 1));
-    assertThat(LotteryDraw.recompute(sale, seed, log, draw.getLastEntryPartition(), draw.getLastEntryOffset(),
+    assertThat(LotteryRules.recompute(sale, seed, log, draw.getLastEntryPartition(), draw.getLastEntryOffset(),
         draw.getLastEntryIndex())).isEqualTo(again);
   }
 
@@ -175,7 +175,7 @@ class FairLotteryTest {
   private void purchase(PurchaseRequest request) {
     Instant loggedAt = request.getRequestedAt();
     flashsale.purchaseLoggedAt(loggedAt, request);
-    log.add(new LotteryDraw.LoggedRequest(request, 0, nextOffset++, 0, loggedAt));
+    log.add(new LotteryRules.LoggedRequest(request, 0, nextOffset++, 0, loggedAt));
   }
 
   private TestOutputTopic<String, byte[]> raw(String topic) {

@@ -93,30 +93,30 @@ class PurchaseDecisionTest {
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     String seed = "ab".repeat(32);
 
-    assertThat(LotteryDraw.seedHash(seed)).isEqualTo(HexFormat.of().formatHex(sha256.digest(seed.getBytes(UTF_8))));
-    assertThat(LotteryDraw.score(seed, "alice"))
+    assertThat(LotteryRules.seedHash(seed)).isEqualTo(HexFormat.of().formatHex(sha256.digest(seed.getBytes(UTF_8))));
+    assertThat(LotteryRules.score(seed, "alice"))
         .isEqualTo(HexFormat.of().formatHex(sha256.digest((seed + ":alice").getBytes(UTF_8))))
-        .hasSize(64).isNotEqualTo(LotteryDraw.score(seed, "bob"));
+        .hasSize(64).isNotEqualTo(LotteryRules.score(seed, "bob"));
   }
 
   @Test
   void theDrawOrderIsByScoreAndDoesNotDependOnTheOrderOfTheLog() {
     Sale lottery = sale("l1", "SKU-1", 5, 1, Allocation.LOTTERY);
-    List<LotteryDraw.LoggedRequest> log = IntStream.range(0, 30)
-        .mapToObj(i -> new LotteryDraw.LoggedRequest(request("r" + i, lottery, "u" + i, 1), 0, i / 3, i % 3, NOW))
+    List<LotteryRules.LoggedRequest> log = IntStream.range(0, 30)
+        .mapToObj(i -> new LotteryRules.LoggedRequest(request("r" + i, lottery, "u" + i, 1), 0, i / 3, i % 3, NOW))
         .toList();
-    List<LotteryDraw.LoggedRequest> reversed = new ArrayList<>(log);
+    List<LotteryRules.LoggedRequest> reversed = new ArrayList<>(log);
     Collections.reverse(reversed);
     String seed = "cd".repeat(32);
 
-    LotteryDraw.Recomputed draw = LotteryDraw.recompute(lottery, seed, log, 0, 9, 2);
+    LotteryRules.Recomputed draw = LotteryRules.recompute(lottery, seed, log, 0, 9, 2);
 
-    assertThat(draw.tickets()).extracting(LotteryDraw.Ticket::score).isSorted().hasSize(30);
+    assertThat(draw.tickets()).extracting(LotteryRules.Ticket::score).isSorted().hasSize(30);
     assertThat(draw.winningRequestIds()).hasSize(5);
-    assertThat(LotteryDraw.recompute(lottery, seed, reversed, 0, 9, 2)).isEqualTo(draw);
-    assertThat(LotteryDraw.recompute(lottery, "ef".repeat(32), log, 0, 9, 2).winningRequestIds())
+    assertThat(LotteryRules.recompute(lottery, seed, reversed, 0, 9, 2)).isEqualTo(draw);
+    assertThat(LotteryRules.recompute(lottery, "ef".repeat(32), log, 0, 9, 2).winningRequestIds())
         .as("another seed, another draw").isNotEqualTo(draw.winningRequestIds());
-    assertThat(LotteryDraw.recompute(lottery, seed, log, 0, 8, 2).tickets())
+    assertThat(LotteryRules.recompute(lottery, seed, log, 0, 8, 2).tickets())
         .as("requests after the last entry are not in the draw").hasSize(27);
   }
 }

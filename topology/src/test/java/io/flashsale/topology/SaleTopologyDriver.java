@@ -22,6 +22,7 @@ import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.StockTransfer;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.testing.Sales;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
 
 /** The topology in a TopologyTestDriver with its own registry and state dir, plus builders of test records. */
-final class SaleTopologyDriver implements AutoCloseable {
+public final class SaleTopologyDriver implements AutoCloseable {
   /** The driver's wall clock starts here; sales in tests are placed around it. */
   static final Instant NOW = Instant.parse("2026-11-27T00:00:00Z");
   static final int HOLD_SECONDS = 300;
@@ -62,7 +63,7 @@ final class SaleTopologyDriver implements AutoCloseable {
   final TestOutputTopic<byte[], byte[]> deadLetters;
   final TestInputTopic<String, QueueJoin> queueJoins;
   final TestOutputTopic<String, QueuePlace> queuePlaces;
-  final TestOutputTopic<String, QueueStats> queueStats;
+  public final TestOutputTopic<String, QueueStats> queueStats;
   final TestInputTopic<String, DrawSeed> drawSeeds;
   final TestOutputTopic<String, DrawResult> lotteryDraws;
   final TestInputTopic<String, StockTransfer> transfers;
@@ -72,7 +73,7 @@ final class SaleTopologyDriver implements AutoCloseable {
   private Instant wallClock = NOW;
 
   /** Stock levels sent at once, one per change. */
-  SaleTopologyDriver() {
+  public SaleTopologyDriver() {
     this(Duration.ZERO);
   }
 
@@ -147,12 +148,12 @@ final class SaleTopologyDriver implements AutoCloseable {
   }
 
   /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
-  QueuePlace join(Sale sale, String userId, Instant at) {
+  public QueuePlace join(Sale sale, String userId, Instant at) {
     queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId), at);
     return single(queuePlaces.readValuesToList());
   }
 
-  void define(Sale sale) {
+  public void define(Sale sale) {
     sales.pipeInput(sale.getSku(), sale, sale.getCreatedAt());
   }
 
@@ -170,14 +171,14 @@ final class SaleTopologyDriver implements AutoCloseable {
    */
   Sale defineLottery(Sale sale, String seed) {
     drawSeeds.pipeInput(sale.getSku(), new DrawSeed(sale.getSaleId(), seed), sale.getCreatedAt());
-    Sale withHash = Sale.newBuilder(sale).setDrawSeedHash(LotteryDraw.seedHash(seed)).build();
+    Sale withHash = Sale.newBuilder(sale).setDrawSeedHash(LotteryRules.seedHash(seed)).build();
     define(withHash);
     return withHash;
   }
 
   /** A seed as the API makes one: 64 hex digits, here derived from {@code name} so that tests can repeat it. */
   static String seed(String name) {
-    return LotteryDraw.sha256Hex("seed of " + name);
+    return LotteryRules.sha256Hex("seed of " + name);
   }
 
   List<DrawResult> readDraws() {
@@ -198,7 +199,7 @@ final class SaleTopologyDriver implements AutoCloseable {
    * Requests of one SKU in one record that the broker appended at {@code loggedAt}: the record's timestamp, by
    * which the sale window is judged, whatever the requests' requestedAt say.
    */
-  void purchaseLoggedAt(Instant loggedAt, PurchaseRequest... batch) {
+  public void purchaseLoggedAt(Instant loggedAt, PurchaseRequest... batch) {
     requests.pipeInput(batch[0].getSku(), batchOf(batch), loggedAt);
   }
 
@@ -224,16 +225,16 @@ final class SaleTopologyDriver implements AutoCloseable {
     saleEnds.pipeInput(sale.getSku(), new SaleEnd(sale.getSaleId(), sale.getSku(), loggedAt), loggedAt);
   }
 
-  List<PurchaseOutcome> readOutcomes() {
+  public List<PurchaseOutcome> readOutcomes() {
     return outcomes.readRecordsToList().stream().map(TestRecord::value).toList();
   }
 
-  List<StockLevel> readStockLevels() {
+  public List<StockLevel> readStockLevels() {
     return stockLevels.readValuesToList();
   }
 
   /** Moves the wall clock, which stamps decisions, and runs the punctuators (hold expiry, draws) due by then. */
-  void advanceWallClock(Duration duration) {
+  public void advanceWallClock(Duration duration) {
     wallClock = wallClock.plus(duration);
     driver.advanceWallClockTime(duration);
   }
@@ -263,29 +264,17 @@ final class SaleTopologyDriver implements AutoCloseable {
         Serdes.ByteArray().deserializer());
   }
 
-  Instant wallClock() {
+  public Instant wallClock() {
     return wallClock;
   }
 
-  static Sale fcfsSale(String saleId, String sku, int stock, int perUserLimit) {
+  public static Sale fcfsSale(String saleId, String sku, int stock, int perUserLimit) {
     return sale(saleId, sku, stock, perUserLimit, Allocation.FCFS);
   }
 
   /** A sale that opened a minute before {@link #NOW} and ends an hour after it. */
   static Sale sale(String saleId, String sku, int stock, int perUserLimit, Allocation allocation) {
-    return Sale.newBuilder()
-        .setSaleId(saleId)
-        .setSku(sku)
-        .setName("Headphones " + saleId)
-        .setStock(stock)
-        .setPerUserLimit(perUserLimit)
-        .setPriceCents(4999)
-        .setCurrency("USD")
-        .setStartsAt(NOW.minusSeconds(60))
-        .setEndsAt(NOW.plusSeconds(3600))
-        .setHoldSeconds(HOLD_SECONDS)
-        .setAllocation(allocation)
-        .setCreatedAt(NOW.minusSeconds(120))
+    return Sales.live(saleId, sku, stock, perUserLimit, NOW).setHoldSeconds(HOLD_SECONDS).setAllocation(allocation)
         .build();
   }
 
@@ -302,7 +291,7 @@ final class SaleTopologyDriver implements AutoCloseable {
    * A click with an Idempotency-Key, so that it can be retried under the same id, as every test of dedup needs;
    * see {@link #unkeyed} for a click without one.
    */
-  static PurchaseRequest request(String requestId, String saleId, String sku, String userId, int quantity,
+  public static PurchaseRequest request(String requestId, String saleId, String sku, String userId, int quantity,
       Instant requestedAt) {
     return PurchaseRequest.newBuilder()
         .setIdempotencyKey("key-" + requestId)

@@ -2,7 +2,7 @@ package io.flashsale.api.waitingroom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flashsale.embedded.RankCorrelation;
+import io.flashsale.testing.RankCorrelation;
 import java.time.Instant;
 import java.util.BitSet;
 import java.util.List;

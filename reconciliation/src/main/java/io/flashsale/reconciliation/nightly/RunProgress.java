@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * RunProgress of a run on the terminal: one line per step, and while a long step runs, how far it is at most
+ * The progress of a run on the terminal: one line per step, and while a long step runs, how far it is at most
  * every {@link #EVERY_NANOS} (so a log file of a nightly run stays short).
  */
 final class RunProgress {

@@ -84,12 +84,12 @@ public final class OutcomeSink implements AutoCloseable {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   /**
-   * How far the sink is: records written into the books since it started, batches committed, records still to
+   * The sink's state: records written into the books since it started, batches committed, records still to
    * read (summed over all partitions; -1 before the first poll tells), writes that failed and were retried,
    * records set aside in sink_quarantine, and whether it stopped because another sink writes its books.
    */
-  public record Progress(long recordsWritten, long batchesWritten, long lag, long failedBatches,
-                         long recordsQuarantined, boolean fenced) {}
+  public record Status(long recordsWritten, long batchesWritten, long lag, long failedBatches,
+                       long recordsQuarantined, boolean fenced) {}
 
   private final SinkConfig config;
   private final HikariDataSource pool;
@@ -167,8 +167,8 @@ public final class OutcomeSink implements AutoCloseable {
     return List.of(topics.sales, topics.purchaseOutcomes, topics.paymentEvents, topics.corrections);
   }
 
-  public Progress progress() {
-    return new Progress(recordsWritten.get(), batchesWritten.get(), meters.lag(), failedBatches.get(),
+  public Status status() {
+    return new Status(recordsWritten.get(), batchesWritten.get(), meters.lag(), failedBatches.get(),
         recordsQuarantined.get(), fenced);
   }
 
@@ -291,7 +291,7 @@ public final class OutcomeSink implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(sink::close, "flashsale-sink-shutdown"));
     System.out.println(RUNNING_LINE);
     sink.awaitTermination();
-    if (sink.progress().fenced()) {
+    if (sink.status().fenced()) {
       System.exit(FENCED_EXIT_CODE); // a supervisor must not take this for a clean stop
     }
   }

@@ -113,7 +113,7 @@ class ReconciliationTest {
     }
 
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 15);
       // A restored backup lost one order, and someone moved a count by hand.
       Map<String, Object> lost = books.rows("SELECT kafka_partition, kafka_offset FROM order_events WHERE request_id = ?",
@@ -199,7 +199,7 @@ class ReconciliationTest {
       log.commit();
     }
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0 && sink.progress().recordsWritten() >= 8);
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0 && sink.status().recordsWritten() >= 8);
       assertThat(books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId)).isEqualTo(6);
 
       RunResult night = reconcile();
@@ -248,7 +248,7 @@ class ReconciliationTest {
       log.commit();
     }
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 6
           && books.count("SELECT count(*) FROM sink_quarantine") == 2);
       List<String> quarantined = books.rows("SELECT topic, kafka_partition, kafka_offset FROM sink_quarantine")
@@ -306,7 +306,7 @@ class ReconciliationTest {
         log.send(story.paid(1, 1, CONFIRMED, paid.paymentId()));
         log.commit();
       }
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0 && sink.progress().recordsQuarantined() == 1);
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0 && sink.status().recordsQuarantined() == 1);
       Map<String, Object> position = books.rows("SELECT kafka_partition, kafka_offset FROM sink_quarantine").get(0);
       String subject = "purchase-outcomes-" + position.get("kafka_partition") + "-" + position.get("kafka_offset");
 
@@ -320,7 +320,7 @@ class ReconciliationTest {
       assertThat(new CommandLine(new ReconcileCommand(reconciliationEnv())).execute("replay-quarantine"))
           .isZero();
       await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM orders WHERE request_id = ?",
-          story.requestId(2)) == 1 && sink.progress().lag() == 0);
+          story.requestId(2)) == 1 && sink.status().lag() == 0);
       assertThat(books.rows("SELECT reserved, confirmed FROM sales WHERE sale_id = ?", story.saleId))
           .containsExactly(Map.of("reserved", 1, "confirmed", 1));
       // Replayed once: a second replay finds nothing to hand back.
@@ -356,7 +356,7 @@ class ReconciliationTest {
       log.commit();
     }
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 6);
 
       RunResult night = reconcile();
@@ -391,7 +391,7 @@ class ReconciliationTest {
       log.commit();
     }
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM orders WHERE sale_id IN (?, ?)", lost.saleId, whole.saleId) == 2);
 
       RunResult night = reconcile();
@@ -424,7 +424,7 @@ class ReconciliationTest {
     }
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()), meters)) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM sink_pending_outcomes WHERE sale_id = ?", story.saleId) == 2);
       await().atMost(WAIT).until(() -> meters.get(OutcomeSink.WAITING_METER).gauge().value() == 2);
       assertThat(books.rows("SELECT reserved, confirmed FROM sales WHERE sale_id = ?", story.saleId))

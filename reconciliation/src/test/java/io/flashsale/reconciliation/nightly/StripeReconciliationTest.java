@@ -12,6 +12,9 @@ import static io.flashsale.reconciliation.nightly.DiscrepancyClass.PAID_NOT_CONF
 import static io.flashsale.schemas.OutcomeStatus.CONFIRMED;
 import static io.flashsale.schemas.OutcomeStatus.EXPIRED;
 import static io.flashsale.schemas.PaymentEventType.SUCCEEDED;
+import static io.flashsale.testing.StripeFixtures.decodeForm;
+import static io.flashsale.testing.StripeFixtures.template;
+import static io.flashsale.testing.StripeFixtures.withFields;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,12 +29,7 @@ import io.flashsale.reconciliation.LogWriter;
 import io.flashsale.reconciliation.SaleStory;
 import io.flashsale.reconciliation.sink.OutcomeSink;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -47,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The nightly reconciliation with FLASHSALE_PAYMENT_PROVIDER=stripe against a stub of Stripe's API, whose answers
- * are Stripe's shapes (templates under {@code src/test/resources/stripe/}): the day's balance transactions are the
+ * are Stripe's shapes (test-support's {@code StripeFixtures}: its refund, and templates): the day's balance transactions are the
  * settlements, a PaymentIntent is read for what it is now, and the refund a correction makes goes to
  * {@code POST /v1/refunds} under the correction's id.
  */
@@ -86,9 +84,9 @@ class StripeReconciliationTest {
     stripe.stubFor(get(urlPathEqualTo("/v1/balance_transactions")).willReturn(json(
         "{\"object\": \"list\", \"url\": \"/v1/balance_transactions\", \"has_more\": false, \"data\": ["
             + String.join(",", charges) + "]}")));
-    stripe.stubFor(post("/v1/refunds").willReturn(json(template("refund.json", Map.of("intent", second,
-        "charge", "ch_" + second.substring(3), "amount", Long.toString(SaleStory.PRICE_CENTS),
-        "created", Long.toString(SaleStory.OPENING.getEpochSecond() + 7_200))))));
+    stripe.stubFor(post("/v1/refunds").willReturn(json(withFields("refund.json", Map.of("id", "re_" + second,
+        "payment_intent", second, "charge", "ch_" + second.substring(3), "balance_transaction", "txn_re_" + second,
+        "amount", SaleStory.PRICE_CENTS, "created", SaleStory.OPENING.getEpochSecond() + 7_200)))));
     try (LogWriter log = new LogWriter(kafka.bootstrapServers(), REGISTRY).at(SaleStory.OPENING)) {
       log.begin();
       log.send(story.sale());
@@ -104,7 +102,7 @@ class StripeReconciliationTest {
     }
 
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 6);
 
       RunResult night = reconcile();
@@ -125,7 +123,7 @@ class StripeReconciliationTest {
       // The second charge refunded at Stripe under the correction's id; the lost payment handed to the topology.
       LoggedRequest refund = single(stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/refunds"))));
       assertThat(refund.getHeader("Idempotency-Key")).isEqualTo("refund:" + second);
-      assertThat(form(refund.getBodyAsString())).isEqualTo(Map.of("payment_intent", second,
+      assertThat(decodeForm(refund.getBodyAsString())).isEqualTo(Map.of("payment_intent", second,
           "amount", Long.toString(SaleStory.PRICE_CENTS)));
       await().atMost(WAIT).untilAsserted(() -> assertThat(books.rows(
           "SELECT payment_id, request_id, type, amount_cents FROM payments WHERE event_id = ?",
@@ -184,28 +182,5 @@ class StripeReconciliationTest {
   private static LoggedRequest single(List<LoggedRequest> requests) {
     assertThat(requests).hasSize(1);
     return requests.get(0);
-  }
-
-  private static Map<String, String> form(String body) {
-    Map<String, String> fields = new HashMap<>();
-    for (String pair : body.split("&")) {
-      String[] kv = pair.split("=", 2);
-      fields.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
-    }
-    return fields;
-  }
-
-  /** A fixture with its {@code ${name}} placeholders filled; one left unfilled fails. */
-  private static String template(String name, Map<String, String> values) {
-    try (InputStream in = StripeReconciliationTest.class.getResourceAsStream("/stripe/" + name)) {
-      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      for (Map.Entry<String, String> value : values.entrySet()) {
-        text = text.replace("${" + value.getKey() + "}", value.getValue());
-      }
-      assertThat(text).as(name).doesNotContain("${");
-      return text;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

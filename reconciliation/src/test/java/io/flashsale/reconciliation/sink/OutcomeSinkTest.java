@@ -70,7 +70,7 @@ class OutcomeSinkTest {
     }
 
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(bootstrap, REGISTRY, Map.of()))) {
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) >= 10);
     }
 
@@ -122,7 +122,7 @@ class OutcomeSinkTest {
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(bootstrap, REGISTRY, Map.of()))) {
       await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM orders WHERE sale_id = ?", known.saleId) == 1
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", unknown.saleId) == 1
-          && sink.progress().lag() == 0);
+          && sink.status().lag() == 0);
     }
 
     assertThat(books.count("SELECT count(*) FROM orders WHERE sale_id = ?", unknown.saleId)).isZero();
@@ -144,7 +144,7 @@ class OutcomeSinkTest {
       long before;
       try (OutcomeSink sink = OutcomeSink.start(config)) {
         await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM orders WHERE sale_id = ?", story.saleId) == 30
-            && sink.progress().lag() == 0);
+            && sink.status().lag() == 0);
         before = books.count("SELECT count(*) FROM order_events");
       }
 
@@ -154,8 +154,8 @@ class OutcomeSinkTest {
       }
       log.commit();
       try (OutcomeSink sink = OutcomeSink.start(config)) {
-        await().atMost(WAIT).until(() -> sink.progress().lag() == 0 && sink.progress().recordsWritten() >= 20);
-        assertThat(sink.progress().recordsWritten()).isEqualTo(20);
+        await().atMost(WAIT).until(() -> sink.status().lag() == 0 && sink.status().recordsWritten() >= 20);
+        assertThat(sink.status().recordsWritten()).isEqualTo(20);
       }
       assertThat(books.count("SELECT count(*) FROM order_events")).isEqualTo(before + 20);
     }
@@ -195,8 +195,8 @@ class OutcomeSinkTest {
           .setCreatedAt(Instant.now()).build());
       log.commit();
       await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == 1
-          && sink.progress().lag() == 0);
-      assertThat(sink.progress().recordsQuarantined()).isZero();
+          && sink.status().lag() == 0);
+      assertThat(sink.status().recordsQuarantined()).isZero();
     }
     assertThat(books.count("SELECT count(*) FROM sink_quarantine")).isZero();
     assertThat(books.count("SELECT count(*) FROM orders WHERE sale_id = ?", story.saleId)).isZero();

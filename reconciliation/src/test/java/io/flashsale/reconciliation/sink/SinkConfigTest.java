@@ -35,7 +35,7 @@ class SinkConfigTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(null)) {
       try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), "mock://sink-config-test",
           Map.of()))) {
-        assertThat(sink.progress().fenced()).isFalse();
+        assertThat(sink.status().fenced()).isFalse();
       }
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
         assertThat(admin.listTopics().names().get()).containsExactlyInAnyOrder(Topics.SALES,

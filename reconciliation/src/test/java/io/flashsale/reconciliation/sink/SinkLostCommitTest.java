@@ -76,13 +76,13 @@ class SinkLostCommitTest {
     SinkConfig config = books.sinkConfig(kafka.bootstrapServers(), REGISTRY,
         Map.of("FLASHSALE_SINK_MAX_POLL_RECORDS", "40", "FLASHSALE_SINK_RETRY_BACKOFF_MS", "100"));
     try (OutcomeSink sink = OutcomeSink.start(config, new SimpleMeterRegistry(), connections)) {
-      await().atMost(WAIT).until(() -> sink.progress().fenced()
-          || (sink.progress().lag() == 0 && sink.progress().recordsWritten() >= records));
-      assertThat(sink.progress().fenced()).as("its own commit taken for another sink's").isFalse();
+      await().atMost(WAIT).until(() -> sink.status().fenced()
+          || (sink.status().lag() == 0 && sink.status().recordsWritten() >= records));
+      assertThat(sink.status().fenced()).as("its own commit taken for another sink's").isFalse();
       assertThat(connections.lost()).isEqualTo(3);
-      assertThat(sink.progress().failedBatches()).isGreaterThanOrEqualTo(3);
-      assertThat(sink.progress().recordsWritten()).as("the batch that landed unanswered counted once").isEqualTo(records);
-      assertThat(sink.progress().recordsQuarantined()).isZero();
+      assertThat(sink.status().failedBatches()).isGreaterThanOrEqualTo(3);
+      assertThat(sink.status().recordsWritten()).as("the batch that landed unanswered counted once").isEqualTo(records);
+      assertThat(sink.status().recordsQuarantined()).isZero();
     }
 
     assertThat(books.count("SELECT count(*) FROM order_events")).isEqualTo(HOLDS + PAID + EXPIRED_HOLDS);
@@ -105,18 +105,18 @@ class SinkLostCommitTest {
       log.send(story.sale());
       log.commit();
       try (OutcomeSink first = OutcomeSink.start(config)) {
-        await().atMost(WAIT).until(() -> first.progress().lag() == 0 && first.progress().recordsWritten() == 1);
+        await().atMost(WAIT).until(() -> first.status().lag() == 0 && first.status().recordsWritten() == 1);
         try (OutcomeSink second = OutcomeSink.start(config)) {
           for (int r = 0; r < 20; r++) {
             log.begin();
             log.send(story.accepted(r, 1));
             log.commit();
           }
-          await().atMost(WAIT).until(() -> first.progress().fenced() || second.progress().fenced());
-          OutcomeSink survivor = first.progress().fenced() ? second : first;
-          await().atMost(WAIT).until(() -> survivor.progress().lag() == 0
+          await().atMost(WAIT).until(() -> first.status().fenced() || second.status().fenced());
+          OutcomeSink survivor = first.status().fenced() ? second : first;
+          await().atMost(WAIT).until(() -> survivor.status().lag() == 0
               && books.count("SELECT count(*) FROM order_events") == 20);
-          assertThat(first.progress().fenced() && second.progress().fenced()).isFalse();
+          assertThat(first.status().fenced() && second.status().fenced()).isFalse();
         }
       }
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.reconciliation.Books;
 import io.flashsale.reconciliation.sink.BatchWriter.Batch;
-import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.RejectReason;
@@ -13,6 +12,7 @@ import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.testing.Sales;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -197,10 +197,8 @@ class SinkOrderPropertyTest {
      */
     static Log decide(Random random, int shards, int stock, int steps, boolean oversell) {
       String saleId = "prop-" + UUID.randomUUID();
-      Sale sale = Sale.newBuilder().setSaleId(saleId).setSku("sku-" + saleId).setName("Property kettle")
-          .setStock(stock).setPerUserLimit(100).setPriceCents(500).setCurrency("EUR").setAllocation(Allocation.FCFS)
-          .setStartsAt(OPENING).setEndsAt(OPENING.plusSeconds(3_600)).setHoldSeconds(60)
-          .setCreatedAt(OPENING.minusSeconds(60)).setShards(shards).build();
+      Sale sale = Sales.opening(saleId, "sku-" + saleId, stock, 100, OPENING).setName("Property kettle")
+          .setPriceCents(500).setCurrency("EUR").setShards(shards).build();
       Log log = new Log(sale);
       List<Sale> deciding = Shards.deciding(sale);
       int[] available = deciding.stream().mapToInt(Sale::getStock).toArray();

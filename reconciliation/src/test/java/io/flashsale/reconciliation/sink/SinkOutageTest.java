@@ -106,38 +106,38 @@ class SinkOutageTest {
 
       await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM order_events") >= 400);
       int port = postgres.port();
-      long failuresBefore = sink.progress().failedBatches();
+      long failuresBefore = sink.status().failedBatches();
       long stoppedAt = System.nanoTime();
       postgres.close();
       // A batch committed as the database went down may still be counted: count from the first failure on.
-      await().atMost(WAIT).until(() -> sink.progress().failedBatches() > failuresBefore);
-      long batchesWhenStopped = sink.progress().batchesWritten();
+      await().atMost(WAIT).until(() -> sink.status().failedBatches() > failuresBefore);
+      long batchesWhenStopped = sink.status().batchesWritten();
       TimeUnit.NANOSECONDS.sleep(OUTAGE.toNanos()); // the outage itself, not a wait for something to happen
       // Read before the restart: once the database is back the sink may commit within milliseconds.
-      assertThat(sink.progress().batchesWritten()).as("nothing commits while the database is away")
+      assertThat(sink.status().batchesWritten()).as("nothing commits while the database is away")
           .isEqualTo(batchesWhenStopped);
       postgres = EmbeddedPostgres.start(dataDir.resolve("pg"), port);
       long restartedAt = System.nanoTime();
 
       await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
-          .until(() -> sink.progress().batchesWritten() > batchesWhenStopped);
+          .until(() -> sink.status().batchesWritten() > batchesWhenStopped);
       long recoveredAt = System.nanoTime();
       producer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       int goodRecords = SALES + written.accepted + written.ended + written.payments;
       Map<TopicPartition, Long> ends = logEnds();
       await().atMost(WAIT).until(() -> storedPositions(books).equals(ends));
       long caughtUpAt = System.nanoTime();
-      assertThat(sink.progress().recordsWritten()).isEqualTo(goodRecords);
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0);
+      assertThat(sink.status().recordsWritten()).isEqualTo(goodRecords);
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0);
       log.info("Outage figures: database away {} ms; first commit {} ms after it was back; caught up {} ms after;"
               + " {} failed attempts; {} good records, {} quarantined",
           TimeUnit.NANOSECONDS.toMillis(restartedAt - stoppedAt), TimeUnit.NANOSECONDS.toMillis(recoveredAt - restartedAt),
-          TimeUnit.NANOSECONDS.toMillis(caughtUpAt - restartedAt), sink.progress().failedBatches(), goodRecords,
-          sink.progress().recordsQuarantined());
+          TimeUnit.NANOSECONDS.toMillis(caughtUpAt - restartedAt), sink.status().failedBatches(), goodRecords,
+          sink.status().recordsQuarantined());
 
       assertEveryGoodRowOnce(books, stories, written);
-      assertThat(sink.progress().recordsQuarantined()).isEqualTo(2);
-      assertThat(sink.progress().fenced()).isFalse();
+      assertThat(sink.status().recordsQuarantined()).isEqualTo(2);
+      assertThat(sink.status().fenced()).isFalse();
       assertThat(meters.get(OutcomeSink.QUARANTINED_METER).tag("topic", Topics.SALES).counter().count()).isEqualTo(1);
       assertThat(meters.get(OutcomeSink.QUARANTINED_METER).tag("topic", Topics.PURCHASE_OUTCOMES).counter().count())
           .isEqualTo(1);

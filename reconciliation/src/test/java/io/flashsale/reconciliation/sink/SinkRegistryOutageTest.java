@@ -84,18 +84,18 @@ class SinkRegistryOutageTest {
     try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), proxy.baseUrl(),
         Map.of("FLASHSALE_SINK_RETRY_BACKOFF_MS", "200", "FLASHSALE_SINK_RETRY_BACKOFF_MAX_MS", "1000",
             "FLASHSALE_SINK_MAX_POLL_RECORDS", "50")), meters)) {
-      await().atMost(WAIT).until(() -> sink.progress().failedBatches() >= 2);
+      await().atMost(WAIT).until(() -> sink.status().failedBatches() >= 2);
       TimeUnit.NANOSECONDS.sleep(OUTAGE.toNanos()); // the outage itself, not a wait for something to happen
-      assertThat(sink.progress().batchesWritten()).as("nothing is written while the registry is away").isZero();
-      assertThat(sink.progress().recordsQuarantined()).isZero();
+      assertThat(sink.status().batchesWritten()).as("nothing is written while the registry is away").isZero();
+      assertThat(sink.status().recordsQuarantined()).isZero();
       assertThat(meters.get(OutcomeSink.FAILING_METER).gauge().value()).isGreaterThan(OUTAGE.toSeconds() - 1);
       assertThat(meters.get(OutcomeSink.RETRIES_METER).counter().count()).isGreaterThanOrEqualTo(5);
 
       proxy.removeStub(unavailable);
-      await().atMost(WAIT).until(() -> sink.progress().lag() == 0
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
           && books.count("SELECT count(*) FROM order_events WHERE sale_id = ?", story.saleId) == outcomes.size());
       assertThat(meters.get(OutcomeSink.FAILING_METER).gauge().value()).isZero();
-      assertThat(sink.progress().recordsQuarantined()).isZero();
+      assertThat(sink.status().recordsQuarantined()).isZero();
     }
 
     assertThat(books.count("SELECT count(*) FROM sink_quarantine")).isZero();

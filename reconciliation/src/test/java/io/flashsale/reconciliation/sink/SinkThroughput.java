@@ -5,12 +5,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.flashsale.embedded.TestInfrastructure;
 import io.flashsale.reconciliation.Books;
 import io.flashsale.reconciliation.sink.BatchWriter.Batch;
-import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
 import io.flashsale.schemas.serde.SchemaRegistry;
+import io.flashsale.testing.Sales;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,10 +55,8 @@ public final class SinkThroughput {
     TopicPartition salesPartition = new TopicPartition(Topics.SALES, 0);
     List<ConsumerRecord<byte[], byte[]>> sales = new ArrayList<>();
     for (int s = 0; s < SALES; s++) {
-      Sale sale = Sale.newBuilder().setSaleId("tp-" + s).setSku("sku-tp-" + s).setName("Throughput " + s)
-          .setStock(outcomes).setPerUserLimit(100).setPriceCents(500).setCurrency("EUR").setAllocation(Allocation.FCFS)
-          .setStartsAt(opening).setEndsAt(opening.plusSeconds(3_600)).setHoldSeconds(60)
-          .setCreatedAt(opening.minusSeconds(60)).build();
+      Sale sale = Sales.opening("tp-" + s, "sku-tp-" + s, outcomes, 100, opening).setName("Throughput " + s)
+          .setPriceCents(500).setCurrency("EUR").build();
       sales.add(new ConsumerRecord<>(Topics.SALES, 0, s, sale.getSku().getBytes(),
           topics.sales.valueSerde().serializer().serialize(Topics.SALES, sale)));
     }

@@ -21,7 +21,7 @@ import java.util.Set;
  * The topology draws in chunks from its stores; {@link #recompute} walks the same rules in memory, so that a
  * verifier and the topology cannot disagree about what the rules are.
  */
-public final class LotteryDraw {
+public final class LotteryRules {
   /** How anyone recomputes a draw, published with it. */
   public static final String ALGORITHM = """
       Check that SHA-256(seed) in lowercase hex is the sale's drawSeedHash, published when the sale was created. \
@@ -38,7 +38,7 @@ public final class LotteryDraw {
   private static final Comparator<Ticket> DRAW_ORDER = Comparator.comparing(Ticket::score)
       .thenComparing(t -> t.request().getUserId());
 
-  private LotteryDraw() {}
+  private LotteryRules() {}
 
   /** A request in the log: its record's partition, offset and append time, and its index in the record's batch. */
   public record LoggedRequest(PurchaseRequest request, int partition, long offset, int index, Instant loggedAt) {}

@@ -1,4 +1,4 @@
-package io.flashsale.topology;
+package io.flashsale.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +16,7 @@ import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.WaitingRoom;
+import io.flashsale.topology.SaleTopologyDriver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -22,11 +22,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The stores of a task's lotteries: one ticket per user while a sale takes entries, and the draw once it has ended,
  * in chunks of at most {@link SaleTopology#LOTTERY_DRAW_CHUNK} entries per punctuation, so that neither a
- * transaction nor the memory grows with the entries. The rules are {@link LotteryDraw}'s and
+ * transaction nor the memory grows with the entries. The rules are {@link LotteryRules}'s and
  * {@link PurchaseDecision}'s; the caller settles each decided ticket.
  */
-final class LotteryDraws {
-  private static final Logger log = LoggerFactory.getLogger(LotteryDraws.class);
+final class Lotteries {
+  private static final Logger log = LoggerFactory.getLogger(Lotteries.class);
   private static final StringSerializer KEY_PREFIX_SERIALIZER = new StringSerializer();
 
   /** Stores the outcome of a decided ticket, as any other decision. */
@@ -47,7 +47,7 @@ final class LotteryDraws {
   /** Sales whose seed is missing, warned about once per task. */
   private final Set<String> warnedWithoutSeed = new HashSet<>();
 
-  LotteryDraws(ProcessorContext<?, ?> context, StockLevels stockLevels) {
+  Lotteries(ProcessorContext<?, ?> context, StockLevels stockLevels) {
     this.stockLevels = stockLevels;
     sales = context.getStateStore(SaleTopology.SALES_STORE);
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
@@ -134,7 +134,7 @@ final class LotteryDraws {
           continue;
         }
         String userId = entry.value.request().getUserId();
-        tickets.put(StoreKeys.ticket(saleId, LotteryDraw.score(current.seed(), userId), userId), userId);
+        tickets.put(StoreKeys.ticket(saleId, LotteryRules.score(current.seed(), userId), userId), userId);
         next = next.scored(entry.key, entry.value);
         done++;
       }
@@ -191,9 +191,9 @@ final class LotteryDraws {
     drawsDue.delete(saleId);
     log.info("Drew lottery {}: {} tickets, {} won", saleId, done.entries(), done.winners());
     return DrawResult.newBuilder()
-        .setSaleId(saleId).setSku(sale.getSku()).setSeed(done.seed()).setSeedHash(LotteryDraw.seedHash(done.seed()))
+        .setSaleId(saleId).setSku(sale.getSku()).setSeed(done.seed()).setSeedHash(LotteryRules.seedHash(done.seed()))
         .setEntries(done.entries()).setWinners(done.winners()).setEntriesDigest(done.digest())
-        .setAlgorithm(LotteryDraw.ALGORITHM).setLastEntryPartition(done.lastPartition())
+        .setAlgorithm(LotteryRules.ALGORITHM).setLastEntryPartition(done.lastPartition())
         .setLastEntryOffset(done.lastOffset()).setLastEntryIndex(done.lastIndex()).setDrawnAt(now)
         .build();
   }

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /** A line per second on the terminal while a scenario runs: elapsed time, count done and current rate. */
-final class Progress implements AutoCloseable {
+final class ScenarioTicker implements AutoCloseable {
   private final String label;
   private final long total;
   private final LongAdder done = new LongAdder();
@@ -16,16 +16,16 @@ final class Progress implements AutoCloseable {
   private long lastDone;
 
   /** {@code total} is 0 when the scenario runs for a time rather than a count. */
-  static Progress start(String label, long total) {
-    return new Progress(label, total, () -> "");
+  static ScenarioTicker start(String label, long total) {
+    return new ScenarioTicker(label, total, () -> "");
   }
 
   /** The same, with {@code status} appended to each line (what is offered, what is open). */
-  static Progress start(String label, long total, java.util.function.Supplier<String> status) {
-    return new Progress(label, total, status);
+  static ScenarioTicker start(String label, long total, java.util.function.Supplier<String> status) {
+    return new ScenarioTicker(label, total, status);
   }
 
-  private Progress(String label, long total, java.util.function.Supplier<String> status) {
+  private ScenarioTicker(String label, long total, java.util.function.Supplier<String> status) {
     this.label = label;
     this.total = total;
     this.status = status;

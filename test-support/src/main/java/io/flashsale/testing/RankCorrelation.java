@@ -1,4 +1,4 @@
-package io.flashsale.embedded;
+package io.flashsale.testing;
 
 /** Rank correlation, for tests that an order is not another (a shuffle against the order of arrival). */
 public final class RankCorrelation {

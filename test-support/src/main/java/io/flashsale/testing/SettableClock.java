@@ -1,20 +1,25 @@
-package io.flashsale.payments;
+package io.flashsale.testing;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test sets: the simulator dates payments, events and settlements by it. */
-final class TestClock extends Clock {
+/** A UTC clock the test sets or moves on; what reads it sees the change at once (volatile: servers read it too). */
+public final class SettableClock extends Clock {
   private volatile Instant now;
 
-  TestClock(Instant now) {
+  public SettableClock(Instant now) {
     this.now = now;
   }
 
-  void set(Instant now) {
+  public void set(Instant now) {
     this.now = now;
+  }
+
+  public void advance(Duration by) {
+    now = now.plus(by);
   }
 
   @Override
@@ -29,6 +34,9 @@ final class TestClock extends Clock {
 
   @Override
   public Clock withZone(ZoneId zone) {
+    if (zone.normalized().equals(ZoneOffset.UTC)) {
+      return this;
+    }
     throw new UnsupportedOperationException("UTC only");
   }
 }

@@ -1,0 +1,71 @@
+package io.flashsale.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flashsale.schemas.OutcomeStatus;
+import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.StockLevel;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The meter nodes before purchase-outcomes and stock-levels: each record goes on unchanged and is shown on
+ * /metrics under the same names and tags, and a sale's gauges go with the task that last showed them.
+ */
+class MeterProcessorTest {
+  private static final Instant NOW = Instant.parse("2026-11-27T00:00:00Z");
+
+  private final MeterRegistry registry = new SimpleMeterRegistry();
+  private final TopologyMeters meters = new TopologyMeters(registry);
+
+  @Test
+  void outcomesGoOnUnchangedAndAreCountedByStatusAndReason() {
+    MeterProcessor<PurchaseOutcome> meter = new MeterProcessor<>((outcome, task) -> meters.outcome(outcome));
+    MockProcessorContext<String, PurchaseOutcome> context = new MockProcessorContext<>();
+    meter.init(context);
+    PurchaseOutcome accepted = PurchaseOutcome.newBuilder().setRequestId("r1").setSaleId("s1").setSku("SKU-1")
+        .setUserId("u1").setQuantity(1).setStatus(OutcomeStatus.ACCEPTED).setDecidedAt(NOW).build();
+
+    meter.process(new Record<>("r1", accepted, NOW.toEpochMilli()));
+    meter.process(new Record<>("r1", PurchaseOutcome.newBuilder(accepted).setRepeat(true).build(), NOW.toEpochMilli()));
+
+    assertThat(context.forwarded().stream().<PurchaseOutcome>map(forward -> forward.record().value()).toList())
+        .containsExactly(accepted, PurchaseOutcome.newBuilder(accepted).setRepeat(true).build());
+    assertThat(registry.get(TopologyMeters.DECISIONS).tag("status", "ACCEPTED").tag("reason", "none").counter().count())
+        .as("a repeat is not a decision").isEqualTo(1.0);
+    assertThat(registry.get(TopologyMeters.REPEATS).counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aSalesGaugesShowItsLatestLevelAndGoWhenTheTaskThatLastShowedThemCloses() {
+    MeterProcessor<StockLevel> before = new MeterProcessor<>(meters.stockLevels());
+    MeterProcessor<StockLevel> after = new MeterProcessor<>(meters.stockLevels());
+    MockProcessorContext<String, StockLevel> context = new MockProcessorContext<>();
+    before.init(context);
+    after.init(context);
+
+    before.process(new Record<>("s1", level(10, 7, 2, 1), NOW.toEpochMilli()));
+    assertThat(units("available")).isEqualTo(7.0);
+    after.process(new Record<>("s1", level(10, 6, 3, 1), NOW.toEpochMilli())); // the sale's task moved here
+    before.close();
+
+    assertThat(context.forwarded()).hasSize(2);
+    assertThat(units("available")).as("kept by the task that shows the sale now").isEqualTo(6.0);
+    assertThat(units("reserved")).isEqualTo(3.0);
+    after.close();
+    assertThat(registry.find(TopologyMeters.SALE_UNITS).tag("sale", "s1").gauges()).isEmpty();
+  }
+
+  private static StockLevel level(int stock, int available, int reserved, int confirmed) {
+    return StockLevel.newBuilder().setSaleId("s1").setSku("SKU-1").setStock(stock).setAvailable(available)
+        .setReserved(reserved).setConfirmed(confirmed).setUpdatedAt(NOW).build();
+  }
+
+  private double units(String state) {
+    return registry.get(TopologyMeters.SALE_UNITS).tag("sale", "s1").tag("state", state).gauge().value();
+  }
+}
