@@ -12,6 +12,7 @@ import io.flashsale.api.http.JettySettings;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.ProblemAnswers;
 import io.flashsale.api.http.Readiness;
+import io.flashsale.api.http.RouteTable;
 import io.flashsale.api.http.ServerProblems;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicView;
@@ -46,7 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,14 +57,16 @@ public final class IngestApi implements AutoCloseable {
 
   private final Resources resources;
   private final Javalin app;
+  private final RouteTable routeTable;
   private final SaleEvents saleEvents;
   private final WaitingRoomRoutes waitingRoom;
   private final Integer metricsPort;
 
-  private IngestApi(Resources resources, Javalin app, SaleEvents saleEvents, WaitingRoomRoutes waitingRoom,
-                    Integer metricsPort) {
+  private IngestApi(Resources resources, Javalin app, RouteTable routeTable, SaleEvents saleEvents,
+                    WaitingRoomRoutes waitingRoom, Integer metricsPort) {
     this.resources = resources;
     this.app = app;
+    this.routeTable = routeTable;
     this.saleEvents = saleEvents;
     this.waitingRoom = waitingRoom;
     this.metricsPort = metricsPort;
@@ -160,23 +162,26 @@ public final class IngestApi implements AutoCloseable {
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           pages, new Health(readiness), meters, metricsServer == null);
 
+      RouteTable routeTable = new RouteTable();
       Javalin app = Javalin.create(cfg -> {
-        cfg.showJavalinBanner = false;
+        cfg.startup.showJavalinBanner = false;
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = config.maxBodyBytes();
         cfg.jsonMapper(new JavalinJackson(bodies.mapper(), false));
         JettySettings.tune(cfg);
         cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
-        cfg.router.apiBuilder(routes::define);
+        cfg.events.handlerAdded(routeTable::add);
+        cfg.events.serverStopping(saleEvents::close); // event streams end while the server can still answer them
+        cfg.routes.before(meters::started);
+        cfg.routes.beforeMatched(access::check);
+        cfg.routes.after(meters::answered);
+        ProblemAnswers.install(cfg.routes, bodies.mapper());
+        cfg.routes.apiBuilder(routes::define);
       });
-      app.before(meters::started);
-      app.beforeMatched(access::check);
-      app.after(meters::answered);
-      ProblemAnswers.install(app, bodies.mapper());
       resources.add(app::stop);
       app.start(config.httpHost(), config.httpPort());
       log.info("Ingest API listening on {}:{} ({})", config.httpHost(), app.port(), config);
-      return new IngestApi(resources, app, saleEvents, waitingRoom,
+      return new IngestApi(resources, app, routeTable, saleEvents, waitingRoom,
           metricsServer == null ? null : metricsServer.port());
     } catch (RuntimeException e) {
       resources.close();
@@ -211,18 +216,12 @@ public final class IngestApi implements AutoCloseable {
 
   /** Every route served, as "METHOD /path", for checking the OpenAPI document against the code. */
   List<String> routes() {
-    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-        .filter(e -> e.getEndpoint().getMethod().isHttpMethod()) // not the access check before them
-        .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
-        .sorted().toList();
+    return routeTable.routes();
   }
 
   /** The roles of every route that has some, by "METHOD /path", for checking the OpenAPI document's x-admin-role. */
   Map<String, Set<RouteRole>> routeRoles() {
-    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-        .filter(e -> e.getEndpoint().getMethod().isHttpMethod() && !e.getEndpoint().getRoles().isEmpty())
-        .collect(Collectors.toMap(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath(),
-            e -> e.getEndpoint().getRoles()));
+    return routeTable.roles();
   }
 
   @Override
