@@ -6,6 +6,9 @@ import io.flashsale.api.access.Identity;
 import io.flashsale.api.admin.AdminAudit;
 import io.flashsale.api.admin.AdminRoutes;
 import io.flashsale.api.admin.AuditView;
+import io.flashsale.api.admin.SaleCreationRoutes;
+import io.flashsale.api.admin.SaleMetricsRoutes;
+import io.flashsale.api.admin.WaitingRoomChanges;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.http.JettySettings;
@@ -28,7 +31,6 @@ import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
-import io.flashsale.api.waitingroom.WaitingRoomChanges;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomView;
@@ -138,7 +140,7 @@ public final class IngestApi implements AutoCloseable {
             .map(sale -> (long) roomState.proofOfWorkBits(sale, clock.instant())).orElse(0L));
       });
       rooms.start();
-      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, roomState, clock, audit);
+      SaleRoutes saleRoutes = new SaleRoutes(sales, clock);
       PaymentProvider payments = config.paymentProviderClient();
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
@@ -146,7 +148,8 @@ public final class IngestApi implements AutoCloseable {
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           new PassCheck(signer, clock), purchases, clock, config.maxWaitMs(), responses, payments, checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.readyGrace(), clock);
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp, purchases::caughtUp,
+          config.readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, sale -> SaleBody.of(sale, sales, clock.instant()), bodies.mapper(),
@@ -159,6 +162,8 @@ public final class IngestApi implements AutoCloseable {
         resources.add(metricsServer);
       }
       ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
+          new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
+          new SaleMetricsRoutes(sales, purchases, roomState, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           pages, new Health(readiness), meters, metricsServer == null);
 
