@@ -43,7 +43,7 @@ public final class ApiMeters {
   private static final List<HandlerType> METHODS = HandlerType.values().stream().filter(HandlerType::isHttpMethod)
       .toList();
   /** The method tag of any other method a client sends (Javalin 6's name for it), so that made-up ones make one series. */
-  static final String OTHER_METHOD = "INVALID";
+  public static final String OTHER_METHOD = "INVALID";
 
   public final PrometheusMeterRegistry registry;
   /** Timers by route, then by method and status, so that a request costs two lookups and no allocation. */
