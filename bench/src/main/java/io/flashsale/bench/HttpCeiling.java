@@ -21,11 +21,11 @@ final class HttpCeiling implements AutoCloseable {
 
   static HttpCeiling start() {
     Javalin app = Javalin.create(cfg -> {
-      cfg.showJavalinBanner = false;
+      cfg.startup.showJavalinBanner = false;
       JettySettings.tune(cfg);
+      cfg.routes.post("/api/sales/{saleId}/purchases",
+          ctx -> ctx.status(409).contentType("application/problem+json").result(ANSWER));
     });
-    app.post("/api/sales/{saleId}/purchases",
-        ctx -> ctx.status(409).contentType("application/problem+json").result(ANSWER));
     app.start("127.0.0.1", 0);
     return new HttpCeiling(app);
   }

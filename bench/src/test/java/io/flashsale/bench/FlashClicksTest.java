@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.JWT;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,8 +198,15 @@ class FlashClicksTest {
     private final Javalin app;
 
     StubApi(int stock, int failEvery) {
-      app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
-      app.post("/api/sales/{saleId}/purchases", ctx -> {
+      app = Javalin.create(cfg -> {
+        cfg.startup.showJavalinBanner = false;
+        routes(cfg.routes, stock, failEvery);
+      });
+      app.start("127.0.0.1", 0);
+    }
+
+    private void routes(RoutesConfig routes, int stock, int failEvery) {
+      routes.post("/api/sales/{saleId}/purchases", ctx -> {
         String sale = ctx.pathParam("saleId");
         String buyer = JWT.decode(ctx.header("Authorization").substring("Bearer ".length())).getSubject();
         buyers.add(buyer);
@@ -227,9 +236,10 @@ class FlashClicksTest {
         ctx.status(202).contentType("application/json")
             .result("{\"requestId\":\"" + id + "\",\"status\":\"PENDING\",\"pollUrl\":\"/api/purchases/" + id + "\"}");
       });
-      app.get("/api/purchases/{id}", ctx -> {
+      routes.get("/api/purchases/{id}", ctx -> {
         if (dropFirstPoll && polled.add(ctx.pathParam("id"))) {
-          org.eclipse.jetty.server.Request.getBaseRequest(ctx.req()).getHttpChannel().getEndPoint().close();
+          ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+              .getEndPoint().close();
           return;
         }
         String[] decision = decisions.get(ctx.pathParam("id"));
@@ -243,7 +253,6 @@ class FlashClicksTest {
                 CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
             .thenAccept(body -> ctx.contentType("application/json").result(body)));
       });
-      app.start("127.0.0.1", 0);
     }
 
     String baseUrl() {

@@ -7,6 +7,9 @@ import static io.javalin.apibuilder.ApiBuilder.post;
 
 import io.flashsale.api.access.Access.Role;
 import io.flashsale.api.admin.AdminRoutes;
+import io.flashsale.api.admin.SaleCreationRoutes;
+import io.flashsale.api.admin.SaleMetricsRoutes;
+import io.flashsale.api.admin.WaitingRoomChanges;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.pages.Pages;
@@ -14,7 +17,6 @@ import io.flashsale.api.payment.PaymentRoutes;
 import io.flashsale.api.purchase.PurchaseRoutes;
 import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
-import io.flashsale.api.waitingroom.WaitingRoomChanges;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 
 /**
@@ -23,7 +25,8 @@ import io.flashsale.api.waitingroom.WaitingRoomRoutes;
  * port, as no listener of its own serves them.
  */
 record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, PurchaseRoutes purchases,
-                 PaymentRoutes payments, WaitingRoomRoutes waitingRoom, WaitingRoomChanges roomChanges,
+                 PaymentRoutes payments, WaitingRoomRoutes waitingRoom, SaleCreationRoutes saleCreation,
+                 SaleMetricsRoutes saleMetrics, WaitingRoomChanges roomChanges,
                  Pages pages, Health health, ApiMeters meters,
                  boolean metricsHere) {
 
@@ -31,10 +34,10 @@ record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, Purchas
     path("api", () -> {
       path("admin", () -> {
         path("sales", () -> {
-          post(sales::create, Role.ADMIN_OPERATE);
+          post(saleCreation::create, Role.ADMIN_OPERATE);
           get(admin::list, Role.ADMIN_VIEW);
           path("{saleId}", () -> {
-            get("metrics", sales::metrics, Role.ADMIN_VIEW);
+            get("metrics", saleMetrics::metrics, Role.ADMIN_VIEW);
             post("end", admin::end, Role.ADMIN_OPERATE);
             patch("waiting-room", roomChanges::change, Role.ADMIN_OPERATE);
           });

@@ -6,12 +6,16 @@ import io.flashsale.api.access.Identity;
 import io.flashsale.api.admin.AdminAudit;
 import io.flashsale.api.admin.AdminRoutes;
 import io.flashsale.api.admin.AuditView;
+import io.flashsale.api.admin.SaleCreationRoutes;
+import io.flashsale.api.admin.SaleMetricsRoutes;
+import io.flashsale.api.admin.WaitingRoomChanges;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.http.JettySettings;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.ProblemAnswers;
 import io.flashsale.api.http.Readiness;
+import io.flashsale.api.http.RouteTable;
 import io.flashsale.api.http.ServerProblems;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicView;
@@ -27,7 +31,6 @@ import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
-import io.flashsale.api.waitingroom.WaitingRoomChanges;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomView;
@@ -45,7 +48,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,14 +58,16 @@ public final class IngestApi implements AutoCloseable {
 
   private final Resources resources;
   private final Javalin app;
+  private final RouteTable routeTable;
   private final SaleEvents saleEvents;
   private final WaitingRoomRoutes waitingRoom;
   private final Integer metricsPort;
 
-  private IngestApi(Resources resources, Javalin app, SaleEvents saleEvents, WaitingRoomRoutes waitingRoom,
-                    Integer metricsPort) {
+  private IngestApi(Resources resources, Javalin app, RouteTable routeTable, SaleEvents saleEvents,
+                    WaitingRoomRoutes waitingRoom, Integer metricsPort) {
     this.resources = resources;
     this.app = app;
+    this.routeTable = routeTable;
     this.saleEvents = saleEvents;
     this.waitingRoom = waitingRoom;
     this.metricsPort = metricsPort;
@@ -135,7 +139,7 @@ public final class IngestApi implements AutoCloseable {
             .map(sale -> (long) roomState.proofOfWorkBits(sale, clock.instant())).orElse(0L));
       });
       rooms.start();
-      SaleRoutes saleRoutes = new SaleRoutes(bodies, writer, topics, sales, purchases, roomState, clock, audit);
+      SaleRoutes saleRoutes = new SaleRoutes(sales, clock);
       PaymentProvider payments = config.payments().client();
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
@@ -143,7 +147,8 @@ public final class IngestApi implements AutoCloseable {
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           new PassCheck(signer, clock), purchases, clock, config.http().maxWaitMs(), responses, payments, checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales, purchases, config.http().readyGrace(), clock);
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp, purchases::caughtUp,
+          config.http().readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, sale -> SaleBody.of(sale, sales, clock.instant()), bodies.mapper(),
@@ -156,26 +161,31 @@ public final class IngestApi implements AutoCloseable {
         resources.add(metricsServer);
       }
       ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
+          new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
+          new SaleMetricsRoutes(sales, purchases, roomState, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           pages, new Health(readiness), meters, metricsServer == null);
 
+      RouteTable routeTable = new RouteTable();
       Javalin app = Javalin.create(cfg -> {
-        cfg.showJavalinBanner = false;
+        cfg.startup.showJavalinBanner = false;
         cfg.http.prefer405over404 = true;
         cfg.http.maxRequestSize = config.http().maxBodyBytes();
         cfg.jsonMapper(new JavalinJackson(bodies.mapper(), false));
         JettySettings.tune(cfg);
         cfg.jetty.modifyServer(server -> ServerProblems.install(server, bodies.mapper()));
-        cfg.router.apiBuilder(routes::define);
+        cfg.events.handlerAdded(routeTable::add);
+        cfg.events.serverStopping(saleEvents::close); // event streams end while the server can still answer them
+        cfg.routes.before(meters::started);
+        cfg.routes.beforeMatched(access::check);
+        cfg.routes.after(meters::answered);
+        ProblemAnswers.install(cfg.routes, bodies.mapper());
+        cfg.routes.apiBuilder(routes::define);
       });
-      app.before(meters::started);
-      app.beforeMatched(access::check);
-      app.after(meters::answered);
-      ProblemAnswers.install(app, bodies.mapper());
       resources.add(app::stop);
       app.start(config.http().host(), config.http().port());
       log.info("Ingest API listening on {}:{} ({})", config.http().host(), app.port(), config);
-      return new IngestApi(resources, app, saleEvents, waitingRoom,
+      return new IngestApi(resources, app, routeTable, saleEvents, waitingRoom,
           metricsServer == null ? null : metricsServer.port());
     } catch (RuntimeException e) {
       resources.close();
@@ -210,18 +220,12 @@ public final class IngestApi implements AutoCloseable {
 
   /** Every route served, as "METHOD /path", for checking the OpenAPI document against the code. */
   List<String> routes() {
-    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-        .filter(e -> e.getEndpoint().getMethod().isHttpMethod()) // not the access check before them
-        .map(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath())
-        .sorted().toList();
+    return routeTable.routes();
   }
 
   /** The roles of every route that has some, by "METHOD /path", for checking the OpenAPI document's x-admin-role. */
   Map<String, Set<RouteRole>> routeRoles() {
-    return app.unsafeConfig().pvt.internalRouter.allHttpHandlers().stream()
-        .filter(e -> e.getEndpoint().getMethod().isHttpMethod() && !e.getEndpoint().getRoles().isEmpty())
-        .collect(Collectors.toMap(e -> e.getEndpoint().getMethod().name() + " " + e.getEndpoint().getPath(),
-            e -> e.getEndpoint().getRoles()));
+    return routeTable.roles();
   }
 
   @Override

@@ -54,6 +54,18 @@ class ApiMetricsTest {
     });
   }
 
+  /** Methods a client makes up are one series, whatever their names: they cannot grow the scrape. */
+  @Test
+  void madeUpMethodsAreOneSeries() {
+    for (String method : new String[] {"FOO", "BAR", "FOO"}) {
+      fixture.call(method, "/health/live").send().assertProblem(405, ErrorCode.METHOD_NOT_ALLOWED);
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(scrape())
+        .contains("flashsale_http_server_requests_seconds_count{method=\"" + ApiMeters.OTHER_METHOD + "\",process=\"api\","
+            + "route=\"" + ApiMeters.UNMATCHED_ROUTE + "\",status=\"405\"} 3")
+        .doesNotContain("method=\"FOO\"").doesNotContain("method=\"BAR\""));
+  }
+
   @Test
   void metricsAskForTheTokenWhereOneIsSet() {
     fixture.call("GET", "/metrics").send().assertProblem(401, ErrorCode.UNAUTHENTICATED);

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.admin.SaleCreationRoutes;
 import io.flashsale.api.http.ErrorCode;
-import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.Sale;
@@ -66,7 +66,7 @@ class FairSaleRoutesTest {
         .filter(r -> r.key().equals(saleId)).toList());
     assertThat(seed.key()).as("keyed by SKU, co-partitioned with the sale").isEqualTo("SKU-" + saleId);
     assertThat(seed.value().getSeed()).matches("[0-9a-f]{64}");
-    assertThat(SaleRoutes.sha256Hex(seed.value().getSeed())).isEqualTo(seedHash).matches("[0-9a-f]{64}");
+    assertThat(SaleCreationRoutes.sha256Hex(seed.value().getSeed())).isEqualTo(seedHash).matches("[0-9a-f]{64}");
     assertThat(seed.timestamp()).isLessThanOrEqualTo(claim.timestamp());
     assertThat(claim.value().getDrawSeedHash()).isEqualTo(seedHash);
     assertThat(fixture.call("GET", "/api/sales/" + saleId).send().raw().body()).doesNotContain(seed.value().getSeed());

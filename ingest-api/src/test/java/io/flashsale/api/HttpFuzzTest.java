@@ -178,6 +178,22 @@ class HttpFuzzTest {
         + "Transfer-Encoding: gzip\r\n\r\n" + PURCHASE, 400, ErrorCode.BAD_REQUEST);
   }
 
+  /**
+   * Flawed paths get the answers they got before Jetty 12: an encoded separator, dot segment, backslash or bad UTF-8
+   * stays inside its path parameter (the routes match the raw path) and is looked up like any other id; what Jetty
+   * cannot decode is its 400, never a 5xx.
+   */
+  @Example
+  void flawedPathsStayInsideTheirSegment() throws IOException {
+    for (String id : List.of("a%2Fb", "%2e%2e", "..%2F..%2Fadmin", "a%5Cb", "a\\b", "%C0%AF", "a%01b", "x;a=b")) {
+      assertServerAnswer("GET /api/sales/" + id + " HTTP/1.1\r\nHost: x\r\n\r\n", 404, ErrorCode.SALE_NOT_FOUND);
+    }
+    assertServerAnswer("GET /api/sales/%2e%2e/%2e%2e/etc HTTP/1.1\r\nHost: x\r\n\r\n", 404, ErrorCode.NOT_FOUND);
+    for (String path : List.of("/api/sales/%u0041", "/%zz", "/a/../../b", "/api/sales/a%00b")) {
+      assertServerAnswer("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n", 400, ErrorCode.BAD_REQUEST);
+    }
+  }
+
   private static void assertServerAnswer(String request, int status, ErrorCode code) throws IOException {
     String answer = exchange(request.getBytes(StandardCharsets.ISO_8859_1));
     assertThat(answer).as("answer to %s", abbreviate(request)).startsWith("HTTP/1.1 " + status + " ");

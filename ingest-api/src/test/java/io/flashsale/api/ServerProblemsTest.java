@@ -7,16 +7,17 @@ import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.http.ServerProblems;
+import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,13 +34,14 @@ class ServerProblemsTest {
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
-    server.setHandler(new AbstractHandler() {
+    ServletContextHandler context = new ServletContextHandler();
+    context.addServlet(new ServletHolder(new HttpServlet() {
       @Override
-      public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
-          throws java.io.IOException {
-        response.sendError(Integer.parseInt(target.substring(1)), "said by the handler");
+      protected void service(HttpServletRequest request, HttpServletResponse response) throws java.io.IOException {
+        response.sendError(Integer.parseInt(request.getRequestURI().substring(1)), "said by the handler");
       }
-    });
+    }), "/*");
+    server.setHandler(context);
     ServerProblems.install(server, JsonBodies.strictMapper());
     server.start();
     port = connector.getLocalPort();

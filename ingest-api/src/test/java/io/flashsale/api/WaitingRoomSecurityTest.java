@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
+import io.flashsale.api.sale.ProofOfWorkBits;
 import io.flashsale.api.waitingroom.PassCheck;
 import io.flashsale.api.waitingroom.ProofOfWork;
 import io.flashsale.api.waitingroom.UsedChallenges;
@@ -123,13 +124,13 @@ class WaitingRoomSecurityTest {
 
     fixture.call("PATCH", path).auth(fixture.admin()).json("{\"proofOfWorkBits\": 1}").send()
         .assertProblem(400, ErrorCode.VALIDATION);
-    fixture.call("PATCH", path).auth(fixture.admin()).json("{\"proofOfWorkBits\": " + (ProofOfWork.MIN_BITS - 1) + "}")
+    fixture.call("PATCH", path).auth(fixture.admin()).json("{\"proofOfWorkBits\": " + (ProofOfWorkBits.MIN - 1) + "}")
         .send().assertProblem(400, ErrorCode.VALIDATION);
     fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(ApiFixture.saleJson("floor-" + UUID.randomUUID(),
         Map.of("waitingRoom", Map.of("admitPerSecond", 10, "proofOfWorkBits", 4)))).send()
         .assertProblem(400, ErrorCode.VALIDATION);
     assertThat(fixture.endOffsets(Topics.WAITING_ROOM_CHANGES)).isEqualTo(before);
-    assertThat(fixture.call("PATCH", path).auth(fixture.admin()).json("{\"proofOfWorkBits\": " + ProofOfWork.MIN_BITS
+    assertThat(fixture.call("PATCH", path).auth(fixture.admin()).json("{\"proofOfWorkBits\": " + ProofOfWorkBits.MIN
         + "}").send().status()).isEqualTo(200);
   }
 

@@ -132,28 +132,28 @@ public final class PaymentSimulator implements AutoCloseable {
     this.clock = clock;
     this.webhookUrl = config.webhookUrl();
     this.app = Javalin.create(cfg -> {
-      cfg.showJavalinBanner = false;
+      cfg.startup.showJavalinBanner = false;
       cfg.jsonMapper(new JavalinJackson(ProviderJson.MAPPER, false));
-    });
-    app.before("/v1/*", this::authenticate);
-    app.post("/v1/payments", this::createPayment);
-    app.get("/v1/payments/{paymentId}", ctx -> ctx.json(payment(ctx.pathParam("paymentId"))));
-    app.post("/v1/payments/{paymentId}/refunds", this::refund);
-    app.post("/v1/payments/{paymentId}/expire", this::expire);
-    app.get("/v1/settlements", this::settlements);
-    app.post("/v1/simulator/faults", this::changeFaults);
-    app.delete("/v1/simulator/faults", ctx -> ctx.json(setFaults(Faults.NONE)));
-    app.post("/v1/simulator/webhooks/redeliver", this::redeliverAll);
-    app.get("/pay/{paymentId}", this::paymentPage);
-    app.get(MetricsServer.PATH, ctx -> ctx.contentType(MetricsServer.CONTENT_TYPE).result(meters.scrape()));
-    app.post("/pay/{paymentId}/complete", this::complete);
-    app.exception(ProviderError.class, (error, ctx) ->
-        ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage())));
-    app.exception(ValidationException.class, (error, ctx) ->
-        ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", "invalid_request", "message", error.getErrors().toString())));
-    app.exception(Exception.class, (error, ctx) -> {
-      log.error("Simulator failed on {} {}", ctx.method(), ctx.path(), error);
-      ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal", "message", error.toString()));
+      cfg.routes.before("/v1/*", this::authenticate);
+      cfg.routes.post("/v1/payments", this::createPayment);
+      cfg.routes.get("/v1/payments/{paymentId}", ctx -> ctx.json(payment(ctx.pathParam("paymentId"))));
+      cfg.routes.post("/v1/payments/{paymentId}/refunds", this::refund);
+      cfg.routes.post("/v1/payments/{paymentId}/expire", this::expire);
+      cfg.routes.get("/v1/settlements", this::settlements);
+      cfg.routes.post("/v1/simulator/faults", this::changeFaults);
+      cfg.routes.delete("/v1/simulator/faults", ctx -> ctx.json(setFaults(Faults.NONE)));
+      cfg.routes.post("/v1/simulator/webhooks/redeliver", this::redeliverAll);
+      cfg.routes.get("/pay/{paymentId}", this::paymentPage);
+      cfg.routes.get(MetricsServer.PATH, ctx -> ctx.contentType(MetricsServer.CONTENT_TYPE).result(meters.scrape()));
+      cfg.routes.post("/pay/{paymentId}/complete", this::complete);
+      cfg.routes.exception(ProviderError.class, (error, ctx) ->
+          ctx.status(error.status).json(Map.of("error", error.code, "message", error.getMessage())));
+      cfg.routes.exception(ValidationException.class, (error, ctx) ->
+          ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", "invalid_request", "message", error.getErrors().toString())));
+      cfg.routes.exception(Exception.class, (error, ctx) -> {
+        log.error("Simulator failed on {} {}", ctx.method(), ctx.path(), error);
+        ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal", "message", error.toString()));
+      });
     });
   }
 

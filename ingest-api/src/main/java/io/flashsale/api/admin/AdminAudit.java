@@ -10,6 +10,7 @@ import io.flashsale.schemas.AdminAuditEvent;
 import io.flashsale.schemas.Topics;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
+import io.javalin.router.Endpoint;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -77,7 +78,8 @@ public final class AdminAudit {
   }
 
   private AdminAuditEvent event(Context ctx, Admin admin, String saleId, Map<String, String> changes, int status) {
-    String route = ctx.method().name() + " " + ctx.endpointHandlerPath();
+    Endpoint matched = ctx.endpoints().matchedHttpEndpoint(); // known in beforeMatched too, where refusals are
+    String route = ctx.method().name() + " " + (matched == null ? "" : matched.path);
     String userAgent = ctx.header(Header.USER_AGENT);
     return AdminAuditEvent.newBuilder()
         .setActor(admin.name()).setIssuer(admin.issuer()).setRole(admin.role())

@@ -4,11 +4,14 @@ import io.flashsale.metrics.MetricsServer;
 import io.flashsale.metrics.ProcessMeters;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +39,11 @@ public final class ApiMeters {
       Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
       Duration.ofSeconds(30)};
   private static final String STARTED_ATTRIBUTE = "flashsale.started";
+  /** The methods a timer is kept for, by index (at most 15, so that status * 16 + index is a key). */
+  private static final List<HandlerType> METHODS = HandlerType.values().stream().filter(HandlerType::isHttpMethod)
+      .toList();
+  /** The method tag of any other method a client sends (Javalin 6's name for it), so that made-up ones make one series. */
+  public static final String OTHER_METHOD = "INVALID";
 
   public final PrometheusMeterRegistry registry;
   /** Timers by route, then by method and status, so that a request costs two lookups and no allocation. */
@@ -59,9 +67,11 @@ public final class ApiMeters {
     }
     String route = route(ctx);
     int status = ctx.statusCode();
-    String method = ctx.method().name();
+    HandlerType handlerType = ctx.method();
+    int methodIndex = METHODS.indexOf(handlerType);
+    String method = methodIndex < 0 ? OTHER_METHOD : handlerType.name();
     requests.computeIfAbsent(route, r -> new ConcurrentHashMap<>())
-        .computeIfAbsent(status * 16 + ctx.method().ordinal(), key -> Timer.builder(HTTP_REQUESTS)
+        .computeIfAbsent(status * 16 + (methodIndex < 0 ? METHODS.size() : methodIndex), key -> Timer.builder(HTTP_REQUESTS)
             .description("HTTP requests by method, route template and status")
             .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
             .serviceLevelObjectives(BUCKETS)
@@ -98,8 +108,8 @@ public final class ApiMeters {
   }
 
   private static String route(Context ctx) {
-    // Javalin names no template for a request no route matched (it says so in words instead).
-    String path = ctx.endpointHandlerPath();
-    return path == null || !path.startsWith("/") ? UNMATCHED_ROUTE : path;
+    // No endpoint, or Javalin's placeholder without a path, for a request no route matched.
+    Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+    return endpoint == null || !endpoint.path.startsWith("/") ? UNMATCHED_ROUTE : endpoint.path;
   }
 }

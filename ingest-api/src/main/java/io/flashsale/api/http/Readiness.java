@@ -1,7 +1,5 @@
 package io.flashsale.api.http;
 
-import io.flashsale.api.purchase.PurchaseView;
-import io.flashsale.api.sale.SaleView;
 import io.flashsale.schemas.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -52,8 +51,8 @@ public final class Readiness {
 
   private final Admin admin;
   private final String topologyApplicationId;
-  private final SaleView sales;
-  private final PurchaseView purchases;
+  private final BooleanSupplier salesCaughtUp;
+  private final BooleanSupplier purchasesCaughtUp;
   private final Duration grace;
   private final Clock clock;
   // What the topology was last seen doing; guarded by this.
@@ -64,12 +63,13 @@ public final class Readiness {
 
   private record Waiting(long position, Instant movedAt) {}
 
-  public Readiness(Admin admin, String topologyApplicationId, SaleView sales, PurchaseView purchases, Duration grace,
-            Clock clock) {
+  /** {@code salesCaughtUp}, {@code purchasesCaughtUp}: whether the sale and purchase views have read their topics. */
+  public Readiness(Admin admin, String topologyApplicationId, BooleanSupplier salesCaughtUp,
+                   BooleanSupplier purchasesCaughtUp, Duration grace, Clock clock) {
     this.admin = admin;
     this.topologyApplicationId = topologyApplicationId;
-    this.sales = sales;
-    this.purchases = purchases;
+    this.salesCaughtUp = salesCaughtUp;
+    this.purchasesCaughtUp = purchasesCaughtUp;
     this.grace = grace;
     this.clock = clock;
   }
@@ -79,8 +79,8 @@ public final class Readiness {
     Map<String, Boolean> checks = new LinkedHashMap<>();
     checks.put("broker", brokerReachable());
     checks.put("topology", checks.get("broker") && topologyRunning());
-    checks.put("salesView", sales.caughtUp());
-    checks.put("purchaseView", purchases.caughtUp());
+    checks.put("salesView", salesCaughtUp.getAsBoolean());
+    checks.put("purchaseView", purchasesCaughtUp.getAsBoolean());
     return checks;
   }
 

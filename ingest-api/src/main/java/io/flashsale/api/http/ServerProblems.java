@@ -2,38 +2,24 @@ package io.flashsale.api.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.servlet.RequestDispatcher;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.eclipse.jetty.http.BadMessageException;
-import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.ConnectionFactory;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.HttpChannelOverHttp;
-import org.eclipse.jetty.server.HttpConnection;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The answers Jetty gives on its own, before a request reaches Javalin (a request line, URI or headers too
- * long or malformed, a framing it does not take) or outside Javalin's handlers, as problem+json with a
- * {@code code} like every other error. Installed as the server's error handler; {@link #install} also makes
- * the parser's 5xx answers to unreadable requests (505 for an unknown HTTP version) the 400 they are: bad input
- * never gets a 5xx.
+ * long or malformed, a framing it does not take) or outside Javalin's handlers (a servlet {@code sendError}), as
+ * problem+json with a {@code code} like every other error. Installed as the server's error handler, which Jetty
+ * also uses for the servlet context (it has none of its own). The parser's 5xx answers to unreadable requests (505
+ * for an unknown HTTP version) become the 400 they are: bad input never gets a 5xx.
  */
 public final class ServerProblems extends ErrorHandler {
   private final ObjectMapper mapper;
@@ -42,77 +28,28 @@ public final class ServerProblems extends ErrorHandler {
     this.mapper = mapper;
   }
 
-  /** Installs the error handler and, once the server starts, the client-fault parsing on every HTTP/1.1 connector. */
+  /** Installs the error handler on the server (before it starts). */
   public static void install(Server server, ObjectMapper mapper) {
     server.setErrorHandler(new ServerProblems(mapper));
-    server.addEventListener(new LifeCycle.Listener() {
-      @Override
-      public void lifeCycleStarting(LifeCycle event) {
-        for (Connector connector : server.getConnectors()) {
-          if (connector instanceof AbstractConnector abstractConnector) {
-            List<ConnectionFactory> factories = new ArrayList<>();
-            for (ConnectionFactory factory : abstractConnector.getConnectionFactories()) {
-              factories.add(factory.getClass() == HttpConnectionFactory.class
-                  ? new ClientFaultConnections((HttpConnectionFactory) factory) : factory);
-            }
-            abstractConnector.setConnectionFactories(factories);
-          }
-        }
-      }
-    });
   }
 
-  /** HTTP/1.1 connections whose parser failures are answered with 400 where Jetty would say 5xx. */
-  private static final class ClientFaultConnections extends HttpConnectionFactory {
-    ClientFaultConnections(HttpConnectionFactory original) {
-      super(original.getHttpConfiguration());
-      setRecordHttpComplianceViolations(original.isRecordHttpComplianceViolations());
-      setUseInputDirectByteBuffers(original.isUseInputDirectByteBuffers());
-      setUseOutputDirectByteBuffers(original.isUseOutputDirectByteBuffers());
-    }
-
-    @Override
-    public Connection newConnection(Connector connector, EndPoint endPoint) {
-      HttpConnection connection = new HttpConnection(getHttpConfiguration(), connector, endPoint,
-          isRecordHttpComplianceViolations()) {
-        @Override
-        protected HttpChannelOverHttp newHttpChannel() {
-          return new HttpChannelOverHttp(this, getConnector(), getHttpConfiguration(), getEndPoint(), this) {
-            @Override
-            public void badMessage(BadMessageException failure) {
-              super.badMessage(failure.getCode() >= 500
-                  ? new BadMessageException(HttpStatus.BAD_REQUEST_400, failure.getReason(), failure) : failure);
-            }
-          };
-        }
-      };
-      connection.setUseInputDirectByteBuffers(isUseInputDirectByteBuffers());
-      connection.setUseOutputDirectByteBuffers(isUseOutputDirectByteBuffers());
-      return configure(connection, connector, endPoint);
-    }
-  }
-
-  /** A request Jetty's parser refused: the connection answers this body and closes. */
   @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
-    return ByteBuffer.wrap(body(status, reason, null));
-  }
-
-  /** An error answered by the servlet container itself, e.g. for a URI it refuses to route. */
-  @Override
-  public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
-      throws IOException {
-    baseRequest.setHandled(true);
-    if (response.isCommitted()) {
-      return;
+  public boolean handle(Request request, Response response, Callback callback) {
+    int status = response.getStatus();
+    Object message = request.getAttribute(ERROR_MESSAGE);
+    String instance = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
+    if (request.getAttribute(ERROR_EXCEPTION) instanceof HttpException refused) {
+      // A request Jetty could not or would not read: its URI is no resource to name, and the fault is the client's.
+      status = refused.getCode() >= 500 ? HttpStatus.BAD_REQUEST_400 : refused.getCode();
+      message = message == null ? refused.getReason() : message;
+      instance = null;
     }
-    Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
-    byte[] body = body(response.getStatus(), message == null ? null : message.toString(), request.getRequestURI());
-    response.resetBuffer();
-    response.setContentType(Problem.MEDIA_TYPE);
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
+    byte[] body = body(status, message == null ? null : message.toString(), instance);
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
+    return true;
   }
 
   private byte[] body(int status, String reason, String instance) {

@@ -14,7 +14,7 @@ public final class DecisionRate {
   public static final int SECONDS = 300;
 
   /** Per-second counts, oldest first, the last one being the second of {@code endsAt}. */
-  record Series(Instant endsAt, long[] accepted, long[] rejected) {
+  public record Series(Instant endsAt, long[] accepted, long[] rejected) {
     static Series empty(Instant now) {
       return new Series(now, new long[SECONDS], new long[SECONDS]);
     }

@@ -37,7 +37,7 @@ public final class SaleClaims {
   }
 
   /** SALE_EXISTS for an id already claimed, after writing a won claim whose claimant died (see repairUnwritten). */
-  void refuseTaken(String saleId) {
+  public void refuseTaken(String saleId) {
     if (sales.taken(saleId)) {
       repairUnwritten(saleId);
       throw exists(saleId);
@@ -48,7 +48,7 @@ public final class SaleClaims {
    * Claims {@code sale}'s id and, if this claim is the first, writes the sale; fails with SALE_EXISTS if another came
    * first, UNAVAILABLE (retry) if the claim could not be read back in time.
    */
-  CompletableFuture<?> create(Sale sale) {
+  public CompletableFuture<?> create(Sale sale) {
     String saleId = sale.getSaleId();
     return writer.write(topics.saleClaims, saleId, sale).thenCompose(claim ->
         sales.awaitClaim(saleId, claim.partition(), claim.offset())

@@ -2,7 +2,6 @@ package io.flashsale.api.sale;
 
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
-import io.flashsale.api.waitingroom.ProofOfWork;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.Sale;
@@ -57,8 +56,8 @@ public record SaleDefinition(
         errors.add("waitingRoom.admitPerSecond is required");
         return null;
       }
-      if (proofOfWorkBits != null && proofOfWorkBits > 0 && proofOfWorkBits < ProofOfWork.MIN_BITS) {
-        errors.add(ProofOfWork.invalidBits("waitingRoom.proofOfWorkBits", proofOfWorkBits,
+      if (proofOfWorkBits != null && proofOfWorkBits > 0 && proofOfWorkBits < ProofOfWorkBits.MIN) {
+        errors.add(ProofOfWorkBits.invalid("waitingRoom.proofOfWorkBits", proofOfWorkBits,
             InputRules.MAX_PROOF_OF_WORK_BITS));
       }
       return WaitingRoom.newBuilder()

@@ -116,7 +116,7 @@ public final class SaleView extends TopicView {
   }
 
   /** Decisions per second of the sale over the last minutes, as the topology's counters moved. */
-  DecisionRate.Series decisionRate(String saleId, Instant now) {
+  public DecisionRate.Series decisionRate(String saleId, Instant now) {
     DecisionRate rate = rates.get(saleId);
     return rate == null ? DecisionRate.Series.empty(now) : rate.series(now);
   }
@@ -142,7 +142,7 @@ public final class SaleView extends TopicView {
   }
 
   /** Records a sale this instance just wrote to {@code sales}, so that it answers for it before the view reads it back. */
-  void registered(Sale sale) {
+  public void registered(Sale sale) {
     sales.putIfAbsent(sale.getSaleId(), sale);
   }
 

@@ -1,5 +1,6 @@
 package io.flashsale.api.waitingroom;
 
+import io.flashsale.api.sale.ProofOfWorkBits;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -7,38 +8,23 @@ import java.security.NoSuchAlgorithmException;
 /**
  * The check of a join's proof of work: SHA-256(challenge + ":" + nonce) starts with {@code bits} zero bits.
  * One hash for the server, about 2^bits for the client. A waiting room asks for none (0) or at least
- * {@link #MIN_BITS}, and for more by itself while joins come faster than its threshold ({@link #effectiveBits}).
+ * {@link ProofOfWorkBits#MIN}, and for more by itself while joins come faster than its threshold
+ * ({@link #effectiveBits}).
  */
 public final class ProofOfWork {
-  /**
-   * The least difficulty a waiting room with a proof of work may ask for. 12 bits are 4,096 hashes on average:
-   * 2.4 ms of one core in Java on the project's 2-core build machine (mean of 2,000 challenges, measured once by
-   * {@code ProofOfWorkTest} while other builds ran), more in a browser's Web Crypto, against one hash for the server:
-   * a bot pays a thousand times the server's cost per join, a buyer does not notice. Below it (1 bit is 2 hashes) a
-   * proof costs a bot nothing and only fills the used-challenge cache; the local stack's and the benchmark's sales
-   * ask 12 and more.
-   */
-  public static final int MIN_BITS = 12;
-
   private ProofOfWork() {}
 
   /**
    * The difficulty a join needs now: {@code configured} while joins come at most {@code riseAbove} a second (0: never
-   * rises), else one bit more per doubling beyond it, counted from at least {@link #MIN_BITS}, so that a crowd of
-   * bots joining ever faster pays ever more per join; at most {@code max}.
+   * rises), else one bit more per doubling beyond it, counted from at least {@link ProofOfWorkBits#MIN}, so that a
+   * crowd of bots joining ever faster pays ever more per join; at most {@code max}.
    */
   static int effectiveBits(int configured, double joinsPerSecond, int riseAbove, int max) {
     if (riseAbove <= 0 || joinsPerSecond <= riseAbove) {
       return configured;
     }
     int doublings = (int) Math.ceil(Math.log(joinsPerSecond / riseAbove) / Math.log(2));
-    return Math.min(max, Math.max(configured, MIN_BITS) + Math.max(1, doublings));
-  }
-
-  /** Null when {@code bits} may be asked for (0, or {@link #MIN_BITS} to {@code max}), else why not. */
-  public static String invalidBits(String field, int bits, int max) {
-    return bits == 0 || (bits >= MIN_BITS && bits <= max) ? null
-        : field + " must be 0 (no proof of work) or from " + MIN_BITS + " to " + max + ", was " + bits;
+    return Math.min(max, Math.max(configured, ProofOfWorkBits.MIN) + Math.max(1, doublings));
   }
 
   static boolean solves(String challenge, String nonce, int bits) {

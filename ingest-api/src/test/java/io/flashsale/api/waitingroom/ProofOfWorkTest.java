@@ -2,6 +2,7 @@ package io.flashsale.api.waitingroom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flashsale.api.sale.ProofOfWorkBits;
 import org.junit.jupiter.api.Test;
 
 class ProofOfWorkTest {
@@ -19,12 +20,12 @@ class ProofOfWorkTest {
 
   @Test
   void aDifficultyBelowTheFloorIsRefusedButNoneIsAllowed() {
-    assertThat(ProofOfWork.invalidBits("bits", 0, 32)).isNull();
-    assertThat(ProofOfWork.invalidBits("bits", ProofOfWork.MIN_BITS, 32)).isNull();
-    assertThat(ProofOfWork.invalidBits("bits", 32, 32)).isNull();
-    assertThat(ProofOfWork.invalidBits("bits", 1, 32)).contains("bits must be 0", "from " + ProofOfWork.MIN_BITS);
-    assertThat(ProofOfWork.invalidBits("bits", ProofOfWork.MIN_BITS - 1, 32)).isNotNull();
-    assertThat(ProofOfWork.invalidBits("bits", 33, 32)).isNotNull();
+    assertThat(ProofOfWorkBits.invalid("bits", 0, 32)).isNull();
+    assertThat(ProofOfWorkBits.invalid("bits", ProofOfWorkBits.MIN, 32)).isNull();
+    assertThat(ProofOfWorkBits.invalid("bits", 32, 32)).isNull();
+    assertThat(ProofOfWorkBits.invalid("bits", 1, 32)).contains("bits must be 0", "from " + ProofOfWorkBits.MIN);
+    assertThat(ProofOfWorkBits.invalid("bits", ProofOfWorkBits.MIN - 1, 32)).isNotNull();
+    assertThat(ProofOfWorkBits.invalid("bits", 33, 32)).isNotNull();
   }
 
   /**
@@ -35,21 +36,21 @@ class ProofOfWorkTest {
   void aProofAtTheFloorCostsTheClient2PowBitsHashesOnAverage() {
     int challenges = 2_000;
     for (int i = 0; i < 200; i++) { // warm: the figure is of compiled code, as a bot's would be
-      ProofOfWork.solve("warm-up-" + i, ProofOfWork.MIN_BITS);
+      ProofOfWork.solve("warm-up-" + i, ProofOfWorkBits.MIN);
     }
     long hashes = 0;
     long started = System.nanoTime();
     for (int i = 0; i < challenges; i++) {
       String challenge = "challenge-" + i;
-      String nonce = ProofOfWork.solve(challenge, ProofOfWork.MIN_BITS);
-      assertThat(ProofOfWork.solves(challenge, nonce, ProofOfWork.MIN_BITS)).isTrue();
+      String nonce = ProofOfWork.solve(challenge, ProofOfWorkBits.MIN);
+      assertThat(ProofOfWork.solves(challenge, nonce, ProofOfWorkBits.MIN)).isTrue();
       hashes += Long.parseLong(nonce) + 1;
     }
     double meanMillis = (System.nanoTime() - started) / 1e6 / challenges;
     double meanHashes = (double) hashes / challenges;
     System.out.printf("A proof of %d bits: %.0f hashes and %.2f ms of one core on average (%d challenges)%n",
-        ProofOfWork.MIN_BITS, meanHashes, meanMillis, challenges);
+        ProofOfWorkBits.MIN, meanHashes, meanMillis, challenges);
     // The mean of 2,000 draws is within 4,096 ± 10 % with near certainty (its standard deviation is 2.2 %).
-    assertThat(meanHashes).isBetween(0.9 * (1 << ProofOfWork.MIN_BITS), 1.1 * (1 << ProofOfWork.MIN_BITS));
+    assertThat(meanHashes).isBetween(0.9 * (1 << ProofOfWorkBits.MIN), 1.1 * (1 << ProofOfWorkBits.MIN));
   }
 }

@@ -1,10 +1,11 @@
-package io.flashsale.api.waitingroom;
+package io.flashsale.api.admin;
 
-import io.flashsale.api.admin.AdminAudit;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.sale.ProofOfWorkBits;
+import io.flashsale.api.waitingroom.WaitingRooms;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
@@ -55,7 +56,7 @@ public final class WaitingRoomChanges {
       add(errors, InputRules.between("admitPerSecond", patch.admitPerSecond(), 1, InputRules.MAX_ADMIT_PER_SECOND));
     }
     if (patch.proofOfWorkBits() != null) {
-      add(errors, ProofOfWork.invalidBits("proofOfWorkBits", patch.proofOfWorkBits(), InputRules.MAX_PROOF_OF_WORK_BITS));
+      add(errors, ProofOfWorkBits.invalid("proofOfWorkBits", patch.proofOfWorkBits(), InputRules.MAX_PROOF_OF_WORK_BITS));
     }
     if (patch.proofOfWorkRiseAbove() != null) {
       add(errors, InputRules.between("proofOfWorkRiseAbove", patch.proofOfWorkRiseAbove(), 0, MAX_RISE_ABOVE));
