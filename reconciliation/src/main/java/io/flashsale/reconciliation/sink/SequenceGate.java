@@ -116,7 +116,7 @@ final class SequenceGate {
 
   private record Waiting(OutcomeDecided entry, ConsumerRecord<byte[], byte[]> record) {}
 
-  /** Waiting outcomes read from the database in one query: about a poll's worth (FLASHSALE_SINK_MAX_POLL_RECORDS). */
+  /** Waiting outcomes of a sale read from the database in one query, and kept in the memory at most. */
   private static final int READ_AHEAD = 500;
 
   private final SequenceStatements sql;
