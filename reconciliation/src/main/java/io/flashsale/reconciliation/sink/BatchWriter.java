@@ -50,9 +50,12 @@ final class BatchWriter {
     ONE_BY_ONE
   }
 
-  /** What a transaction wrote: positions after it, where partitions wait for a sale, records, new sales, set aside. */
+  /**
+   * What a transaction wrote: positions after it, where partitions wait for a sale, records, new sales, set aside,
+   * and where the sales of the in-order gate stand once it committed.
+   */
   record Batch(Map<TopicPartition, Long> written, Map<TopicPartition, Long> heldAt, int count, Set<String> salesAdded,
-               Map<String, Integer> quarantinedByTopic) {}
+               Map<String, Integer> quarantinedByTopic, Map<String, SequenceGate.Remembered> sequences) {}
 
   private final String group;
   private final RecordDecoder decoder;
@@ -69,11 +72,20 @@ final class BatchWriter {
     this.salesPartitions = salesPartitions;
   }
 
-  /** Writes the records and moves the positions past them; the caller commits. */
+  /** Writes the records and moves the positions past them, asking the database where the sales stand. */
   Batch write(Handle handle, ConsumerRecords<byte[], byte[]> records, Set<String> knownSales, Mode mode) {
+    return write(handle, records, knownSales, new SequenceGate.Memory(), mode);
+  }
+
+  /**
+   * Writes the records and moves the positions past them; the caller commits, then hands {@link Batch#sequences()}
+   * to {@code sequences}, which says where the sales stood after the transactions before.
+   */
+  Batch write(Handle handle, ConsumerRecords<byte[], byte[]> records, Set<String> knownSales,
+              SequenceGate.Memory sequences, Mode mode) {
     // The whole poll is written in one statement per table; record by record, each record's own statements.
     Ledger ledger = mode == Mode.WHOLE ? new BatchedLedger(handle, knownSales) : new Ledger(handle, knownSales);
-    Transaction tx = new Transaction(handle, ledger, new SequenceGate(handle), mode);
+    Transaction tx = new Transaction(handle, ledger, new SequenceGate(handle, sequences), mode);
     // Every record decoded first, so that where its sales stand is read in one query; a failure to decode is
     // kept and met in the record's turn.
     Set<String> sequenceKeys = new HashSet<>();
@@ -108,7 +120,7 @@ final class BatchWriter {
     tx.ledger.flush();
     tx.gate.flush();
     positions.move(handle, written);
-    return new Batch(written, heldAt, tx.count, tx.ledger.salesAdded(), tx.quarantined);
+    return new Batch(written, heldAt, tx.count, tx.ledger.salesAdded(), tx.quarantined, tx.gate.after());
   }
 
   private enum Outcome { WRITTEN, HELD, QUARANTINED }

@@ -56,7 +56,10 @@ public record SinkConfig(
   public static final String DEFAULT_DATABASE_PASSWORD = "flashsale";
   public static final int DEFAULT_DATABASE_POOL_SIZE = 4;
   public static final String DEFAULT_SINK_GROUP = "flashsale-sink";
-  public static final int DEFAULT_SINK_MAX_POLL_RECORDS = 500;
+  // 2,000 rather than 500: fewer, larger statements and transactions cost less per outcome, in the database (2.5 s
+  // of CPU per 100,000 outcomes against 3.6 s) and in the sink (0.9 s against 1.7 s); SinkThroughput medians
+  // 15,851 against 10,716 outcomes/s (README, "A poll in a few statements").
+  public static final int DEFAULT_SINK_MAX_POLL_RECORDS = 2_000;
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MS = 1000;
   public static final long DEFAULT_SINK_RETRY_BACKOFF_MAX_MS = 10_000;
   public static final int DEFAULT_METRICS_PORT = 9402;

@@ -29,7 +29,8 @@ import org.jdbi.v3.core.Jdbi;
  * as its record-by-record writing ({@link Ledger}, each record under its own savepoint): the same polls of a sale's
  * outcomes (see {@link SinkOrderPropertyTest}) are written both ways into two databases, and every row of the
  * books compares equal, column by column (orders, order_events, refunds_due, the sale's counts, the gate's
- * sequences and waiting outcomes, the positions).
+ * sequences and waiting outcomes, the positions). The batched side carries where the gate's sales stand from one
+ * commit to the next ({@link SequenceGate.Memory}), as the sink does; the record-by-record side asks the database.
  */
 class SinkBatchPropertyTest {
   private static final Books BATCHED = migrated(Books.fresh(TestInfrastructure.postgres()));
@@ -109,13 +110,20 @@ class SinkBatchPropertyTest {
     SinkPositions positions = new SinkPositions(group);
     BatchWriter writer = new BatchWriter(group, new RecordDecoder(TOPICS), positions, consumer, List.of(sales));
     HashSet<String> knownSales = new HashSet<>();
+    // Batched as the sink writes: where the gate's sales stand carried from one commit to the next; record by
+    // record, read from the database in every transaction.
+    SequenceGate.Memory sequences = new SequenceGate.Memory();
     for (Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> poll : polls) {
       poll.forEach((tp, taken) -> consumer.seek(tp, taken.get(taken.size() - 1).offset() + 1));
-      BatchWriter.Batch batch = jdbi.inTransaction(h -> writer.write(h, new ConsumerRecords<>(poll, Map.of()),
-          knownSales, mode));
+      BatchWriter.Batch batch = jdbi.inTransaction(h -> mode == Mode.WHOLE
+          ? writer.write(h, new ConsumerRecords<>(poll, Map.of()), knownSales, sequences, mode)
+          : writer.write(h, new ConsumerRecords<>(poll, Map.of()), knownSales, mode));
       assertThat(batch.heldAt()).isEmpty();
       positions.committed(batch.written());
       knownSales.addAll(batch.salesAdded());
+      if (mode == Mode.WHOLE) {
+        sequences.committed(batch.sequences());
+      }
     }
   }
 
