@@ -9,6 +9,7 @@ import io.flashsale.api.admin.AuditView;
 import io.flashsale.api.admin.SaleCreationRoutes;
 import io.flashsale.api.admin.SaleMetricsRoutes;
 import io.flashsale.api.admin.WaitingRoomChanges;
+import io.flashsale.api.fairness.FairnessMeters;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.http.JettySettings;
@@ -113,6 +114,7 @@ public final class IngestApi implements AutoCloseable {
           PurchaseViewStart.of(admin, kafka.applicationId(), sales), clock);
       resources.add(purchases);
       purchases.onOutcome(meters::outcomeSeen);
+      purchases.onOutcome(new FairnessMeters(meters.registry, clock, FairnessMeters.MAX_BUYERS_PER_SALE)::outcomeSeen);
       purchases.start();
       WaitingRoomView rooms = new WaitingRoomView(kafka, topics);
       resources.add(rooms);
