@@ -32,6 +32,7 @@ import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.waitingroom.QueueMeters;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomView;
@@ -139,6 +140,7 @@ public final class IngestApi implements AutoCloseable {
             .map(sale -> roomState.counts(sale, clock.instant()).waiting()).orElse(0L));
         meters.proofOfWork(saleId, () -> sales.sale(saleId)
             .map(sale -> (long) roomState.proofOfWorkBits(sale, clock.instant())).orElse(0L));
+        QueueMeters.register(meters.registry, saleId, roomState, sales, clock);
       });
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(sales, clock);

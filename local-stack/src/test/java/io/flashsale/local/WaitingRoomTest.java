@@ -74,6 +74,7 @@ class WaitingRoomTest {
       // Each buyer long-polls until admitted; the answer's time is the admission's.
       Map<String, Instant> admittedAt = new ConcurrentHashMap<>();
       Map<String, List<Long>> positions = new ConcurrentHashMap<>();
+      Map<String, Instant> toldStart = new ConcurrentHashMap<>();
       List<Future<?>> polls = new ArrayList<>();
       for (String user : placeOf.keySet()) {
         polls.add(pool.submit(() -> {
@@ -86,6 +87,9 @@ class WaitingRoomTest {
               admittedAt.put(user, Instant.now());
               assertThat(body.path("purchasePass").asText()).isNotBlank();
               return null;
+            }
+            if (body.has("estimatedStartTime")) {
+              toldStart.put(user, Instant.parse(body.path("estimatedStartTime").asText()));
             }
             if (body.has("position")) {
               positions.computeIfAbsent(user, u -> new ArrayList<>()).add(body.path("position").asLong());
@@ -110,6 +114,10 @@ class WaitingRoomTest {
       double seconds = Duration.between(first, last).toMillis() / 1000.0;
       assertThat(seconds).as("%d buyers at %d/s", PRE_QUEUE, ADMIT_PER_SECOND)
           .isBetween(0.6 * (PRE_QUEUE - 1) / ADMIT_PER_SECOND, 1.6 * (PRE_QUEUE - 1) / ADMIT_PER_SECOND);
+      // The start told while waiting is the admission's: the rate did not change.
+      assertThat(toldStart).as("an estimatedStartTime told to each").hasSize(PRE_QUEUE);
+      toldStart.forEach((user, told) -> assertThat(Duration.between(told, admittedAt.get(user)).abs().toMillis())
+          .as("admission of %s against its estimatedStartTime", user).isLessThan(1_000));
       positions.forEach((user, seen) -> assertThat(seen).as("positions of %s never grow", user).isSortedAccordingTo(
           (a, b) -> Long.compare(b, a)));
       System.out.printf("%d pre-queued buyers admitted over %.2f s (%.1f/s, configured %d/s), tau %.3f%n", PRE_QUEUE,

@@ -60,7 +60,7 @@ public record Admission(State state, Long position, Instant at) {
   }
 
   /** When admission starts: {@link #LEAD} after the pre-queue's close. */
-  private static Instant start(Sale sale, QueueStats stats) {
+  static Instant start(Sale sale, QueueStats stats) {
     Instant closed = stats != null && stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
         ? stats.getClosedAt() : sale.getStartsAt();
     return closed.plus(LEAD);

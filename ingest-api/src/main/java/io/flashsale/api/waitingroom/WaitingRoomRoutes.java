@@ -46,8 +46,8 @@ public final class WaitingRoomRoutes {
   record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds, String pollUrl,
-                   String purchasePass, Instant passExpiresAt) {}
+  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds,
+                   Instant estimatedStartTime, String pollUrl, String purchasePass, Instant passExpiresAt) {}
 
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -167,16 +167,19 @@ public final class WaitingRoomRoutes {
     String pollUrl = "/api/queue/" + tokenText;
     Admission admission = admission(sale, token, now);
     return switch (admission.state()) {
-      case ENDED, SOLD_OUT -> new QueueBody(tokenText, admission.state().name(), null, null, pollUrl, null, null);
+      case ENDED, SOLD_OUT -> new QueueBody(tokenText, admission.state().name(), null, null, null, pollUrl, null, null);
       case ADMITTED -> {
         Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
-        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl, signer.pass(sale.getSaleId(), token.userId(), expires),
-            expires);
+        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, now, pollUrl,
+            signer.pass(sale.getSaleId(), token.userId(), expires), expires);
       }
-      // No wait is told while the pre-queue's size is not known yet, a moment after the start.
-      case WAITING -> new QueueBody(tokenText, "WAITING", admission.position(),
-          admission.position() == null && !now.isBefore(sale.getStartsAt()) ? null : seconds(now, admission.at()),
-          pollUrl, null, null);
+      // No wait is told while the pre-queue's size is not known yet, a moment after the start. The start told is the
+      // place's admission at the rate in effect (QueueOrder.admittedAt), exact unless the admin changes the rate.
+      case WAITING -> {
+        boolean known = admission.position() != null || now.isBefore(sale.getStartsAt());
+        yield new QueueBody(tokenText, "WAITING", admission.position(), known ? seconds(now, admission.at()) : null,
+            known ? admission.at() : null, pollUrl, null, null);
+      }
     };
   }
 

@@ -45,6 +45,12 @@ public final class WaitingRooms {
     return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted, proofOfWorkBits(sale, now));
   }
 
+  /** How the sale's queue moves at {@code now}: its length, observed move rate and a new joiner's admission. */
+  public QueueForecast forecast(Sale sale, Instant now) {
+    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
+    return QueueForecast.of(sale, sales.status(sale, now), stats, rooms.rates(sale), now);
+  }
+
   /** The difficulty a join needs now: the admin's, raised while joins come faster than the room's threshold. */
   public int proofOfWorkBits(Sale sale, Instant now) {
     int configured = rooms.proofOfWorkBits(sale);
