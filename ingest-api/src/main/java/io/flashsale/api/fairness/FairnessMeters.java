@@ -19,7 +19,7 @@ public final class FairnessMeters {
   static final String FIRST_JOINERS_SHARE = "flashsale.fairness.first.joiners.share";
   static final String BUYERS = "flashsale.fairness.buyers";
   /**
-   * Buyers followed per sale at most (about 100 bytes each): a sale of more is measured on its first ones. Ten
+   * Buyers followed per sale at most (about 150 bytes each): a sale of more is measured on its first ones. Ten
    * times the local stack's largest fairness run.
    */
   public static final int MAX_BUYERS_PER_SALE = 1_000_000;

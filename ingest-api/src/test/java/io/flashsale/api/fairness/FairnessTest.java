@@ -54,6 +54,24 @@ class FairnessTest {
     assertThat(share).isCloseTo(all == 0 ? 0 : theirs / (double) all, within(1e-9));
   }
 
+  @Property(tries = 300)
+  void theShareOfBuyersGivenInAnyOrderIsTheShareInJoinOrder(
+      @ForAll @Size(min = 1, max = 300) List<@LongRange(min = 0, max = 5) Long> won,
+      @ForAll @Size(min = 300, max = 300) List<@LongRange(min = 0, max = 20) Long> joinedAt, @ForAll long seed) {
+    // Buyer i joined at joinedAt[i] (many at the same millisecond), ties broken by i: its place in the sale's sequence.
+    int n = won.size();
+    List<Integer> joinOrder = new ArrayList<>(java.util.stream.IntStream.range(0, n).boxed().toList());
+    joinOrder.sort(java.util.Comparator.<Integer>comparingLong(joinedAt::get).thenComparingInt(i -> i));
+    long[] inJoinOrder = joinOrder.stream().mapToLong(won::get).toArray();
+    List<Integer> given = new ArrayList<>(joinOrder);
+    Collections.shuffle(given, new Random(seed));
+    long[] at = given.stream().mapToLong(joinedAt::get).toArray();
+    long[] tie = given.stream().mapToLong(Integer::longValue).toArray();
+    long[] units = given.stream().mapToLong(won::get).toArray();
+    assertThat(Fairness.firstShare(at, tie, units, Fairness.FIRST_JOINERS))
+        .isCloseTo(Fairness.firstShare(inJoinOrder, Fairness.FIRST_JOINERS), within(1e-9));
+  }
+
   @Property(tries = 200)
   void anEqualSaleGivesTheFirstTenthATenth(@ForAll @IntRange(min = 1, max = 10_000) int tenths) {
     long[] units = new long[tenths * 10];
