@@ -66,7 +66,8 @@ window.FlashsaleWaitingRoom = (() => {
         throw {detail: place.status === 'SOLD_OUT' ? 'Sold out' : 'The sale has ended'};
       }
       say(place.position != null
-          ? 'In the waiting room: ' + place.position + ' ahead of you, about ' + place.estimatedWaitSeconds + ' s.'
+          ? 'In the waiting room: ' + place.position + ' ahead of you, about ' + place.estimatedWaitSeconds + ' s'
+            + (place.estimatedStartTime ? ' (your turn at ' + new Date(place.estimatedStartTime).toLocaleTimeString() + ').' : '.')
           : 'In the waiting room: your place is drawn at the start, among everyone who came before it.');
       const next = await Flashsale.api(place.pollUrl + '?waitMs=25000', {headers: auth});
       if (!next.ok) throw next.body;

@@ -18,8 +18,7 @@ import java.util.Map;
  * on the scrape's thread, only when an outcome came since, and without holding up the view's thread.
  */
 final class SaleFairness {
-  /** At most this often per sale: one computation took 80–230 ms for a million buyers on the
-   * loaded 2-core build machine. */
+  /** At most this often per sale: one computation took 80–230 ms for a million buyers on the loaded 2-core machine. */
   static final Duration RECOMPUTE = Duration.ofSeconds(5);
 
   /** The figures of a moment: Gini of units per buyer, share of the first 10 % of joiners, buyers counted. */
