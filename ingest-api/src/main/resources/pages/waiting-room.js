@@ -28,14 +28,15 @@ window.FlashsaleWaitingRoom = (() => {
     }
   }
 
-  async function join(sale, auth) {
+  async function join(sale, auth, lostToken) {
     const headers = Object.assign({'Content-Type': 'application/json'}, auth);
-    let body = {};
+    let body = lostToken ? {queueToken: lostToken} : {};
     const prove = async () => {
       say('Proving you are not a bot…');
       const challenge = await Flashsale.api('/api/sales/' + encodeURIComponent(sale.saleId) + '/challenge', {headers});
       if (!challenge.ok) throw challenge.body;
-      body = {challenge: challenge.body.challenge, nonce: await solve(challenge.body.challenge, challenge.body.bits)};
+      body = {challenge: challenge.body.challenge, nonce: await solve(challenge.body.challenge, challenge.body.bits),
+              queueToken: lostToken};
     };
     if (sale.waitingRoom.proofOfWorkBits > 0) await prove();
     let proofs = 0;
@@ -60,6 +61,11 @@ window.FlashsaleWaitingRoom = (() => {
       if (place.status === 'ADMITTED') {
         say('It is your turn: you may buy now.');
         return place.purchasePass;
+      }
+      if (place.status === 'PLACE_LOST') { // away too long (a sleeping laptop): back in the queue, at its end
+        say('You were away too long and lost your place: joining again at the back.');
+        place = await join(sale, auth, place.queueToken);
+        continue;
       }
       if (place.status !== 'WAITING') {
         say(place.status === 'SOLD_OUT' ? 'Sold out while you waited.' : 'The sale has ended.');

@@ -1,6 +1,7 @@
 package io.flashsale.api.waitingroom;
 
 import io.flashsale.api.sale.SaleView;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
 public final class QueueMeters {
   static final String MOVE_RATE = "flashsale.waiting.room.move.rate";
   static final String NEW_JOINER_START = "flashsale.waiting.room.new.joiner.start";
+  static final String IDLE_REJOINS = "flashsale.waiting.room.idle.rejoins";
 
   private QueueMeters() {}
 
@@ -33,5 +35,8 @@ public final class QueueMeters {
   public static void register(MeterRegistry registry, String saleId, WaitingRooms rooms, SaleView sales, Clock clock) {
     register(registry, saleId, () -> sales.sale(saleId).filter(sale -> sale.getWaitingRoom() != null)
         .map(sale -> rooms.forecast(sale, clock.instant())));
+    FunctionCounter.builder(IDLE_REJOINS, rooms, r -> r.rejoins(saleId)).tag("sale", saleId)
+        .description("Buyers of the sale's waiting room who lost their place for being idle and joined again at the back")
+        .register(registry);
   }
 }

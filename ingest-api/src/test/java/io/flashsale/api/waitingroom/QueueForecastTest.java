@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class QueueForecastTest {
   private static final Instant START = Instant.parse("2026-12-06T20:00:00Z");
   private final Sale sale = Sales.opening("s1", "SKU", 100, 1, START)
-      .setWaitingRoom(new WaitingRoom(10, 120, 900, 0)).build();
+      .setWaitingRoom(new WaitingRoom(10, 120, 900, 0, 3_600)).build();
   private final List<QueueOrder.Rate> rates = List.of(new QueueOrder.Rate(Instant.EPOCH, 10));
 
   @Test
