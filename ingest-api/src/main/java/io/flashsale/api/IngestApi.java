@@ -115,7 +115,8 @@ public final class IngestApi implements AutoCloseable {
           PurchaseViewStart.of(admin, kafka.applicationId(), sales), clock);
       resources.add(purchases);
       purchases.onOutcome(meters::outcomeSeen);
-      purchases.onOutcome(new FairnessMeters(meters.registry, clock, FairnessMeters.MAX_BUYERS_PER_SALE)::outcomeSeen);
+      FairnessMeters fairness = new FairnessMeters(meters.registry, clock, FairnessMeters.MAX_BUYERS_PER_SALE);
+      purchases.onOutcome(fairness::outcomeSeen);
       purchases.start();
       WaitingRoomView rooms = new WaitingRoomView(kafka, topics);
       resources.add(rooms);
@@ -166,7 +167,7 @@ public final class IngestApi implements AutoCloseable {
       }
       ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
           new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
-          new SaleMetricsRoutes(sales, purchases, roomState, clock),
+          new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           pages, new Health(readiness), meters, metricsServer == null);
 

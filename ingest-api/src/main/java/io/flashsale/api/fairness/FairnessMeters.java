@@ -40,6 +40,13 @@ public final class FairnessMeters {
     sales.computeIfAbsent(Shards.parentSaleId(outcome.getSaleId()), this::register).seen(outcome);
   }
 
+  /** The sale's figures as the gauges show them: Gini, first joiners' share, buyers counted (zeros before any outcome). */
+  public double[] figures(String saleId) {
+    SaleFairness sale = sales.get(saleId);
+    SaleFairness.Figures figures = sale == null ? new SaleFairness.Figures(0, 0, 0) : sale.figures();
+    return new double[] {figures.gini(), figures.firstJoinersShare(), figures.buyers()};
+  }
+
   private SaleFairness register(String saleId) {
     SaleFairness sale = new SaleFairness(maxBuyers, clock);
     Gauge.builder(GINI, sale, s -> s.figures().gini()).tag("sale", saleId)
