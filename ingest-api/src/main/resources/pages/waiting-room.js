@@ -28,14 +28,15 @@ window.FlashsaleWaitingRoom = (() => {
     }
   }
 
-  async function join(sale, auth) {
+  async function join(sale, auth, lostToken) {
     const headers = Object.assign({'Content-Type': 'application/json'}, auth);
-    let body = {};
+    let body = lostToken ? {queueToken: lostToken} : {};
     const prove = async () => {
       say('Proving you are not a bot…');
       const challenge = await Flashsale.api('/api/sales/' + encodeURIComponent(sale.saleId) + '/challenge', {headers});
       if (!challenge.ok) throw challenge.body;
-      body = {challenge: challenge.body.challenge, nonce: await solve(challenge.body.challenge, challenge.body.bits)};
+      body = {challenge: challenge.body.challenge, nonce: await solve(challenge.body.challenge, challenge.body.bits),
+              queueToken: lostToken};
     };
     if (sale.waitingRoom.proofOfWorkBits > 0) await prove();
     let proofs = 0;
@@ -61,12 +62,18 @@ window.FlashsaleWaitingRoom = (() => {
         say('It is your turn: you may buy now.');
         return place.purchasePass;
       }
+      if (place.status === 'PLACE_LOST') { // away too long (a sleeping laptop): back in the queue, at its end
+        say('You were away too long and lost your place: joining again at the back.');
+        place = await join(sale, auth, place.queueToken);
+        continue;
+      }
       if (place.status !== 'WAITING') {
         say(place.status === 'SOLD_OUT' ? 'Sold out while you waited.' : 'The sale has ended.');
         throw {detail: place.status === 'SOLD_OUT' ? 'Sold out' : 'The sale has ended'};
       }
       say(place.position != null
-          ? 'In the waiting room: ' + place.position + ' ahead of you, about ' + place.estimatedWaitSeconds + ' s.'
+          ? 'In the waiting room: ' + place.position + ' ahead of you, about ' + place.estimatedWaitSeconds + ' s'
+            + (place.estimatedStartTime ? ' (your turn at ' + new Date(place.estimatedStartTime).toLocaleTimeString() + ').' : '.')
           : 'In the waiting room: your place is drawn at the start, among everyone who came before it.');
       const next = await Flashsale.api(place.pollUrl + '?waitMs=25000', {headers: auth});
       if (!next.ok) throw next.body;

@@ -9,6 +9,7 @@ import io.flashsale.api.admin.AuditView;
 import io.flashsale.api.admin.SaleCreationRoutes;
 import io.flashsale.api.admin.SaleMetricsRoutes;
 import io.flashsale.api.admin.WaitingRoomChanges;
+import io.flashsale.api.fairness.FairnessMeters;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.http.JettySettings;
@@ -31,6 +32,7 @@ import io.flashsale.api.sale.SaleEvents;
 import io.flashsale.api.sale.SaleRoutes;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
+import io.flashsale.api.waitingroom.QueueMeters;
 import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.api.waitingroom.WaitingRoomView;
@@ -113,6 +115,8 @@ public final class IngestApi implements AutoCloseable {
           PurchaseViewStart.of(admin, kafka.applicationId(), sales), clock);
       resources.add(purchases);
       purchases.onOutcome(meters::outcomeSeen);
+      FairnessMeters fairness = new FairnessMeters(meters.registry, clock, FairnessMeters.MAX_BUYERS_PER_SALE);
+      purchases.onOutcome(fairness::outcomeSeen);
       purchases.start();
       WaitingRoomView rooms = new WaitingRoomView(kafka, topics);
       resources.add(rooms);
@@ -137,6 +141,7 @@ public final class IngestApi implements AutoCloseable {
             .map(sale -> roomState.counts(sale, clock.instant()).waiting()).orElse(0L));
         meters.proofOfWork(saleId, () -> sales.sale(saleId)
             .map(sale -> (long) roomState.proofOfWorkBits(sale, clock.instant())).orElse(0L));
+        QueueMeters.register(meters.registry, saleId, roomState, sales, clock);
       });
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(sales, clock);
@@ -162,7 +167,7 @@ public final class IngestApi implements AutoCloseable {
       }
       ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
           new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
-          new SaleMetricsRoutes(sales, purchases, roomState, clock),
+          new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           pages, new Health(readiness), meters, metricsServer == null);
 

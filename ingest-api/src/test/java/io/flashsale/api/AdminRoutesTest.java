@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.sale.DecisionRate;
+import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.Topics;
@@ -112,6 +113,22 @@ class AdminRoutesTest {
     fixture.call("GET", "/api/admin/sales").send().assertProblem(401, ErrorCode.UNAUTHENTICATED);
 
     assertThat(allEndOffsets()).isEqualTo(before);
+  }
+
+  /** The sale's fairness as the admin reads it: the first of two buyers won both units. */
+  @Test
+  void metricsShowTheFairnessOfTheUnitsWon() throws InterruptedException {
+    String saleId = fixture.createSale(Map.of("stock", 2, "perUserLimit", 2));
+    fixture.decide(saleId, "fair-1-" + saleId, "first", 2, OutcomeStatus.ACCEPTED);
+    Thread.sleep(5); // a later decision time: the join order
+    fixture.decide(saleId, "fair-2-" + saleId, "second", 1, OutcomeStatus.REJECTED);
+
+    JsonNode metrics = await().atMost(Duration.ofSeconds(30)).until(() -> metrics(saleId),
+        m -> m.path("gini").asDouble() > 0);
+    assertThat(metrics.path("gini").asDouble()).as("one winner of two: (n-1)/n").isEqualTo(0.5);
+    assertThat(metrics.path("firstJoinersShare").asDouble()).isEqualTo(1.0);
+    assertThat(metrics.path("queueMovePerSecond").asDouble()).as("no waiting room").isZero();
+    assertThat(metrics.path("newJoinerStartTime").isNull()).isTrue();
   }
 
   @Test

@@ -106,6 +106,10 @@ class OperationsTest {
         assertThat(scrapes.get(LocalStack.SINK_METRICS))
             .contains("flashsale_books_sale_units{process=\"sink\",sale=\"" + saleId + "\",state=\"confirmed\"} 1.0");
         assertThat(exportedNames(String.join("\n", scrapes.values()))).containsAll(used);
+        // One buyer won the sale's one unit: no inequality, all of it to the first joiners (computed every 5 s).
+        assertThat(scrapes.get(LocalStack.API_METRICS))
+            .contains("flashsale_fairness_gini{process=\"api\",sale=\"" + saleId + "\"} 0.0")
+            .contains("flashsale_fairness_first_joiners_share{process=\"api\",sale=\"" + saleId + "\"} 1.0");
       });
       Map<String, String> processOf = Map.of(LocalStack.API_METRICS, "api", LocalStack.TOPOLOGY_METRICS, "topology",
           LocalStack.SINK_METRICS, "sink", LocalStack.SIMULATOR_METRICS, "payment-simulator");
@@ -123,6 +127,9 @@ class OperationsTest {
           .contains("flashsale_api_outcomes_seen_total{process=\"api\",reason=\"none\",status=\"ACCEPTED\"} 1.0")
           .contains("route=\"/api/purchases/{requestId}/checkout\"")
           .contains("flashsale_waiting_room_buyers{process=\"api\",sale=\"" + roomId + "\"} 1.0")
+          .contains("flashsale_waiting_room_move_rate{process=\"api\",sale=\"" + roomId + "\"} 0.0")
+          .containsPattern("flashsale_waiting_room_new_joiner_start_seconds\\{process=\"api\",sale=\"" + roomId
+              + "\"} [0-9.E]+\n")
           .doesNotContain(requestId); // routes by template, never by raw path
       System.out.println("OperationsTest: metric names used by the rules and the dashboard, all exported: " + used);
     }

@@ -120,7 +120,7 @@ class WaitingRoomInvariantsTest {
               scenario.perUserLimit()))
           .setCreatedAt(now).setStartsAt(now.plusSeconds(scenario.startsInSeconds())).setEndsAt(now.plusSeconds(3600))
           .setHoldSeconds(3600) // no hold ends within a try: what is accepted stays taken
-          .setWaitingRoom(new WaitingRoom(scenario.admitPerSecond(), scenario.passSeconds(), 900, 0)).build();
+          .setWaitingRoom(new WaitingRoom(scenario.admitPerSecond(), scenario.passSeconds(), 900, 0, 3_600)).build();
       flashsale.define(sale);
       api = new ApiDecisions("room-secret", sale);
       forger = new ApiDecisions("not-the-secret", sale);

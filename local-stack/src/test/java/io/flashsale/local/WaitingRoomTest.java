@@ -3,6 +3,8 @@ package io.flashsale.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flashsale.api.waitingroom.WaitingRoomSettings;
+import io.flashsale.api.waitingroom.WaitingRoomSigner;
 import io.flashsale.local.Buyers.Answer;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.Topics;
@@ -74,6 +76,7 @@ class WaitingRoomTest {
       // Each buyer long-polls until admitted; the answer's time is the admission's.
       Map<String, Instant> admittedAt = new ConcurrentHashMap<>();
       Map<String, List<Long>> positions = new ConcurrentHashMap<>();
+      Map<String, Instant> toldStart = new ConcurrentHashMap<>();
       List<Future<?>> polls = new ArrayList<>();
       for (String user : placeOf.keySet()) {
         polls.add(pool.submit(() -> {
@@ -86,6 +89,9 @@ class WaitingRoomTest {
               admittedAt.put(user, Instant.now());
               assertThat(body.path("purchasePass").asText()).isNotBlank();
               return null;
+            }
+            if (body.has("estimatedStartTime")) {
+              toldStart.put(user, Instant.parse(body.path("estimatedStartTime").asText()));
             }
             if (body.has("position")) {
               positions.computeIfAbsent(user, u -> new ArrayList<>()).add(body.path("position").asLong());
@@ -110,6 +116,11 @@ class WaitingRoomTest {
       double seconds = Duration.between(first, last).toMillis() / 1000.0;
       assertThat(seconds).as("%d buyers at %d/s", PRE_QUEUE, ADMIT_PER_SECOND)
           .isBetween(0.6 * (PRE_QUEUE - 1) / ADMIT_PER_SECOND, 1.6 * (PRE_QUEUE - 1) / ADMIT_PER_SECOND);
+      // The start told while waiting is the admission's: the rate did not change.
+      // Those first polled after their turn (a loaded machine) are told ADMITTED at once, never a start: most are told.
+      assertThat(toldStart.size()).as("buyers told an estimatedStartTime").isGreaterThanOrEqualTo(PRE_QUEUE / 2);
+      toldStart.forEach((user, told) -> assertThat(Duration.between(told, admittedAt.get(user)).abs().toMillis())
+          .as("admission of %s against its estimatedStartTime", user).isLessThan(1_000));
       positions.forEach((user, seen) -> assertThat(seen).as("positions of %s never grow", user).isSortedAccordingTo(
           (a, b) -> Long.compare(b, a)));
       System.out.printf("%d pre-queued buyers admitted over %.2f s (%.1f/s, configured %d/s), tau %.3f%n", PRE_QUEUE,
@@ -117,6 +128,48 @@ class WaitingRoomTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * Idle kick over HTTP: a buyer last heard from two hours ago (its token signed then, with the local stack's published
+   * waiting-room secret) is told PLACE_LOST and has no pass; a buyer who polls keeps its place; the idle one joins again
+   * with its lost token and queues behind everyone, once, and the API counts it.
+   */
+  @Test
+  void anIdleBuyerLosesItsPlaceAndJoinsAgainAtTheBackWhileAPollingOneKeepsIt() throws Exception {
+    String saleId = http.createSale(sale("IDLE", Instant.now().minusSeconds(1),
+        Map.of("admitPerSecond", 1, "idleKickSeconds", 60)));
+    for (int i = 0; i < 20; i++) { // twenty ahead: nobody below is admitted for twenty seconds and more
+      assertThat(http.call("POST", "/api/sales/" + saleId + "/queue", Buyers.tokenFor("ahead-" + i + "-" + saleId),
+          Map.of(), Map.of()).status()).isEqualTo(202);
+    }
+    String idle = Buyers.tokenFor("idle-" + saleId);
+    String polling = Buyers.tokenFor("polling-" + saleId);
+    String idleToken = joinedToken(idle, saleId);
+    String pollingToken = joinedToken(polling, saleId);
+    WaitingRoomSigner signer = new WaitingRoomSigner(WaitingRoomSettings.LOCAL_SECRET);
+    WaitingRoomSigner.QueueToken place = signer.token(idleToken).orElseThrow();
+    assertThat(place.seenAt()).as("a join's token says when the buyer was heard from").isNotNull();
+    String away = signer.token(place.seen(Instant.now().minus(Duration.ofHours(2))));
+
+    Answer lost = http.call("GET", "/api/queue/" + away, idle, null, Map.of());
+    assertThat(lost.body().path("status").asText()).as("%s", lost.body()).isEqualTo("PLACE_LOST");
+    assertThat(lost.body().has("purchasePass")).isFalse();
+    Answer kept = http.call("GET", "/api/queue/" + pollingToken, polling, null, Map.of());
+    assertThat(kept.body().path("status").asText()).isEqualTo("WAITING");
+    long keptPosition = kept.body().path("position").asLong();
+    assertThat(signer.token(kept.body().path("queueToken").asText()).orElseThrow().seenAt())
+        .as("the poll renewed the token").isAfter(signer.token(pollingToken).orElseThrow().seenAt());
+
+    Answer back = http.call("POST", "/api/sales/" + saleId + "/queue", idle, Map.of("queueToken", away), Map.of());
+    assertThat(back.status()).isEqualTo(202);
+    assertThat(place(back.body().path("queueToken").asText())).as("behind everyone").isEqualTo(22L);
+    assertThat(back.body().path("position").asLong()).isGreaterThan(keptPosition);
+    Answer again = http.call("POST", "/api/sales/" + saleId + "/queue", idle, Map.of("queueToken", away), Map.of());
+    assertThat(place(again.body().path("queueToken").asText())).as("once: a retry keeps the new place").isEqualTo(22L);
+    // Counted per join answered with a new place for a lost one: the retry too.
+    assertThat(OperationsTest.scrape(stack.metricsUrls().get(LocalStack.API_METRICS)))
+        .contains("flashsale_waiting_room_idle_rejoins_total{process=\"api\",sale=\"" + saleId + "\"} 2.0");
   }
 
   @Test

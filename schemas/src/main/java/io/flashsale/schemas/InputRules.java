@@ -36,6 +36,9 @@ public final class InputRules {
   public static final int MIN_PASS_SECONDS = 10;
   public static final int MAX_PASS_SECONDS = 3_600;
   public static final int MAX_PRE_QUEUE_SECONDS = 86_400;
+  /** Two of the buyer page's 25 s long-polls and some: a page that polls is never idle this long. */
+  public static final int MIN_IDLE_KICK_SECONDS = 60;
+  public static final int MAX_IDLE_KICK_SECONDS = 86_400;
   /** 32 bits is about four billion hashes a join: far past what a browser does in a minute. */
   public static final int MAX_PROOF_OF_WORK_BITS = 32;
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
@@ -202,6 +205,8 @@ public final class InputRules {
       errors = add(errors, between("waitingRoom.passSeconds", room.getPassSeconds(), MIN_PASS_SECONDS, MAX_PASS_SECONDS));
       errors = add(errors, between("waitingRoom.preQueueSeconds", room.getPreQueueSeconds(), 0, MAX_PRE_QUEUE_SECONDS));
       errors = add(errors, between("waitingRoom.proofOfWorkBits", room.getProofOfWorkBits(), 0, MAX_PROOF_OF_WORK_BITS));
+      errors = add(errors, between("waitingRoom.idleKickSeconds", room.getIdleKickSeconds(), MIN_IDLE_KICK_SECONDS,
+          MAX_IDLE_KICK_SECONDS));
     }
     if (sale.getDrawSeedHash() != null && !SHA256_HEX.matcher(sale.getDrawSeedHash()).matches()) {
       errors = add(errors, "drawSeedHash must be 64 lowercase hex digits");

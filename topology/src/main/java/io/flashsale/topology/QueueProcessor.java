@@ -53,6 +53,9 @@ final class QueueProcessor implements Processor<String, QueueJoin, String, Speci
     }
     String key = StoreKeys.saleScoped(join.getSaleId(), join.getUserId());
     Long known = members.get(key);
+    if (known != null && join.getReplacesPlace() != null && join.getReplacesPlace() == decodePlace(known)) {
+      known = null; // its place was lost to idleness: a new one at the back, and a repeat of this join gets that one
+    }
     QueueStats before = counts.get(join.getSaleId());
     QueueStats stats = before != null ? before : QueuePlaces.empty(join.getSaleId());
     // A known member's place is stored signed: negative for the pre-queue (see encode).

@@ -9,6 +9,7 @@ import io.flashsale.schemas.QueuePlace;
 import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.WaitingRoom;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class QueuePlacementTest {
   private static final Sale SALE = Sale.newBuilder(fcfsSale("room-1", "SKU-ROOM", 10, 1))
       .setStartsAt(NOW.plusSeconds(60)).setEndsAt(NOW.plusSeconds(3600))
-      .setWaitingRoom(new WaitingRoom(100, 120, 900, 0)).build();
+      .setWaitingRoom(new WaitingRoom(100, 120, 900, 0, 3_600)).build();
 
   @Test
   void eachUserHasOnePlaceAndThePreQueueEndsAtTheStart() {
@@ -37,6 +38,29 @@ class QueuePlacementTest {
       assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 3L, 2L, true, SALE.getStartsAt()));
       topology.advanceWallClock(SaleTopology.QUEUE_STATS_INTERVAL);
       assertThat(topology.queueStats.readValuesToList()).containsExactly(new QueueStats("room-1", 4L, 2L, true, SALE.getStartsAt()));
+    }
+  }
+
+  /** The API checked that ann's place was lost for idleness: her join again gets a new place at the back, once. */
+  @Test
+  void aJoinReplacingALostPlaceGoesToTheBackOnce() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      topology.define(SALE);
+      Instant after = SALE.getStartsAt().plusSeconds(1);
+      QueuePlace ann = topology.join(SALE, "ann", after);
+      QueuePlace bob = topology.join(SALE, "bob", after);
+      QueuePlace stale = topology.rejoin(SALE, "bob", 7L, after.plusSeconds(1)); // not bob's place: nothing changes
+      QueuePlace annBack = topology.rejoin(SALE, "ann", ann.getPlace(), after.plusSeconds(2));
+      QueuePlace annRetry = topology.rejoin(SALE, "ann", ann.getPlace(), after.plusSeconds(3));
+      QueuePlace annPlain = topology.join(SALE, "ann", after.plusSeconds(4));
+
+      assertThat(stale).isEqualTo(bob);
+      assertThat(annBack.getPlace()).as("behind bob").isEqualTo(2L);
+      assertThat(annBack.getPreQueue()).isFalse();
+      assertThat(annRetry).as("a retried join again keeps the new place").isEqualTo(annBack);
+      assertThat(annPlain).isEqualTo(annBack);
+      topology.advanceWallClock(SaleTopology.QUEUE_STATS_INTERVAL);
+      assertThat(SaleTopologyDriver.last(topology.queueStats.readValuesToList()).getJoined()).isEqualTo(3L);
     }
   }
 
@@ -61,7 +85,7 @@ class QueuePlacementTest {
     try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
       Sale plain = fcfsSale("plain", "SKU-PLAIN", 10, 1);
       topology.define(plain);
-      topology.queueJoins.pipeInput(plain.getSku(), new QueueJoin("plain", "ann", null), NOW);
+      topology.queueJoins.pipeInput(plain.getSku(), new QueueJoin("plain", "ann", null, null), NOW);
 
       assertThat(topology.queuePlaces.isEmpty()).isTrue();
       assertThat(topology.deadLetters.isEmpty()).isTrue();

@@ -149,7 +149,13 @@ public final class SaleTopologyDriver implements AutoCloseable {
 
   /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
   public QueuePlace join(Sale sale, String userId, Instant at) {
-    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId), at);
+    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, null), at);
+    return single(queuePlaces.readValuesToList());
+  }
+
+  /** A buyer who lost {@code lostPlace} for being idle joins again (the API checked the loss). */
+  public QueuePlace rejoin(Sale sale, String userId, long lostPlace, Instant at) {
+    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, lostPlace), at);
     return single(queuePlaces.readValuesToList());
   }
 

@@ -3,6 +3,8 @@ package io.flashsale.api.admin;
 import io.flashsale.api.purchase.PurchaseView;
 import io.flashsale.api.sale.DecisionRate;
 import io.flashsale.api.sale.SaleView;
+import io.flashsale.api.fairness.FairnessMeters;
+import io.flashsale.api.waitingroom.QueueForecast;
 import io.flashsale.api.waitingroom.WaitingRooms;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.StockLevel;
@@ -19,11 +21,14 @@ public final class SaleMetricsRoutes {
    * are the waiting room's (0 without one), {@code proofOfWorkBits} the difficulty its joins need now (risen by itself
    * while joins come faster than its threshold), {@code deviceRejections} the requests refused DEVICE_LIMIT_EXCEEDED.
    * {@code decisionsPerSecond} holds the last minutes, oldest first, its last second being {@code serverTime}'s.
+   * {@code queueMovePerSecond} and {@code newJoinerStartTime} are the waiting room's ({@link QueueForecast}; 0 and
+   * null without one or once over); {@code gini} and {@code firstJoinersShare} the fairness of the units won so far.
    */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
                      long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending,
                      long ordersCount, double conversionRate, long queueLength, long admitted,
-                     long deviceRejections, Decisions decisionsPerSecond, Instant serverTime, int proofOfWorkBits) {}
+                     long deviceRejections, Decisions decisionsPerSecond, Instant serverTime, int proofOfWorkBits,
+                     double queueMovePerSecond, Instant newJoinerStartTime, double gini, double firstJoinersShare) {}
 
   /** Decisions per second, accepted and rejected, one entry per second. */
   record Decisions(long[] accepted, long[] rejected) {}
@@ -34,9 +39,12 @@ public final class SaleMetricsRoutes {
   private final SaleView sales;
   private final PurchaseView purchases;
   private final WaitingRooms waitingRooms;
+  private final FairnessMeters fairness;
   private final Clock clock;
 
-  public SaleMetricsRoutes(SaleView sales, PurchaseView purchases, WaitingRooms waitingRooms, Clock clock) {
+  public SaleMetricsRoutes(SaleView sales, PurchaseView purchases, WaitingRooms waitingRooms, FairnessMeters fairness,
+                           Clock clock) {
+    this.fairness = fairness;
     this.sales = sales;
     this.purchases = purchases;
     this.waitingRooms = waitingRooms;
@@ -50,16 +58,21 @@ public final class SaleMetricsRoutes {
     DecisionRate.Series rate = sales.decisionRate(sale.getSaleId(), now);
     Decisions decisions = new Decisions(rate.accepted(), rate.rejected());
     WaitingRooms.Counts room = waitingRooms.counts(sale, now);
+    QueueForecast queue = sale.getWaitingRoom() == null ? new QueueForecast(0, 0, null)
+        : waitingRooms.forecast(sale, now);
+    double[] fair = fairness.figures(sale.getSaleId());
     StockLevel level = sales.stockLevel(sale.getSaleId()).orElse(null);
     if (level == null) {
       ctx.json(new SaleMetrics(sale.getSaleId(), sale.getStock(), sale.getStock(), 0, 0, 0, 0, Map.of(), 0, 0,
-          pending, 0, 0, room.waiting(), room.admitted(), 0, decisions, now, room.proofOfWorkBits()));
+          pending, 0, 0, room.waiting(), room.admitted(), 0, decisions, now, room.proofOfWorkBits(),
+          queue.movePerSecond(), queue.newJoinerStart(), fair[0], fair[1]));
       return;
     }
     double conversion = level.getAccepted() == 0 ? 0 : (double) level.getOrders() / level.getAccepted();
     ctx.json(new SaleMetrics(sale.getSaleId(), level.getStock(), level.getAvailable(), level.getReserved(),
         level.getConfirmed(), level.getRequests(), level.getAccepted(), level.getRejected(), level.getExpired(),
         level.getCancelled(), pending, level.getOrders(), conversion, room.waiting(), room.admitted(),
-        level.getRejected().getOrDefault(DEVICE_LIMIT_EXCEEDED, 0L), decisions, now, room.proofOfWorkBits()));
+        level.getRejected().getOrDefault(DEVICE_LIMIT_EXCEEDED, 0L), decisions, now, room.proofOfWorkBits(),
+        queue.movePerSecond(), queue.newJoinerStart(), fair[0], fair[1]));
   }
 }

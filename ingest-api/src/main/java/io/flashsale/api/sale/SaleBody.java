@@ -16,7 +16,8 @@ public record SaleBody(String saleId, String sku, String name, String descriptio
                        Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
                        String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
                        Long remainingSeconds, Instant serverTime, Instant endedAt, int shards) {
-  public record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits) {}
+  public record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits,
+                                int idleKickSeconds) {}
 
   /** The body of {@code sale} at {@code now}, from what {@code sales} has read of it. */
   public static SaleBody of(Sale sale, SaleView sales, Instant now) {
@@ -28,7 +29,7 @@ public record SaleBody(String saleId, String sku, String name, String descriptio
         remaining, sale.getPerUserLimit(), sale.getPerDeviceLimit(), sale.getRequireDevice(), sale.getPriceCents(),
         sale.getOriginalPriceCents(), sale.getCurrency(), sale.getStartsAt(), sale.getEndsAt(), sale.getHoldSeconds(),
         sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
-            room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits()),
+            room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits(), room.getIdleKickSeconds()),
         sale.getDrawSeedHash(), status, remainingSeconds(sale, status, closesAt, now), now,
         sales.endedAt(sale.getSaleId()).orElse(null), sale.getShards());
   }

@@ -47,7 +47,15 @@ public record SaleDefinition(
 
   /** The waiting room as the admin sent it; only {@code admitPerSecond} is required. */
   public record WaitingRoomDefinition(Integer admitPerSecond, Integer passSeconds, Integer preQueueSeconds,
-                                      Integer proofOfWorkBits) {
+                                      Integer proofOfWorkBits, Integer idleKickSeconds) {
+    /** Seed 003's "auto-kick idle users after 1 hour". */
+    static final int DEFAULT_IDLE_KICK_SECONDS = 3_600;
+
+    public WaitingRoomDefinition(Integer admitPerSecond, Integer passSeconds, Integer preQueueSeconds,
+                                 Integer proofOfWorkBits) {
+      this(admitPerSecond, passSeconds, preQueueSeconds, proofOfWorkBits, null);
+    }
+
     static final int DEFAULT_PASS_SECONDS = 120;
     static final int DEFAULT_PRE_QUEUE_SECONDS = 900;
 
@@ -65,6 +73,7 @@ public record SaleDefinition(
           .setPassSeconds(passSeconds != null ? passSeconds : DEFAULT_PASS_SECONDS)
           .setPreQueueSeconds(preQueueSeconds != null ? preQueueSeconds : DEFAULT_PRE_QUEUE_SECONDS)
           .setProofOfWorkBits(proofOfWorkBits != null ? proofOfWorkBits : 0)
+          .setIdleKickSeconds(idleKickSeconds != null ? idleKickSeconds : DEFAULT_IDLE_KICK_SECONDS)
           .build();
     }
   }

@@ -18,7 +18,7 @@ import java.util.List;
  * @param at when to look again: the start, the admission, or a moment later while the size is unknown
  */
 public record Admission(State state, Long position, Instant at) {
-  public enum State { WAITING, ADMITTED, SOLD_OUT, ENDED }
+  public enum State { WAITING, ADMITTED, SOLD_OUT, ENDED, PLACE_LOST }
 
   /**
    * Admission counts from this long after the pre-queue's close (the start, or a moment later when nobody joined
@@ -38,20 +38,47 @@ public record Admission(State state, Long position, Instant at) {
     if (status == SaleStatus.ENDED || status == SaleStatus.SOLD_OUT) {
       return new Admission(status == SaleStatus.ENDED ? State.ENDED : State.SOLD_OUT, null, now);
     }
+    // Idle kick: not heard from (join or poll) for idleKickSeconds before its turn came, the place is lost.
+    Instant deadline = token.seenAt() == null ? null : token.seenAt().plusSeconds(idleKickSeconds(sale));
+    boolean overdue = deadline != null && now.isAfter(deadline);
     if (now.isBefore(sale.getStartsAt())) { // the pre-queue is shuffled at the start
-      return new Admission(State.WAITING, null, sale.getStartsAt());
+      return overdue ? lost(now) : new Admission(State.WAITING, null, sale.getStartsAt());
     }
     boolean closed = stats != null && stats.getPreQueueClosed();
     if (token.preQueue() && !closed) {
-      return new Admission(State.WAITING, null, now.plus(UNKNOWN_SLOT_RECHECK));
+      return overdue ? lost(now) : new Admission(State.WAITING, null, now.plus(UNKNOWN_SLOT_RECHECK));
     }
     long slot = QueueOrder.slot(token.place(), token.preQueue(), stats == null ? 0 : stats.getPreQueueSize(), shuffle);
     Instant start = start(sale, stats);
+    if (overdue && QueueOrder.admitted(start, rates, deadline) <= slot) {
+      return lost(now); // its turn had not come by the deadline (an admission before it stays)
+    }
     long admitted = QueueOrder.admitted(start, rates, now);
     if (slot < admitted) {
       return new Admission(State.ADMITTED, 0L, now);
     }
     return new Admission(State.WAITING, slot - admitted + 1, QueueOrder.admittedAt(start, rates, now, slot));
+  }
+
+  /**
+   * True when the place's turn came more than idleKickSeconds before {@code now}: a join (which carries no proof of
+   * the buyer's polls) cannot keep such a place, so a buyer who left cannot come back to a turn long past.
+   */
+  static boolean turnLongPast(Sale sale, QueueToken token, QueueStats stats, List<QueueOrder.Rate> rates,
+                              QueueOrder.Shuffle shuffle, Instant now) {
+    if (stats == null || !stats.getPreQueueClosed()) {
+      return false;
+    }
+    long slot = QueueOrder.slot(token.place(), token.preQueue(), stats.getPreQueueSize(), shuffle);
+    return QueueOrder.admitted(start(sale, stats), rates, now.minusSeconds(idleKickSeconds(sale))) > slot;
+  }
+
+  static long idleKickSeconds(Sale sale) {
+    return sale.getWaitingRoom().getIdleKickSeconds();
+  }
+
+  private static Admission lost(Instant now) {
+    return new Admission(State.PLACE_LOST, null, now);
   }
 
   /** How many of the sale's waiting buyers are admitted at {@code now}: none before the pre-queue's close. */
@@ -60,7 +87,7 @@ public record Admission(State state, Long position, Instant at) {
   }
 
   /** When admission starts: {@link #LEAD} after the pre-queue's close. */
-  private static Instant start(Sale sale, QueueStats stats) {
+  static Instant start(Sale sale, QueueStats stats) {
     Instant closed = stats != null && stats.getClosedAt() != null && stats.getClosedAt().isAfter(sale.getStartsAt())
         ? stats.getClosedAt() : sale.getStartsAt();
     return closed.plus(LEAD);

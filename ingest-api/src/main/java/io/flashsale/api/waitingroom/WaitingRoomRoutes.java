@@ -41,13 +41,14 @@ public final class WaitingRoomRoutes {
   static final Duration PLACE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration CHALLENGE_TTL = Duration.ofMinutes(2);
 
-  record JoinBody(String challenge, String nonce) {}
+  /** {@code queueToken}: the place the buyer lost for being idle, to join again at the back. */
+  record JoinBody(String challenge, String nonce, String queueToken) {}
 
   record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds, String pollUrl,
-                   String purchasePass, Instant passExpiresAt) {}
+  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds,
+                   Instant estimatedStartTime, String pollUrl, String purchasePass, Instant passExpiresAt) {}
 
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -97,8 +98,9 @@ public final class WaitingRoomRoutes {
     if (bits > 0) {
       requireProof(body, sale, buyer, bits, now, access.clientAddress(ctx));
     }
+    Long lostPlace = lostPlace(body.queueToken(), sale, buyer, now);
     CompletableFuture<QueuePlace> placed = rooms.awaitPlace(sale.getSaleId(), buyer.userId());
-    QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId());
+    QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId(), lostPlace);
     ctx.future(() -> writer.write(topics.queueJoins, sale.getSku(), join)
         .thenCompose(written -> placed.copy().completeOnTimeout(null, PLACE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
         .thenAccept(place -> {
@@ -107,8 +109,14 @@ public final class WaitingRoomRoutes {
             throw new Problem(ErrorCode.UNAVAILABLE, "Not placed in time, please retry: a retry keeps your place",
                 Map.of("Retry-After", "1"), Map.of());
           }
-          QueueToken token = new QueueToken(sale.getSaleId(), buyer.userId(), place.getPlace(), place.getPreQueue());
-          ctx.status(HttpStatus.ACCEPTED).json(answer(sale, token, signer.token(token), clock.instant()));
+          Instant at = clock.instant();
+          QueueToken token = new QueueToken(sale.getSaleId(), buyer.userId(), place.getPlace(), place.getPreQueue(), at);
+          if (lostPlace != null && place.getPlace() != lostPlace) {
+            state.rejoined(sale.getSaleId());
+          }
+          // A join proves the buyer is here, but not that it was while its turn came: a turn long past is lost.
+          QueueToken told = turnLongPast(sale, token, at) ? token.seen(Instant.EPOCH) : token;
+          ctx.status(HttpStatus.ACCEPTED).json(answer(sale, told, signer.token(told), at));
         }));
   }
 
@@ -120,7 +128,12 @@ public final class WaitingRoomRoutes {
         .orElseThrow(() -> new Problem(ErrorCode.NOT_FOUND, "No such place in a waiting room"));
     Sale sale = state.saleWithRoom(token.saleId());
     long waitMs = LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
-    QueueBody now = answer(sale, token, text, clock.instant());
+    Instant arrived = clock.instant();
+    if (admission(sale, token, arrived).state() != Admission.State.PLACE_LOST) {
+      token = token.seen(arrived); // heard from now: the long-poll and its answer count from here
+      text = signer.token(token);
+    }
+    QueueBody now = answer(sale, token, text, arrived);
     if (waitMs == 0 || !now.status().equals("WAITING")) {
       ctx.json(now);
       return;
@@ -128,10 +141,12 @@ public final class WaitingRoomRoutes {
     // Answered again at the admission, to the millisecond, or when the wait ends; no thread waits meanwhile.
     Instant checked = clock.instant();
     Instant next = admission(sale, token, checked).at();
+    QueueToken polled = token;
+    String polledText = text;
     // Rounded up, and a millisecond on: woken a moment early, the answer would still say WAITING.
     long untilAdmitted = Math.max(0, (Duration.between(checked, next).toNanos() + 999_999) / 1_000_000) + 1;
     Executor later = CompletableFuture.delayedExecutor(Math.min(waitMs, untilAdmitted), TimeUnit.MILLISECONDS, responses);
-    ctx.future(() -> CompletableFuture.supplyAsync(() -> answer(sale, token, text, clock.instant()), later)
+    ctx.future(() -> CompletableFuture.supplyAsync(() -> answer(sale, polled, polledText, clock.instant()), later)
         .thenAccept(ctx::json));
   }
 
@@ -167,17 +182,33 @@ public final class WaitingRoomRoutes {
     String pollUrl = "/api/queue/" + tokenText;
     Admission admission = admission(sale, token, now);
     return switch (admission.state()) {
-      case ENDED, SOLD_OUT -> new QueueBody(tokenText, admission.state().name(), null, null, pollUrl, null, null);
+      case ENDED, SOLD_OUT, PLACE_LOST ->
+          new QueueBody(tokenText, admission.state().name(), null, null, null, pollUrl, null, null);
       case ADMITTED -> {
         Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
-        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, pollUrl, signer.pass(sale.getSaleId(), token.userId(), expires),
-            expires);
+        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, now, pollUrl,
+            signer.pass(sale.getSaleId(), token.userId(), expires), expires);
       }
-      // No wait is told while the pre-queue's size is not known yet, a moment after the start.
-      case WAITING -> new QueueBody(tokenText, "WAITING", admission.position(),
-          admission.position() == null && !now.isBefore(sale.getStartsAt()) ? null : seconds(now, admission.at()),
-          pollUrl, null, null);
+      // No wait is told while the pre-queue's size is not known yet, a moment after the start. The start told is the
+      // place's admission at the rate in effect (QueueOrder.admittedAt), exact unless the admin changes the rate.
+      case WAITING -> {
+        boolean known = admission.position() != null || now.isBefore(sale.getStartsAt());
+        yield new QueueBody(tokenText, "WAITING", admission.position(), known ? seconds(now, admission.at()) : null,
+            known ? admission.at() : null, pollUrl, null, null);
+      }
     };
+  }
+
+  private boolean turnLongPast(Sale sale, QueueToken token, Instant now) {
+    return Admission.turnLongPast(sale, token, rooms.stats(sale.getSaleId()).orElse(null), rooms.rates(sale),
+        signer.shuffle(sale.getSaleId()), now);
+  }
+
+  /** The place of {@code lostToken} if it is the buyer's place in this sale and it was lost for idleness, else null. */
+  private Long lostPlace(String lostToken, Sale sale, Buyer buyer, Instant now) {
+    QueueToken lost = lostToken == null ? null : signer.token(lostToken)
+        .filter(t -> t.userId().equals(buyer.userId()) && t.saleId().equals(sale.getSaleId())).orElse(null);
+    return lost != null && admission(sale, lost, now).state() == Admission.State.PLACE_LOST ? lost.place() : null;
   }
 
   private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now, String address) {

@@ -29,8 +29,20 @@ public final class WaitingRoomSigner {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
-  /** A user's place, as the topology gave it. */
-  public record QueueToken(String saleId, String userId, long place, boolean preQueue) {}
+  /**
+   * A user's place, as the topology gave it, and when the buyer was last heard from (its join or poll that got this
+   * token; null on a token issued before idle kicks, never kicked).
+   */
+  public record QueueToken(String saleId, String userId, long place, boolean preQueue, Instant seenAt) {
+    public QueueToken(String saleId, String userId, long place, boolean preQueue) {
+      this(saleId, userId, place, preQueue, null);
+    }
+
+    /** The same place, heard from at {@code at}. */
+    public QueueToken seen(Instant at) {
+      return new QueueToken(saleId, userId, place, preQueue, at);
+    }
+  }
 
   /** A challenge for one user's join. */
   record Challenge(String saleId, String userId, int bits, Instant expiresAt) {}
@@ -59,12 +71,17 @@ public final class WaitingRoomSigner {
   }
 
   public String token(QueueToken token) {
-    return sign(current.token(), token.saleId(), token.userId(), Long.toString(token.place()), Boolean.toString(token.preQueue()));
+    String place = Long.toString(token.place());
+    String preQueue = Boolean.toString(token.preQueue());
+    return token.seenAt() == null ? sign(current.token(), token.saleId(), token.userId(), place, preQueue)
+        : sign(current.token(), token.saleId(), token.userId(), place, preQueue,
+            Long.toString(token.seenAt().toEpochMilli()));
   }
 
   public Optional<QueueToken> token(String text) {
-    return verify(Keys::token, text, 4).flatMap(f -> parse(() ->
-        new QueueToken(f.get(0), f.get(1), Long.parseLong(f.get(2)), Boolean.parseBoolean(f.get(3)))));
+    return verify(Keys::token, text, 4, 5).flatMap(f -> parse(() ->
+        new QueueToken(f.get(0), f.get(1), Long.parseLong(f.get(2)), Boolean.parseBoolean(f.get(3)),
+            f.size() == 5 ? Instant.ofEpochMilli(Long.parseLong(f.get(4))) : null)));
   }
 
   public String pass(String saleId, String userId, Instant expiresAt) {
@@ -102,15 +119,20 @@ public final class WaitingRoomSigner {
 
   /** The fields of {@code text} if the current key or, during a rotation, the previous one signed it. */
   private Optional<List<String>> verify(java.util.function.Function<Keys, byte[]> kind, String text, int fields) {
-    Optional<List<String>> found = verify(kind.apply(current), text, fields);
-    return found.isPresent() || previous == null ? found : verify(kind.apply(previous), text, fields);
+    return verify(kind, text, fields, fields);
+  }
+
+  private Optional<List<String>> verify(java.util.function.Function<Keys, byte[]> kind, String text, int minFields,
+                                        int maxFields) {
+    Optional<List<String>> found = verify(kind.apply(current), text, minFields, maxFields);
+    return found.isPresent() || previous == null ? found : verify(kind.apply(previous), text, minFields, maxFields);
   }
 
   /**
    * The fields of {@code text} if it is exactly what this key signed. The whole text is compared with its
    * signing, not the decoded bytes: base64 lets several texts decode alike, and only one of them was issued.
    */
-  private static Optional<List<String>> verify(byte[] key, String text, int fields) {
+  private static Optional<List<String>> verify(byte[] key, String text, int minFields, int maxFields) {
     if (text == null || text.length() > 2048) {
       return Optional.empty();
     }
@@ -125,7 +147,7 @@ public final class WaitingRoomSigner {
         return Optional.empty();
       }
       List<String> parts = List.of(new String(payload, StandardCharsets.UTF_8).split("\n", -1));
-      return parts.size() == fields ? Optional.of(parts) : Optional.empty();
+      return parts.size() >= minFields && parts.size() <= maxFields ? Optional.of(parts) : Optional.empty();
     } catch (IllegalArgumentException notBase64) {
       return Optional.empty();
     }

@@ -9,6 +9,9 @@ import io.flashsale.schemas.QueueStats;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.WaitingRoom;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The waiting rooms as this instance reads them: how many joined, were admitted and still wait, the difficulty a join
@@ -20,6 +23,7 @@ public final class WaitingRooms {
   private final SaleView sales;
   private final int defaultRiseAbove;
   private final JoinRate joinRate = new JoinRate();
+  private final Map<String, LongAdder> rejoins = new ConcurrentHashMap<>();
 
   public WaitingRooms(WaitingRoomView rooms, SaleView sales, int defaultRiseAbove) {
     this.rooms = rooms;
@@ -43,6 +47,22 @@ public final class WaitingRooms {
     SaleStatus status = sales.status(sale, now);
     boolean over = status == SaleStatus.SOLD_OUT || status == SaleStatus.ENDED;
     return new Counts(stats.getJoined(), admitted, over ? 0 : stats.getJoined() - admitted, proofOfWorkBits(sale, now));
+  }
+
+  /** A buyer who lost its place for being idle joined again, at the back (this instance's count). */
+  void rejoined(String saleId) {
+    rejoins.computeIfAbsent(saleId, id -> new LongAdder()).increment();
+  }
+
+  public long rejoins(String saleId) {
+    LongAdder count = rejoins.get(saleId);
+    return count == null ? 0 : count.sum();
+  }
+
+  /** How the sale's queue moves at {@code now}: its length, observed move rate and a new joiner's admission. */
+  public QueueForecast forecast(Sale sale, Instant now) {
+    QueueStats stats = rooms.stats(sale.getSaleId()).orElse(null);
+    return QueueForecast.of(sale, sales.status(sale, now), stats, rooms.rates(sale), now);
   }
 
   /** The difficulty a join needs now: the admin's, raised while joins come faster than the room's threshold. */

@@ -73,12 +73,12 @@ final class Samples {
   /** A sale with every field of the second stage set. */
   static Sale saleWithWaitingRoom() {
     return Sale.newBuilder(sale()).setPerDeviceLimit(1).setRequireDevice(true).setOriginalPriceCents(39_900L)
-        .setDescription("Barista grade").setWaitingRoom(new WaitingRoom(200, 120, 900, 16))
+        .setDescription("Barista grade").setWaitingRoom(new WaitingRoom(200, 120, 900, 16, 3_600))
         .setDrawSeedHash("0".repeat(64)).build();
   }
 
   static QueueJoin queueJoin() {
-    return new QueueJoin("sale-1", "user-7", "phone-3");
+    return new QueueJoin("sale-1", "user-7", "phone-3", null);
   }
 
   static QueuePlace queuePlace() {
