@@ -39,6 +39,9 @@ class BadInputTest {
   private static String scheduledSale;
   private static String endedSale;
   private static String soldOutSale;
+  /** A live sale with hiddenOrderUrl, and the path its order URL gives. */
+  private static String hiddenSale;
+  private static String hiddenUrl;
   /** Purchases of liveSale by their owners, one per state; the payment provider is down. */
   private static Owned pending;
   private static Owned rejected;
@@ -67,6 +70,9 @@ class BadInputTest {
         .setUpdatedAt(Instant.now()).build());
     await().atMost(Duration.ofSeconds(10)).until(() ->
         fixture.call("GET", "/api/sales/" + soldOutSale).send().json().path("status").asText().equals("SOLD_OUT"));
+    hiddenSale = fixture.createSale(Map.of("hiddenOrderUrl", true, "perUserLimit", 2));
+    hiddenUrl = fixture.call("GET", "/api/sales/" + hiddenSale + "/order-url").send().json().path("purchaseUrl").asText();
+    assertThat(hiddenUrl).startsWith("/api/sales/" + hiddenSale + "/purchases/");
     String pendingUser = ApiFixture.newUser();
     pending = new Owned(fixture.purchase(liveSale, pendingUser, 1), pendingUser);
     rejected = decided(OutcomeStatus.REJECTED);
@@ -201,6 +207,37 @@ class BadInputTest {
         () -> purchase(endedSale).json(PURCHASE));
     add(cases, "purchase in a sold out sale", 409, ErrorCode.SOLD_OUT,
         () -> purchase(soldOutSale).json(PURCHASE));
+
+    // The hidden order URL: its sale is unknown at every other path, and its path takes only good purchases
+    add(cases, "create sale with hiddenOrderUrl as a string", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/admin/sales").auth(fixture.admin()).json(saleJson(Map.of("hiddenOrderUrl", "yes"))));
+    add(cases, "order URL of an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> fixture.call("GET", "/api/sales/no-such-sale/order-url"));
+    add(cases, "order URL before the sale starts", 409, ErrorCode.SALE_NOT_STARTED,
+        () -> fixture.call("GET", "/api/sales/" + scheduledSale + "/order-url"));
+    add(cases, "order URL by POST", 405, ErrorCode.METHOD_NOT_ALLOWED,
+        () -> fixture.call("POST", "/api/sales/" + hiddenSale + "/order-url").json(PURCHASE));
+    add(cases, "purchase at the public path of a hidden sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> purchase(hiddenSale).json(PURCHASE));
+    add(cases, "purchase at the public path of a hidden sale, retried", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> purchase(hiddenSale).header("Idempotency-Key", "k-1").json(PURCHASE));
+    add(cases, "purchase at a wrong secret of a hidden sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> fixture.call("POST", "/api/sales/" + hiddenSale + "/purchases/AAAAAAAAAAAAAAAAAAAAAA")
+            .auth(fixture.buyer(ApiFixture.newUser())).json(PURCHASE));
+    add(cases, "purchase at a secret of a sale without one", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> fixture.call("POST", "/api/sales/" + liveSale + "/purchases/AAAAAAAAAAAAAAAAAAAAAA")
+            .auth(fixture.buyer(ApiFixture.newUser())).json(PURCHASE));
+    add(cases, "purchase at a secret of an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
+        () -> fixture.call("POST", "/api/sales/no-such-sale/purchases/AAAAAAAAAAAAAAAAAAAAAA")
+            .auth(fixture.buyer(ApiFixture.newUser())).json(PURCHASE));
+    add(cases, "hidden purchase without credentials", 401, ErrorCode.UNAUTHENTICATED,
+        () -> fixture.call("POST", hiddenUrl).json(PURCHASE));
+    add(cases, "hidden purchase with malformed JSON", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", hiddenUrl).auth(fixture.buyer(ApiFixture.newUser())).json("{quantity: 1}"));
+    add(cases, "hidden purchase above the per-user limit", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", hiddenUrl).auth(fixture.buyer(ApiFixture.newUser())).json("{\"quantity\": 3}"));
+    add(cases, "hidden purchase as text", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        () -> fixture.call("POST", hiddenUrl).auth(fixture.buyer(ApiFixture.newUser())).body("text/plain", PURCHASE));
     add(cases, "poll without credentials", 401, ErrorCode.UNAUTHENTICATED,
         () -> fixture.call("GET", "/api/purchases/00000000-0000-0000-0000-000000000000"));
     add(cases, "poll an unknown request", 404, ErrorCode.PURCHASE_NOT_FOUND,
