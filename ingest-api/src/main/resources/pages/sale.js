@@ -20,10 +20,16 @@
   // place, and gives the pass of the admission, which this page sends as the Flashsale-Pass header.
   const waitingRoom = () => window.FlashsaleWaitingRoom;
 
+  // A sale with hiddenOrderUrl takes purchases at a path the API reveals only from the start (GET order-url, never
+  // cached); it is fetched once the sale is live, and again when asked too early. Other sales take the public path.
+  let orderUrl = null;
+  let orderUrlAsked = null;
+
   let sale = null;
   let purchase = null;
   let following = null;
   let lastRefresh = 0;
+  let lastOrderUrlTry = 0;
   let errorTimer = null;
 
   // The buyer's token comes from the shop's sign-in: sessionStorage, or once in the address after #token=
@@ -95,10 +101,29 @@
         loadSale();
       }
     }
+    if (sale && sale.hiddenOrderUrl && sale.status === 'LIVE' && !orderUrl && !orderUrlAsked
+        && Date.now() - lastOrderUrlTry > 1000) {
+      lastOrderUrlTry = Date.now(); // at the start, before the click: the click then costs one request
+      purchaseUrl().catch(() => {});
+    }
     if (purchase && purchase.status === 'ACCEPTED' && purchase.holdExpiresAt) {
       $('hold-countdown').textContent =
           Flashsale.clock((Date.parse(purchase.holdExpiresAt) - Flashsale.serverNow()) / 1000);
     }
+  }
+
+  function purchaseUrl() {
+    if (!sale.hiddenOrderUrl) return Promise.resolve(saleUrl + '/purchases');
+    if (orderUrl) return Promise.resolve(orderUrl);
+    if (!orderUrlAsked) {
+      orderUrlAsked = Flashsale.api(saleUrl + '/order-url').then(answer => {
+        orderUrlAsked = null;
+        if (!answer.ok) throw answer;
+        orderUrl = answer.body.purchaseUrl;
+        return orderUrl;
+      }, e => { orderUrlAsked = null; throw e; });
+    }
+    return orderUrlAsked;
   }
 
   async function loadSale() {
@@ -139,8 +164,16 @@
       if (sale.waitingRoom) {
         headers['Flashsale-Pass'] = await waitingRoom().admit(sale, token());
       }
-      const answer = await Flashsale.api(saleUrl + '/purchases',
-          {method: 'POST', headers, body: JSON.stringify({quantity: 1})});
+      let url;
+      try {
+        url = await purchaseUrl();
+      } catch (refused) {
+        if (!refused || refused.status === undefined) throw refused;
+        showError(refused.body); // before the start by the server's clock: 409, the page asks again after it
+        render();
+        return;
+      }
+      const answer = await Flashsale.api(url, {method: 'POST', headers, body: JSON.stringify({quantity: 1})});
       if (answer.status === 202) {
         sessionStorage.setItem(purchaseKey, answer.body.requestId);
         sessionStorage.removeItem(clickKey);

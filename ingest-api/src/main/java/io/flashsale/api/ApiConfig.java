@@ -3,6 +3,7 @@ package io.flashsale.api;
 import io.flashsale.api.access.AccessSettings;
 import io.flashsale.api.http.HttpSettings;
 import io.flashsale.api.log.WriterSettings;
+import io.flashsale.api.orderurl.OrderUrlSettings;
 import io.flashsale.api.purchase.PurchaseViewSettings;
 import io.flashsale.api.waitingroom.WaitingRoomSettings;
 import io.flashsale.payments.PaymentSettings;
@@ -28,6 +29,7 @@ import java.util.Map;
  * @param access tokens, admin JWTs, rate limits, trusted proxies, the metrics token and the bounds against abuse
  *     ({@link AccessSettings})
  * @param waitingRoom the waiting room's own secrets and its rising proof of work ({@link WaitingRoomSettings})
+ * @param orderUrl the key of the hidden order URLs, by default drawn from the waiting room's ({@link OrderUrlSettings})
  * @param writer the produce timeout and the batches of purchase requests ({@link WriterSettings})
  * @param purchaseView how much the purchase view remembers ({@link PurchaseViewSettings})
  * @param payments the payment provider, its client and its webhooks' signatures ({@link PaymentSettings})
@@ -40,6 +42,7 @@ public record ApiConfig(
     TopicSettings topics,
     AccessSettings access,
     WaitingRoomSettings waitingRoom,
+    OrderUrlSettings orderUrl,
     WriterSettings writer,
     PurchaseViewSettings purchaseView,
     PaymentSettings payments,
@@ -73,8 +76,10 @@ public record ApiConfig(
     AccessSettings access = AccessSettings.fromEnv(settings, localMode);
     PaymentSettings payments = PaymentSettings.forApi(settings, localMode);
     WaitingRoomSettings waitingRoom = WaitingRoomSettings.fromEnv(settings, localMode);
+    OrderUrlSettings orderUrl = OrderUrlSettings.fromEnv(settings, localMode, access, waitingRoom.secret(),
+        waitingRoom.previousSecret());
     return new ApiConfig(HttpSettings.fromEnv(settings), KafkaSettings.fromEnv(env), topics, access, waitingRoom,
-        WriterSettings.fromEnv(settings), PurchaseViewSettings.fromEnv(settings), payments,
+        orderUrl, WriterSettings.fromEnv(settings), PurchaseViewSettings.fromEnv(settings), payments,
         settings.path("FLASHSALE_REPORT_DIR", "reconciliation-reports"));
   }
 

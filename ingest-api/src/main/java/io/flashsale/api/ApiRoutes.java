@@ -12,6 +12,7 @@ import io.flashsale.api.admin.SaleMetricsRoutes;
 import io.flashsale.api.admin.WaitingRoomChanges;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
+import io.flashsale.api.orderurl.OrderUrlRoutes;
 import io.flashsale.api.pages.Pages;
 import io.flashsale.api.payment.PaymentRoutes;
 import io.flashsale.api.purchase.PurchaseRoutes;
@@ -26,7 +27,7 @@ import io.flashsale.api.waitingroom.WaitingRoomRoutes;
  */
 record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, PurchaseRoutes purchases,
                  PaymentRoutes payments, WaitingRoomRoutes waitingRoom, SaleCreationRoutes saleCreation,
-                 SaleMetricsRoutes saleMetrics, WaitingRoomChanges roomChanges,
+                 SaleMetricsRoutes saleMetrics, WaitingRoomChanges roomChanges, OrderUrlRoutes orderUrls,
                  Pages pages, Health health, ApiMeters meters,
                  boolean metricsHere) {
 
@@ -52,6 +53,9 @@ record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, Purchas
         get("events", events::stream);
         // No role: the purchase route asks for its buyer itself, after the checks that are cheaper than a token.
         post("purchases", purchases::submit);
+        // A sale with hiddenOrderUrl takes purchases only here, at the path order-url reveals from its start.
+        post("purchases/{secret}", purchases::submit);
+        get("order-url", orderUrls::show);
         post("queue", waitingRoom::join, Role.BUYER);
         get("challenge", waitingRoom::challenge, Role.BUYER);
       });

@@ -21,6 +21,8 @@ import io.flashsale.api.http.ServerProblems;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicView;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.orderurl.OrderUrlRoutes;
+import io.flashsale.api.orderurl.OrderUrls;
 import io.flashsale.api.pages.Pages;
 import io.flashsale.api.payment.PaymentRoutes;
 import io.flashsale.api.purchase.CheckoutExpiry;
@@ -149,8 +151,10 @@ public final class IngestApi implements AutoCloseable {
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
+      OrderUrls orderUrls = new OrderUrls(config.orderUrl());
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
-          new PassCheck(signer, clock), purchases, clock, config.http().maxWaitMs(), responses, payments, checkoutExpiry);
+          new PassCheck(signer, clock), orderUrls, purchases, clock, config.http().maxWaitMs(), responses, payments,
+          checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp, purchases::caughtUp,
           config.http().readyGrace(), clock);
@@ -169,7 +173,7 @@ public final class IngestApi implements AutoCloseable {
           new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
           new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
-          pages, new Health(readiness), meters, metricsServer == null);
+          new OrderUrlRoutes(sales, orderUrls, clock), pages, new Health(readiness), meters, metricsServer == null);
 
       RouteTable routeTable = new RouteTable();
       Javalin app = Javalin.create(cfg -> {

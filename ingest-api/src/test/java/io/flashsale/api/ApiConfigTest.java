@@ -3,6 +3,7 @@ package io.flashsale.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flashsale.api.orderurl.OrderUrlSettings;
 import io.flashsale.payments.PaymentProviderKind;
 import io.flashsale.payments.StripePaymentProvider;
 import java.nio.file.Files;
@@ -194,6 +195,43 @@ class ApiConfigTest {
     ApiConfig local = ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true"));
     assertThat(local.waitingRoom().secret()).isEqualTo(ApiConfig.LOCAL_WAITING_ROOM_SECRET)
         .isNotEqualTo(local.access().jwtSecret()).isNotEqualTo(local.access().adminJwt().secret());
+  }
+
+  /**
+   * The hidden order URLs' key: the local one in local mode; outside it, one of its own when set (long, no
+   * placeholder, not the local one, not a key that signs tokens), else drawn from the waiting room's secret.
+   */
+  @Test
+  void theOrderUrlKeyIsItsOwnOrDrawnFromTheWaitingRoomsSecret() {
+    assertThat(ApiConfig.fromEnv(Map.of("FLASHSALE_LOCAL_MODE", "true")).orderUrl().secret())
+        .isEqualTo(OrderUrlSettings.LOCAL_SECRET);
+    Map<String, String> env = production();
+    OrderUrlSettings drawn = ApiConfig.fromEnv(env).orderUrl();
+    assertThat(drawn.secret()).isNotBlank().isNotEqualTo(ROOM_SECRET).isNotEqualTo(REAL_SECRET)
+        .isNotEqualTo(OrderUrlSettings.LOCAL_SECRET);
+    assertThat(drawn.previousSecret()).isNull();
+    env.put("FLASHSALE_WAITING_ROOM_PREVIOUS_SECRET", "the-previous-waiting-room-secret-32b");
+    assertThat(ApiConfig.fromEnv(env).orderUrl().previousSecret()).as("a rotation of the room's secret rotates it")
+        .isNotNull().isNotEqualTo("the-previous-waiting-room-secret-32b");
+    assertThat(ApiConfig.fromEnv(env).orderUrl().secret()).isEqualTo(drawn.secret());
+
+    String own = "an-order-url-key-of-at-least-32-bytes";
+    env.put("FLASHSALE_ORDER_URL_SECRET", own);
+    assertThat(ApiConfig.fromEnv(env).orderUrl().secret()).isEqualTo(own);
+    assertThat(ApiConfig.fromEnv(env).toString()).doesNotContain(own);
+    env.put("FLASHSALE_ORDER_URL_PREVIOUS_SECRET", "the-previous-order-url-key-of-32-bytes");
+    assertThat(ApiConfig.fromEnv(env).orderUrl().previousSecret()).isEqualTo("the-previous-order-url-key-of-32-bytes");
+    for (String bad : List.of("short", "change-me-an-order-url-secret-of-32-bytes", OrderUrlSettings.LOCAL_SECRET,
+        REAL_SECRET)) {
+      env.put("FLASHSALE_ORDER_URL_SECRET", bad);
+      assertThatThrownBy(() -> ApiConfig.fromEnv(env)).as(bad).hasMessageContaining("FLASHSALE_ORDER_URL_SECRET");
+    }
+    env.put("FLASHSALE_ORDER_URL_SECRET", own);
+    env.put("FLASHSALE_ORDER_URL_PREVIOUS_SECRET", "short");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_ORDER_URL_PREVIOUS_SECRET");
+    env.remove("FLASHSALE_ORDER_URL_SECRET");
+    env.put("FLASHSALE_ORDER_URL_PREVIOUS_SECRET", "the-previous-order-url-key-of-32-bytes");
+    assertThatThrownBy(() -> ApiConfig.fromEnv(env)).hasMessageContaining("FLASHSALE_ORDER_URL_PREVIOUS_SECRET needs");
   }
 
   @Test

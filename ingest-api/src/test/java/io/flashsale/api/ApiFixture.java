@@ -133,15 +133,6 @@ public final class ApiFixture implements AutoCloseable {
       return body("application/json", json);
     }
 
-    /**
-     * Sends the body only after the server's 100 Continue. Jetty 12 refuses an oversized body from its Content-Length
-     * and closes: a client still writing it may lose the 413 to the reset (one case in four under load).
-     */
-    public Call expectContinue() {
-      builder.expectContinue(true);
-      return this;
-    }
-
     public Call body(String contentType, String content) {
       if (contentType != null) {
         builder.header("Content-Type", contentType);

@@ -77,6 +77,8 @@ class HttpFuzzTest {
   private static Map<TopicPartition, Long> baseline;
   private static List<String> routes;
   private static String liveSale;
+  /** The path a live sale with hiddenOrderUrl takes purchases at. */
+  private static String hiddenPurchasePath;
   private static String pendingRequest;
   private static String pendingUser;
   private static final AtomicInteger sent = new AtomicInteger();
@@ -112,6 +114,9 @@ class HttpFuzzTest {
     liveSale = fixture.createSale(Map.of("perUserLimit", 2));
     pendingUser = ApiFixture.newUser();
     pendingRequest = fixture.purchase(liveSale, pendingUser, 1);
+    String hiddenSale = fixture.createSale(Map.of("perUserLimit", 2, "hiddenOrderUrl", true));
+    hiddenPurchasePath = fixture.call("GET", "/api/sales/" + hiddenSale + "/order-url").send().json()
+        .path("purchaseUrl").asText();
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.kafka.bootstrapServers());
     offsets = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -445,6 +450,10 @@ class HttpFuzzTest {
         .replace("{queueToken}", "no-such-token")
         .replace("{day}", "2026-11-23").replace("{runId}", "run-1")
         .replace("{file}", template.startsWith("/pages/") ? "sale.js" : "report.html");
+    if (template.endsWith("/purchases/{secret}")) {
+      path = hiddenPurchasePath;
+      template = template.substring(0, template.lastIndexOf('/')); // a purchase like the public path's
+    }
     Map<String, String> headers = new LinkedHashMap<>();
     byte[] body = null;
     if (template.startsWith("/api/admin/")) {

@@ -132,6 +132,28 @@ class BrowserPagesTest {
     await(watcher).until(() -> text(watcher, "remaining").equals("2")); // paid: the unit stays sold
   }
 
+  /** The page of a sale with hiddenOrderUrl asks for the order URL at the start and buys there (the public path is 404). */
+  @Test
+  void aBuyerOfASaleWithAHiddenOrderUrlBuysAtThePathGivenAtTheStart() throws Exception {
+    WebDriver buyer = browsers.open(Browsers.PHONE);
+    Instant startsAt = Instant.now().plusSeconds(8);
+    String saleId = "hidden-" + UUID.randomUUID().toString().substring(0, 8);
+    createSale(Map.of("saleId", saleId, "sku", "SKU-" + saleId, "name", "Limited sneakers", "stock", 2,
+        "priceCents", 12999, "currency", "USD", "hiddenOrderUrl", true,
+        "startsAt", startsAt.toString(), "endsAt", startsAt.plusSeconds(3600).toString()));
+    assertThat(get("/api/sales/" + saleId + "/order-url").statusCode()).as("before the start").isEqualTo(409);
+
+    buyer.get(stack.apiUrl() + "/sales/" + saleId + "#token=" + Buyers.tokenFor("carol"));
+    await(buyer).until(() -> status(buyer).equals("SCHEDULED"));
+    await(buyer).until(() -> buyer.findElement(By.id("buy")).isEnabled());
+    assertThat(Instant.now()).isAfterOrEqualTo(startsAt.minusMillis(500));
+
+    buyer.findElement(By.id("buy")).click();
+    await(buyer).until(() -> purchaseStatus(buyer).equals("ACCEPTED"));
+    await(buyer).until(() -> text(buyer, "remaining").equals("1"));
+    Browsers.screenshot(buyer, "buyer-hidden-order-url-phone");
+  }
+
   @Test
   void aBuyerWhoCameEarlyWaitsInTheWaitingRoomWithAProofOfWorkAndBuysOnceAdmitted() throws Exception {
     WebDriver buyer = browsers.open(Browsers.PHONE);

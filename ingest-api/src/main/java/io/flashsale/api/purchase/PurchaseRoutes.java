@@ -10,6 +10,7 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.http.RequestIds;
 import io.flashsale.api.log.PurchaseBatcher;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.orderurl.OrderUrls;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
 import io.flashsale.payments.PaymentProvider.Payment;
@@ -59,6 +60,7 @@ public final class PurchaseRoutes {
   private final Topics topics;
   private final SaleView sales;
   private final PassCheck passes;
+  private final OrderUrls orderUrls;
   private final PurchaseView purchases;
   private final Clock clock;
   private final long maxWaitMs;
@@ -67,11 +69,12 @@ public final class PurchaseRoutes {
   private final CheckoutExpiry checkoutExpiry;
 
   public PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer, PurchaseBatcher batcher, Topics topics,
-                 SaleView sales, PassCheck passes, PurchaseView purchases, Clock clock,
+                 SaleView sales, PassCheck passes, OrderUrls orderUrls, PurchaseView purchases, Clock clock,
                  long maxWaitMs, Executor responses, PaymentProvider payments, CheckoutExpiry checkoutExpiry) {
     this.checkoutExpiry = checkoutExpiry;
     this.access = access;
     this.passes = passes;
+    this.orderUrls = orderUrls;
     this.bodies = bodies;
     this.writer = writer;
     this.batcher = batcher;
@@ -94,6 +97,7 @@ public final class PurchaseRoutes {
   public void submit(Context ctx) {
     String saleId = ctx.pathParam("saleId");
     Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
+    orderUrls.require(ctx, sale); // a hidden sale is unknown but at its hidden path, even to a retry
     String keyHeader = ctx.header(IDEMPOTENCY_KEY);
     if (keyHeader == null) {
       ErrorCode closed = closedAt(sale, clock.instant());

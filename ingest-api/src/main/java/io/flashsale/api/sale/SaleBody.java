@@ -8,14 +8,16 @@ import java.time.Instant;
 
 /**
  * A sale as clients see it: every field it was created with; {@code remainingSeconds} until the start while
- * SCHEDULED, until the end while LIVE (null otherwise); {@code endedAt} once an admin ended it before its endsAt.
+ * SCHEDULED, until the end while LIVE (null otherwise); {@code endedAt} once an admin ended it before its endsAt;
+ * {@code hiddenOrderUrl}: purchases go to the path {@code GET /api/sales/{saleId}/order-url} reveals from the start.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SaleBody(String saleId, String sku, String name, String description, int stock, int remaining,
                        int perUserLimit, Integer perDeviceLimit, boolean requireDevice, long priceCents,
                        Long originalPriceCents, String currency, Instant startsAt, Instant endsAt, int holdSeconds,
                        String allocation, WaitingRoomBody waitingRoom, String drawSeedHash, SaleStatus status,
-                       Long remainingSeconds, Instant serverTime, Instant endedAt, int shards) {
+                       Long remainingSeconds, Instant serverTime, Instant endedAt, int shards,
+                       boolean hiddenOrderUrl) {
   public record WaitingRoomBody(int admitPerSecond, int passSeconds, int preQueueSeconds, int proofOfWorkBits,
                                 int idleKickSeconds) {}
 
@@ -31,7 +33,8 @@ public record SaleBody(String saleId, String sku, String name, String descriptio
         sale.getAllocation().name(), room == null ? null : new WaitingRoomBody(room.getAdmitPerSecond(),
             room.getPassSeconds(), room.getPreQueueSeconds(), room.getProofOfWorkBits(), room.getIdleKickSeconds()),
         sale.getDrawSeedHash(), status, remainingSeconds(sale, status, closesAt, now), now,
-        sales.endedAt(sale.getSaleId()).orElse(null), sale.getShards());
+        sales.endedAt(sale.getSaleId()).orElse(null), sale.getShards(),
+        sale.getHiddenOrderUrl());
   }
 
   /** Whole seconds, rounded up, until the start while SCHEDULED or until the close while LIVE; null otherwise. */

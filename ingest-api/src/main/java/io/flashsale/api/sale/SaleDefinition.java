@@ -34,7 +34,8 @@ public record SaleDefinition(
     Long originalPriceCents,
     String description,
     WaitingRoomDefinition waitingRoom,
-    Integer shards) {
+    Integer shards,
+    Boolean hiddenOrderUrl) {
 
   /** A definition without stock shards. */
   public SaleDefinition(String saleId, String sku, String name, Integer stock, Integer perUserLimit, Long priceCents,
@@ -42,7 +43,7 @@ public record SaleDefinition(
                         Integer perDeviceLimit, Boolean requireDevice, Long originalPriceCents, String description,
                         WaitingRoomDefinition waitingRoom) {
     this(saleId, sku, name, stock, perUserLimit, priceCents, currency, startsAt, endsAt, holdSeconds, allocation,
-        perDeviceLimit, requireDevice, originalPriceCents, description, waitingRoom, null);
+        perDeviceLimit, requireDevice, originalPriceCents, description, waitingRoom, null, null);
   }
 
   /** The waiting room as the admin sent it; only {@code admitPerSecond} is required. */
@@ -128,6 +129,7 @@ public record SaleDefinition(
         .setDescription(description)
         .setWaitingRoom(room)
         .setShards(shards != null ? shards : 1)
+        .setHiddenOrderUrl(hiddenOrderUrl != null && hiddenOrderUrl)
         .build();
     // The topology's own check of the record: what passes here is never refused there.
     List<String> recordErrors = InputRules.violations(sale);
