@@ -22,11 +22,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,7 +66,6 @@ class HttpFuzzTest {
       .filter(c -> !Character.isSurrogate(c.charAt(0))).toList();
 
   private static ApiFixture fixture;
-  private static HttpClient http;
   private static KafkaConsumer<byte[], byte[]> offsets;
   private static List<TopicPartition> partitions;
   private static Map<TopicPartition, Long> baseline;
@@ -105,7 +99,6 @@ class HttpFuzzTest {
   @BeforeContainer
   static void startApi() {
     fixture = ApiFixture.start(Map.of("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000"));
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     // Readiness answers 503 by contract while no topology runs (none does here): it is no input to refuse. An
     // event stream's answer never ends, so it is no answer to wait for; SaleEventsTest covers its bad inputs.
     routes = fixture.api.routes().stream()
@@ -142,15 +135,19 @@ class HttpFuzzTest {
 
   @Property(tries = 900)
   void badHttpRequestsAreRefusedWithAProblemAndWriteNothing(@ForAll("badRequests") Bad bad) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.api.port() + bad.path()))
-        .timeout(Duration.ofSeconds(30))
-        .method(bad.method(), bad.body() == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(bad.body()));
-    bad.headers().forEach(request::header);
+    // Each over a connection of its own, sent whole before the answer is read. On a pooled connection (the JDK
+    // client) a POST after some refusals found the connection closed under it ("header parser received no bytes",
+    // every other run on Jetty 12), and a client still sending a refused oversized body could lose the answer.
     Map<TopicPartition, Long> before = offsets.endOffsets(partitions);
-    HttpResponse<String> response = http.send(request.build(), BodyHandlers.ofString());
+    String answer = exchange(raw(bad));
     sent.incrementAndGet();
 
-    assertAnswer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null), response.body());
+    assertThat(answer).as("an answer to %s", bad).startsWith("HTTP/1.1 ");
+    int headerEnd = answer.indexOf("\r\n\r\n");
+    String contentType = answer.substring(0, headerEnd).lines()
+        .filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-type:")).map(l -> l.substring(13).trim())
+        .findFirst().orElse(null);
+    assertAnswer(Integer.parseInt(answer.substring(9, 12)), contentType, answer.substring(headerEnd + 4));
     assertThat(offsets.endOffsets(partitions)).as("end offsets after %s", bad).isEqualTo(before);
   }
 
@@ -589,6 +586,18 @@ class HttpFuzzTest {
   }
 
   /** Sends the bytes and reads the answer until the server closes or a whole answer has arrived. */
+  /** A bad request as bytes on the wire, with its Content-Length. */
+  private static byte[] raw(Bad bad) {
+    StringBuilder head = new StringBuilder(bad.method() + " " + bad.path() + " HTTP/1.1\r\nHost: x\r\n");
+    bad.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+    byte[] body = bad.body() == null ? new byte[0] : bad.body();
+    head.append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n\r\n");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
+    bytes.writeBytes(body);
+    return bytes.toByteArray();
+  }
+
   private static String exchange(byte[] request) throws IOException {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", fixture.api.port()), 5_000);
