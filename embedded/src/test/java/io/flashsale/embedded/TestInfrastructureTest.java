@@ -55,7 +55,8 @@ class TestInfrastructureTest {
   @Test
   void theLineSaysWhatTheTestsRunAgainst() {
     assertThat(Choice.IN_JVM.line()).isEqualTo("Docker not available: using the in-JVM Kafka broker and embedded PostgreSQL");
-    assertThat(Choice.CONTAINERS.line()).isEqualTo("Docker available: using Testcontainers apache/kafka:4.3.2 and postgres:17");
+    assertThat(Choice.CONTAINERS.line())
+        .isEqualTo("Docker available: using Testcontainers " + TestInfrastructure.KAFKA_IMAGE + " and postgres:17");
   }
 
   @Test
