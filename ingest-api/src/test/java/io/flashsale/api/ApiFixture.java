@@ -141,8 +141,21 @@ public final class ApiFixture implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sends and waits. A request that got no byte of an answer is sent once more, as a browser does: Jetty 12 closes
+     * a connection on a refused oversized body, and the JDK client, still writing it or reusing that connection,
+     * then reads nothing ("header parser received no bytes", BadInputTest in one run of three). Whatever is asserted
+     * is asserted of the answer the request does get.
+     */
     public Response send() {
-      return sendAsync().join();
+      try {
+        return sendAsync().join();
+      } catch (java.util.concurrent.CompletionException e) {
+        if (e.getCause() instanceof java.io.IOException io && String.valueOf(io.getMessage()).contains("received no bytes")) {
+          return sendAsync().join();
+        }
+        throw e;
+      }
     }
 
     public CompletableFuture<Response> sendAsync() {
