@@ -140,7 +140,13 @@ class PaymentSimulatorTest {
     complete(lost, "SUCCEEDED");
     complete(next, "SUCCEEDED");
 
-    assertThat(shop.next(WAIT).event().data().paymentId()).isEqualTo(next.paymentId());
+    Delivery first = shop.next(WAIT);
+    Set<String> ours = Set.of(lost.paymentId(), next.paymentId());
+    while (first != null && !ours.contains(first.event().data().paymentId())) {
+      first = shop.next(WAIT); // an earlier test's webhook arriving late is not this test's
+    }
+    assertThat(first).isNotNull();
+    assertThat(first.event().data().paymentId()).isEqualTo(next.paymentId());
     assertThat(shop.during(QUIET)).isEmpty();
 
     assertThat(call("POST", "/v1/simulator/webhooks/redeliver", null).statusCode()).isEqualTo(202);
