@@ -60,6 +60,21 @@ class RoomsTest {
     assertThat(calls).isEmpty();
   }
 
+  /** A class longer than this does more than one job; 250 was the bound when the API left its one package. */
+  private static final int MOST_LINES = 250;
+
+  @Test
+  void noClassIsLongerThanOneJob() throws IOException {
+    List<String> tooLong = new ArrayList<>();
+    for (Path file : sources()) {
+      long lines = Files.readAllLines(file).size();
+      if (lines > MOST_LINES) {
+        tooLong.add(MAIN.relativize(file) + " (" + lines + " lines)");
+      }
+    }
+    assertThat(tooLong).as("classes over %d lines", MOST_LINES).isEmpty();
+  }
+
   private static List<Path> sources() throws IOException {
     try (Stream<Path> files = Files.walk(MAIN)) {
       List<Path> sources = files.filter(f -> f.toString().endsWith(".java")).toList();
