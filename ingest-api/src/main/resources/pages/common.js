@@ -73,5 +73,20 @@ const Flashsale = (() => {
     return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
   }
 
-  return {api, serverNow, learnServerTime, problemMessages, money, clock, el, randomKey};
+  /**
+   * The buyer's flow in a sale for this visit (header Flashsale-Flow): made when the page opens the sale, kept in
+   * sessionStorage, so that a reload, the waiting room, the purchase and the checkout carry the same id, and a new
+   * tab or visit starts a flow of its own. The API, its records and the nightly report follow the buyer by it.
+   */
+  function flow(saleId) {
+    const key = 'flashsale.flow.' + saleId;
+    let id = sessionStorage.getItem(key);
+    if (!id) {
+      id = crypto.randomUUID ? crypto.randomUUID() : randomKey(); // randomUUID needs a secure context
+      sessionStorage.setItem(key, id);
+    }
+    return id;
+  }
+
+  return {api, serverNow, learnServerTime, problemMessages, money, clock, el, randomKey, flow};
 })();

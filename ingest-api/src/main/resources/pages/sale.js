@@ -8,6 +8,7 @@
   const purchaseKey = 'flashsale.purchase.' + saleId; // the request id of this buyer's purchase in this sale
   const clickKey = 'flashsale.click.' + saleId;       // the Idempotency-Key of the click not yet answered
   const FINAL = ['REJECTED', 'CONFIRMED', 'EXPIRED', 'CANCELLED'];
+  const flowId = Flashsale.flow(saleId); // this visit's flow, sent on every call of it (Flashsale-Flow)
   const REASONS = {
     SOLD_OUT: 'Sold out before your turn came.',
     LIMIT_EXCEEDED: 'You already hold or bought as many as one buyer may.',
@@ -46,7 +47,7 @@
     render();
   });
   const token = () => $('token').value.trim();
-  const auth = () => ({'Authorization': 'Bearer ' + token()});
+  const auth = () => ({'Authorization': 'Bearer ' + token(), 'Flashsale-Flow': flowId});
 
   function showError(body) {
     const box = $('error');
@@ -205,6 +206,8 @@
     }
     if (next.refund === 'DUE') detail += ' Your payment will be refunded.';
     $('purchase-detail').textContent = detail;
+    // The purchase's own flow (a click retried from another visit keeps the flow it was made in).
+    $('purchase-flow').textContent = next.flowId || flowId;
     $('hold').hidden = next.status !== 'ACCEPTED';
     render();
   }

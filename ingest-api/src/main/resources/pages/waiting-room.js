@@ -86,7 +86,8 @@ window.FlashsaleWaitingRoom = (() => {
     prepare(sale, token) {
       const opens = Date.parse(sale.startsAt) - 1000 * sale.waitingRoom.preQueueSeconds;
       if (admission || !token || Flashsale.serverNow() < opens || !['SCHEDULED', 'LIVE'].includes(sale.status)) return;
-      admission = wait(sale, {'Authorization': 'Bearer ' + token}).then(p => { pass = p; return p; });
+      admission = wait(sale, {'Authorization': 'Bearer ' + token, 'Flashsale-Flow': Flashsale.flow(sale.saleId)})
+          .then(p => { pass = p; return p; });
       admission.catch(problem => { admission = null; say(Flashsale.problemMessages(problem).join(' ')); });
     },
     /** True once the buyer holds a pass. */

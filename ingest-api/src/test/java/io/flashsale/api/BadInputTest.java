@@ -7,6 +7,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import io.flashsale.api.ApiFixture.Response;
 import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.FlowIds;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookSignature;
 import io.flashsale.schemas.OutcomeStatus;
@@ -42,6 +43,8 @@ class BadInputTest {
   /** A live sale with hiddenOrderUrl, and the path its order URL gives. */
   private static String hiddenSale;
   private static String hiddenUrl;
+  /** A live sale with a waiting room. */
+  private static String roomSale;
   /** Purchases of liveSale by their owners, one per state; the payment provider is down. */
   private static Owned pending;
   private static Owned rejected;
@@ -73,6 +76,7 @@ class BadInputTest {
     hiddenSale = fixture.createSale(Map.of("hiddenOrderUrl", true, "perUserLimit", 2));
     hiddenUrl = fixture.call("GET", "/api/sales/" + hiddenSale + "/order-url").send().json().path("purchaseUrl").asText();
     assertThat(hiddenUrl).startsWith("/api/sales/" + hiddenSale + "/purchases/");
+    roomSale = fixture.createSale(Map.of("waitingRoom", Map.of("admitPerSecond", 10)));
     String pendingUser = ApiFixture.newUser();
     pending = new Owned(fixture.purchase(liveSale, pendingUser, 1), pendingUser);
     rejected = decided(OutcomeStatus.REJECTED);
@@ -199,6 +203,14 @@ class BadInputTest {
         () -> purchase(liveSale).json("{\"quantity\": 3}"));
     add(cases, "purchase with a too long Idempotency-Key", 400, ErrorCode.VALIDATION,
         () -> purchase(liveSale).header("Idempotency-Key", "k".repeat(65)).json(PURCHASE));
+    add(cases, "purchase with a Flashsale-Flow of 65 characters", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).header(FlowIds.HEADER, "f".repeat(65)).json(PURCHASE));
+    // The JDK's client sends what is beyond ASCII as '?' and refuses DEL: a tab stands for the characters refused
+    add(cases, "purchase with a tab in Flashsale-Flow", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).header(FlowIds.HEADER, "flow\t1").json(PURCHASE));
+    add(cases, "purchase with a Flashsale-Flow and an Idempotency-Key, both malformed", 400, ErrorCode.VALIDATION,
+        () -> purchase(liveSale).header(FlowIds.HEADER, "f".repeat(65)).header("Idempotency-Key", "k".repeat(65))
+            .json(PURCHASE));
     add(cases, "purchase in an unknown sale", 404, ErrorCode.SALE_NOT_FOUND,
         () -> purchase("no-such-sale").json(PURCHASE));
     add(cases, "purchase before the sale starts", 409, ErrorCode.SALE_NOT_STARTED,
@@ -238,6 +250,15 @@ class BadInputTest {
         () -> fixture.call("POST", hiddenUrl).auth(fixture.buyer(ApiFixture.newUser())).json("{\"quantity\": 3}"));
     add(cases, "hidden purchase as text", 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         () -> fixture.call("POST", hiddenUrl).auth(fixture.buyer(ApiFixture.newUser())).body("text/plain", PURCHASE));
+    add(cases, "hidden purchase with a Flashsale-Flow of 65 characters", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", hiddenUrl).auth(fixture.buyer(ApiFixture.newUser()))
+            .header(FlowIds.HEADER, "f".repeat(65)).json(PURCHASE));
+    add(cases, "queue join with a Flashsale-Flow of 65 characters", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/sales/" + roomSale + "/queue").auth(fixture.buyer(ApiFixture.newUser()))
+            .header(FlowIds.HEADER, "f".repeat(65)).json("{}"));
+    add(cases, "queue join with a tab in Flashsale-Flow", 400, ErrorCode.VALIDATION,
+        () -> fixture.call("POST", "/api/sales/" + roomSale + "/queue").auth(fixture.buyer(ApiFixture.newUser()))
+            .header(FlowIds.HEADER, "flow\t1").json("{}"));
     add(cases, "poll without credentials", 401, ErrorCode.UNAUTHENTICATED,
         () -> fixture.call("GET", "/api/purchases/00000000-0000-0000-0000-000000000000"));
     add(cases, "poll an unknown request", 404, ErrorCode.PURCHASE_NOT_FOUND,
@@ -265,6 +286,9 @@ class BadInputTest {
     }
     add(cases, "checkout while the payment provider is down", 503, ErrorCode.UNAVAILABLE,
         () -> owned(held, "checkout"));
+    // 400 and not the 503 above: the header is refused before the provider is asked
+    add(cases, "checkout with a Flashsale-Flow of 65 characters", 400, ErrorCode.VALIDATION,
+        () -> owned(held, "checkout").header(FlowIds.HEADER, "f".repeat(65)));
 
     // Payment webhooks: the signature is the authentication
     String event = ApiFixture.webhookJson("evt_bad_input", PaymentWebhook.SUCCEEDED, "pay_1", "req-1", "sale-1",

@@ -568,15 +568,17 @@ class HttpFuzzTest {
         "POST " + purchasePath + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + "f".repeat(20) + "\r\n")
         .map(text -> raw("malformed", text));
     // A purchase that would be accepted but for one header value the server or the rules refuse.
-    Arbitrary<Raw> badHeaderValue = Combinators.combine(Arbitraries.of("Idempotency-Key", "Authorization", "Content-Type"),
+    Arbitrary<Raw> badHeaderValue = Combinators.combine(Arbitraries.of("Idempotency-Key", "Authorization", "Content-Type",
+            "Flashsale-Flow"),
             Arbitraries.of("\u0000", "\u0001", "\u0008", "\u000b", "\u001b", "\u007f", "\u0080", "\u00ff", "\u00e9", "\r"))
         .as((name, control) -> {
           String idempotencyKey = name.equals("Idempotency-Key") ? "key" + control + "x" : "k-" + UUID.randomUUID();
           String authorization = name.equals("Authorization") ? auth.substring(0, 20) + control + auth.substring(20) : auth;
           String contentType = name.equals("Content-Type") ? "application/json" + control : "application/json";
+          String flowId = name.equals("Flashsale-Flow") ? "flow" + control + "x" : "flow-" + UUID.randomUUID();
           return raw(name + " with " + (int) control.charAt(0), "POST " + purchasePath + " HTTP/1.1\r\nHost: x\r\n"
               + "Authorization: " + authorization + "\r\nContent-Type: " + contentType + "\r\nIdempotency-Key: "
-              + idempotencyKey + "\r\nContent-Length: " + PURCHASE.length() + "\r\nConnection: close\r\n\r\n" + PURCHASE);
+              + idempotencyKey + "\r\nFlashsale-Flow: " + flowId + "\r\nContent-Length: " + PURCHASE.length() + "\r\nConnection: close\r\n\r\n" + PURCHASE);
         });
     return Arbitraries.oneOf(longUri, bigHeaders, badLine, badHeaderValue);
   }

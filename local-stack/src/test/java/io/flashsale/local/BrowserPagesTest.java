@@ -6,6 +6,15 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flashsale.api.access.AdminJwt;
+import io.flashsale.payments.HttpPaymentProvider;
+import io.flashsale.payments.PaymentProvider;
+import io.flashsale.payments.SimulatorConfig;
+import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PurchaseBatch;
+import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.QueueJoin;
+import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.reconciliation.nightly.ReconcileCommand;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -179,6 +188,57 @@ class BrowserPagesTest {
     await(buyer).until(() -> purchaseStatus(buyer).equals("ACCEPTED"));
     assertThat(Instant.now()).as("admitted two seconds after the pre-queue closed, not before")
         .isAfter(startsAt.plusSeconds(2));
+  }
+
+  /**
+   * The page makes one flow id when it opens the sale and sends it on the queue join, the purchase and the checkout;
+   * the join, the request and the payment (its metadata and its event) carry it, the order shows it, and a reload of
+   * the page keeps it for the visit.
+   */
+  @Test
+  void theBuyerPageSendsOneFlowFromTheQueueToThePayment() throws Exception {
+    WebDriver buyer = browsers.open(Browsers.PHONE);
+    String saleId = "flow-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, Object> sale = new HashMap<>(Map.of("saleId", saleId, "sku", "SKU-" + saleId, "name", "Espresso machine",
+        "stock", 4, "priceCents", 19900, "currency", "USD", "startsAt", Instant.now().minusSeconds(5).toString(),
+        "endsAt", Instant.now().plusSeconds(3600).toString()));
+    sale.put("waitingRoom", Map.of("admitPerSecond", 1000));
+    createSale(sale);
+    String user = "flow-buyer-" + saleId;
+    String page = stack.apiUrl() + "/sales/" + saleId;
+    buyer.get(page + "#token=" + Buyers.tokenFor(user));
+    await(buyer).until(() -> buyer.findElement(By.id("buy")).isEnabled());
+    String flow = (String) ((JavascriptExecutor) buyer)
+        .executeScript("return sessionStorage.getItem('flashsale.flow.' + arguments[0]);", saleId);
+    assertThat(flow).as("made when the page opened the sale").isNotBlank();
+
+    buyer.findElement(By.id("buy")).click();
+    await(buyer).until(() -> purchaseStatus(buyer).equals("ACCEPTED"));
+    assertThat(text(buyer, "purchase-flow")).isEqualTo(flow);
+    buyer.findElement(By.id("checkout")).click();
+    await(buyer).until(() -> buyer.getCurrentUrl().startsWith(stack.paymentProviderUrl() + "/pay/"));
+    String paymentId = URI.create(buyer.getCurrentUrl()).getPath().replaceFirst("^/pay/", "");
+    buyer.findElement(By.id("pay")).click();
+    await(buyer).until(() -> buyer.findElement(By.id("return")).isDisplayed());
+    buyer.findElement(By.id("return")).click();
+    await(buyer).until(() -> buyer.getCurrentUrl().startsWith(page));
+    await(buyer).until(() -> purchaseStatus(buyer).equals("CONFIRMED"));
+    assertThat(text(buyer, "purchase-flow")).as("the same visit after the provider's page").isEqualTo(flow);
+    Browsers.screenshot(buyer, "buyer-flow-phone");
+
+    Topics topics = Topics.using(SchemaRegistry.forUrl(stack.schemaRegistryUrl()));
+    assertThat(TopicLog.readAll(stack.bootstrapServers(), topics.queueJoins)).extracting(r -> r.value())
+        .filteredOn(join -> join.getUserId().equals(user)).extracting(QueueJoin::getFlowId)
+        .as("the page joins again when it opens after the provider's page, in the same flow")
+        .hasSize(2).containsOnly(flow);
+    assertThat(TopicLog.readAll(stack.bootstrapServers(), topics.purchaseRequests)).extracting(r -> r.value())
+        .flatExtracting(PurchaseBatch::getRequests).filteredOn(r -> r.getUserId().equals(user))
+        .extracting(PurchaseRequest::getFlowId).containsExactly(flow);
+    PaymentProvider provider = new HttpPaymentProvider(stack.paymentProviderUrl(), SimulatorConfig.LOCAL_API_KEY);
+    assertThat(provider.payment(paymentId).orElseThrow().flowId()).isEqualTo(flow);
+    Awaitility.await().atMost(PATIENCE).until(() -> TopicLog.readAll(stack.bootstrapServers(), topics.paymentEvents)
+        .stream().map(r -> r.value()).filter(e -> e.getPaymentId().equals(paymentId)).map(PaymentEvent::getFlowId)
+        .toList().equals(List.of(flow)));
   }
 
   @Test

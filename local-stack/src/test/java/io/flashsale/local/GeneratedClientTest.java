@@ -77,11 +77,12 @@ class GeneratedClientTest {
     assertThat(sales.getSale("generated-client").getStatus()).isEqualTo(Sale.StatusEnum.LIVE);
 
     Submitted submitted = purchases.createPurchase("generated-client", new PurchaseOrder().quantity(1), "click-1",
-        null, alice);
+        "flow-generated", null, alice);
     assertThat(submitted.getStatus()).isEqualTo(Submitted.StatusEnum.PENDING);
+    assertThat(submitted.getFlowId()).isEqualTo("flow-generated");
     String requestId = submitted.getRequestId();
     // The same Idempotency-Key answers the same request.
-    assertThat(purchases.createPurchase("generated-client", new PurchaseOrder().quantity(1), "click-1", null, alice)
+    assertThat(purchases.createPurchase("generated-client", new PurchaseOrder().quantity(1), "click-1", null, null, alice)
         .getRequestId()).isEqualTo(requestId);
 
     Purchase accepted = awaitStatus(purchases, requestId, alice, Purchase.StatusEnum.ACCEPTED);
@@ -89,8 +90,9 @@ class GeneratedClientTest {
     assertThat(accepted.getQuantity()).isEqualTo(1);
     assertThat(accepted.getHoldExpiresAt()).isAfter(OffsetDateTime.now(ZoneOffset.UTC));
 
-    Checkout checkout = purchases.checkoutPurchase(requestId, alice);
+    Checkout checkout = purchases.checkoutPurchase(requestId, null, alice);
     assertThat(checkout.getPaymentId()).isNotBlank();
+    assertThat(checkout.getFlowId()).as("the purchase's flow").isEqualTo("flow-generated");
     Buyers.Answer paid = new Buyers(stack.apiUrl()).completePayment(checkout.getRedirectUrl().toString(), "SUCCEEDED");
     assertThat(paid.status()).as(String.valueOf(paid.body())).isEqualTo(202);
     Purchase confirmed = awaitStatus(purchases, requestId, alice, Purchase.StatusEnum.CONFIRMED);

@@ -50,21 +50,32 @@ public interface PaymentProvider {
   /**
    * What the shop asks to be paid: the held purchase and its price, and the hold, from its acceptance
    * ({@code heldSince}) to its end ({@code heldUntil}), after which the payment should no longer be possible;
-   * both null where no hold bounds it.
+   * both null where no hold bounds it. {@code flowId} is the buyer's flow (header Flashsale-Flow), kept in the
+   * payment's metadata so that its webhooks name it; null for none.
    */
   record PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
-                      long amountCents, String currency, Instant heldSince, Instant heldUntil) {
+                      long amountCents, String currency, Instant heldSince, Instant heldUntil, String flowId) {
     public PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
                         long amountCents, String currency) {
-      this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, null, null);
+      this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, null, null, null);
+    }
+
+    public PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
+                        long amountCents, String currency, Instant heldSince, Instant heldUntil) {
+      this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, heldSince, heldUntil, null);
     }
   }
 
   enum PaymentStatus { PENDING, SUCCEEDED, FAILED, REFUNDED }
 
-  /** A payment; {@code redirectUrl} is where the buyer pays. */
+  /** A payment; {@code redirectUrl} is where the buyer pays; {@code flowId} the flow in its metadata, if any. */
   record Payment(String paymentId, String requestId, String saleId, String sku, long amountCents, String currency,
-                 PaymentStatus status, String redirectUrl, Instant createdAt) {}
+                 PaymentStatus status, String redirectUrl, Instant createdAt, String flowId) {
+    public Payment(String paymentId, String requestId, String saleId, String sku, long amountCents, String currency,
+                   PaymentStatus status, String redirectUrl, Instant createdAt) {
+      this(paymentId, requestId, saleId, sku, amountCents, currency, status, redirectUrl, createdAt, null);
+    }
+  }
 
   enum SettlementType { CHARGE, REFUND }
 

@@ -224,7 +224,7 @@ public final class PaymentSimulator implements AutoCloseable {
       }
       String paymentId = "pay_" + compactUuid();
       Payment payment = new Payment(paymentId, order.requestId(), order.saleId(), order.sku(), order.amountCents(),
-          order.currency(), PaymentStatus.PENDING, baseUrl() + "/pay/" + paymentId, clock.instant());
+          order.currency(), PaymentStatus.PENDING, baseUrl() + "/pay/" + paymentId, clock.instant(), order.flowId());
       payments.put(paymentId, payment);
       paymentIdsByKey.put(key, paymentId);
       Instant closes = StripePaymentProvider.sessionExpiry(order, clock.instant()); // Stripe's window, so the local stack behaves alike
@@ -555,7 +555,7 @@ public final class PaymentSimulator implements AutoCloseable {
 
   private static Payment withStatus(Payment p, PaymentStatus status) {
     return new Payment(p.paymentId(), p.requestId(), p.saleId(), p.sku(), p.amountCents(), p.currency(), status,
-        p.redirectUrl(), p.createdAt());
+        p.redirectUrl(), p.createdAt(), p.flowId());
   }
 
   /** Minor units shown in major units, e.g. 4999 USD as 49.99 and 500 JPY as 500. */

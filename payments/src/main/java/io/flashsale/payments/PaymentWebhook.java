@@ -13,14 +13,22 @@ public record PaymentWebhook(String id, String type, Long created, Data data) {
   public static final String REFUNDED = "payment.refunded";
   private static final Set<String> KNOWN_TYPES = Set.of(SUCCEEDED, FAILED, REFUNDED);
 
-  /** The payment the event is about; {@code amountCents} is the refunded amount for a refund. */
+  /**
+   * The payment the event is about; {@code amountCents} is the refunded amount for a refund; {@code flowId} the
+   * buyer's flow from the payment's metadata, null when it has none (it is information, never required).
+   */
   public record Data(String paymentId, String requestId, String saleId, String sku, Long amountCents,
-                     String currency, String status) {}
+                     String currency, String status, String flowId) {
+    public Data(String paymentId, String requestId, String saleId, String sku, Long amountCents, String currency,
+                String status) {
+      this(paymentId, requestId, saleId, sku, amountCents, currency, status, null);
+    }
+  }
 
   /** An event about {@code payment} now. */
   static PaymentWebhook of(String id, String type, Instant created, PaymentProvider.Payment payment, long amountCents) {
     return new PaymentWebhook(id, type, created.getEpochSecond(), new Data(payment.paymentId(), payment.requestId(),
-        payment.saleId(), payment.sku(), amountCents, payment.currency(), payment.status().name()));
+        payment.saleId(), payment.sku(), amountCents, payment.currency(), payment.status().name(), payment.flowId()));
   }
 
   /** True for the types this version understands; others are to be acknowledged and ignored. */

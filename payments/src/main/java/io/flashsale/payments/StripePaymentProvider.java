@@ -33,7 +33,7 @@ import java.util.StringJoiner;
  * ({@code cs_...}) is the payment the checkout answers with. Once the buyer pays, the money moves through the
  * session's <b>PaymentIntent</b> ({@code pi_...}): the webhooks, the charges and refunds of the balance, and the
  * refunds this class makes all name it, so from then on the PaymentIntent's id is the payment. Both carry the
- * purchase in their metadata (requestId, saleId, sku, userId), set when the session is created.
+ * purchase in their metadata (requestId, saleId, sku, userId, and the buyer's flowId), set when the session is created.
  *
  * <p>A request that met a retryable failure (no answer, 409, 429, 5xx, or Stripe's {@code Stripe-Should-Retry:
  * true}) is sent again, with the same idempotency key, a few times with a growing pause; after that, and for any
@@ -85,6 +85,9 @@ public final class StripePaymentProvider implements PaymentProvider {
     for (String prefix : List.of("metadata", "payment_intent_data[metadata]")) {
       form.add(prefix + "[requestId]", order.requestId()).add(prefix + "[saleId]", order.saleId())
           .add(prefix + "[sku]", order.sku()).add(prefix + "[userId]", order.userId());
+      if (order.flowId() != null) {
+        form.add(prefix + "[flowId]", order.flowId());
+      }
     }
     JsonNode session = call(post("/v1/checkout/sessions", form, order.idempotencyKey()),
         "create a Checkout Session for request " + order.requestId());
@@ -218,14 +221,15 @@ public final class StripePaymentProvider implements PaymentProvider {
         : session.path("client_reference_id").asText(null);
     return new Payment(session.path("id").asText(), requestId, metadata.path("saleId").asText(null),
         metadata.path("sku").asText(null), session.path("amount_total").asLong(), currency(session.path("currency")),
-        status, session.path("url").asText(null), created(session));
+        status, session.path("url").asText(null), created(session), metadata.path("flowId").asText(null));
   }
 
   private static Payment fromIntent(JsonNode intent) {
     JsonNode metadata = intent.path("metadata");
     return new Payment(intent.path("id").asText(), metadata.path("requestId").asText(null),
         metadata.path("saleId").asText(null), metadata.path("sku").asText(null), intent.path("amount").asLong(),
-        currency(intent.path("currency")), intentStatus(intent), null, created(intent));
+        currency(intent.path("currency")), intentStatus(intent), null, created(intent),
+        metadata.path("flowId").asText(null));
   }
 
   /** A refunded charge is only known when the intent's latest_charge came expanded. */

@@ -86,12 +86,12 @@ public final class StripeWebhooks {
       throw new IllegalArgumentException("Stripe event " + id + " without an amount and currency");
     }
     return Optional.of(new PaymentWebhook(id, type, created, new PaymentWebhook.Data(paymentId, requestId, saleId, sku,
-        amount.asLong(), object.path("currency").asText().toUpperCase(Locale.ROOT), status)));
+        amount.asLong(), object.path("currency").asText().toUpperCase(Locale.ROOT), status, text(metadata, "flowId"))));
   }
 
   private static JsonNode metadataOf(PaymentProvider.Payment payment) {
     return ProviderJson.MAPPER.createObjectNode().put("requestId", payment.requestId())
-        .put("saleId", payment.saleId()).put("sku", payment.sku());
+        .put("saleId", payment.saleId()).put("sku", payment.sku()).put("flowId", payment.flowId());
   }
 
   /** The id of a PaymentIntent given as an id or expanded. */

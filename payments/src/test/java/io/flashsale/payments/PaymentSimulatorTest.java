@@ -119,6 +119,27 @@ class PaymentSimulatorTest {
     assertThat(shop.during(QUIET)).isEmpty();
   }
 
+  /** The buyer's flow goes into the payment's metadata and comes back on the payment and on each of its webhooks. */
+  @Test
+  void thePaymentAndItsWebhookCarryTheBuyersFlow() throws Exception {
+    PaymentOrder plain = order("req-" + UUID.randomUUID(), 2500);
+    PaymentOrder order = new PaymentOrder(plain.idempotencyKey(), plain.requestId(), plain.saleId(), plain.sku(),
+        plain.userId(), plain.amountCents(), plain.currency(), null, null, "flow-" + plain.requestId());
+    Payment payment = provider.createPayment(order);
+
+    complete(payment, "SUCCEEDED");
+
+    Delivery delivery = shop.next(WAIT);
+    while (delivery != null && !delivery.event().data().paymentId().equals(payment.paymentId())) {
+      delivery = shop.next(WAIT); // an earlier test's webhook arriving late is not this test's
+    }
+    assertThat(payment.flowId()).isEqualTo(order.flowId());
+    assertThat(provider.payment(payment.paymentId()).orElseThrow().flowId()).isEqualTo(order.flowId());
+    assertThat(delivery).isNotNull();
+    assertThat(delivery.event().data().flowId()).isEqualTo(order.flowId());
+    assertThat(delivery.body()).contains("\"flowId\":\"" + order.flowId() + "\"");
+  }
+
   @Test
   void aFailedPaymentIsReportedAndNeverSettles() throws Exception {
     Payment payment = provider.createPayment(order("req-" + UUID.randomUUID(), 700));

@@ -78,6 +78,26 @@ class StripePaymentProviderTest {
     assertThat(request.getHeader("Content-Type")).startsWith("application/x-www-form-urlencoded");
   }
 
+  /** The buyer's flow goes into the metadata of the session and of its PaymentIntent, and is read back from them. */
+  @Test
+  void theBuyersFlowIsInBothMetadataAndComesBack() {
+    String inFlow = text("checkout-session-open.json")
+        .replace("\"userId\": \"user-9\"}", "\"userId\": \"user-9\", \"flowId\": \"flow-7f3a\"}");
+    assertThat(inFlow).isNotEqualTo(text("checkout-session-open.json"));
+    stripe.stubFor(post("/v1/checkout/sessions").willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json").withBody(inFlow)));
+    PaymentOrder order = new PaymentOrder(ORDER.idempotencyKey(), ORDER.requestId(), ORDER.saleId(), ORDER.sku(),
+        ORDER.userId(), ORDER.amountCents(), ORDER.currency(), null, null, "flow-7f3a");
+
+    Payment payment = provider.createPayment(order);
+
+    Map<String, String> sent = decodeForm(single(stripe.findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions"))))
+        .getBodyAsString());
+    assertThat(sent).containsEntry("metadata[flowId]", "flow-7f3a")
+        .containsEntry("payment_intent_data[metadata][flowId]", "flow-7f3a");
+    assertThat(payment.flowId()).isEqualTo("flow-7f3a");
+  }
+
   /**
    * Stripe keeps the answer of the first request that ran under a key and replays it to every later one with the
    * same key and parameters. The stub plays that: unavailable, then the session made, then replays.

@@ -95,6 +95,16 @@ class StripeWebhooksTest {
     assertThat(event.id()).isEqualTo("evt_1QAbCdLkdIwHu7ixCsCompl1");
   }
 
+  /** The buyer's flow, which the shop put into the metadata, comes with the event; an event without one has none. */
+  @Test
+  void aPaymentsFlowInItsMetadataComesWithTheEvent() {
+    String inFlow = SUCCEEDED.replace("\"userId\": \"user-9\"}", "\"userId\": \"user-9\", \"flowId\": \"flow-7f3a\"}");
+    assertThat(inFlow).isNotEqualTo(SUCCEEDED);
+
+    assertThat(scheme.parse(inFlow).data().flowId()).isEqualTo("flow-7f3a");
+    assertThat(scheme.parse(SUCCEEDED).data().flowId()).isNull();
+  }
+
   @Test
   void aCheckoutSessionNotYetPaidIsIgnored() {
     String unpaid = text("events/checkout.session.completed.json")

@@ -24,6 +24,8 @@ public final class InputRules {
   public static final Pattern SALE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   /** Idempotency keys: 1 to this many printable ASCII characters. */
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 64;
+  /** Flow ids (header Flashsale-Flow): 1 to this many printable ASCII characters, as idempotency keys. */
+  public static final int MAX_FLOW_ID_LENGTH = 64;
   /** Most minor units of any amount of money (10^12: ten billion dollars in cents). */
   public static final long MAX_MONEY_MINOR_UNITS = 1_000_000_000_000L;
   /** Most units a sale may have. */
@@ -98,6 +100,17 @@ public final class InputRules {
       if (c < 0x20 || c > 0x7e) {
         return field + " must be 1-" + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters";
       }
+    }
+    return null;
+  }
+
+  /** An optional flow id: absent, or 1 to {@value #MAX_FLOW_ID_LENGTH} printable ASCII characters. */
+  public static String flowId(String field, String value) {
+    if (value == null) {
+      return null;
+    }
+    if (value.isEmpty() || value.length() > MAX_FLOW_ID_LENGTH || !value.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+      return field + " must be 1-" + MAX_FLOW_ID_LENGTH + " printable ASCII characters";
     }
     return null;
   }
@@ -238,6 +251,7 @@ public final class InputRules {
     errors = add(errors, between("quantity", request.getQuantity(), 1, MAX_QUANTITY));
     errors = add(errors, idempotencyKey("idempotencyKey", request.getIdempotencyKey()));
     errors = add(errors, instant("requestedAt", request.getRequestedAt()));
+    errors = add(errors, flowId("flowId", request.getFlowId()));
     return done(errors);
   }
 
@@ -247,6 +261,7 @@ public final class InputRules {
     errors = add(errors, text("saleId", join.getSaleId()));
     errors = add(errors, text("userId", join.getUserId()));
     errors = add(errors, optionalText("deviceId", join.getDeviceId()));
+    errors = add(errors, flowId("flowId", join.getFlowId()));
     return done(errors);
   }
 

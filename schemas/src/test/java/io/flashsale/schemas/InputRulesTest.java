@@ -65,6 +65,16 @@ class InputRulesTest {
     assertThat(InputRules.idempotencyKey("Idempotency-Key", null)).isNull();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"", "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "caf\u00e9", "tab\t", "\u0000",
+      "line\nbreak"})
+  void flowIdsArePrintableAscii(String flow) {
+    assertThat(InputRules.flowId("Flashsale-Flow", flow)).isNotNull();
+    assertThat(InputRules.flowId("Flashsale-Flow", "f".repeat(64))).isNull();
+    assertThat(InputRules.flowId("Flashsale-Flow", "0b6f4c1e-7d7a-4f5e-9a51-2c3f3b8e9d10")).isNull();
+    assertThat(InputRules.flowId("Flashsale-Flow", null)).isNull();
+  }
+
   @Test
   void instantsHaveMillisecondTimestamps() {
     assertThat(InputRules.instant("startsAt", OPENING)).isNull();
@@ -108,6 +118,8 @@ class InputRulesTest {
         .singleElement().asString().startsWith("quantity");
     assertThat(InputRules.violations(PurchaseRequest.newBuilder(request).setIdempotencyKey("k".repeat(65)).build()))
         .singleElement().asString().startsWith("idempotencyKey");
+    assertThat(InputRules.violations(PurchaseRequest.newBuilder(request).setFlowId("f\u0000").build()))
+        .singleElement().asString().startsWith("flowId");
   }
 
   private static Sale sale() {

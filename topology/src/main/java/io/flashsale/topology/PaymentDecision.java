@@ -162,6 +162,8 @@ public record PaymentDecision(Verdict verdict, String why) {
         .setPaymentId(event.getPaymentId())
         .setAmountCents(event.getAmountCents())
         .setCurrency(event.getCurrency())
+        // The purchase's flow; a payment for none known names the flow its own metadata carried.
+        .setFlowId(purchase != null && purchase.getFlowId() != null ? purchase.getFlowId() : event.getFlowId())
         .build();
   }
 }

@@ -161,6 +161,7 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
         .setRequestOffset(requestOffset)
         .setRequestIndex(requestIndex)
         .setDeviceId(request.getDeviceId())
+        .setFlowId(request.getFlowId())
         .build();
   }
 

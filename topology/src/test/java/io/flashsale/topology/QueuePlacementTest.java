@@ -85,7 +85,7 @@ class QueuePlacementTest {
     try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
       Sale plain = fcfsSale("plain", "SKU-PLAIN", 10, 1);
       topology.define(plain);
-      topology.queueJoins.pipeInput(plain.getSku(), new QueueJoin("plain", "ann", null, null), NOW);
+      topology.queueJoins.pipeInput(plain.getSku(), new QueueJoin("plain", "ann", null, null, null), NOW);
 
       assertThat(topology.queuePlaces.isEmpty()).isTrue();
       assertThat(topology.deadLetters.isEmpty()).isTrue();

@@ -149,13 +149,19 @@ public final class SaleTopologyDriver implements AutoCloseable {
 
   /** A buyer joins the sale's waiting room; the broker appended the join at {@code at}. Returns the place given. */
   public QueuePlace join(Sale sale, String userId, Instant at) {
-    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, null), at);
+    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, null, null), at);
     return single(queuePlaces.readValuesToList());
   }
 
   /** A buyer who lost {@code lostPlace} for being idle joins again (the API checked the loss). */
   public QueuePlace rejoin(Sale sale, String userId, long lostPlace, Instant at) {
-    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, lostPlace), at);
+    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, lostPlace, null), at);
+    return single(queuePlaces.readValuesToList());
+  }
+
+  /** A buyer joins the sale's waiting room in the flow {@code flowId} (header Flashsale-Flow). */
+  public QueuePlace joinInFlow(Sale sale, String userId, String flowId, Instant at) {
+    queueJoins.pipeInput(sale.getSku(), new QueueJoin(sale.getSaleId(), userId, "device-" + userId, null, flowId), at);
     return single(queuePlaces.readValuesToList());
   }
 
@@ -308,6 +314,16 @@ public final class SaleTopologyDriver implements AutoCloseable {
         .setQuantity(quantity)
         .setRequestedAt(requestedAt)
         .build();
+  }
+
+  /** The click made in the buyer's flow {@code flowId}, as the API writes it from the Flashsale-Flow header. */
+  static PurchaseRequest inFlow(String flowId, PurchaseRequest request) {
+    return PurchaseRequest.newBuilder(request).setFlowId(flowId).build();
+  }
+
+  /** The payment event of a payment whose metadata names the flow {@code flowId}. */
+  static PaymentEvent inFlow(String flowId, PaymentEvent event) {
+    return PaymentEvent.newBuilder(event).setFlowId(flowId).build();
   }
 
   /** A payment event for the whole price of {@code quantity} units of {@code sale}, paid now. */

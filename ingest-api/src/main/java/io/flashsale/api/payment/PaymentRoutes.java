@@ -84,6 +84,8 @@ public final class PaymentRoutes {
         .setSaleId(data.saleId()).setSku(data.sku()).setType(type(event.type()))
         .setAmountCents(data.amountCents()).setCurrency(data.currency())
         .setOccurredAt(event.createdAt()).setReceivedAt(clock.instant())
+        // The flow is followed, never required: metadata that is no flow id loses it, never the payment.
+        .setFlowId(InputRules.flowId("flowId", data.flowId()) == null ? data.flowId() : null)
         .build();
     List<String> invalid = InputRules.violations(payment);
     if (!invalid.isEmpty()) { // the topology would refuse it: refused here, before a 200

@@ -6,11 +6,12 @@ import java.time.Instant;
 
 /**
  * A request and, once decided, its latest outcome (never REFUND_DUE: that is {@code refundDue}).
- * {@code queueSeq} is its number among the requests of its SKU as this view read them, -1 until read.
+ * {@code queueSeq} is its number among the requests of its SKU as this view read them, -1 until read; {@code flowId}
+ * the buyer's flow (header Flashsale-Flow) the request and its outcomes carry, null for records written without one.
  */
 public record Purchase(String requestId, String saleId, String sku, String userId, int quantity,
                        OutcomeStatus outcome, RejectReason reason, Instant holdExpiresAt, boolean refundDue,
-                       long queueSeq) {
+                       long queueSeq, String flowId) {
   public boolean pending() {
     return outcome == null;
   }
@@ -35,7 +36,7 @@ public record Purchase(String requestId, String saleId, String sku, String userI
   }
 
   Purchase withRefundDue() {
-    return new Purchase(requestId, saleId, sku, userId, quantity, outcome, reason, holdExpiresAt, true, queueSeq);
+    return new Purchase(requestId, saleId, sku, userId, quantity, outcome, reason, holdExpiresAt, true, queueSeq, flowId);
   }
 
   /** The lifecycle: ACCEPTED ends once; a payment arriving after the hold ended may still confirm it. */

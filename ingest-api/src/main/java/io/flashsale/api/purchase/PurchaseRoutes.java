@@ -4,6 +4,7 @@ import io.flashsale.api.access.Access;
 import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.http.ClosedSaleAnswers;
 import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.FlowIds;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.http.Problem;
@@ -44,13 +45,13 @@ public final class PurchaseRoutes {
 
   /** A purchase as its buyer sees it; {@code refund} is "DUE" when money is to be given back. */
   record PurchaseBody(String requestId, String saleId, int quantity, String status, String reason,
-                      Instant holdExpiresAt, Long queuePosition, String orderId, String refund) {}
+                      Instant holdExpiresAt, Long queuePosition, String orderId, String refund, String flowId) {}
 
   /** The answer to a cancellation: the hold ends once the topology has read it. */
   record Cancelling(String requestId, String pollUrl) {}
 
-  /** Where the buyer pays for a hold. */
-  record Checkout(String paymentId, String redirectUrl) {}
+  /** Where the buyer pays for a hold; {@code flowId} is the flow the payment's metadata carries. */
+  record Checkout(String paymentId, String redirectUrl, String flowId) {}
 
   private final Access access;
   private final JsonBodies bodies;
@@ -98,6 +99,7 @@ public final class PurchaseRoutes {
     String saleId = ctx.pathParam("saleId");
     Sale sale = sales.sale(saleId).orElseThrow(() -> new Problem(ErrorCode.SALE_NOT_FOUND, "No sale " + saleId));
     orderUrls.require(ctx, sale); // a hidden sale is unknown but at its hidden path, even to a retry
+    String flowId = FlowIds.of(ctx);
     String keyHeader = ctx.header(IDEMPOTENCY_KEY);
     if (keyHeader == null) {
       ErrorCode closed = closedAt(sale, clock.instant());
@@ -113,8 +115,9 @@ public final class PurchaseRoutes {
     String idempotencyKey = RequestIds.idempotencyKey(keyHeader);
     String requestId = RequestIds.requestId(sale.getSaleId(), buyer.userId(), idempotencyKey);
     // A retry of a click already in the log gets its id back even if the sale has closed since.
-    if (idempotencyKey != null && purchases.purchase(requestId).isPresent()) {
-      accepted(ctx, requestId);
+    Purchase logged = idempotencyKey == null ? null : purchases.purchase(requestId).orElse(null);
+    if (logged != null) {
+      accepted(ctx, requestId, logged.flowId() != null ? logged.flowId() : flowId); // the flow its click went in
       return;
     }
     Instant now = clock.instant();
@@ -125,18 +128,22 @@ public final class PurchaseRoutes {
         .setSaleId(shard < 0 ? sale.getSaleId() : Shards.saleId(sale.getSaleId(), shard))
         .setSku(shard < 0 ? sale.getSku() : Shards.sku(sale.getSku(), shard))
         .setUserId(buyer.userId()).setDeviceId(buyer.deviceId()).setQuantity(quantity)
-        .setIdempotencyKey(idempotencyKey).setRequestedAt(now)
+        .setIdempotencyKey(idempotencyKey).setRequestedAt(now).setFlowId(flowId)
         .build();
     ctx.future(() -> batcher.submit(request).thenAccept(placed -> {
       purchases.submitted(request);
-      accepted(ctx, requestId);
+      accepted(ctx, requestId, flowId);
     }));
   }
 
-  /** 202 with where to poll; written by hand, as a request id is a UUID and needs no escaping. */
-  private static void accepted(Context ctx, String requestId) {
+  /**
+   * 202 with where to poll; written by hand, as a request id is a UUID and needs no escaping. A flow id is
+   * printable ASCII (FlowIds), of which only the quote and the backslash need it in JSON.
+   */
+  private static void accepted(Context ctx, String requestId, String flowId) {
+    String flow = flowId.replace("\\", "\\\\").replace("\"", "\\\"");
     ctx.status(HttpStatus.ACCEPTED).contentType(ContentType.APPLICATION_JSON).result("{\"requestId\":\"" + requestId
-        + "\",\"status\":\"PENDING\",\"pollUrl\":\"" + pollUrl(requestId) + "\"}");
+        + "\",\"status\":\"PENDING\",\"pollUrl\":\"" + pollUrl(requestId) + "\",\"flowId\":\"" + flow + "\"}");
   }
 
   public void show(Context ctx) {
@@ -170,7 +177,12 @@ public final class PurchaseRoutes {
    */
   public void checkout(Context ctx) {
     Buyer buyer = access.buyer(ctx);
+    FlowIds.of(ctx);
     Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
+    // The payment carries the purchase's flow, even when its checkout came in another (a second tab), and the
+    // same on every retry: the provider refuses an idempotency key used again with other parameters. A purchase
+    // logged before flows existed has none.
+    String flowId = purchase.flowId();
     Sale sale = sales.sale(Shards.parentSaleId(purchase.saleId())).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
         "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
     long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
@@ -179,7 +191,7 @@ public final class PurchaseRoutes {
       Instant heldUntil = purchase.holdExpiresAt();
       payment = payments.createPayment(new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
           purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
-          heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil));
+          heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil, flowId));
     } catch (PaymentProviderException e) {
       log.warn("Checkout of {} failed: {}", purchase.requestId(), e.getMessage());
       throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
@@ -187,7 +199,7 @@ public final class PurchaseRoutes {
     }
     checkoutExpiry.opened(purchase.requestId(), payment.paymentId(),
         () -> purchases.purchase(purchase.requestId()).map(Purchase::held).orElse(false));
-    ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl()));
+    ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl(), flowId));
   }
 
   /** The buyer's own purchase; someone else's is indistinguishable from none, so ids cannot be probed. */
@@ -243,6 +255,7 @@ public final class PurchaseRoutes {
     return new PurchaseBody(purchase.requestId(), Shards.parentSaleId(purchase.saleId()), purchase.quantity(),
         purchase.status(),
         purchase.reason() == null ? null : purchase.reason().name(), purchase.holdExpiresAt(),
-        purchases.queuePosition(purchase), purchase.orderId(), purchase.refundDue() ? "DUE" : null);
+        purchases.queuePosition(purchase), purchase.orderId(), purchase.refundDue() ? "DUE" : null,
+        purchase.flowId());
   }
 }

@@ -138,13 +138,14 @@ public final class PurchaseView extends TopicView {
       if (known != null) {
         // The outcome may have been read first (the topics are read side by side): keep it, add the queue place.
         return queueSeq < 0 ? known : new Purchase(id, known.saleId(), known.sku(), known.userId(), known.quantity(),
-            known.outcome(), known.reason(), known.holdExpiresAt(), known.refundDue(), queueSeq);
+            known.outcome(), known.reason(), known.holdExpiresAt(), known.refundDue(), queueSeq,
+            known.flowId() != null ? known.flowId() : request.getFlowId());
       }
       if (finished.getIfPresent(id) != null) {
         return null; // decided and finished before its request was read here
       }
       return new Purchase(id, name(request.getSaleId()), name(request.getSku()), request.getUserId(),
-          request.getQuantity(), null, null, null, false, queueSeq);
+          request.getQuantity(), null, null, null, false, queueSeq, request.getFlowId());
     });
   }
 
@@ -213,7 +214,8 @@ public final class PurchaseView extends TopicView {
         outcome.getQuantity(), status, outcome.getReason(),
         // How a hold ended says nothing new about its expiry: keep the one the acceptance gave.
         outcome.getHoldExpiresAt() != null ? outcome.getHoldExpiresAt() : known != null ? known.holdExpiresAt() : null,
-        known != null && known.refundDue(), known != null ? known.queueSeq() : -1);
+        known != null && known.refundDue(), known != null ? known.queueSeq() : -1,
+        outcome.getFlowId() != null ? outcome.getFlowId() : known != null ? known.flowId() : null);
   }
 
 

@@ -5,6 +5,7 @@ import io.flashsale.api.access.AbuseBounds;
 import io.flashsale.api.access.Access;
 import io.flashsale.api.access.Identity.Buyer;
 import io.flashsale.api.http.ErrorCode;
+import io.flashsale.api.http.FlowIds;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.LongPoll;
 import io.flashsale.api.http.Problem;
@@ -93,6 +94,7 @@ public final class WaitingRoomRoutes {
     }
     refuseClosed(sale, now);
     Access.requireDevice(sale, buyer);
+    String flowId = FlowIds.of(ctx);
     JoinBody body = bodies.read(ctx, JoinBody.class);
     int bits = state.proofOfWorkBits(sale, now);
     if (bits > 0) {
@@ -100,7 +102,7 @@ public final class WaitingRoomRoutes {
     }
     Long lostPlace = lostPlace(body.queueToken(), sale, buyer, now);
     CompletableFuture<QueuePlace> placed = rooms.awaitPlace(sale.getSaleId(), buyer.userId());
-    QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId(), lostPlace);
+    QueueJoin join = new QueueJoin(sale.getSaleId(), buyer.userId(), buyer.deviceId(), lostPlace, flowId);
     ctx.future(() -> writer.write(topics.queueJoins, sale.getSku(), join)
         .thenCompose(written -> placed.copy().completeOnTimeout(null, PLACE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
         .thenAccept(place -> {

@@ -7,6 +7,7 @@ import io.flashsale.payments.PaymentProvider.Refund;
 import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.reconciliation.nightly.ReconciliationStatements.ToCorrect;
 import io.flashsale.schemas.Correction;
+import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
@@ -134,7 +135,9 @@ final class Corrections {
         PaymentEvent event = PaymentEvent.newBuilder().setEventId(id).setPaymentId(payment.paymentId())
             .setRequestId(payment.requestId()).setSaleId(payment.saleId()).setSku(payment.sku())
             .setType(PaymentEventType.SUCCEEDED).setAmountCents(payment.amountCents()).setCurrency(payment.currency())
-            .setOccurredAt(payment.createdAt()).setReceivedAt(clock.instant()).build();
+            .setOccurredAt(payment.createdAt()).setReceivedAt(clock.instant())
+            // the buyer's flow from the payment's metadata, as the webhook would have brought it; never required
+            .setFlowId(InputRules.flowId("flowId", payment.flowId()) == null ? payment.flowId() : null).build();
         return new Made(d, correction.setSaleId(payment.saleId()).setAmountCents(payment.amountCents())
             .setCurrency(payment.currency()).setPayment(event).build(), event);
       }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -94,6 +95,30 @@ final class DayLog implements AutoCloseable {
       }
     }
     throw new IllegalStateException("Could not read " + position + " at " + offset + " within " + READ_TIMEOUT);
+  }
+
+  /**
+   * The record at a position the partition still holds, or null without reading: a position retention deleted, or
+   * one never written (the job's consumer has no offset reset, so reading there would fail the run).
+   */
+  ConsumerRecord<String, byte[]> heldRecordAt(String topic, int partition, long offset) {
+    TopicPartition position = new TopicPartition(topic, partition);
+    boolean exists = consumer.partitionsFor(topic).stream().anyMatch(info -> info.partition() == partition);
+    if (!exists) {
+      return null;
+    }
+    List<TopicPartition> one = List.of(position);
+    consumer.assign(one);
+    Long start = consumer.beginningOffsets(one).get(position);
+    Long end = consumer.endOffsets(one).get(position);
+    if (start == null || end == null || offset < start || offset >= end) {
+      return null;
+    }
+    try {
+      return recordAt(topic, partition, offset);
+    } catch (OffsetOutOfRangeException e) {
+      return null; // deleted by retention since the look above
+    }
   }
 
   private Map<TopicPartition, Range> ranges(String topic, Instant from, Instant to) {

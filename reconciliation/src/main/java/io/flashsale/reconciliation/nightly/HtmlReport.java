@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * {@code report.html}, for people: the run's summary, a chart per sale, and the first
- * {@value #HTML_DISCREPANCIES} discrepancies with what each party says (all of them are in {@code report.json}).
+ * {@value #HTML_DISCREPANCIES} discrepancies with what each party says and the steps of the buyer's flow they belong
+ * to (all of them are in {@code report.json}).
  */
 final class HtmlReport {
   private static final int HTML_DISCREPANCIES = 500;
@@ -33,6 +34,7 @@ final class HtmlReport {
             th { background: #f3f3f3; } .num { text-align: right; } .status { font-size: 1.3em; font-weight: bold; padding: 6px 12px; display: inline-block; }
             .CLEAN, .CORRECTED, .NOTHING_NEW { background: #d8f0d8; } .NEEDS_PERSON, .FAILED { background: #f8d0d0; }
             .sale { border: 1px solid #ddd; padding: 0.5em 1em; margin: 1em 0; } code { font-size: 12px; white-space: pre-wrap; }
+            ol.flow { margin: 0.3em 0 0 0; padding-left: 1.4em; font-size: 12px; min-width: 22em; }
           </style></head><body>
           <h1>Reconciliation of %1$s</h1>
           <p><span class="status %2$s">%2$s</span> run <code>%3$s</code>, %4$s to %5$s</p>
@@ -70,10 +72,11 @@ final class HtmlReport {
       }
       out.write("<h2>Discrepancies</h2>\n<table><tr><th>class</th><th>subject</th><th>action</th>"
           + "<th>log</th><th>database</th><th>provider</th></tr>\n");
-      Reports.forEachDiscrepancy(sql, runId, HTML_DISCREPANCIES, d -> {
+      Reports.forEachDiscrepancy(sql, runId, HTML_DISCREPANCIES, (d, flow) -> {
         try {
           out.write("<tr><td>" + html(d.discrepancyClass()) + "</td><td><code>" + html(d.subject()) + "</code>"
               + (d.requestId() != null ? "<br>request <code>" + html(d.requestId()) + "</code>" : "")
+              + (d.flowId() != null ? "<br>flow <code class=\"flow\">" + html(d.flowId()) + "</code>" + steps(flow) : "")
               + "</td><td>" + html(d.action())
               + (d.correctionId() != null ? "<br><code>" + html(d.correctionId()) + "</code>" : "")
               + "</td><td><code>" + html(d.logEvidence()) + "</code></td><td><code>"
@@ -123,6 +126,26 @@ final class HtmlReport {
         money(s.chargedCents()), money(s.refundedCents()), s.currency() == null ? "" : html(s.currency()),
         s.discrepancies()));
     return out.toString();
+  }
+
+  /** A flow's steps in order, each with its time and where it was read. */
+  private static String steps(List<ReportStatements.FlowStep> flow) {
+    if (flow.isEmpty()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder("<ol class=\"flow\">");
+    for (ReportStatements.FlowStep step : flow) {
+      out.append("<li><b>").append(html(step.step())).append("</b> ").append(html(step.at())).append(" (")
+          .append(html(step.source())).append(")");
+      if (step.detail() != null) {
+        out.append(": ").append(html(step.detail()));
+      }
+      if (step.paymentId() != null) {
+        out.append(", payment <code>").append(html(step.paymentId())).append("</code>");
+      }
+      out.append("</li>");
+    }
+    return out.append("</ol>").toString();
   }
 
   private static String bar(int x, int width, String colour) {

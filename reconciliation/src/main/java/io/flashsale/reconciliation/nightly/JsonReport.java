@@ -9,7 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code report.json}, for machines: the run's summary and every discrepancy with its evidence, streamed from the
+ * {@code report.json}, for machines: the run's summary and every discrepancy with its evidence and its buyer's flow
+ * ({@code flowId}, and the flow's steps in order, {@code flow}), streamed from the
  * database a page at a time, so that a night of a million discrepancies needs memory for one page.
  */
 final class JsonReport {
@@ -31,7 +32,7 @@ final class JsonReport {
       field(out, "byClass", summary.byClass());
       field(out, "sales", summary.sales());
       out.writeArrayFieldStart("discrepancyList");
-      Reports.forEachDiscrepancy(sql, summary.runId(), Integer.MAX_VALUE, d -> {
+      Reports.forEachDiscrepancy(sql, summary.runId(), Integer.MAX_VALUE, (d, flow) -> {
         try {
           out.writeStartObject();
           field(out, "class", d.discrepancyClass());
@@ -44,6 +45,20 @@ final class JsonReport {
           evidence(out, "logEvidence", d.logEvidence());
           evidence(out, "databaseEvidence", d.databaseEvidence());
           evidence(out, "providerEvidence", d.providerEvidence());
+          field(out, "flowId", d.flowId());
+          out.writeArrayFieldStart("flow");
+          for (ReportStatements.FlowStep step : flow) {
+            out.writeStartObject();
+            field(out, "step", step.step());
+            field(out, "at", step.at());
+            field(out, "source", step.source());
+            field(out, "saleId", step.saleId());
+            field(out, "requestId", step.requestId());
+            field(out, "paymentId", step.paymentId());
+            field(out, "detail", step.detail());
+            out.writeEndObject();
+          }
+          out.writeEndArray();
           out.writeEndObject();
         } catch (IOException e) {
           throw new UncheckedIOException(e);

@@ -56,7 +56,7 @@ import org.jdbi.v3.sqlobject.SqlObjectPlugin;
  */
 public final class Reconciliation implements AutoCloseable {
   /** The steps a run shows progress for. */
-  private static final int STEPS = 7;
+  private static final int STEPS = 8;
   /**
    * How long outcomes may wait behind a gap before a run that finds the sink behind the log reports them: longer
    * than any lag the sink catches up from (a 10,000-unit flash sale's outcomes take it well under a minute).
@@ -92,7 +92,7 @@ public final class Reconciliation implements AutoCloseable {
     try (Admin admin = config.sink().kafka().connectAdmin("flashsale-reconciliation-admin")) {
       Topics topics = reconciliation.topics; // what it reads and writes, and nothing else
       config.sink().topics().ensure(admin, List.of(topics.purchaseOutcomes, topics.paymentEvents, topics.stockLevels,
-          topics.corrections));
+          topics.corrections, topics.purchaseRequests, topics.queueJoins));
       Flyway.configure().dataSource(reconciliation.dataSource).load().migrate();
       return reconciliation;
     } catch (RuntimeException e) {
@@ -131,6 +131,8 @@ public final class Reconciliation implements AutoCloseable {
       List<Reports.SaleSummary> sales = Reports.sales(handle, runId);
       progress.step("Correcting what is safe to correct", 0);
       new Corrections(config, topics, provider, sql, log, clock, progress).correct(runId, day);
+      progress.step("Following the discrepancies' flows", 0);
+      new FlowTrace(topics, provider, log, progress).trace(handle.attach(FlowStatements.class), runId, from, to);
       progress.step("Writing the report", 0);
       RunResult result = Reports.write(handle, config.reportDir(), runId, day, startedAt, clock.instant(),
           parties, Map.of("offsets", sinkLag, "recordsOfTheDay", notSunk), sales, undecodable);
@@ -150,7 +152,8 @@ public final class Reconciliation implements AutoCloseable {
     progress.step("Reading purchase-outcomes of the day", log.size(Topics.PURCHASE_OUTCOMES, from, to));
     var outcomes = topics.purchaseOutcomes.valueSerde().deserializer();
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_outcomes", "kafka_partition", "kafka_offset",
-        "logged_at", "request_id", "sale_id", "user_id", "quantity", "status", "payment_id", "amount_cents", "currency")) {
+        "logged_at", "request_id", "sale_id", "user_id", "quantity", "status", "payment_id", "amount_cents", "currency",
+        "flow_id", "request_partition", "request_offset")) {
       log.read(Topics.PURCHASE_OUTCOMES, from, to, record -> {
         PurchaseOutcome decoded = decodeOrSkip(outcomes, record, undecodable, progress);
         if (decoded == null) {
@@ -163,7 +166,8 @@ public final class Reconciliation implements AutoCloseable {
         PurchaseOutcome o = Shards.ofSale(decoded); // as the books keep it
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), o.getRequestId(),
             o.getSaleId(), o.getUserId(), o.getQuantity(), o.getStatus().name(), o.getPaymentId(), o.getAmountCents(),
-            o.getCurrency());
+            o.getCurrency(), o.getFlowId(), o.getRequestPartition() < 0 ? null : o.getRequestPartition(),
+            o.getRequestOffset() < 0 ? null : o.getRequestOffset());
         progress.advance();
       });
       copy.close();
@@ -177,7 +181,7 @@ public final class Reconciliation implements AutoCloseable {
     progress.step("Reading payment-events of the day", log.size(Topics.PAYMENT_EVENTS, from, to));
     var payments = topics.paymentEvents.valueSerde().deserializer();
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_payments", "kafka_partition", "kafka_offset",
-        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency")) {
+        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency", "flow_id")) {
       log.read(Topics.PAYMENT_EVENTS, from, to, record -> {
         PaymentEvent decoded = decodeOrSkip(payments, record, undecodable, progress);
         if (decoded == null) {
@@ -185,7 +189,8 @@ public final class Reconciliation implements AutoCloseable {
         }
         PaymentEvent e = Shards.ofSale(decoded);
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), e.getEventId(),
-            e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency());
+            e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency(),
+            e.getFlowId());
         progress.advance();
       });
       copy.close();

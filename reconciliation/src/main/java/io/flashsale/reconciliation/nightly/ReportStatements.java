@@ -1,6 +1,7 @@
 package io.flashsale.reconciliation.nightly;
 
 import io.flashsale.reconciliation.nightly.Reports.SaleSummary;
+import java.time.Instant;
 import java.util.List;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
@@ -12,10 +13,20 @@ interface ReportStatements {
   /** How many discrepancies of one class ended with one action. */
   record ClassCount(String discrepancyClass, String action, long count) {}
 
-  /** One discrepancy as the report shows it; the evidence is JSON text, null where a party says nothing. */
+  /**
+   * One discrepancy as the report shows it; the evidence is JSON text, null where a party says nothing; {@code flowId}
+   * the buyer's flow it belongs to, null where none is known.
+   */
   record Discrepancy(String discrepancyClass, String subject, String saleId, String requestId, String paymentId,
                      String action, String correctionId, String logEvidence, String databaseEvidence,
-                     String providerEvidence) {}
+                     String providerEvidence, String flowId) {}
+
+  /**
+   * One step of a buyer's flow: QUEUE_JOIN, PURCHASE_REQUEST, OUTCOME, CHECKOUT or PAYMENT, when it happened, and
+   * where it was read ({@code source}: log, database or provider). {@code stepNo} counts a flow's steps by time.
+   */
+  record FlowStep(String flowId, int stepNo, String step, Instant at, String source, String saleId, String requestId,
+                  String paymentId, String detail) {}
 
   @SqlQuery("""
       WITH outcomes AS (
@@ -60,11 +71,19 @@ interface ReportStatements {
   @SqlQuery("""
       SELECT class AS discrepancy_class, subject, sale_id, request_id, payment_id, action, correction_id,
              log_evidence::text AS log_evidence, database_evidence::text AS database_evidence,
-             provider_evidence::text AS provider_evidence
+             provider_evidence::text AS provider_evidence, flow_id
       FROM reconciliation_discrepancies
       WHERE run_id = :run AND (class, subject) > (:afterClass, :afterSubject)
       ORDER BY class, subject LIMIT :limit""")
   @RegisterConstructorMapper(Discrepancy.class)
   List<Discrepancy> discrepancies(@Bind("run") String runId, @Bind("afterClass") String afterClass,
                                   @Bind("afterSubject") String afterSubject, @Bind("limit") int limit);
+
+  /** The steps of these flows as the run found them, each flow's in order. */
+  @SqlQuery("""
+      SELECT flow_id, step_no, step, at, source, sale_id, request_id, payment_id, detail
+      FROM reconciliation_flow_steps WHERE run_id = :run AND flow_id = ANY(:flows)
+      ORDER BY flow_id, step_no""")
+  @RegisterConstructorMapper(FlowStep.class)
+  List<FlowStep> flowSteps(@Bind("run") String runId, @Bind("flows") String[] flowIds);
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.flashsale.reconciliation.nightly.ReportStatements.ClassCount;
 import io.flashsale.reconciliation.nightly.ReportStatements.Discrepancy;
+import io.flashsale.reconciliation.nightly.ReportStatements.FlowStep;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,9 @@ import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -72,8 +75,12 @@ final class Reports {
     return new RunResult(runId, status, finishedAt, dir, counts, byClass, summary);
   }
 
-  /** Hands the run's discrepancies, at most {@code max}, one page in memory at a time. */
-  static void forEachDiscrepancy(ReportStatements sql, String runId, int max, Consumer<Discrepancy> each) {
+  /**
+   * Hands the run's discrepancies, at most {@code max}, one page in memory at a time, each with the steps of its
+   * buyer's flow (empty where it has none, or its flow was not traced: {@link FlowTrace}).
+   */
+  static void forEachDiscrepancy(ReportStatements sql, String runId, int max,
+                                 BiConsumer<Discrepancy, List<FlowStep>> each) {
     String afterClass = "";
     String afterSubject = "";
     int seen = 0;
@@ -82,7 +89,10 @@ final class Reports {
       if (page.isEmpty()) {
         return;
       }
-      page.forEach(each);
+      String[] flows = page.stream().map(Discrepancy::flowId).filter(Objects::nonNull).distinct().toArray(String[]::new);
+      Map<String, List<FlowStep>> steps = flows.length == 0 ? Map.of() : sql.flowSteps(runId, flows).stream()
+          .collect(Collectors.groupingBy(FlowStep::flowId));
+      page.forEach(d -> each.accept(d, d.flowId() == null ? List.of() : steps.getOrDefault(d.flowId(), List.of())));
       seen += page.size();
       afterClass = page.get(page.size() - 1).discrepancyClass();
       afterSubject = page.get(page.size() - 1).subject();

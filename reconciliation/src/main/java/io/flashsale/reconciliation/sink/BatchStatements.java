@@ -28,13 +28,13 @@ interface BatchStatements {
 
   @SqlQuery("""
       INSERT INTO order_events (topic, kafka_partition, kafka_offset, request_id, sale_id, user_id, quantity, status,
-                                reason, decided_at, hold_expires_at, payment_id, amount_cents, currency)
+                                reason, decided_at, hold_expires_at, payment_id, amount_cents, currency, flow_id)
       SELECT 'purchase-outcomes', p, o, r, s, us, q, st, re,
              timestamptz 'epoch' + d * interval '1 millisecond', timestamptz 'epoch' + h * interval '1 millisecond',
-             pi, a, c
+             pi, a, c, f
       FROM unnest(:partitions, :offsets, :requestIds, :saleIds, :userIds, :quantities, :statuses, :reasons,
-                  :decidedAt, :holdExpiresAt, :paymentIds, :amounts, :currencies)
-           AS u(p, o, r, s, us, q, st, re, d, h, pi, a, c)
+                  :decidedAt, :holdExpiresAt, :paymentIds, :amounts, :currencies, :flowIds)
+           AS u(p, o, r, s, us, q, st, re, d, h, pi, a, c, f)
       ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING
       RETURNING kafka_partition, kafka_offset""")
   @RegisterConstructorMapper(Position.class)
@@ -44,19 +44,19 @@ interface BatchStatements {
                    @Bind("statuses") String[] statuses, @Bind("reasons") String[] reasons,
                    @Bind("decidedAt") Long[] decidedAt, @Bind("holdExpiresAt") Long[] holdExpiresAt,
                    @Bind("paymentIds") String[] paymentIds, @Bind("amounts") Long[] amounts,
-                   @Bind("currencies") String[] currencies);
+                   @Bind("currencies") String[] currencies, @Bind("flowIds") String[] flowIds);
 
   @SqlUpdate("""
       INSERT INTO orders (request_id, sale_id, sku, user_id, quantity, status, reason, decided_at, hold_expires_at,
                           ended_at, payment_id, amount_cents, currency, request_partition, request_offset,
-                          last_outcome_offset)
+                          last_outcome_offset, flow_id)
       SELECT r, s, k, us, q, st, re, timestamptz 'epoch' + d * interval '1 millisecond',
              timestamptz 'epoch' + h * interval '1 millisecond', timestamptz 'epoch' + e * interval '1 millisecond',
-             pi, a, c, rp, ro, lo
+             pi, a, c, rp, ro, lo, f
       FROM unnest(:requestIds, :saleIds, :skus, :userIds, :quantities, :statuses, :reasons, :decidedAt,
                   :holdExpiresAt, :endedAt, :paymentIds, :amounts, :currencies, :requestPartitions, :requestOffsets,
-                  :lastOffsets)
-           AS u(r, s, k, us, q, st, re, d, h, e, pi, a, c, rp, ro, lo)
+                  :lastOffsets, :flowIds)
+           AS u(r, s, k, us, q, st, re, d, h, e, pi, a, c, rp, ro, lo, f)
       ON CONFLICT (request_id) DO NOTHING""")
   int insertOrders(@Bind("requestIds") String[] requestIds, @Bind("saleIds") String[] saleIds,
                    @Bind("skus") String[] skus, @Bind("userIds") String[] userIds,
@@ -65,7 +65,8 @@ interface BatchStatements {
                    @Bind("holdExpiresAt") Long[] holdExpiresAt, @Bind("endedAt") Long[] endedAt,
                    @Bind("paymentIds") String[] paymentIds, @Bind("amounts") Long[] amounts,
                    @Bind("currencies") String[] currencies, @Bind("requestPartitions") Integer[] requestPartitions,
-                   @Bind("requestOffsets") Long[] requestOffsets, @Bind("lastOffsets") Long[] lastOffsets);
+                   @Bind("requestOffsets") Long[] requestOffsets, @Bind("lastOffsets") Long[] lastOffsets,
+                   @Bind("flowIds") String[] flowIds);
 
   @SqlUpdate("""
       UPDATE orders o SET status = u.st, ended_at = timestamptz 'epoch' + u.e * interval '1 millisecond',

@@ -189,7 +189,7 @@ final class BatchedLedger extends Ledger {
         map(o, String[]::new, x -> x.getReason() == null ? null : x.getReason().name()),
         map(o, Long[]::new, x -> millis(x.getDecidedAt())), map(o, Long[]::new, x -> millis(x.getHoldExpiresAt())),
         map(o, String[]::new, PurchaseOutcome::getPaymentId), map(o, Long[]::new, PurchaseOutcome::getAmountCents),
-        map(o, String[]::new, PurchaseOutcome::getCurrency));
+        map(o, String[]::new, PurchaseOutcome::getCurrency), map(o, String[]::new, PurchaseOutcome::getFlowId));
   }
 
   private void writeOrders(java.util.Collection<Order> touched) {
@@ -206,7 +206,7 @@ final class BatchedLedger extends Ledger {
           map(opened, Long[]::new, order -> order.endedAt), map(opened, String[]::new, order -> order.paymentId),
           map(opened, Long[]::new, order -> order.amountCents), map(opened, String[]::new, order -> order.currency),
           map(o, Integer[]::new, PurchaseOutcome::getRequestPartition), map(o, Long[]::new, PurchaseOutcome::getRequestOffset),
-          map(opened, Long[]::new, order -> order.lastOffset));
+          map(opened, Long[]::new, order -> order.lastOffset), map(o, String[]::new, PurchaseOutcome::getFlowId));
     }
     if (!moved.isEmpty()) {
       sql.updateOrders(map(moved, String[]::new, order -> order.requestId),

@@ -54,9 +54,11 @@ interface LedgerStatements {
 
   @SqlUpdate("""
       INSERT INTO order_events (topic, kafka_partition, kafka_offset, request_id, sale_id, user_id, quantity,
-                                status, reason, decided_at, hold_expires_at, payment_id, amount_cents, currency)
+                                status, reason, decided_at, hold_expires_at, payment_id, amount_cents, currency,
+                                flow_id)
       VALUES (:topic, :partition, :offset, :o.requestId, :o.saleId, :o.userId, :o.quantity,
-              :o.status, :o.reason, :o.decidedAt, :o.holdExpiresAt, :o.paymentId, :o.amountCents, :o.currency)
+              :o.status, :o.reason, :o.decidedAt, :o.holdExpiresAt, :o.paymentId, :o.amountCents, :o.currency,
+              :o.flowId)
       ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING""")
   int insertOrderEvent(@Bind("topic") String topic, @Bind("partition") int partition, @Bind("offset") long offset,
                        @BindBean("o") PurchaseOutcome outcome);
@@ -64,9 +66,9 @@ interface LedgerStatements {
   /** A first decision (ACCEPTED or REJECTED) opens the order. */
   @SqlUpdate("""
       INSERT INTO orders (request_id, sale_id, sku, user_id, quantity, status, reason, decided_at, hold_expires_at,
-                          request_partition, request_offset, last_outcome_offset)
+                          request_partition, request_offset, last_outcome_offset, flow_id)
       VALUES (:o.requestId, :o.saleId, :o.sku, :o.userId, :o.quantity, :o.status, :o.reason, :o.decidedAt,
-              :o.holdExpiresAt, :o.requestPartition, :o.requestOffset, :offset)
+              :o.holdExpiresAt, :o.requestPartition, :o.requestOffset, :offset, :o.flowId)
       ON CONFLICT (request_id) DO NOTHING""")
   int openOrder(@BindBean("o") PurchaseOutcome outcome, @Bind("offset") long offset);
 
@@ -94,9 +96,9 @@ interface LedgerStatements {
 
   @SqlUpdate("""
       INSERT INTO payments (event_id, payment_id, request_id, sale_id, sku, type, amount_cents, currency,
-                            occurred_at, received_at)
+                            occurred_at, received_at, flow_id)
       VALUES (:eventId, :paymentId, :requestId, :saleId, :sku, :type, :amountCents, :currency,
-              :occurredAt, :receivedAt)
+              :occurredAt, :receivedAt, :flowId)
       ON CONFLICT (event_id) DO NOTHING""")
   int insertPayment(@BindBean PaymentEvent event);
 

@@ -12,7 +12,10 @@ CREATE TEMP TABLE log_outcomes (
   status          text        NOT NULL,
   payment_id      text,
   amount_cents    bigint,
-  currency        text
+  currency        text,
+  flow_id         text,
+  request_partition integer,    -- where its request is in purchase-requests, to follow its flow
+  request_offset  bigint
 );
 CREATE TEMP TABLE log_payments (
   kafka_partition integer     NOT NULL,
@@ -24,7 +27,8 @@ CREATE TEMP TABLE log_payments (
   sale_id         text        NOT NULL,
   type            text        NOT NULL,
   amount_cents    bigint      NOT NULL,
-  currency        text        NOT NULL
+  currency        text        NOT NULL,
+  flow_id         text
 );
 -- The latest stock level of each sale in the log (its topic is compacted by sale).
 CREATE TEMP TABLE log_stock_levels (

@@ -48,7 +48,7 @@ final class Samples {
     return PurchaseRequest.newBuilder()
         .setRequestId("req-1").setSaleId("sale-1").setSku("sku-42").setUserId("user-7")
         .setDeviceId("phone-3").setQuantity(2).setIdempotencyKey("click-1")
-        .setRequestedAt(OPENING.plusMillis(15))
+        .setRequestedAt(OPENING.plusMillis(15)).setFlowId("flow-1")
         .build();
   }
 
@@ -57,7 +57,7 @@ final class Samples {
         .setRequestId("req-1").setSaleId("sale-1").setSku("sku-42").setUserId("user-7").setQuantity(2)
         .setStatus(OutcomeStatus.REJECTED).setReason(RejectReason.LIMIT_EXCEEDED)
         .setHoldExpiresAt(OPENING.plusSeconds(600)).setDecidedAt(OPENING.plusMillis(20))
-        .setRequestPartition(3).setRequestOffset(12_345L)
+        .setRequestPartition(3).setRequestOffset(12_345L).setFlowId("flow-1")
         .build();
   }
 
@@ -78,7 +78,7 @@ final class Samples {
   }
 
   static QueueJoin queueJoin() {
-    return new QueueJoin("sale-1", "user-7", "phone-3", null);
+    return new QueueJoin("sale-1", "user-7", "phone-3", null, "flow-1");
   }
 
   static QueuePlace queuePlace() {
@@ -105,7 +105,7 @@ final class Samples {
     return PaymentEvent.newBuilder()
         .setEventId("evt-1").setPaymentId("pay-1").setRequestId("req-1").setSaleId("sale-1").setSku("sku-42")
         .setType(PaymentEventType.SUCCEEDED).setAmountCents(39_800).setCurrency("EUR")
-        .setOccurredAt(OPENING.plusSeconds(60)).setReceivedAt(OPENING.plusSeconds(61))
+        .setOccurredAt(OPENING.plusSeconds(60)).setReceivedAt(OPENING.plusSeconds(61)).setFlowId("flow-1")
         .build();
   }
 
