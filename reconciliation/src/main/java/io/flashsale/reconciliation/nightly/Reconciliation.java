@@ -177,7 +177,8 @@ public final class Reconciliation implements AutoCloseable {
     progress.step("Reading payment-events of the day", log.size(Topics.PAYMENT_EVENTS, from, to));
     var payments = topics.paymentEvents.valueSerde().deserializer();
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_payments", "kafka_partition", "kafka_offset",
-        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency")) {
+        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency",
+        "order_id")) {
       log.read(Topics.PAYMENT_EVENTS, from, to, record -> {
         PaymentEvent decoded = decodeOrSkip(payments, record, undecodable, progress);
         if (decoded == null) {
@@ -185,7 +186,8 @@ public final class Reconciliation implements AutoCloseable {
         }
         PaymentEvent e = Shards.ofSale(decoded);
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), e.getEventId(),
-            e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency());
+            e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency(),
+            e.getOrderId());
         progress.advance();
       });
       copy.close();
@@ -256,10 +258,10 @@ public final class Reconciliation implements AutoCloseable {
   private long stageSettlements(Handle handle, LocalDate day, RunProgress progress) {
     progress.step("Reading the provider's settlements of the day", 0);
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "provider_settlements", "settlement_id",
-        "payment_id", "request_id", "type", "amount_cents", "currency", "settled_at")) {
+        "payment_id", "request_id", "type", "amount_cents", "currency", "settled_at", "order_id")) {
       provider.settlements(day).forEach(s -> {
         copy.row(s.settlementId(), s.paymentId(), s.requestId(), s.type().name(), s.amountCents(), s.currency(),
-            s.settledAt());
+            s.settledAt(), s.orderId());
         progress.advance();
       });
       copy.close();
@@ -289,7 +291,9 @@ public final class Reconciliation implements AutoCloseable {
         + sql.findStalledOutcomes(runId, sinkCaughtUp, clock.instant().minus(STALL_PATIENCE)));
     progress.note("quarantined by the sink: " + sql.findQuarantined(runId, to));
     progress.note("paid but not confirmed: " + sql.findPaidNotConfirmed(runId));
-    progress.note("amount or currency mismatch: " + sql.findAmountMismatches(runId));
+    progress.note("amount or currency mismatch: " + (sql.findAmountMismatches(runId)
+        + sql.findOrderAmountMismatches(runId)));
+    progress.note("order paid but not confirmed: " + sql.findOrdersPaidNotConfirmed(runId));
     // The rest depends on what the provider says about each payment now.
     progress.note("charged twice: " + askProvider(sql, runId, DiscrepancyClass.CHARGED_TWICE,
         sql::chargedTwiceCandidates, status -> status == PaymentStatus.SUCCEEDED));
