@@ -78,9 +78,10 @@
     $('order').hidden = false;
     $('order-status').textContent = answer.body.status;
     $('order-items').replaceChildren(...answer.body.items.map(item => Flashsale.el('li', {},
-        Flashsale.el('span', {class: 'item-name', text: item.saleId}),
+        Flashsale.el('span', {class: 'item-name', text: item.name || item.saleId}),
         Flashsale.el('span', {class: 'item-price', text: item.status + (item.refund ? ' (refund due)' : '')}))));
     if (answer.body.status === 'PENDING') setTimeout(followOrder, 1500);
+    else refresh(); // the order's holds are decided: they have left the cart
   }
 
   $('pay-all').addEventListener('click', payAll);

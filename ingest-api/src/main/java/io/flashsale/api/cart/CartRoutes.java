@@ -57,7 +57,8 @@ public final class CartRoutes {
 
   record Placed(String orderId, String paymentId, String redirectUrl, long amountCents, String currency) {}
 
-  record ItemState(String requestId, String saleId, int quantity, long amountCents, String status, String refund) {}
+  record ItemState(String requestId, String saleId, String name, int quantity, long amountCents, String status,
+                   String refund) {}
 
   record OrderBody(String orderId, String status, String paymentId, long amountCents, String currency,
                    Instant createdAt, List<ItemState> items) {}
@@ -188,8 +189,9 @@ public final class CartRoutes {
       refunded += fate == OutcomeStatus.REFUND_DUE ? 1 : 0;
       String status = fate == OutcomeStatus.CONFIRMED ? OutcomeStatus.CONFIRMED.name()
           : purchases.purchase(item.getRequestId()).map(Purchase::status).orElse("UNKNOWN");
-      items.add(new ItemState(item.getRequestId(), Shards.parentSaleId(item.getSaleId()), item.getQuantity(),
-          item.getAmountCents(), status, fate == OutcomeStatus.REFUND_DUE ? "DUE" : null));
+      String saleId = Shards.parentSaleId(item.getSaleId());
+      items.add(new ItemState(item.getRequestId(), saleId, sales.sale(saleId).map(Sale::getName).orElse(saleId),
+          item.getQuantity(), item.getAmountCents(), status, fate == OutcomeStatus.REFUND_DUE ? "DUE" : null));
     }
     ctx.json(new OrderBody(order.getOrderId(), status(order.getItems().size(), confirmed, refunded),
         order.getPaymentId(), order.getAmountCents(), order.getCurrency(), order.getCreatedAt(), items));
