@@ -145,6 +145,28 @@ class CartRoutesTest {
     assertThat(cart(alice).path("items")).as("nothing is held any more").isEmpty();
   }
 
+  /** Another instance on the same log shows the cart and the order, though it took neither request. */
+  @Test
+  void anyInstanceShowsTheCartAndTheOrder() {
+    String alice = ApiFixture.newUser();
+    Held held = held(alice, Map.of("priceCents", 2500), 1, 300);
+    Response placed = order(alice, orderBody(List.of(held.requestId())));
+    assertThat(placed.status()).as(placed.raw().body()).isEqualTo(200);
+    String orderId = placed.json().path("orderId").asText();
+
+    try (ApiFixture other = ApiFixture.start(fixture.kafka, Map.of("FLASHSALE_PAYMENT_PROVIDER_URL",
+        simulator.baseUrl()))) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> other.call("GET", "/api/orders/" + orderId)
+          .auth(other.buyer(alice)).send().status() == 200);
+      JsonNode shown = other.call("GET", "/api/orders/" + orderId).auth(other.buyer(alice)).send().json();
+      assertThat(shown.path("status").asText()).isEqualTo("PENDING");
+      assertThat(shown.path("paymentId").asText()).isEqualTo(placed.json().path("paymentId").asText());
+      assertThat(shown.path("items").get(0).path("status").asText()).isEqualTo("ACCEPTED");
+      JsonNode cart = other.call("GET", "/api/cart").auth(other.buyer(alice)).send().json();
+      assertThat(cart.path("items")).extracting(i -> i.path("requestId").asText()).containsExactly(held.requestId());
+    }
+  }
+
   /** Every bad order is a 4xx problem and writes nothing: no order in the log. */
   @Test
   void badOrdersAreRefusedAndWriteNothing() {
