@@ -318,7 +318,7 @@ public final class Reconciliation implements AutoCloseable {
         Optional<Payment> payment = provider.payment(c.paymentId());
         if (payment.isEmpty() || isDiscrepancy.test(payment.get().status())) {
           sql.insertDiscrepancy(runId, discrepancyClass.name(), c.paymentId(), c.saleId(), c.requestId(),
-              c.paymentId(), c.logEvidence(), c.databaseEvidence(), providerEvidence(c, payment));
+              c.paymentId(), c.logEvidence(), c.databaseEvidence(), providerEvidence(discrepancyClass, c, payment));
           found++;
         }
       }
@@ -327,8 +327,12 @@ public final class Reconciliation implements AutoCloseable {
     return found;
   }
 
-  /** What the provider says: the settlement behind the candidate, if any, and the payment as it is now. */
-  private String providerEvidence(Candidate candidate, Optional<Payment> payment) {
+  /**
+   * What the provider says: the settlement behind the candidate, if any, and the payment as it is now. For a refund
+   * owed, {@code amountCents} (what the correction refunds) is what is owed, at most the payment: an order's payment
+   * owes back only the items it could not buy ({@code paymentAmountCents} is the whole charge).
+   */
+  private String providerEvidence(DiscrepancyClass discrepancyClass, Candidate candidate, Optional<Payment> payment) {
     try {
       Map<String, Object> evidence = new LinkedHashMap<>();
       if (candidate.providerEvidence() != null) {
@@ -336,7 +340,12 @@ public final class Reconciliation implements AutoCloseable {
       }
       evidence.put("paymentStatus", payment.map(p -> p.status().name()).orElse("UNKNOWN_TO_PROVIDER"));
       payment.ifPresent(p -> {
-        evidence.put("amountCents", p.amountCents());
+        boolean owedPart = discrepancyClass == DiscrepancyClass.REFUND_OWED && candidate.amountCents() != null
+            && candidate.amountCents() < p.amountCents();
+        evidence.put("amountCents", owedPart ? candidate.amountCents() : p.amountCents());
+        if (owedPart) {
+          evidence.put("paymentAmountCents", p.amountCents());
+        }
         evidence.put("currency", p.currency());
       });
       return json.writeValueAsString(evidence);

@@ -291,20 +291,31 @@ interface ReconciliationStatements {
   /**
    * Refunds owed (REFUND_DUE in the day's log, or owed since the day in the database and not marked
    * refunded) with no refund settled on the day; the provider is asked whether it was refunded another day. A
-   * payment that confirmed its purchase (in the books or in the log) is never one: a second success event of
-   * the same payment, after a unit came back, confirmed it late, and the money is the purchase's.
+   * purchase that its payment confirmed (in the books or in the log) is never owed back: a second success event of
+   * the same payment, after a unit came back, confirmed it late, and the money is the purchase's. One candidate per
+   * payment, owing the sum of its purchases' amounts owed: an order's payment may owe back some of its items, and
+   * only those are refunded, never the whole charge.
    */
   @SqlQuery("""
-      SELECT DISTINCT ON (d.payment_id) d.payment_id, d.request_id, d.sale_id, d.amount_cents, d.currency,
-             jsonb_build_object('refundDue', d.party = 'log')::text AS log_evidence,
-             (SELECT jsonb_build_object('refundDue', TRUE, 'createdAt', r.created_at, 'refundedAt', r.refunded_at)
-              FROM refunds_due r WHERE r.payment_id = d.payment_id)::text AS database_evidence,
+      SELECT d.payment_id, min(d.request_id) AS request_id, min(d.sale_id) AS sale_id,
+             sum(d.amount_cents) AS amount_cents, min(d.currency) AS currency,
+             (CASE WHEN count(*) > 1
+                   THEN jsonb_build_object('refundDue', bool_or(d.logged), 'items',
+                                           jsonb_agg(jsonb_build_object('requestId', d.request_id,
+                                                                        'amountCents', d.amount_cents)
+                                                     ORDER BY d.request_id))
+                   ELSE jsonb_build_object('refundDue', bool_or(d.logged)) END)::text AS log_evidence,
+             (SELECT jsonb_build_object('refundDue', TRUE, 'createdAt', min(r.created_at), 'refundedAt', max(r.refunded_at))
+              FROM refunds_due r WHERE r.payment_id = d.payment_id HAVING count(*) > 0)::text AS database_evidence,
              NULL AS provider_evidence
-      FROM (SELECT payment_id, request_id, sale_id, amount_cents, currency, 'log' AS party
-            FROM log_outcomes WHERE status = 'REFUND_DUE'
-            UNION ALL
-            SELECT payment_id, request_id, sale_id, amount_cents, currency, 'database'
-            FROM refunds_due WHERE created_at >= :from AND created_at < :to AND refunded_at IS NULL) d
+      FROM (SELECT u.payment_id, u.request_id, min(u.sale_id) AS sale_id, min(u.amount_cents) AS amount_cents,
+                   min(u.currency) AS currency, bool_or(u.party = 'log') AS logged
+            FROM (SELECT payment_id, request_id, sale_id, amount_cents, currency, 'log' AS party
+                  FROM log_outcomes WHERE status = 'REFUND_DUE'
+                  UNION ALL
+                  SELECT payment_id, request_id, sale_id, amount_cents, currency, 'database'
+                  FROM refunds_due WHERE created_at >= :from AND created_at < :to AND refunded_at IS NULL) u
+            GROUP BY u.payment_id, u.request_id) d
       WHERE d.payment_id > :after
         AND NOT EXISTS (SELECT 1 FROM provider_settlements st WHERE st.payment_id = d.payment_id AND st.type = 'REFUND')
         AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.payment_id = d.payment_id AND o.request_id = d.request_id
@@ -312,6 +323,7 @@ interface ReconciliationStatements {
         AND NOT EXISTS (SELECT 1 FROM log_outcomes l WHERE l.payment_id = d.payment_id AND l.request_id = d.request_id
                         AND l.status = 'CONFIRMED')
         AND NOT EXISTS (SELECT 1 FROM reconciliation_discrepancies x WHERE x.run_id = :run AND x.subject = d.payment_id)
+      GROUP BY d.payment_id
       ORDER BY d.payment_id LIMIT :limit""")
   @RegisterConstructorMapper(Candidate.class)
   List<Candidate> refundOwedCandidates(@Bind("run") String runId, @Bind("from") Instant from, @Bind("to") Instant to,

@@ -112,6 +112,54 @@ class CartReconciliationTest {
   }
 
   /**
+   * A cart paid twice: a second order paying two holds the first order had paid, and one hold of its own. The second
+   * payment's two items are owed back and only they are refunded (the sum of their amounts, not the whole charge);
+   * its own item stays sold; the rerun refunds nothing more.
+   */
+  @Test
+  void aSecondOrderOfHoldsAlreadyPaidIsRefundedItemByItemNotWhole() throws Exception {
+    SaleStory shoes = new SaleStory("twice-shoes-" + UUID.randomUUID(), 5);
+    SaleStory hats = new SaleStory("twice-hats-" + UUID.randomUUID(), 5);
+    Payment first = provider.order("order-a-" + UUID.randomUUID(), List.of(item(shoes, 1, 2), item(hats, 1, 1)), true);
+    Payment second = provider.order("order-b-" + UUID.randomUUID(),
+        List.of(item(shoes, 1, 2), item(hats, 1, 1), item(shoes, 3, 1)), true);
+    try (LogWriter log = new LogWriter(kafka.bootstrapServers(), REGISTRY).at(SaleStory.OPENING)) {
+      log.begin();
+      log.send(shoes.sale());
+      log.send(hats.sale());
+      log.send(shoes.accepted(1, 2));
+      log.send(hats.accepted(1, 1));
+      log.send(shoes.accepted(3, 1));
+      log.send(item(shoes, "evt-a", 1, 2, first, SUCCEEDED));
+      log.send(item(hats, "evt-a", 1, 1, first, SUCCEEDED));
+      log.send(paid(shoes, 1, 2, CONFIRMED, first));
+      log.send(paid(hats, 1, 1, CONFIRMED, first));
+      log.send(item(shoes, "evt-b", 1, 2, second, SUCCEEDED));
+      log.send(item(hats, "evt-b", 1, 1, second, SUCCEEDED));
+      log.send(item(shoes, "evt-b", 3, 1, second, SUCCEEDED));
+      log.send(paid(shoes, 1, 2, REFUND_DUE, second));
+      log.send(paid(hats, 1, 1, REFUND_DUE, second));
+      log.send(paid(shoes, 3, 1, CONFIRMED, second));
+      log.commit();
+    }
+    try (OutcomeSink sink = OutcomeSink.start(books.sinkConfig(kafka.bootstrapServers(), REGISTRY, Map.of()))) {
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
+          && books.count("SELECT count(*) FROM refunds_due") == 2);
+
+      RunResult night = reconcile();
+
+      assertThat(books.rows("SELECT class, subject, action FROM reconciliation_discrepancies"))
+          .containsExactly(Map.of("class", DiscrepancyClass.REFUND_OWED.name(), "subject", second.paymentId(),
+              "action", "CORRECTED"));
+      assertThat(books.rows("SELECT payment_id, amount_cents FROM reconciliation_corrections"))
+          .as("the two items owed, not the charge of " + 4 * SaleStory.PRICE_CENTS)
+          .containsExactly(Map.of("payment_id", second.paymentId(), "amount_cents", 3 * SaleStory.PRICE_CENTS));
+      assertThat(night.status()).isNotEqualTo(RunStatus.CLEAN);
+      assertThat(reconcile().found()).as("the rerun").isZero();
+    }
+  }
+
+  /**
    * An order settled a cent short is an AMOUNT_MISMATCH against the sum of its items; an order whose webhook never
    * came (no item decided) is listed for a person, not replayed as a single purchase.
    */
