@@ -10,6 +10,7 @@ import io.flashsale.api.admin.AdminRoutes;
 import io.flashsale.api.admin.SaleCreationRoutes;
 import io.flashsale.api.admin.SaleMetricsRoutes;
 import io.flashsale.api.admin.WaitingRoomChanges;
+import io.flashsale.api.cart.CartRoutes;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.orderurl.OrderUrlRoutes;
@@ -28,7 +29,7 @@ import io.flashsale.api.waitingroom.WaitingRoomRoutes;
 record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, PurchaseRoutes purchases,
                  PaymentRoutes payments, WaitingRoomRoutes waitingRoom, SaleCreationRoutes saleCreation,
                  SaleMetricsRoutes saleMetrics, WaitingRoomChanges roomChanges, OrderUrlRoutes orderUrls,
-                 Pages pages, Health health, ApiMeters meters,
+                 CartRoutes cart, Pages pages, Health health, ApiMeters meters,
                  boolean metricsHere) {
 
   void define() {
@@ -65,10 +66,14 @@ record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, Purchas
         post("checkout", purchases::checkout, Role.BUYER);
       });
       get("queue/{queueToken}", waitingRoom::show, Role.BUYER);
+      get("cart", cart::cart, Role.BUYER);
+      post("orders", cart::place, Role.BUYER);
+      get("orders/{orderId}", cart::show, Role.BUYER);
       post("payments/webhook", payments::webhook);
     });
     get("sales/{saleId}", pages::buyerPage);
     get("admin", pages::dashboard);
+    get("cart", pages::cartPage);
     get("pages/{file}", pages::asset);
     path("health", () -> {
       get("live", health::live);

@@ -9,6 +9,8 @@ import io.flashsale.api.admin.AuditView;
 import io.flashsale.api.admin.SaleCreationRoutes;
 import io.flashsale.api.admin.SaleMetricsRoutes;
 import io.flashsale.api.admin.WaitingRoomChanges;
+import io.flashsale.api.cart.CartRoutes;
+import io.flashsale.api.cart.OrderView;
 import io.flashsale.api.fairness.FairnessMeters;
 import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
@@ -151,12 +153,19 @@ public final class IngestApi implements AutoCloseable {
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
+      OrderView orderView = new OrderView(kafka, topics, config.purchaseView().retention(),
+          config.purchaseView().maxFinished(), clock);
+      resources.add(orderView);
+      purchases.onOutcome(orderView::outcomeSeen);
+      orderView.start();
+      TopicView.bindMeters(meters.registry, orderView);
       OrderUrls orderUrls = new OrderUrls(config.orderUrl());
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           new PassCheck(signer, clock), orderUrls, purchases, clock, config.http().maxWaitMs(), responses, payments,
           checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
-      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp, purchases::caughtUp,
+      Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp,
+          () -> purchases.caughtUp() && orderView.caughtUp(),
           config.http().readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(),
           audit, auditView);
@@ -173,7 +182,8 @@ public final class IngestApi implements AutoCloseable {
           new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
           new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
-          new OrderUrlRoutes(sales, orderUrls, clock), pages, new Health(readiness), meters, metricsServer == null);
+          new OrderUrlRoutes(sales, orderUrls, clock),
+          new CartRoutes(access, bodies, writer, topics, sales, purchases, orderView, payments, clock), pages, new Health(readiness), meters, metricsServer == null);
 
       RouteTable routeTable = new RouteTable();
       Javalin app = Javalin.create(cfg -> {

@@ -20,7 +20,7 @@ class RoomsTest {
   private static final Path MAIN = Path.of("src/main/java/io/flashsale/api");
   /** From the plumbing every room uses to the wiring that uses every room ("root": io.flashsale.api itself). */
   private static final List<String> ORDER = List.of("http", "pages", "log", "access", "sale", "waitingroom", "fairness",
-      "orderurl", "purchase", "payment", "admin", "root");
+      "orderurl", "purchase", "payment", "cart", "admin", "root");
   private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(io\\.flashsale\\.api\\.[\\w.]+);",
       Pattern.MULTILINE);
   private static final Pattern ROUTES = Pattern.compile("\\b(\\w+Routes)\\b");

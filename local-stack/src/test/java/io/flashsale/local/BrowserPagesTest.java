@@ -332,6 +332,43 @@ class BrowserPagesTest {
     Browsers.screenshot(phone, "dashboard-phone");
   }
 
+  /** The cart page: a buyer's holds of two sales, their total and the first hold's countdown, paid at once. */
+  @Test
+  void aBuyerPaysTheHoldsOfTwoSalesAtOnceFromTheCart() throws Exception {
+    WebDriver buyer = browsers.open(Browsers.PHONE);
+    String token = Buyers.tokenFor("dora");
+    for (String[] sale : new String[][] {{"Trail shoes", "8999", "240"}, {"Wool hat", "1999", "120"}}) {
+      String saleId = "cart-" + UUID.randomUUID().toString().substring(0, 8);
+      Instant now = Instant.now();
+      createSale(Map.of("saleId", saleId, "sku", "SKU-" + saleId, "name", sale[0], "stock", 5,
+          "priceCents", Integer.parseInt(sale[1]), "currency", "USD", "holdSeconds", Integer.parseInt(sale[2]),
+          "startsAt", now.minusSeconds(60).toString(), "endsAt", now.plusSeconds(3600).toString()));
+      Buyers.Answer bought = buyers.purchase(token, saleId, 1, null);
+      assertThat(bought.status()).as("%s", bought).isEqualTo(202);
+      buyers.awaitStatus(token, bought.body().path("requestId").asText(), "ACCEPTED", PATIENCE);
+    }
+
+    buyer.get(stack.apiUrl() + "/cart#token=" + token);
+    await(buyer).until(() -> buyer.findElements(By.cssSelector("#items li")).size() == 2);
+    assertThat(text(buyer, "items")).contains("Trail shoes", "89.99", "Wool hat", "19.99");
+    assertThat(text(buyer, "total")).contains("109.98");
+    await(buyer).until(() -> text(buyer, "cart-countdown").matches("0[12]:\\d\\d"));
+    Browsers.screenshot(buyer, "buyer-cart-phone");
+
+    buyer.findElement(By.id("pay-all")).click();
+    await(buyer).until(() -> buyer.getCurrentUrl().startsWith(stack.paymentProviderUrl() + "/pay/"));
+    assertThat(buyer.findElement(By.tagName("body")).getText()).contains("109.98");
+    buyer.findElement(By.id("pay")).click();
+    await(buyer).until(() -> buyer.findElement(By.id("return")).isDisplayed());
+    buyer.findElement(By.id("return")).click();
+    await(buyer).until(() -> buyer.getCurrentUrl().startsWith(stack.apiUrl() + "/cart"));
+    await(buyer).until(() -> text(buyer, "order-status").equals("PAID"));
+    assertThat(buyer.findElements(By.cssSelector("#order-items li"))).hasSize(2);
+    assertThat(text(buyer, "order-items")).contains("Trail shoes", "Wool hat", "CONFIRMED");
+    await(buyer).until(() -> buyer.findElement(By.id("empty")).isDisplayed()); // nothing held any more
+    Browsers.screenshot(buyer, "buyer-cart-paid-phone");
+  }
+
   /** Waits on what a browser shows; an element replaced while it is read is read again. */
   private static ConditionFactory await(WebDriver driver) {
     return Awaitility.await().atMost(PATIENCE).ignoreExceptions();

@@ -54,7 +54,8 @@ public interface PaymentProvider {
    * payment's metadata so that its webhooks name it; null for none.
    */
   record PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
-                      long amountCents, String currency, Instant heldSince, Instant heldUntil, String flowId) {
+                      long amountCents, String currency, Instant heldSince, Instant heldUntil, String flowId,
+                      String orderId, List<Item> items) {
     public PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
                         long amountCents, String currency) {
       this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, null, null, null);
@@ -64,24 +65,68 @@ public interface PaymentProvider {
                         long amountCents, String currency, Instant heldSince, Instant heldUntil) {
       this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, heldSince, heldUntil, null);
     }
+
+    public PaymentOrder(String idempotencyKey, String requestId, String saleId, String sku, String userId,
+                        long amountCents, String currency, Instant heldSince, Instant heldUntil, String flowId) {
+      this(idempotencyKey, requestId, saleId, sku, userId, amountCents, currency, heldSince, heldUntil, flowId, null,
+          null);
+    }
+
+    /**
+     * One payment for several held purchases (a buyer's order): {@code requestId} is the order's id, there is no one
+     * sale or SKU, and {@code amountCents} is the sum of the items'. {@code heldUntil} is the soonest hold's end.
+     */
+    public static PaymentOrder ofOrder(String orderId, String userId, List<Item> items, String currency,
+                                       Instant heldSince, Instant heldUntil, String flowId) {
+      long total = items.stream().mapToLong(Item::amountCents).reduce(0, Math::addExact);
+      return new PaymentOrder(orderId, orderId, null, null, userId, total, currency, heldSince, heldUntil, flowId,
+          orderId, List.copyOf(items));
+    }
+
+    public boolean itemised() {
+      return items != null && !items.isEmpty();
+    }
   }
+
+  /** One held purchase of an order, with its own amount: what the shop confirms or refunds on its own. */
+  record Item(String requestId, String saleId, String sku, long amountCents) {}
 
   enum PaymentStatus { PENDING, SUCCEEDED, FAILED, REFUNDED }
 
   /** A payment; {@code redirectUrl} is where the buyer pays; {@code flowId} the flow in its metadata, if any. */
   record Payment(String paymentId, String requestId, String saleId, String sku, long amountCents, String currency,
-                 PaymentStatus status, String redirectUrl, Instant createdAt, String flowId) {
+                 PaymentStatus status, String redirectUrl, Instant createdAt, String flowId, String orderId,
+                 List<Item> items) {
     public Payment(String paymentId, String requestId, String saleId, String sku, long amountCents, String currency,
                    PaymentStatus status, String redirectUrl, Instant createdAt) {
       this(paymentId, requestId, saleId, sku, amountCents, currency, status, redirectUrl, createdAt, null);
+    }
+
+    public Payment(String paymentId, String requestId, String saleId, String sku, long amountCents, String currency,
+                   PaymentStatus status, String redirectUrl, Instant createdAt, String flowId) {
+      this(paymentId, requestId, saleId, sku, amountCents, currency, status, redirectUrl, createdAt, flowId, null, null);
+    }
+
+    /** The same payment in another state. */
+    public Payment withStatus(PaymentStatus next) {
+      return new Payment(paymentId, requestId, saleId, sku, amountCents, currency, next, redirectUrl, createdAt, flowId,
+          orderId, items);
     }
   }
 
   enum SettlementType { CHARGE, REFUND }
 
-  /** Money that actually moved, as the provider reports it for a day. */
+  /**
+   * Money that actually moved, as the provider reports it for a day. An order's payment settles as one charge of the
+   * sum of its items: {@code requestId} and {@code orderId} are then the order's id.
+   */
   record Settlement(String settlementId, String paymentId, String requestId, SettlementType type,
-                    long amountCents, String currency, Instant settledAt) {}
+                    long amountCents, String currency, Instant settledAt, String orderId) {
+    public Settlement(String settlementId, String paymentId, String requestId, SettlementType type,
+                      long amountCents, String currency, Instant settledAt) {
+      this(settlementId, paymentId, requestId, type, amountCents, currency, settledAt, null);
+    }
+  }
 
   /**
    * A page of settlements; {@code hasMore} says whether another page follows, and {@code cursor} (null: the last

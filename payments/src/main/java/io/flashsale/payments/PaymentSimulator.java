@@ -210,8 +210,25 @@ public final class PaymentSimulator implements AutoCloseable {
       throw new ProviderError(400, "invalid_request", "The Idempotency-Key header is required");
     }
     requireText(order.requestId(), "requestId");
-    requireText(order.saleId(), "saleId");
-    requireText(order.sku(), "sku");
+    if (order.itemised()) { // an order: several purchases, one charge of their sum
+      requireText(order.orderId(), "orderId");
+      long sum = 0;
+      for (PaymentProvider.Item item : order.items()) {
+        requireText(item.requestId(), "items[].requestId");
+        requireText(item.saleId(), "items[].saleId");
+        requireText(item.sku(), "items[].sku");
+        if (item.amountCents() < 1) {
+          throw new ProviderError(400, "invalid_request", "items[].amountCents must be positive");
+        }
+        sum += item.amountCents();
+      }
+      if (sum != order.amountCents()) {
+        throw new ProviderError(400, "invalid_request", "amountCents must be the sum of the items' amounts, " + sum);
+      }
+    } else {
+      requireText(order.saleId(), "saleId");
+      requireText(order.sku(), "sku");
+    }
     requireCurrency(order.currency());
     if (order.amountCents() < 1) {
       throw new ProviderError(400, "invalid_request", "amountCents must be positive");
@@ -224,7 +241,8 @@ public final class PaymentSimulator implements AutoCloseable {
       }
       String paymentId = "pay_" + compactUuid();
       Payment payment = new Payment(paymentId, order.requestId(), order.saleId(), order.sku(), order.amountCents(),
-          order.currency(), PaymentStatus.PENDING, baseUrl() + "/pay/" + paymentId, clock.instant(), order.flowId());
+          order.currency(), PaymentStatus.PENDING, baseUrl() + "/pay/" + paymentId, clock.instant(), order.flowId(),
+          order.itemised() ? order.orderId() : null, order.itemised() ? List.copyOf(order.items()) : null);
       payments.put(paymentId, payment);
       paymentIdsByKey.put(key, paymentId);
       Instant closes = StripePaymentProvider.sessionExpiry(order, clock.instant()); // Stripe's window, so the local stack behaves alike
@@ -282,7 +300,7 @@ public final class PaymentSimulator implements AutoCloseable {
       }
       // Refunds settle on the day they are made.
       settlements.add(new Settlement("st_" + compactUuid(), paymentId, payment.requestId(), SettlementType.REFUND,
-          refund.amountCents(), refund.currency(), now));
+          refund.amountCents(), refund.currency(), now, payment.orderId()));
       event = newEvent(PaymentWebhook.REFUNDED, payment, refund.amountCents());
       ctx.status(HttpStatus.CREATED).json(refund);
     }
@@ -406,7 +424,7 @@ public final class PaymentSimulator implements AutoCloseable {
         }
         settlements.add(new Settlement("st_" + compactUuid(), payment.paymentId(), payment.requestId(),
             SettlementType.CHARGE, payment.amountCents() - (settlesShort ? 1 : 0), payment.currency(),
-            clock.instant().plus(Duration.ofDays(faults.settleLateDays()))));
+            clock.instant().plus(Duration.ofDays(faults.settleLateDays())), payment.orderId()));
       }
       event = newEvent(outcome == PaymentStatus.SUCCEEDED ? PaymentWebhook.SUCCEEDED : PaymentWebhook.FAILED,
           payment, payment.amountCents());
@@ -554,8 +572,7 @@ public final class PaymentSimulator implements AutoCloseable {
   }
 
   private static Payment withStatus(Payment p, PaymentStatus status) {
-    return new Payment(p.paymentId(), p.requestId(), p.saleId(), p.sku(), p.amountCents(), p.currency(), status,
-        p.redirectUrl(), p.createdAt(), p.flowId());
+    return p.withStatus(status);
   }
 
   /** Minor units shown in major units, e.g. 4999 USD as 49.99 and 500 JPY as 500. */

@@ -1,6 +1,7 @@
 package io.flashsale.payments;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,20 +16,28 @@ public record PaymentWebhook(String id, String type, Long created, Data data) {
 
   /**
    * The payment the event is about; {@code amountCents} is the refunded amount for a refund; {@code flowId} the
-   * buyer's flow from the payment's metadata, null when it has none (it is information, never required).
+   * buyer's flow from the payment's metadata, null when it has none (it is information, never required). An order's
+   * payment names the order ({@code orderId}, also in {@code requestId}) and its {@code items}, each with its own
+   * amount; it has no one sale or SKU.
    */
   public record Data(String paymentId, String requestId, String saleId, String sku, Long amountCents,
-                     String currency, String status, String flowId) {
+                     String currency, String status, String flowId, String orderId, List<PaymentProvider.Item> items) {
     public Data(String paymentId, String requestId, String saleId, String sku, Long amountCents, String currency,
                 String status) {
-      this(paymentId, requestId, saleId, sku, amountCents, currency, status, null);
+      this(paymentId, requestId, saleId, sku, amountCents, currency, status, null, null, null);
+    }
+
+    /** True for an order's payment: several purchases, itemised. */
+    public boolean itemised() {
+      return items != null && !items.isEmpty();
     }
   }
 
   /** An event about {@code payment} now. */
   static PaymentWebhook of(String id, String type, Instant created, PaymentProvider.Payment payment, long amountCents) {
     return new PaymentWebhook(id, type, created.getEpochSecond(), new Data(payment.paymentId(), payment.requestId(),
-        payment.saleId(), payment.sku(), amountCents, payment.currency(), payment.status().name(), payment.flowId()));
+        payment.saleId(), payment.sku(), amountCents, payment.currency(), payment.status().name(), payment.flowId(),
+        payment.orderId(), payment.items()));
   }
 
   /** True for the types this version understands; others are to be acknowledged and ignored. */
@@ -52,8 +61,16 @@ public record PaymentWebhook(String id, String type, Long created, Data data) {
     if (event.known()) {
       Data data = event.data();
       require(data != null, "data");
-      require(data.paymentId() != null && data.requestId() != null && data.saleId() != null && data.sku() != null,
-          "data.paymentId, data.requestId, data.saleId and data.sku");
+      if (data.itemised()) {
+        require(data.paymentId() != null && data.orderId() != null, "data.paymentId and data.orderId");
+        for (PaymentProvider.Item item : data.items()) {
+          require(item != null && item.requestId() != null && item.saleId() != null && item.sku() != null
+              && item.amountCents() >= 0, "data.items[].requestId, saleId, sku and amountCents");
+        }
+      } else {
+        require(data.paymentId() != null && data.requestId() != null && data.saleId() != null && data.sku() != null,
+            "data.paymentId, data.requestId, data.saleId and data.sku");
+      }
       require(data.amountCents() != null && data.amountCents() >= 0, "data.amountCents");
       require(data.currency() != null, "data.currency");
     }

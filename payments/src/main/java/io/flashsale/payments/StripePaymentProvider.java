@@ -67,24 +67,39 @@ public final class StripePaymentProvider implements PaymentProvider {
 
   @Override
   public Payment createPayment(PaymentOrder order) {
-    String back = config.returnUrl() + "/sales/" + segment(order.saleId());
+    String back = config.returnUrl() + (order.itemised() ? "/cart" : "/sales/" + segment(order.saleId()));
     Form form = new Form()
         .add("mode", "payment")
         .add("client_reference_id", order.requestId())
         .add("success_url", back)
-        .add("cancel_url", back)
-        .add("line_items[0][quantity]", "1")
-        .add("line_items[0][price_data][currency]", order.currency().toLowerCase(Locale.ROOT))
-        .add("line_items[0][price_data][unit_amount]", Long.toString(order.amountCents()))
-        .add("line_items[0][price_data][product_data][name]", order.sku());
+        .add("cancel_url", back);
+    if (order.itemised()) { // an order: one line per held purchase, with its own amount
+      for (int i = 0; i < order.items().size(); i++) {
+        PaymentProvider.Item item = order.items().get(i);
+        form.add("line_items[" + i + "][quantity]", "1")
+            .add("line_items[" + i + "][price_data][currency]", order.currency().toLowerCase(Locale.ROOT))
+            .add("line_items[" + i + "][price_data][unit_amount]", Long.toString(item.amountCents()))
+            .add("line_items[" + i + "][price_data][product_data][name]", item.sku());
+      }
+    } else {
+      form.add("line_items[0][quantity]", "1")
+          .add("line_items[0][price_data][currency]", order.currency().toLowerCase(Locale.ROOT))
+          .add("line_items[0][price_data][unit_amount]", Long.toString(order.amountCents()))
+          .add("line_items[0][price_data][product_data][name]", order.sku());
+    }
     Instant expiresAt = sessionExpiry(order, Instant.now());
     if (expiresAt != null) {
       form.add("expires_at", Long.toString(expiresAt.getEpochSecond()));
     }
     // On the session for its webhook, and on the PaymentIntent for everything that names the PaymentIntent.
     for (String prefix : List.of("metadata", "payment_intent_data[metadata]")) {
-      form.add(prefix + "[requestId]", order.requestId()).add(prefix + "[saleId]", order.saleId())
-          .add(prefix + "[sku]", order.sku()).add(prefix + "[userId]", order.userId());
+      if (order.itemised()) {
+        form.add(prefix + "[orderId]", order.orderId()).add(prefix + "[userId]", order.userId());
+        OrderMetadata.items(order.items()).forEach((key, value) -> form.add(prefix + "[" + key + "]", value));
+      } else {
+        form.add(prefix + "[requestId]", order.requestId()).add(prefix + "[saleId]", order.saleId())
+            .add(prefix + "[sku]", order.sku()).add(prefix + "[userId]", order.userId());
+      }
       if (order.flowId() != null) {
         form.add(prefix + "[flowId]", order.flowId());
       }
@@ -217,19 +232,22 @@ public final class StripePaymentProvider implements PaymentProvider {
           : intent.isObject() ? intentStatus(intent) : PaymentStatus.SUCCEEDED;
       default -> PaymentStatus.PENDING;
     };
+    String orderId = metadata.path("orderId").asText(null);
     String requestId = metadata.hasNonNull("requestId") ? metadata.path("requestId").asText()
-        : session.path("client_reference_id").asText(null);
+        : orderId != null ? orderId : session.path("client_reference_id").asText(null);
     return new Payment(session.path("id").asText(), requestId, metadata.path("saleId").asText(null),
         metadata.path("sku").asText(null), session.path("amount_total").asLong(), currency(session.path("currency")),
-        status, session.path("url").asText(null), created(session), metadata.path("flowId").asText(null));
+        status, session.path("url").asText(null), created(session), metadata.path("flowId").asText(null), orderId,
+        OrderMetadata.items(metadata));
   }
 
   private static Payment fromIntent(JsonNode intent) {
     JsonNode metadata = intent.path("metadata");
-    return new Payment(intent.path("id").asText(), metadata.path("requestId").asText(null),
+    String orderId = metadata.path("orderId").asText(null);
+    return new Payment(intent.path("id").asText(), orderId != null ? orderId : metadata.path("requestId").asText(null),
         metadata.path("saleId").asText(null), metadata.path("sku").asText(null), intent.path("amount").asLong(),
         currency(intent.path("currency")), intentStatus(intent), null, created(intent),
-        metadata.path("flowId").asText(null));
+        metadata.path("flowId").asText(null), orderId, OrderMetadata.items(metadata));
   }
 
   /** A refunded charge is only known when the intent's latest_charge came expanded. */
@@ -257,16 +275,17 @@ public final class StripePaymentProvider implements PaymentProvider {
         : type == SettlementType.REFUND && source.path("charge").isTextual() ? source.path("charge").asText()
         : source.path("id").asText();
     JsonNode metadata = intent.isObject() ? intent.path("metadata") : source.path("metadata");
-    if (!metadata.hasNonNull("requestId") && paymentId.startsWith("pi_")) {
+    if (!metadata.hasNonNull("requestId") && !metadata.hasNonNull("orderId") && paymentId.startsWith("pi_")) {
       metadata = intents.computeIfAbsent(paymentId, id -> call(get("/v1/payment_intents/" + segment(id)),
           "read PaymentIntent " + id)).path("metadata");
     }
     // A charge the shop did not make has no purchase: "" lets the reconciliation list it for a person.
-    String requestId = metadata.path("requestId").asText("");
+    String orderId = metadata.path("orderId").asText(null);
+    String requestId = orderId != null ? orderId : metadata.path("requestId").asText("");
     long amount = source.hasNonNull("amount") ? source.path("amount").asLong() : Math.abs(txn.path("amount").asLong());
     JsonNode currency = source.hasNonNull("currency") ? source.path("currency") : txn.path("currency");
     return new Settlement(txn.path("id").asText(), paymentId, requestId, type, amount, currency(currency),
-        created(txn));
+        created(txn), orderId);
   }
 
   private String sessionIntent(String sessionId) {

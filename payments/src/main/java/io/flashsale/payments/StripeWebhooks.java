@@ -1,7 +1,9 @@
 package io.flashsale.payments;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -60,7 +62,8 @@ public final class StripeWebhooks {
         String paymentId = object.path("payment_intent").isTextual() ? object.path("payment_intent").asText()
             : text(object, "id");
         JsonNode metadata = object.path("metadata");
-        if (!metadata.hasNonNull("requestId") && paymentId != null && paymentId.startsWith("pi_")) {
+        if (!metadata.hasNonNull("requestId") && !metadata.hasNonNull("orderId") && paymentId != null
+            && paymentId.startsWith("pi_")) {
           metadata = lookup.payment(paymentId).map(StripeWebhooks::metadataOf).orElse(metadata);
         }
         yield event(id, PaymentWebhook.REFUNDED, created, paymentId, metadata, object.path("amount_refunded"), object,
@@ -73,10 +76,12 @@ public final class StripeWebhooks {
   /** The shop's event, or empty when the object carries no purchase of the shop. */
   private static Optional<PaymentWebhook> event(String id, String type, long created, String paymentId,
                                                 JsonNode metadata, JsonNode amount, JsonNode object, String status) {
-    String requestId = text(metadata, "requestId");
+    String orderId = text(metadata, "orderId");
+    List<PaymentProvider.Item> items = OrderMetadata.items(metadata);
+    String requestId = orderId != null ? orderId : text(metadata, "requestId");
     String saleId = text(metadata, "saleId");
     String sku = text(metadata, "sku");
-    if (requestId == null || saleId == null || sku == null) {
+    if (orderId != null ? items == null : requestId == null || saleId == null || sku == null) {
       return Optional.empty();
     }
     if (paymentId == null) {
@@ -86,12 +91,18 @@ public final class StripeWebhooks {
       throw new IllegalArgumentException("Stripe event " + id + " without an amount and currency");
     }
     return Optional.of(new PaymentWebhook(id, type, created, new PaymentWebhook.Data(paymentId, requestId, saleId, sku,
-        amount.asLong(), object.path("currency").asText().toUpperCase(Locale.ROOT), status, text(metadata, "flowId"))));
+        amount.asLong(), object.path("currency").asText().toUpperCase(Locale.ROOT), status, text(metadata, "flowId"),
+        orderId, items)));
   }
 
   private static JsonNode metadataOf(PaymentProvider.Payment payment) {
-    return ProviderJson.MAPPER.createObjectNode().put("requestId", payment.requestId())
-        .put("saleId", payment.saleId()).put("sku", payment.sku()).put("flowId", payment.flowId());
+    ObjectNode metadata = ProviderJson.MAPPER.createObjectNode().put("flowId", payment.flowId());
+    if (payment.orderId() != null && payment.items() != null) {
+      metadata.put("orderId", payment.orderId());
+      OrderMetadata.items(payment.items()).forEach(metadata::put);
+      return metadata;
+    }
+    return metadata.put("requestId", payment.requestId()).put("saleId", payment.saleId()).put("sku", payment.sku());
   }
 
   /** The id of a PaymentIntent given as an id or expanded. */

@@ -244,6 +244,44 @@ class PaymentSimulatorTest {
   }
 
   @Test
+  void anItemisedPaymentForSeveralPurchasesIsOneChargeOfTheirSumAndItsWebhookNamesEachItem() throws Exception {
+    clock.set(Instant.parse("2030-06-01T10:00:00Z"));
+    String orderId = "order-" + UUID.randomUUID();
+    List<PaymentProvider.Item> items = List.of(new PaymentProvider.Item("req-a", "shoes", "SKU SHOES", 2 * 4999),
+        new PaymentProvider.Item("req-b", "hats~1", "SKU-HATS~1", 1500));
+    PaymentOrder order = PaymentOrder.ofOrder(orderId, "alice", items, "USD", null, null, null);
+
+    Payment payment = provider.createPayment(order);
+    assertThat(provider.createPayment(order)).as("idempotent on the order's id").isEqualTo(payment);
+    assertThat(payment.amountCents()).isEqualTo(2 * 4999 + 1500);
+    assertThat(payment.orderId()).isEqualTo(orderId);
+    assertThat(payment.items()).isEqualTo(items);
+    assertThat(complete(payment, "SUCCEEDED").statusCode()).isEqualTo(202);
+
+    PaymentWebhook event = PaymentWebhook.parse(shop.next(WAIT).body());
+    assertThat(event.data().itemised()).isTrue();
+    assertThat(event.data().orderId()).isEqualTo(orderId);
+    assertThat(event.data().items()).isEqualTo(items);
+    assertThat(event.data().amountCents()).isEqualTo(2 * 4999 + 1500);
+    assertThat(provider.settlements(LocalDate.of(2030, 6, 1)).toList()).singleElement().satisfies(s -> {
+      assertThat(s.paymentId()).isEqualTo(payment.paymentId());
+      assertThat(s.orderId()).isEqualTo(orderId);
+      assertThat(s.type()).isEqualTo(SettlementType.CHARGE);
+      assertThat(s.amountCents()).isEqualTo(2 * 4999 + 1500);
+    });
+  }
+
+  @Test
+  void anItemisedPaymentWhoseItemsDoNotAddUpIsRefused() throws Exception {
+    List<PaymentProvider.Item> items = List.of(new PaymentProvider.Item("req-a", "shoes", "SKU-1", 1000));
+    PaymentOrder wrong = new PaymentOrder("order-x", "order-x", null, null, "alice", 999, "USD", null, null, null,
+        "order-x", items);
+
+    assertThatThrownBy(() -> provider.createPayment(wrong)).isInstanceOf(PaymentProviderException.class)
+        .hasMessageContaining("sum of the items");
+  }
+
+  @Test
   void chargesSettleOnTheDayTheySucceededOrLaterRefundsOnTheDayMade() throws Exception {
     clock.set(Instant.parse("2030-03-01T23:59:00Z"));
     Payment onTime = provider.createPayment(order("req-" + UUID.randomUUID(), 1000));

@@ -98,6 +98,29 @@ class StripePaymentProviderTest {
     assertThat(payment.flowId()).isEqualTo("flow-7f3a");
   }
 
+  /** An order is one session of one line per item, with the order and its items in the metadata of both objects. */
+  @Test
+  void createsOneSessionForAnOrderWithALinePerItem() {
+    stripe.stubFor(post("/v1/checkout/sessions").willReturn(json(200, "checkout-session-open.json")));
+    java.util.List<PaymentProvider.Item> items = java.util.List.of(
+        new PaymentProvider.Item("req-1", "shoes", "SKU-SHOES", 5000), new PaymentProvider.Item("req-2", "hats", "H", 700));
+
+    provider.createPayment(PaymentOrder.ofOrder("order-9", "user-9", items, "EUR", null, null, null));
+
+    java.util.Map<String, String> form = decodeForm(single(stripe.findAll(
+        postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")))).getBodyAsString());
+    assertThat(form).containsEntry("client_reference_id", "order-9")
+        .containsEntry("line_items[0][price_data][unit_amount]", "5000")
+        .containsEntry("line_items[0][price_data][product_data][name]", "SKU-SHOES")
+        .containsEntry("line_items[1][price_data][unit_amount]", "700")
+        .containsEntry("metadata[orderId]", "order-9")
+        .containsEntry("payment_intent_data[metadata][orderId]", "order-9")
+        .containsEntry("metadata[item0]", "req-1 shoes SKU-SHOES 5000")
+        .containsEntry("payment_intent_data[metadata][item1]", "req-2 hats H 700")
+        .containsEntry("success_url", "https://shop.example/cart")
+        .doesNotContainKey("metadata[requestId]");
+  }
+
   /**
    * Stripe keeps the answer of the first request that ran under a key and replays it to every later one with the
    * same key and parameters. The stub plays that: unavailable, then the session made, then replays.

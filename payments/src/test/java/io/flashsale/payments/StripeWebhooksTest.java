@@ -151,4 +151,26 @@ class StripeWebhooksTest {
   static void stop() {
     stripe.stop();
   }
+
+  /** An order's session names the order and each item in its metadata: the event brings them back, itemised. */
+  @Test
+  void aCompletedSessionOfAnOrderNamesTheOrderAndEachItem() {
+    java.util.List<PaymentProvider.Item> items = java.util.List.of(
+        new PaymentProvider.Item("req-1", "shoes", "SKU SHOES", 2500), new PaymentProvider.Item("req-2", "hats", "H", 0));
+    StringBuilder metadata = new StringBuilder("\"metadata\": {\"orderId\": \"order-9\", \"userId\": \"user-9\"");
+    OrderMetadata.items(items).forEach((key, value) -> metadata.append(", \"").append(key).append("\": \"")
+        .append(value).append('"'));
+    String order = text("events/checkout.session.completed.json").replace(
+        "\"metadata\": {\"requestId\": \"req-7f3a\", \"saleId\": \"sale-42\", \"sku\": \"SKU-42\", \"userId\": \"user-9\"}",
+        metadata.append('}').toString());
+
+    PaymentWebhook event = scheme.parse(order);
+
+    assertThat(event.type()).isEqualTo(PaymentWebhook.SUCCEEDED);
+    assertThat(event.data().itemised()).isTrue();
+    assertThat(event.data().orderId()).isEqualTo("order-9");
+    assertThat(event.data().requestId()).isEqualTo("order-9");
+    assertThat(event.data().items()).isEqualTo(items);
+    assertThat(event.data().paymentId()).isEqualTo(INTENT);
+  }
 }

@@ -298,6 +298,34 @@ public final class InputRules {
     errors = add(errors, text("sku", event.getSku()));
     errors = add(errors, text("currency", event.getCurrency()));
     errors = add(errors, money("amountCents", event.getAmountCents()));
+    errors = add(errors, optionalText("orderId", event.getOrderId()));
+    return done(errors);
+  }
+
+  /** Most purchases one order pays for: a cart of 20 holds is far past what a buyer of a flash event holds at once. */
+  public static final int MAX_ORDER_ITEMS = 20;
+
+  public static List<String> violations(Order order) {
+    List<String> errors = null;
+    errors = add(errors, text("orderId", order.getOrderId()));
+    errors = add(errors, text("userId", order.getUserId()));
+    errors = add(errors, text("paymentId", order.getPaymentId()));
+    errors = add(errors, text("currency", order.getCurrency()));
+    errors = add(errors, money("amountCents", order.getAmountCents()));
+    if (order.getItems().isEmpty() || order.getItems().size() > MAX_ORDER_ITEMS) {
+      errors = add(errors, "items must hold 1 to " + MAX_ORDER_ITEMS + " purchases");
+    }
+    long sum = 0;
+    for (OrderItem item : order.getItems()) {
+      errors = add(errors, text("items.requestId", item.getRequestId()));
+      errors = add(errors, text("items.saleId", item.getSaleId()));
+      errors = add(errors, text("items.sku", item.getSku()));
+      errors = add(errors, money("items.amountCents", item.getAmountCents()));
+      sum += item.getAmountCents();
+    }
+    if (sum != order.getAmountCents()) {
+      errors = add(errors, "amountCents must be the sum of the items' amounts");
+    }
     return done(errors);
   }
 

@@ -115,6 +115,13 @@ public final class Topics {
    * purchases), written and read by the topology only ({@link Shards}).
    */
   public final Topic<String, StockTransfer> stockTransfers;
+  /**
+   * Buyers' orders (several held purchases paid at once), key = orderId, written by the API, read by every API
+   * instance to show an order, whichever took it. Compacted, as an order's latest record is the order, and deleted
+   * after the reconciliation's month: a month-old order is settled and in PostgreSQL (its payment events carry the
+   * orderId). Not purchase-outcomes: that topic is the topology's, keyed by request, and an order spans requests.
+   */
+  public final Topic<String, Order> orders;
 
   public static final String SALE_CLAIMS = "sale-claims";
   public static final String SALES = "sales";
@@ -134,6 +141,7 @@ public final class Topics {
   public static final String LOTTERY_DRAWS = "lottery-draws";
   public static final String ADMIN_AUDIT = "admin-audit";
   public static final String STOCK_TRANSFERS = "stock-transfers";
+  public static final String ORDERS = "orders";
 
   private Topics(SchemaRegistry registry) {
     saleClaims = new Topic<>(SALE_CLAIMS, Serdes.String(), AvroSerde.forValues(Sale.class, registry), KEEP_FOREVER);
@@ -157,6 +165,8 @@ public final class Topics {
     lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
     adminAudit = new Topic<>(ADMIN_AUDIT, Serdes.String(), AvroSerde.forValues(AdminAuditEvent.class, registry), AUDITED);
     stockTransfers = new Topic<>(STOCK_TRANSFERS, Serdes.String(), AvroSerde.forValues(StockTransfer.class, registry), EVENTS);
+    orders = new Topic<>(ORDERS, Serdes.String(), AvroSerde.forValues(Order.class, registry), merged(RECONCILED,
+        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE)));
   }
 
   /** The catalogue with serdes bound to a schema registry ({@code http(s)://...} or {@code mock://name}). */
@@ -167,7 +177,7 @@ public final class Topics {
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
         corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges, drawSeeds,
-        lotteryDraws, adminAudit, stockTransfers);
+        lotteryDraws, adminAudit, stockTransfers, orders);
   }
 
   private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {

@@ -117,6 +117,16 @@ public record PaymentDecision(Verdict verdict, String why) {
         && purchase.getSku().equals(event.getSku());
   }
 
+  /**
+   * What has one fate: a payment of one purchase, or one item of an order's payment. An order's payment arrives as one
+   * event per item (each with its orderId, its own requestId and amount), and each item is confirmed, confirmed late
+   * or owed back on its own; keyed by the payment alone, the first item decided would make the others "already
+   * had its fate" wherever two items share a task.
+   */
+  static String fateKey(PaymentEvent event) {
+    return event.getOrderId() == null ? event.getPaymentId() : event.getPaymentId() + "|" + event.getRequestId();
+  }
+
   public boolean confirms() {
     return verdict == Verdict.CONFIRM || verdict == Verdict.CONFIRM_LATE;
   }

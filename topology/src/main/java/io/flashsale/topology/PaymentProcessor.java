@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * and marks every other success as a refund due. The rules live in {@link PaymentDecision}.
  *
  * <p>One payment has one fate: the outcome it had (CONFIRMED or REFUND_DUE) is kept by payment id, so that a later
- * event of the same payment (another event id) changes nothing ({@link PaymentDecision}).
+ * event of the same payment (another event id) changes nothing ({@link PaymentDecision}). An order's payment has one
+ * fate per item ({@link PaymentDecision#fateKey}): its items are decided each in its own sale's task, and two items
+ * of one order may share a task.
  *
  * <p>An event's dedup entry, and a payment's fate, are kept for the payment dedup retention after they were
  * processed, the provider's longest redelivery window, then purged on the wall clock through an index by purge time
@@ -79,7 +81,8 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
     StockLevel level = sale == null ? null : holds.stockOf(sale.getSaleId());
     int userQuantity = purchase == null ? 0 : holds.userQuantity(purchase.getSaleId(), purchase.getUserId());
     int deviceQuantity = purchase == null ? 0 : holds.deviceQuantity(purchase.getSaleId(), purchase.getDeviceId());
-    PurchaseOutcome fate = event.getType() == PaymentEventType.SUCCEEDED ? paymentFates.get(event.getPaymentId()) : null;
+    String fateKey = PaymentDecision.fateKey(event);
+    PurchaseOutcome fate = event.getType() == PaymentEventType.SUCCEEDED ? paymentFates.get(fateKey) : null;
     PaymentDecision decision = PaymentDecision.decide(event, fate, purchase, sale, level, userQuantity, deviceQuantity);
     if (decision.verdict() != PaymentDecision.Verdict.CONFIRM) {
       log.info("Payment {} ({}) for {}: {}, {}", event.getPaymentId(), event.getType(), event.getRequestId(),
@@ -88,8 +91,8 @@ final class PaymentProcessor implements Processor<String, PaymentEvent, String, 
     PurchaseOutcome outcome = holds.recordPayment(decision, event, purchase, level, now);
     if (outcome != null) {
       // The payment's fate, kept as long as its events are: whatever event of it comes later changes nothing.
-      paymentFates.put(event.getPaymentId(), outcome);
-      paymentFatePurges.put(StoreKeys.timed(now.plus(retention), event.getPaymentId()), event.getPaymentId());
+      paymentFates.put(fateKey, outcome);
+      paymentFatePurges.put(StoreKeys.timed(now.plus(retention), fateKey), fateKey);
       eagerCommit.decided(context, record.timestamp());
     }
   }

@@ -228,6 +228,22 @@ public final class SaleTopologyDriver implements AutoCloseable {
     paymentEvents.pipeInput(event.getSku(), event, event.getReceivedAt());
   }
 
+  /** One held purchase of an order: {@code quantity} units of {@code sale} at its price. */
+  record OrderLine(String requestId, Sale sale, int quantity) {}
+
+  /**
+   * The provider's success of an order's payment, as the API writes it: one event per item, keyed by the item's SKU,
+   * with the item's own amount and an event id of the provider's event and the item. Returns the events piped.
+   */
+  List<PaymentEvent> payOrder(String orderId, String paymentId, String providerEventId, OrderLine... lines) {
+    List<PaymentEvent> events = Stream.of(lines).map(line -> PaymentEvent.newBuilder(
+            payment(providerEventId + ":" + line.requestId(), paymentId, line.requestId(), line.sale(), line.quantity(),
+                PaymentEventType.SUCCEEDED))
+        .setOrderId(orderId).build()).toList();
+    events.forEach(this::pay);
+    return events;
+  }
+
   void cancel(HoldCancellation cancellation) {
     cancellations.pipeInput(cancellation.getSku(), cancellation, cancellation.getRequestedAt());
   }

@@ -20,6 +20,8 @@ public enum ErrorCode {
   NOT_FOUND(404, "No such resource"),
   SALE_NOT_FOUND(404, "Sale not found"),
   PURCHASE_NOT_FOUND(404, "Purchase not found"),
+  /** No order of this buyer by that id: someone else's is none too. */
+  ORDER_NOT_FOUND(404, "Order not found"),
   METHOD_NOT_ALLOWED(405, "Method not allowed"),
   SALE_EXISTS(409, "Sale already exists"),
   SALE_NOT_STARTED(409, "Sale has not started"),

@@ -22,15 +22,18 @@ public final class Pages {
       "waiting-room.js", "text/javascript; charset=utf-8",
       "admin.js", "text/javascript; charset=utf-8",
       "common.js", "text/javascript; charset=utf-8",
+      "cart.js", "text/javascript; charset=utf-8",
       "flashsale.css", "text/css; charset=utf-8");
 
   private final byte[] buyerPage;
   private final byte[] dashboard;
+  private final byte[] cartPage;
   private final Map<String, byte[]> assets;
 
-  private Pages(byte[] buyerPage, byte[] dashboard, Map<String, byte[]> assets) {
+  private Pages(byte[] buyerPage, byte[] dashboard, byte[] cartPage, Map<String, byte[]> assets) {
     this.buyerPage = buyerPage;
     this.dashboard = dashboard;
+    this.cartPage = cartPage;
     this.assets = assets;
   }
 
@@ -38,7 +41,7 @@ public final class Pages {
   public static Pages fromClasspath() {
     Map<String, byte[]> assets = new HashMap<>();
     ASSETS.keySet().forEach(name -> assets.put(name, read(name)));
-    return new Pages(read("sale.html"), read("admin.html"), Map.copyOf(assets));
+    return new Pages(read("sale.html"), read("admin.html"), read("cart.html"), Map.copyOf(assets));
   }
 
   /** Only the page's own scripts and the API itself: no third-party script can run here. */
@@ -53,6 +56,11 @@ public final class Pages {
   /** {@code GET /sales/{saleId}}: the page reads the sale id from its own address. */
   public void buyerPage(Context ctx) {
     html(ctx, buyerPage, BUYER_POLICY);
+  }
+
+  /** {@code GET /cart}: the buyer's holds across sales and one payment for them all. */
+  public void cartPage(Context ctx) {
+    html(ctx, cartPage, BUYER_POLICY);
   }
 
   /** {@code GET /admin}: the dashboard; it asks for the admin token and sends it on every API call. */

@@ -6,6 +6,7 @@ import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookScheme;
@@ -16,8 +17,10 @@ import io.flashsale.schemas.Topics;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The payment provider's webhooks, signed and worded as the configured provider does ({@link WebhookScheme}: the
  * simulator's or Stripe's). The signature over the raw body is the authentication; a verified event is
  * written to {@code payment-events} (key = SKU) and only then acknowledged, so the provider retries until it is
- * durable. The topology decides what the payment means for the purchase.
+ * durable. The topology decides what the payment means for the purchase. An order's payment (several purchases,
+ * itemised) is written as one event per item, each to its own sale's partition.
  */
 public final class PaymentRoutes {
   private static final Logger log = LoggerFactory.getLogger(PaymentRoutes.class);
@@ -79,22 +83,59 @@ public final class PaymentRoutes {
       return;
     }
     PaymentWebhook.Data data = event.data();
-    PaymentEvent payment = PaymentEvent.newBuilder()
+    List<PaymentEvent> payments = data.itemised() ? items(event) : List.of(PaymentEvent.newBuilder()
         .setEventId(event.id()).setPaymentId(data.paymentId()).setRequestId(data.requestId())
         .setSaleId(data.saleId()).setSku(data.sku()).setType(type(event.type()))
         .setAmountCents(data.amountCents()).setCurrency(data.currency())
         .setOccurredAt(event.createdAt()).setReceivedAt(clock.instant())
-        // The flow is followed, never required: metadata that is no flow id loses it, never the payment.
-        .setFlowId(InputRules.flowId("flowId", data.flowId()) == null ? data.flowId() : null)
-        .build();
-    List<String> invalid = InputRules.violations(payment);
-    if (!invalid.isEmpty()) { // the topology would refuse it: refused here, before a 200
-      throw new Problem(ErrorCode.VALIDATION, String.join("; ", invalid));
+        .setFlowId(flowOf(data))
+        .build());
+    for (PaymentEvent payment : payments) {
+      List<String> invalid = InputRules.violations(payment);
+      if (!invalid.isEmpty()) { // the topology would refuse it: refused here, before a 200
+        throw new Problem(ErrorCode.VALIDATION, String.join("; ", invalid));
+      }
     }
-    ctx.future(() -> writer.write(topics.paymentEvents, data.sku(), payment).thenAccept(written -> {
-      recorded.put(event.id(), Boolean.TRUE); // after the ack: a failed write must stay retryable
-      ctx.json(new Receipt(event.id(), "RECORDED"));
-    }));
+    ctx.future(() -> CompletableFuture.allOf(payments.stream()
+            .map(payment -> writer.write(topics.paymentEvents, payment.getSku(), payment))
+            .toArray(CompletableFuture[]::new))
+        .thenAccept(written -> {
+          recorded.put(event.id(), Boolean.TRUE); // after every ack: a failed write must stay retryable
+          ctx.json(new Receipt(event.id(), "RECORDED"));
+        }));
+  }
+
+  /**
+   * An order's payment as one event per item, each keyed by its own SKU so that its own sale's task decides it, with
+   * the item's amount and the order's id. Each item's event id is the provider's event id and the item's request id:
+   * a redelivery repeats them all, and the topology drops each repeat. A success must be the sum of its items: the
+   * provider charged what the order asked or the order is not what was charged.
+   */
+  private List<PaymentEvent> items(PaymentWebhook event) {
+    PaymentWebhook.Data data = event.data();
+    long sum = data.items().stream().mapToLong(PaymentProvider.Item::amountCents).sum();
+    if (PaymentWebhook.SUCCEEDED.equals(event.type()) && sum != data.amountCents()) {
+      throw new Problem(ErrorCode.VALIDATION, "Order " + data.orderId() + " was paid " + data.amountCents()
+          + " but its items add up to " + sum);
+    }
+    Instant receivedAt = clock.instant();
+    return data.items().stream().map(item -> PaymentEvent.newBuilder()
+        .setEventId(itemEventId(event.id(), item.requestId())).setPaymentId(data.paymentId())
+        .setRequestId(item.requestId()).setSaleId(item.saleId()).setSku(item.sku()).setType(type(event.type()))
+        .setAmountCents(item.amountCents()).setCurrency(data.currency())
+        .setOccurredAt(event.createdAt()).setReceivedAt(receivedAt).setOrderId(data.orderId())
+        .setFlowId(flowOf(data))
+        .build()).toList();
+  }
+
+  /** The flow is followed, never required: metadata that is no flow id loses it, never the payment. */
+  private static String flowOf(PaymentWebhook.Data data) {
+    return InputRules.flowId("flowId", data.flowId()) == null ? data.flowId() : null;
+  }
+
+  /** The event id of one item of an order's payment event. */
+  static String itemEventId(String providerEventId, String requestId) {
+    return providerEventId + ":" + requestId;
   }
 
   private static PaymentEventType type(String webhookType) {

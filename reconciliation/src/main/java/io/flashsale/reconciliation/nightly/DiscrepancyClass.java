@@ -21,7 +21,10 @@ public enum DiscrepancyClass {
   OUTCOME_STALLED("Outcomes of a sale (or stock shard) wait in the sink behind one of its sequence the sink never "
       + "read: the sale's counts stop there", null),
   SINK_QUARANTINED("A record the sink set aside (not a value of its topic, or a row the database refused) and "
-      + "nobody replayed: once its cause is fixed, `reconcile replay-quarantine` hands it to the sink again", null);
+      + "nobody replayed: once its cause is fixed, `reconcile replay-quarantine` hands it to the sink again", null),
+  ORDER_PAID_NOT_CONFIRMED("The provider settled an order's charge (several purchases) of which the shop decided no "
+      + "item (its webhook was lost): the provider's redelivery of the webhook, or a person, replays it item by item",
+      null);
 
   private final String meaning;
   private final CorrectionKind correction;

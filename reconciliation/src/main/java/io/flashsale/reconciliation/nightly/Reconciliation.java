@@ -181,7 +181,8 @@ public final class Reconciliation implements AutoCloseable {
     progress.step("Reading payment-events of the day", log.size(Topics.PAYMENT_EVENTS, from, to));
     var payments = topics.paymentEvents.valueSerde().deserializer();
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "log_payments", "kafka_partition", "kafka_offset",
-        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency", "flow_id")) {
+        "logged_at", "event_id", "payment_id", "request_id", "sale_id", "type", "amount_cents", "currency", "flow_id",
+        "order_id")) {
       log.read(Topics.PAYMENT_EVENTS, from, to, record -> {
         PaymentEvent decoded = decodeOrSkip(payments, record, undecodable, progress);
         if (decoded == null) {
@@ -190,7 +191,7 @@ public final class Reconciliation implements AutoCloseable {
         PaymentEvent e = Shards.ofSale(decoded);
         copy.row(record.partition(), record.offset(), Instant.ofEpochMilli(record.timestamp()), e.getEventId(),
             e.getPaymentId(), e.getRequestId(), e.getSaleId(), e.getType().name(), e.getAmountCents(), e.getCurrency(),
-            e.getFlowId());
+            e.getFlowId(), e.getOrderId());
         progress.advance();
       });
       copy.close();
@@ -261,10 +262,10 @@ public final class Reconciliation implements AutoCloseable {
   private long stageSettlements(Handle handle, LocalDate day, RunProgress progress) {
     progress.step("Reading the provider's settlements of the day", 0);
     try (Staging.Copy copy = Staging.copy(handle, config.batch(), "provider_settlements", "settlement_id",
-        "payment_id", "request_id", "type", "amount_cents", "currency", "settled_at")) {
+        "payment_id", "request_id", "type", "amount_cents", "currency", "settled_at", "order_id")) {
       provider.settlements(day).forEach(s -> {
         copy.row(s.settlementId(), s.paymentId(), s.requestId(), s.type().name(), s.amountCents(), s.currency(),
-            s.settledAt());
+            s.settledAt(), s.orderId());
         progress.advance();
       });
       copy.close();
@@ -294,7 +295,9 @@ public final class Reconciliation implements AutoCloseable {
         + sql.findStalledOutcomes(runId, sinkCaughtUp, clock.instant().minus(STALL_PATIENCE)));
     progress.note("quarantined by the sink: " + sql.findQuarantined(runId, to));
     progress.note("paid but not confirmed: " + sql.findPaidNotConfirmed(runId));
-    progress.note("amount or currency mismatch: " + sql.findAmountMismatches(runId));
+    progress.note("amount or currency mismatch: " + (sql.findAmountMismatches(runId)
+        + sql.findOrderAmountMismatches(runId)));
+    progress.note("order paid but not confirmed: " + sql.findOrdersPaidNotConfirmed(runId));
     // The rest depends on what the provider says about each payment now.
     progress.note("charged twice: " + askProvider(sql, runId, DiscrepancyClass.CHARGED_TWICE,
         sql::chargedTwiceCandidates, status -> status == PaymentStatus.SUCCEEDED));
@@ -319,7 +322,7 @@ public final class Reconciliation implements AutoCloseable {
         Optional<Payment> payment = provider.payment(c.paymentId());
         if (payment.isEmpty() || isDiscrepancy.test(payment.get().status())) {
           sql.insertDiscrepancy(runId, discrepancyClass.name(), c.paymentId(), c.saleId(), c.requestId(),
-              c.paymentId(), c.logEvidence(), c.databaseEvidence(), providerEvidence(c, payment));
+              c.paymentId(), c.logEvidence(), c.databaseEvidence(), providerEvidence(discrepancyClass, c, payment));
           found++;
         }
       }
@@ -328,8 +331,12 @@ public final class Reconciliation implements AutoCloseable {
     return found;
   }
 
-  /** What the provider says: the settlement behind the candidate, if any, and the payment as it is now. */
-  private String providerEvidence(Candidate candidate, Optional<Payment> payment) {
+  /**
+   * What the provider says: the settlement behind the candidate, if any, and the payment as it is now. For a refund
+   * owed, {@code amountCents} (what the correction refunds) is what is owed, at most the payment: an order's payment
+   * owes back only the items it could not buy ({@code paymentAmountCents} is the whole charge).
+   */
+  private String providerEvidence(DiscrepancyClass discrepancyClass, Candidate candidate, Optional<Payment> payment) {
     try {
       Map<String, Object> evidence = new LinkedHashMap<>();
       if (candidate.providerEvidence() != null) {
@@ -337,7 +344,12 @@ public final class Reconciliation implements AutoCloseable {
       }
       evidence.put("paymentStatus", payment.map(p -> p.status().name()).orElse("UNKNOWN_TO_PROVIDER"));
       payment.ifPresent(p -> {
-        evidence.put("amountCents", p.amountCents());
+        boolean owedPart = discrepancyClass == DiscrepancyClass.REFUND_OWED && candidate.amountCents() != null
+            && candidate.amountCents() < p.amountCents();
+        evidence.put("amountCents", owedPart ? candidate.amountCents() : p.amountCents());
+        if (owedPart) {
+          evidence.put("paymentAmountCents", p.amountCents());
+        }
         evidence.put("currency", p.currency());
       });
       return json.writeValueAsString(evidence);

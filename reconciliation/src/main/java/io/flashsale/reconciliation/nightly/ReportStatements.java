@@ -38,9 +38,19 @@ interface ReportStatements {
                count(*) FILTER (WHERE status = 'REFUND_DUE') AS refunds_due
         FROM log_outcomes GROUP BY sale_id),
       money AS (
-        SELECT o.sale_id, coalesce(sum(st.amount_cents) FILTER (WHERE st.type = 'CHARGE'), 0) AS charged_cents,
-               coalesce(sum(st.amount_cents) FILTER (WHERE st.type = 'REFUND'), 0) AS refunded_cents
-        FROM provider_settlements st JOIN orders o ON o.request_id = st.request_id GROUP BY o.sale_id),
+        SELECT sale_id, sum(charged_cents) AS charged_cents, sum(refunded_cents) AS refunded_cents
+        FROM (SELECT o.sale_id, coalesce(sum(st.amount_cents) FILTER (WHERE st.type = 'CHARGE'), 0) AS charged_cents,
+                     coalesce(sum(st.amount_cents) FILTER (WHERE st.type = 'REFUND'), 0) AS refunded_cents
+              FROM provider_settlements st JOIN orders o ON o.request_id = st.request_id GROUP BY o.sale_id
+              UNION ALL
+              -- an order's charge counts for each sale its items' amounts
+              SELECT o.sale_id, sum(i.amount_cents), 0
+              FROM provider_settlements st
+              JOIN (SELECT DISTINCT payment_id, request_id, amount_cents FROM payments
+                    WHERE order_id IS NOT NULL AND type = 'SUCCEEDED') i ON i.payment_id = st.payment_id
+              JOIN orders o ON o.request_id = i.request_id
+              WHERE st.type = 'CHARGE' AND st.order_id IS NOT NULL GROUP BY o.sale_id) m
+        GROUP BY sale_id),
       found AS (SELECT sale_id, count(*) AS discrepancies FROM reconciliation_discrepancies
                 WHERE run_id = :run GROUP BY sale_id),
       touched AS (SELECT sale_id FROM outcomes UNION SELECT sale_id FROM money)

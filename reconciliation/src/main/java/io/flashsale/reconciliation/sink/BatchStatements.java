@@ -84,7 +84,7 @@ interface BatchStatements {
       INSERT INTO refunds_due (payment_id, request_id, sale_id, amount_cents, currency, created_at)
       SELECT pi, r, s, a, c, timestamptz 'epoch' + d * interval '1 millisecond'
       FROM unnest(:paymentIds, :requestIds, :saleIds, :amounts, :currencies, :decidedAt) AS u(pi, r, s, a, c, d)
-      ON CONFLICT (payment_id) DO NOTHING""")
+      ON CONFLICT (payment_id, request_id) DO NOTHING""")
   int insertRefundsDue(@Bind("paymentIds") String[] paymentIds, @Bind("requestIds") String[] requestIds,
                        @Bind("saleIds") String[] saleIds, @Bind("amounts") Long[] amounts,
                        @Bind("currencies") String[] currencies, @Bind("decidedAt") Long[] decidedAt);

@@ -107,7 +107,7 @@ class Ledger {
   /** A payment event; a refund the provider made also settles the refund owed for its payment. */
   void recordPayment(PaymentEvent event) {
     if (sql.insertPayment(event) == 1 && event.getType() == PaymentEventType.REFUNDED) {
-      sql.markRefunded(event.getPaymentId(), event.getOccurredAt());
+      sql.markRefunded(event.getPaymentId(), event.getOrderId(), event.getRequestId(), event.getOccurredAt());
     }
   }
 

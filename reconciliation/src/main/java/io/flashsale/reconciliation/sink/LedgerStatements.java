@@ -91,19 +91,24 @@ interface LedgerStatements {
   @SqlUpdate("""
       INSERT INTO refunds_due (payment_id, request_id, sale_id, amount_cents, currency, created_at)
       VALUES (:paymentId, :requestId, :saleId, :amountCents, :currency, :decidedAt)
-      ON CONFLICT (payment_id) DO NOTHING""")
+      ON CONFLICT (payment_id, request_id) DO NOTHING""")
   int insertRefundDue(@BindBean PurchaseOutcome outcome);
 
   @SqlUpdate("""
       INSERT INTO payments (event_id, payment_id, request_id, sale_id, sku, type, amount_cents, currency,
-                            occurred_at, received_at, flow_id)
+                            occurred_at, received_at, flow_id, order_id)
       VALUES (:eventId, :paymentId, :requestId, :saleId, :sku, :type, :amountCents, :currency,
-              :occurredAt, :receivedAt, :flowId)
+              :occurredAt, :receivedAt, :flowId, :orderId)
       ON CONFLICT (event_id) DO NOTHING""")
   int insertPayment(@BindBean PaymentEvent event);
 
-  @SqlUpdate("UPDATE refunds_due SET refunded_at = :at WHERE payment_id = :paymentId AND refunded_at IS NULL")
-  int markRefunded(@Bind("paymentId") String paymentId, @Bind("at") Instant refundedAt);
+  /** An order's refund comes per item ({@code orderId} set): it settles that item's refund owed only. */
+  @SqlUpdate("""
+      UPDATE refunds_due SET refunded_at = :at
+      WHERE payment_id = :paymentId AND refunded_at IS NULL
+        AND (CAST(:orderId AS text) IS NULL OR request_id = :requestId)""")
+  int markRefunded(@Bind("paymentId") String paymentId, @Bind("orderId") String orderId,
+                   @Bind("requestId") String requestId, @Bind("at") Instant refundedAt);
 
   @SqlQuery("""
       SELECT topic, kafka_partition AS partition, next_offset, written_by

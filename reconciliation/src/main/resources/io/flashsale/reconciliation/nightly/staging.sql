@@ -28,7 +28,8 @@ CREATE TEMP TABLE log_payments (
   type            text        NOT NULL,
   amount_cents    bigint      NOT NULL,
   currency        text        NOT NULL,
-  flow_id         text
+  flow_id         text,
+  order_id        text         -- the order whose payment this item is, or null for a purchase paid alone
 );
 -- The latest stock level of each sale in the log (its topic is compacted by sale).
 CREATE TEMP TABLE log_stock_levels (
@@ -47,7 +48,8 @@ CREATE TEMP TABLE provider_settlements (
   type          text        NOT NULL,
   amount_cents  bigint      NOT NULL,
   currency      text        NOT NULL,
-  settled_at    timestamptz NOT NULL
+  settled_at    timestamptz NOT NULL,
+  order_id      text         -- an order's payment: one settlement for several purchases (request_id is the order's id)
 );
 -- The sink's position per partition when the log was read: what lies before it must be in the database.
 CREATE TEMP TABLE sink_position (

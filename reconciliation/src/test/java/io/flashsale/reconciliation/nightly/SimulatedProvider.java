@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 /**
  * The payment simulator, over HTTP, whose clock stands still at a given time so that everything it settles
@@ -39,6 +40,16 @@ final class SimulatedProvider implements AutoCloseable {
     Payment payment = port.createPayment(new PaymentOrder(story.requestId(request) + "-" + attempt,
         story.requestId(request), story.saleId, story.sku, "user-" + request, SaleStory.PRICE_CENTS * quantity,
         SaleStory.CURRENCY));
+    if (pay) {
+      post("/pay/" + payment.paymentId() + "/complete", "{\"outcome\": \"SUCCEEDED\"}");
+    }
+    return payment;
+  }
+
+  /** One payment for an order of several purchases, itemised, paid by the buyer if {@code pay}, else left pending. */
+  Payment order(String orderId, List<PaymentProvider.Item> items, boolean pay) {
+    Payment payment = port.createPayment(PaymentOrder.ofOrder(orderId, "buyer-" + orderId, items, SaleStory.CURRENCY,
+        null, null, null));
     if (pay) {
       post("/pay/" + payment.paymentId() + "/complete", "{\"outcome\": \"SUCCEEDED\"}");
     }

@@ -21,11 +21,14 @@ import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.SaleEnd;
 import io.flashsale.schemas.StockLevel;
+import io.flashsale.schemas.Order;
+import io.flashsale.schemas.OrderItem;
 import io.flashsale.schemas.StockTransfer;
 import io.flashsale.schemas.StockTransferKind;
 import io.flashsale.schemas.WaitingRoom;
 import io.flashsale.schemas.WaitingRoomChange;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** One filled-in record of each generated type; optional fields are set so that they travel too. */
@@ -97,6 +100,15 @@ final class Samples {
     return new StockTransfer("sale-1~2", StockTransferKind.GRANT, 2, 17, 3, 0);
   }
 
+  /** An order of two purchases of two sales, one payment for both. */
+  static Order order() {
+    return Order.newBuilder().setOrderId("order-1").setUserId("user-7").setPaymentId("pay-9").setAmountCents(41_300)
+        .setCurrency("EUR").setCreatedAt(OPENING.plusSeconds(90))
+        .setItems(List.of(new OrderItem("req-1", "sale-1", "sku-42", 2, 39_800L),
+            new OrderItem("req-2", "sale-2~1", "sku-7~1", 1, 1_500L)))
+        .build();
+  }
+
   static SaleEnd saleEnd() {
     return SaleEnd.newBuilder().setSaleId("sale-1").setSku("sku-42").setRequestedAt(OPENING.plusSeconds(1800)).build();
   }
@@ -106,6 +118,7 @@ final class Samples {
         .setEventId("evt-1").setPaymentId("pay-1").setRequestId("req-1").setSaleId("sale-1").setSku("sku-42")
         .setType(PaymentEventType.SUCCEEDED).setAmountCents(39_800).setCurrency("EUR")
         .setOccurredAt(OPENING.plusSeconds(60)).setReceivedAt(OPENING.plusSeconds(61)).setFlowId("flow-1")
+        .setOrderId("order-1")
         .build();
   }
 
