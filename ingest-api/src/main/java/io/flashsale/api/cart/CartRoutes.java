@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The buyer's cart (every hold the buyer has now, over every sale) and orders (one payment for several holds).
  * Thin: the holds are the purchase view's, the prices the sales'; what a payment does to each hold is decided by the
- * topology in the hold's own sale, from one payment event per item (see {@code PaymentRoutes}).
+ * topology in the hold's own sale, from one payment event per item (the payment room's webhook route).
  */
 public final class CartRoutes {
   private static final Logger log = LoggerFactory.getLogger(CartRoutes.class);
