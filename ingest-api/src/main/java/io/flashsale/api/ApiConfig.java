@@ -1,6 +1,7 @@
 package io.flashsale.api;
 
 import io.flashsale.api.access.AccessSettings;
+import io.flashsale.api.access.AdminJwt;
 import io.flashsale.api.http.HttpSettings;
 import io.flashsale.api.log.WriterSettings;
 import io.flashsale.api.orderurl.OrderUrlSettings;
@@ -96,5 +97,15 @@ public record ApiConfig(
   public String toString() { // keeps the secrets out of logs
     return "ApiConfig[http=" + http.host() + ":" + http.port() + ", " + kafka + ", localMode=" + topics.localMode()
         + ", " + payments + ", " + access + "]";
+  }
+
+  /** What a local-mode start prints: that it is not for production, and the published secrets it runs with. */
+  String localModeWarning() {
+    return "WARNING: local mode, NOT for production. Admin token '" + LOCAL_ADMIN_TOKEN
+        + "', buyer JWT secret '" + LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)"
+        + ", payment provider key '" + LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '" + LOCAL_WEBHOOK_SECRET + "'"
+        + (AdminJwt.LOCAL_SECRET.equals(access().adminJwt().secret())
+            ? ", admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name, roles = [viewer] or [operator])"
+            : "") + ", waiting-room secret '" + LOCAL_WAITING_ROOM_SECRET + "'";
   }
 }

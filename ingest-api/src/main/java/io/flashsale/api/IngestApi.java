@@ -1,7 +1,6 @@
 package io.flashsale.api;
 
 import io.flashsale.api.access.Access;
-import io.flashsale.api.access.AdminJwt;
 import io.flashsale.api.access.Identity;
 import io.flashsale.api.admin.AdminAudit;
 import io.flashsale.api.admin.AdminRoutes;
@@ -86,14 +85,8 @@ public final class IngestApi implements AutoCloseable {
 
   /** Ensures the topics, starts the producer, the views and the HTTP server; returns once it listens. */
   public static IngestApi start(ApiConfig config) {
-    if (config.topics().localMode()) {
-      String warning = "WARNING: local mode, NOT for production. Admin token '" + ApiConfig.LOCAL_ADMIN_TOKEN
-          + "', buyer JWT secret '" + ApiConfig.LOCAL_JWT_SECRET + "' (HS256, sub = user id, did = device id)"
-          + ", payment provider key '" + ApiConfig.LOCAL_PAYMENT_PROVIDER_KEY + "', webhook secret '"
-          + ApiConfig.LOCAL_WEBHOOK_SECRET + "'" + (AdminJwt.LOCAL_SECRET.equals(config.access().adminJwt().secret())
-              ? ", admin JWT secret '" + AdminJwt.LOCAL_SECRET + "' (HS256, sub = name, roles = [viewer] or [operator])"
-              : "") + ", waiting-room secret '" + ApiConfig.LOCAL_WAITING_ROOM_SECRET + "'";
-      System.out.println(warning); // printed, not only logged: local tools read the secrets from here
+    if (config.topics().localMode()) { // printed, not only logged: local tools read the secrets from here
+      System.out.println(config.localModeWarning());
     }
     Resources resources = new Resources();
     ApiMeters meters = new ApiMeters();
@@ -122,13 +115,18 @@ public final class IngestApi implements AutoCloseable {
       FairnessMeters fairness = new FairnessMeters(meters.registry, clock, FairnessMeters.MAX_BUYERS_PER_SALE);
       purchases.onOutcome(fairness::outcomeSeen);
       purchases.start();
+      OrderView orders = new OrderView(kafka, topics, config.purchaseView().retention(),
+          config.purchaseView().maxFinished(), clock);
+      resources.add(orders);
+      purchases.onOutcome(orders::outcomeSeen);
+      orders.start();
       WaitingRoomView rooms = new WaitingRoomView(kafka, topics);
       resources.add(rooms);
 
       AuditView auditView = new AuditView(kafka, topics);
       resources.add(auditView);
       auditView.start();
-      TopicView.bindMeters(meters.registry, sales, purchases, rooms, auditView);
+      TopicView.bindMeters(meters.registry, sales, purchases, orders, rooms, auditView);
 
       Identity identity = new Identity(config.access().jwtSecret(), config.access().adminToken(),
           config.access().adminJwt(), config.access().verifiedTokenCacheSize(), clock);
@@ -153,22 +151,14 @@ public final class IngestApi implements AutoCloseable {
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
-      OrderView orderView = new OrderView(kafka, topics, config.purchaseView().retention(),
-          config.purchaseView().maxFinished(), clock);
-      resources.add(orderView);
-      purchases.onOutcome(orderView::outcomeSeen);
-      orderView.start();
-      TopicView.bindMeters(meters.registry, orderView);
       OrderUrls orderUrls = new OrderUrls(config.orderUrl());
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           new PassCheck(signer, clock), orderUrls, purchases, clock, config.http().maxWaitMs(), responses, payments,
           checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp,
-          () -> purchases.caughtUp() && orderView.caughtUp(),
-          config.http().readyGrace(), clock);
-      AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(),
-          audit, auditView);
+          () -> purchases.caughtUp() && orders.caughtUp(), config.http().readyGrace(), clock);
+      AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(), audit, auditView);
       SaleEvents saleEvents = new SaleEvents(sales, sale -> SaleBody.of(sale, sales, clock.instant()), bodies.mapper(),
           config.http().eventsHeartbeat(), config.access().abuseBounds(), access::clientAddress);
       resources.add(saleEvents);
@@ -183,7 +173,8 @@ public final class IngestApi implements AutoCloseable {
           new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           new OrderUrlRoutes(sales, orderUrls, clock),
-          new CartRoutes(access, bodies, writer, topics, sales, purchases, orderView, payments, clock), pages, new Health(readiness), meters, metricsServer == null);
+          new CartRoutes(access, bodies, writer, topics, sales, purchases, orders, payments, clock), pages,
+          new Health(readiness), meters, metricsServer == null);
 
       RouteTable routeTable = new RouteTable();
       Javalin app = Javalin.create(cfg -> {

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,11 +56,7 @@ public final class PurchaseView extends TopicView {
   private final List<Consumer<PurchaseOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
   private final DecisionWaiters decisions;
   private final Map<String, SkuQueue> queues = new ConcurrentHashMap<>();
-  /**
-   * Request ids of the purchases each buyer holds stock for now (ACCEPTED), for the buyer's cart: kept with the
-   * outcomes, so a cart is read without going over every live purchase, and bounded like {@code live} by the holds.
-   */
-  private final Map<String, Set<String>> heldByUser = new ConcurrentHashMap<>();
+  private final BuyerHolds holds = new BuyerHolds();
 
   /** {@code start} may be null for a view that is fed records directly and never started. */
   public PurchaseView(KafkaSettings kafka, Topics topics, Duration retention, long maxFinished, Duration maxWait,
@@ -87,11 +82,7 @@ public final class PurchaseView extends TopicView {
    * has not yet read the end of is still in it; the topology judges it when it is paid.
    */
   public List<Purchase> heldBy(String userId) {
-    Set<String> held = heldByUser.get(userId);
-    if (held == null) {
-      return List.of();
-    }
-    return held.stream().map(live::get).filter(p -> p != null && p.held() && p.userId().equals(userId)).toList();
+    return holds.of(userId, live::get);
   }
 
   /** Completes with the purchase once it is decided, or with its state as it is when the wait ends. */
@@ -199,20 +190,8 @@ public final class PurchaseView extends TopicView {
     if (decided[0] == null || decided[0].pending()) {
       return;
     }
-    trackHold(decided[0]);
+    holds.track(decided[0]);
     decisions.decided(decided[0]);
-  }
-
-  /** Keeps {@link #heldByUser} in step with the purchase's latest state; on the view's thread only. */
-  private void trackHold(Purchase purchase) {
-    if (purchase.held()) {
-      heldByUser.computeIfAbsent(purchase.userId(), user -> ConcurrentHashMap.newKeySet()).add(purchase.requestId());
-      return;
-    }
-    heldByUser.computeIfPresent(purchase.userId(), (user, held) -> {
-      held.remove(purchase.requestId());
-      return held.isEmpty() ? null : held;
-    });
   }
 
   @Override
