@@ -67,7 +67,8 @@ class AvroSerdeTest {
         arguments(Topics.DRAW_SEEDS, Samples.drawSeed()),
         arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()),
         arguments(Topics.ADMIN_AUDIT, Samples.adminAuditEvent()),
-        arguments(Topics.STOCK_TRANSFERS, Samples.stockTransfer()));
+        arguments(Topics.STOCK_TRANSFERS, Samples.stockTransfer()),
+        arguments(Topics.LAST_DRAWS, Samples.lastDrawRound()));
   }
 
   @ParameterizedTest(name = "{0}")
