@@ -26,8 +26,8 @@ import java.util.Set;
  * ({@link LastDraws}) and a verifier walk the same rules, so they cannot disagree about what the rules are.
  *
  * <p>A last draw runs from the sale's sell-out (or a moment after its end) until its close, {@link #closeAt}. Every
- * unit available then is drawn among the candidates: the users who hold a place in the sale's queue, hold or bought no
- * unit of it, and have not won an earlier round. The winners are the candidates of lowest score, one unit each; a
+ * unit available then is drawn among the candidates: the users who hold a place in the sale's queue and were never
+ * given a unit of it (neither in the rush nor by an earlier round): those still waiting. The winners are the candidates of lowest score, one unit each; a
  * winner's unit is reserved until the round's {@code claimUntil} (the draw plus the waiting room's passSeconds, the
  * life of the pass the winner is given), then, unclaimed, it goes to the next round.
  */
@@ -38,11 +38,10 @@ public final class LastDrawRules {
   public static final String ALGORITHM = """
       Check that SHA-256(seed) in lowercase hex is the sale's drawSeedHash, published when the sale was created. \
       Queue places: read queue-joins of the sale in log order; a valid join of a user without a place, or one whose \
-      replacesPlace is the user's current place, takes the next place (0, 1, 2...). Units held: read the sale's \
-      purchase-outcomes in saleSequence order, skipping repeats; ACCEPTED adds its quantity to its user, EXPIRED or \
-      CANCELLED of an ACCEPTED request takes it back, CONFIRMED of a request not ACCEPTED (a late payment) adds it. \
-      For each round of last-draws in order: its candidates are the users with a place below placesUpTo, holding no \
-      unit after the outcomes up to outcomesUpTo, and not among an earlier round's winners. A candidate's score is \
+      replacesPlace is the user's current place, takes the next place (0, 1, 2...). For each round of last-draws in \
+      order: its candidates are the users with a place below placesUpTo who have no ACCEPTED outcome of the sale on \
+      purchase-outcomes with a saleSequence up to outcomesUpTo (repeats skipped) and are not among an earlier \
+      round's winners. A candidate's score is \
       SHA-256(seed + ":" + userId) in lowercase hex; the winners are the min(units, candidates) candidates of lowest \
       score (then userId), one unit each. digest starts as the seedHash and for each round's winner in order becomes \
       SHA-256(digest + "\\n" + round + ":" + userId); the closing record on lottery-draws carries the last digest \
@@ -150,8 +149,7 @@ public final class LastDrawRules {
     List<PurchaseOutcome> ordered = outcomes.stream()
         .filter(o -> o.getSaleId().equals(sale.getSaleId()) && !o.getRepeat() && o.getSaleSequence() > 0)
         .sorted(Comparator.comparingLong(PurchaseOutcome::getSaleSequence)).toList();
-    Map<String, Integer> held = new HashMap<>();
-    Map<String, OutcomeStatus> statuses = new HashMap<>();
+    Set<String> given = new HashSet<>();
     int applied = 0;
     Set<String> won = new HashSet<>();
     String digest = seedHash;
@@ -162,11 +160,14 @@ public final class LastDrawRules {
         problems.add("Round " + round.getRound() + " where round " + (i + 1) + " was due");
       }
       while (applied < ordered.size() && ordered.get(applied).getSaleSequence() <= round.getOutcomesUpTo()) {
-        apply(ordered.get(applied++), held, statuses);
+        PurchaseOutcome outcome = ordered.get(applied++);
+        if (outcome.getStatus() == OutcomeStatus.ACCEPTED) {
+          given.add(outcome.getUserId());
+        }
       }
       List<String> candidates = new ArrayList<>();
       firstPlace.forEach((user, place) -> {
-        if (place < round.getPlacesUpTo() && held.getOrDefault(user, 0) == 0 && !won.contains(user)) {
+        if (place < round.getPlacesUpTo() && !given.contains(user) && !won.contains(user)) {
           candidates.add(user);
         }
       });
@@ -218,20 +219,5 @@ public final class LastDrawRules {
       }
     }
     return first;
-  }
-
-  /** Units the outcome's user holds after it, as the topology counts them (see {@link Holds}). */
-  private static void apply(PurchaseOutcome outcome, Map<String, Integer> held, Map<String, OutcomeStatus> statuses) {
-    OutcomeStatus before = statuses.get(outcome.getRequestId());
-    int delta = switch (outcome.getStatus()) {
-      case ACCEPTED -> outcome.getQuantity();
-      case EXPIRED, CANCELLED -> before == OutcomeStatus.ACCEPTED ? -outcome.getQuantity() : 0;
-      case CONFIRMED -> before == OutcomeStatus.ACCEPTED || before == OutcomeStatus.CONFIRMED ? 0 : outcome.getQuantity();
-      default -> 0;
-    };
-    if (outcome.getStatus() != OutcomeStatus.REJECTED && outcome.getStatus() != OutcomeStatus.REFUND_DUE) {
-      statuses.put(outcome.getRequestId(), outcome.getStatus());
-    }
-    held.merge(outcome.getUserId(), delta, Integer::sum);
   }
 }

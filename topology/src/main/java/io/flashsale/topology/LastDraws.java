@@ -30,6 +30,8 @@ final class LastDraws {
   private static final StringSerializer KEY_PREFIX_SERIALIZER = new StringSerializer();
   /** A winner's entry once the unit was claimed or lapsed: kept, so that nobody wins twice. */
   static final long SETTLED = 0L;
+  /** The entry of a buyer who held a unit of the sale (bought in the rush): no candidate, it is not waiting. */
+  static final long HELD = -1L;
 
   private final KeyValueStore<String, Sale> sales;
   private final KeyValueStore<String, StockLevel> stock;
@@ -81,7 +83,12 @@ final class LastDraws {
       return null;
     }
     Long until = winners.get(StoreKeys.saleScoped(sale.getSaleId(), userId));
-    return until == null || until == SETTLED ? null : until;
+    return until == null || until <= SETTLED ? null : until;
+  }
+
+  /** The user was given a unit of the sale: from now on it is no candidate of its last draw. */
+  void held(Sale sale, String userId) {
+    winners.putIfAbsent(StoreKeys.saleScoped(sale.getSaleId(), userId), HELD);
   }
 
   /** The user claimed the reserved unit: the entry stays, settled, so that the user never wins again. */
@@ -163,7 +170,7 @@ final class LastDraws {
     List<String> due = new ArrayList<>();
     try (KeyValueIterator<String, Long> found = prefix(winners, sale.getSaleId())) {
       found.forEachRemaining(entry -> {
-        if (entry.value != SETTLED
+        if (entry.value > SETTLED
             && !now.isBefore(Instant.ofEpochMilli(entry.value).plus(SaleTopology.LOTTERY_DRAW_GRACE))) {
           due.add(entry.key);
         }
@@ -186,7 +193,7 @@ final class LastDraws {
     int live = 0;
     try (KeyValueIterator<String, Long> found = prefix(winners, saleId)) {
       while (found.hasNext()) {
-        if (found.next().value != SETTLED) {
+        if (found.next().value > SETTLED) {
           live++;
         }
       }
@@ -212,6 +219,7 @@ final class LastDraws {
           while (found.hasNext()) {
             String userId = StoreKeys.idOfSaleScoped(found.next().key);
             String key = StoreKeys.saleScoped(saleId, userId);
+            // Any entry is a winner or a buyer who held a unit; the held units' check is for state from before it.
             Integer held = userQuantities.get(key);
             if ((held == null || held <= 0) && winners.get(key) == null) {
               candidates[0]++;

@@ -263,6 +263,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       decidedRequests.put(request.getRequestId(), outcome);
       purge.indexRequest(outcome, sale);
       holds.start(outcome);
+      if (sale.getLastDraw()) {
+        lastDraws.held(sale, request.getUserId());
+      }
       meters.accepted(request, devices);
     } else if (canRepeat(request)) {
       decidedRequests.put(request.getRequestId(), outcome);

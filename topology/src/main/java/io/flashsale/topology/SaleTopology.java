@@ -97,7 +97,8 @@ public final class SaleTopology {
   public static final String LAST_DRAWS_STORE = "last-draws";
   /**
    * saleId + separator + userId -> until when (epoch ms) a unit is reserved for the user, a winner of the sale's last
-   * draw; {@link LastDraws#SETTLED} once claimed or lapsed (kept: nobody wins twice).
+   * draw; {@link LastDraws#SETTLED} once claimed or lapsed (kept: nobody wins twice); {@link LastDraws#HELD} for a
+   * buyer who was given a unit of the sale otherwise (no candidate: it is not waiting).
    */
   public static final String LAST_DRAW_WINNERS_STORE = "last-draw-winners";
   /** saleId -> QueueStats of its waiting room. */

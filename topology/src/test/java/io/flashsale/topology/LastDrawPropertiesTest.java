@@ -202,7 +202,7 @@ class LastDrawPropertiesTest {
       StockLevel now = flashsale.store(SaleTopology.STOCK_STORE, sale.getSaleId());
       long reservedForWinners = rounds.stream().flatMap(r -> r.getWinners().stream())
           .filter(w -> flashsale.<Long>store(SaleTopology.LAST_DRAW_WINNERS_STORE,
-              StoreKeys.saleScoped(sale.getSaleId(), w)) != LastDraws.SETTLED).count();
+              StoreKeys.saleScoped(sale.getSaleId(), w)) > LastDraws.SETTLED).count();
       assertThat(allocated + reservedForWinners).as("held, bought and reserved for winners")
           .isLessThanOrEqualTo(sale.getStock()).isEqualTo(now.getReserved() + now.getConfirmed());
     }
