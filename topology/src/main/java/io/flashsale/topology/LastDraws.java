@@ -144,7 +144,8 @@ final class LastDraws {
       if (round != null) {
         int units = round.getWinners().size() * LastDrawRules.UNITS_PER_WINNER;
         level = StockLevel.newBuilder(level).setAvailable(level.getAvailable() - units)
-            .setReserved(level.getReserved() + units).setUpdatedAt(now).build();
+            .setReserved(level.getReserved() + units).setDrawReserved(level.getDrawReserved() + units)
+            .setUpdatedAt(now).build();
         state = state.drew(round.getDigest(), round.getWinners().size());
         live += round.getWinners().size();
         rounds.add(round);
@@ -189,7 +190,8 @@ final class LastDraws {
     log.info("{} units reserved by the last draw of {} were not claimed in time; they go to the next round", lapsed,
         sale.getSaleId());
     return StockLevel.newBuilder(level).setAvailable(level.getAvailable() + lapsed)
-        .setReserved(level.getReserved() - lapsed).setUpdatedAt(now).build();
+        .setReserved(level.getReserved() - lapsed).setDrawReserved(level.getDrawReserved() - lapsed)
+        .setUpdatedAt(now).build();
   }
 
   private int liveReservations(String saleId) {

@@ -226,7 +226,8 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
         holds.deviceQuantity(sale.getSaleId(), request.getDeviceId()), request, loggedAt);
     if (claim != null && claim.accepted()) {
       level.setAvailable(level.getAvailable() + request.getQuantity())
-          .setReserved(level.getReserved() - request.getQuantity());
+          .setReserved(level.getReserved() - request.getQuantity())
+          .setDrawReserved(level.getDrawReserved() - request.getQuantity());
       lastDraws.claimed(sale, request.getUserId());
     }
     return claim;

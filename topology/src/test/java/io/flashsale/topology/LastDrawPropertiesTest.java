@@ -205,6 +205,7 @@ class LastDrawPropertiesTest {
               StoreKeys.saleScoped(sale.getSaleId(), w)) > LastDraws.SETTLED).count();
       assertThat(allocated + reservedForWinners).as("held, bought and reserved for winners")
           .isLessThanOrEqualTo(sale.getStock()).isEqualTo(now.getReserved() + now.getConfirmed());
+      assertThat(now.getDrawReserved()).as("the level counts the winners' units apart").isEqualTo(reservedForWinners);
     }
   }
 
