@@ -130,8 +130,12 @@
       ['expired', m.expired], ['cancelled', m.cancelled], ['pending', m.pending], ['queue', m.queueLength],
       ['admitted', m.admitted], ['device rejections', m.deviceRejections]];
     if (sale.waitingRoom) counters.push(['proof-of-work bits', m.proofOfWorkBits]); // risen by itself under a flood
-    if (sale.waitingRoom) counters.push(['queue moves /s', Number(m.queueMovePerSecond).toFixed(1)]);
-    counters.push(['Gini', Number(m.gini).toFixed(2)], ['first 10 % share', (100 * m.firstJoinersShare).toFixed(0) + ' %']);
+    if (sale.waitingRoom) counters.push(['queue moves /s', Number(m.admittedPerSecond).toFixed(1)]);
+    if (sale.lastDraw) { // units given back after the sell-out go to waiting buyers by draw, round by round
+      const round = sale.lastDrawRound;
+      counters.push(['last-draw round', round ? round.round : 0], ['its winners', round ? round.winners : 0]);
+    }
+    counters.push(['Gini', Number(m.giniUnitsPerUser).toFixed(2)], ['first 10 % share', (100 * m.firstTenthShare).toFixed(0) + ' %']);
     $('counters').replaceChildren(...counters.map(([label, value]) =>
         Flashsale.el('div', {class: 'counter', 'data-counter': label},
             Flashsale.el('span', {class: 'value', text: String(value)}),

@@ -86,7 +86,9 @@
     if (sale.waitingRoom) waitingRoom().prepare(sale, token());
     const busy = purchase && !['REJECTED', 'EXPIRED', 'CANCELLED'].includes(purchase.status);
     $('buy').hidden = Boolean(busy); // one purchase at a time; the purchase box below says what became of it
-    $('buy').disabled = !(sale.status === 'LIVE' && token() && !busy);
+    // A last draw's winner buys after the sell-out (or the end): the unit is held for it.
+    const drawn = sale.lastDraw && sale.waitingRoom && waitingRoom().admitted();
+    $('buy').disabled = !((sale.status === 'LIVE' || drawn) && token() && !busy);
     tick();
   }
 
@@ -270,6 +272,7 @@
   }
 
   $('buy').addEventListener('click', buy);
+  document.addEventListener('flashsale-admitted', render); // a last draw's winner may buy although sold out
   $('checkout').addEventListener('click', checkout);
   $('cancel').addEventListener('click', cancel);
   setInterval(tick, 200);

@@ -124,10 +124,10 @@ class AdminRoutesTest {
     fixture.decide(saleId, "fair-2-" + saleId, "second", 1, OutcomeStatus.REJECTED);
 
     JsonNode metrics = await().atMost(Duration.ofSeconds(30)).until(() -> metrics(saleId),
-        m -> m.path("gini").asDouble() > 0);
-    assertThat(metrics.path("gini").asDouble()).as("one winner of two: (n-1)/n").isEqualTo(0.5);
-    assertThat(metrics.path("firstJoinersShare").asDouble()).isEqualTo(1.0);
-    assertThat(metrics.path("queueMovePerSecond").asDouble()).as("no waiting room").isZero();
+        m -> m.path("giniUnitsPerUser").asDouble() > 0);
+    assertThat(metrics.path("giniUnitsPerUser").asDouble()).as("one winner of two: (n-1)/n").isEqualTo(0.5);
+    assertThat(metrics.path("firstTenthShare").asDouble()).isEqualTo(1.0);
+    assertThat(metrics.path("admittedPerSecond").asDouble()).as("no waiting room").isZero();
     assertThat(metrics.path("newJoinerStartTime").isNull()).isTrue();
   }
 

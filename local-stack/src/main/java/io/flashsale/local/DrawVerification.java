@@ -2,12 +2,15 @@ package io.flashsale.local;
 
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.LastDrawRound;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseBatch;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.QueueJoin;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Topics;
+import io.flashsale.topology.LastDrawRules;
 import io.flashsale.topology.LotteryRules;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +33,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Checks a published lottery draw against the logs, as anyone with read access to them can: the seed against the
+ * Checks a published lottery draw (or a closed last draw, {@link #verifyLastDraw}) against the logs, as anyone with read access to them can: the seed against the
  * hash the sale showed from its creation, the tickets, digest and winners recomputed by the topology's own rules
  * ({@link LotteryRules#recompute}) from every request of the sale's entry window on {@code purchase-requests} (its
  * {@code endsAt}, or an admin's end on {@code sale-ends}), and the winners against {@code purchase-outcomes}. The
@@ -82,6 +85,9 @@ public final class DrawVerification {
       }
     }
     checkSeed(sale, first, mismatches);
+    if (sale.getLastDraw()) {
+      return verifyLastDraw(sale, defined.partition(), first, mismatches);
+    }
     // The entries are every request of the sale's whole entry window on its partition (sales and purchase-requests
     // are co-partitioned by SKU), whatever the draw says its last entry was: a draw cut off early must not verify.
     int partition = defined.partition();
@@ -102,6 +108,27 @@ public final class DrawVerification {
     }
     checkOutcomes(saleId, again, mismatches);
     return new Result(saleId, again.tickets().size(), again.winningRequestIds().size(), mismatches);
+  }
+
+  /**
+   * A last draw: every round on {@code last-draws} recomputed by the topology's own rules ({@link LastDrawRules#verify})
+   * from the seed, the sale's queue joins (its partition of {@code queue-joins}, co-partitioned with the sale) and its
+   * outcomes on {@code purchase-outcomes}; the closing record's digest and winners against the rounds.
+   */
+  private Result verifyLastDraw(Sale sale, int partition, DrawResult closing, List<String> mismatches) {
+    String saleId = sale.getSaleId();
+    List<QueueJoin> joins = read(Topics.QUEUE_JOINS, topics.queueJoins.valueSerde().deserializer(),
+        p -> p == partition, Long.MAX_VALUE).stream().map(ConsumerRecord::value)
+        .filter(j -> j != null && j.getSaleId().equals(saleId)).toList();
+    List<PurchaseOutcome> outcomes = read(Topics.PURCHASE_OUTCOMES, topics.purchaseOutcomes.valueSerde().deserializer(),
+        p -> true, Long.MAX_VALUE).stream().map(ConsumerRecord::value)
+        .filter(o -> o != null && o.getSaleId().equals(saleId)).toList();
+    List<LastDrawRound> rounds = read(Topics.LAST_DRAWS, topics.lastDraws.valueSerde().deserializer(), p -> true,
+        Long.MAX_VALUE).stream().map(ConsumerRecord::value).filter(r -> r != null && r.getSaleId().equals(saleId))
+        .toList();
+    mismatches.addAll(LastDrawRules.verify(sale, closing.getSeed(), joins, outcomes, rounds, closing));
+    long winners = rounds.stream().mapToLong(r -> r.getWinners().size()).sum();
+    return new Result(saleId, closing.getEntries(), winners, mismatches);
   }
 
   /**

@@ -132,13 +132,13 @@ class WaitingRoomTest {
 
   /**
    * Idle kick over HTTP: a buyer last heard from two hours ago (its token signed then, with the local stack's published
-   * waiting-room secret) is told PLACE_LOST and has no pass; a buyer who polls keeps its place; the idle one joins again
+   * waiting-room secret) is told EXPIRED and has no pass; a buyer who polls keeps its place; the idle one joins again
    * with its lost token and queues behind everyone, once, and the API counts it.
    */
   @Test
   void anIdleBuyerLosesItsPlaceAndJoinsAgainAtTheBackWhileAPollingOneKeepsIt() throws Exception {
     String saleId = http.createSale(sale("IDLE", Instant.now().minusSeconds(1),
-        Map.of("admitPerSecond", 1, "idleKickSeconds", 60)));
+        Map.of("admitPerSecond", 1, "idleSeconds", 60)));
     for (int i = 0; i < 20; i++) { // twenty ahead: nobody below is admitted for twenty seconds and more
       assertThat(http.call("POST", "/api/sales/" + saleId + "/queue", Buyers.tokenFor("ahead-" + i + "-" + saleId),
           Map.of(), Map.of()).status()).isEqualTo(202);
@@ -153,7 +153,7 @@ class WaitingRoomTest {
     String away = signer.token(place.seen(Instant.now().minus(Duration.ofHours(2))));
 
     Answer lost = http.call("GET", "/api/queue/" + away, idle, null, Map.of());
-    assertThat(lost.body().path("status").asText()).as("%s", lost.body()).isEqualTo("PLACE_LOST");
+    assertThat(lost.body().path("status").asText()).as("%s", lost.body()).isEqualTo("EXPIRED");
     assertThat(lost.body().has("purchasePass")).isFalse();
     Answer kept = http.call("GET", "/api/queue/" + pollingToken, polling, null, Map.of());
     assertThat(kept.body().path("status").asText()).isEqualTo("WAITING");

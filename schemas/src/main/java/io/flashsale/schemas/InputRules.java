@@ -224,6 +224,10 @@ public final class InputRules {
     if (sale.getDrawSeedHash() != null && !SHA256_HEX.matcher(sale.getDrawSeedHash()).matches()) {
       errors = add(errors, "drawSeedHash must be 64 lowercase hex digits");
     }
+    // The last draw is among a queue's waiting buyers, and a lottery has no sell-out to draw after.
+    if (sale.getLastDraw() && (sale.getWaitingRoom() == null || sale.getAllocation() != Allocation.FCFS)) {
+      errors = add(errors, "lastDraw takes an FCFS sale with a waitingRoom");
+    }
     errors = add(errors, between("shards", sale.getShards(), 1, Shards.MAX_SHARDS));
     if (sale.getShards() > 1) {
       // A shard knows only its own buyers: rules across all buyers of a sale need the one partition.

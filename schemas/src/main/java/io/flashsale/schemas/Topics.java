@@ -106,6 +106,11 @@ public final class Topics {
   /** Every lottery draw once it is over, with its seed revealed, key = saleId. Kept forever: it is the proof. */
   public final Topic<String, DrawResult> lotteryDraws;
   /**
+   * The rounds of last-draw sales (units that came back after a sell-out, drawn among buyers still waiting), key =
+   * saleId. Kept forever: with the seed on lottery-draws it is the proof; the API tails it to admit the winners.
+   */
+  public final Topic<String, LastDrawRound> lastDraws;
+  /**
    * Every admin action the API answered (and every one it refused to an admin without the operator role), key =
    * actor, stamped with the broker's clock. Kept 365 days.
    */
@@ -139,6 +144,7 @@ public final class Topics {
   public static final String WAITING_ROOM_CHANGES = "waiting-room-changes";
   public static final String DRAW_SEEDS = "draw-seeds";
   public static final String LOTTERY_DRAWS = "lottery-draws";
+  public static final String LAST_DRAWS = "last-draws";
   public static final String ADMIN_AUDIT = "admin-audit";
   public static final String STOCK_TRANSFERS = "stock-transfers";
   public static final String ORDERS = "orders";
@@ -163,6 +169,7 @@ public final class Topics {
         AvroSerde.forValues(WaitingRoomChange.class, registry), KEEP_FOREVER_APPEND_TIMED);
     drawSeeds = new Topic<>(DRAW_SEEDS, Serdes.String(), AvroSerde.forValues(DrawSeed.class, registry), KEEP_FOREVER);
     lotteryDraws = new Topic<>(LOTTERY_DRAWS, Serdes.String(), AvroSerde.forValues(DrawResult.class, registry), KEEP_FOREVER);
+    lastDraws = new Topic<>(LAST_DRAWS, Serdes.String(), AvroSerde.forValues(LastDrawRound.class, registry), KEEP_FOREVER);
     adminAudit = new Topic<>(ADMIN_AUDIT, Serdes.String(), AvroSerde.forValues(AdminAuditEvent.class, registry), AUDITED);
     stockTransfers = new Topic<>(STOCK_TRANSFERS, Serdes.String(), AvroSerde.forValues(StockTransfer.class, registry), EVENTS);
     orders = new Topic<>(ORDERS, Serdes.String(), AvroSerde.forValues(Order.class, registry), merged(RECONCILED,
@@ -177,7 +184,7 @@ public final class Topics {
   public List<Topic<?, ?>> all() {
     return List.of(sales, purchaseRequests, purchaseOutcomes, paymentEvents, holdCancellations, stockLevels, deadLetters,
         corrections, saleClaims, saleEnds, queueJoins, queuePlaces, queueStats, waitingRoomChanges, drawSeeds,
-        lotteryDraws, adminAudit, stockTransfers, orders);
+        lotteryDraws, adminAudit, stockTransfers, orders, lastDraws);
   }
 
   private static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {

@@ -64,6 +64,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
   private StockLevels stockLevels;
   private Holds holds;
   private Lotteries lotteries;
+  private LastDraws lastDraws;
   private StatePurge purge;
 
   private final TopologyMeters meters;
@@ -90,6 +91,7 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
     stockLevels = StockLevels.perInterval(stockLevelInterval, context);
     holds = new Holds(context, stockLevels);
     lotteries = new Lotteries(context, stockLevels);
+    lastDraws = new LastDraws(context, stockLevels);
     purge = new StatePurge(context, dedupGrace);
     context.schedule(SaleTopology.LOTTERY_DRAW_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::drawDueLotteries);
     context.schedule(SaleTopology.HOLD_EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, new HoldExpiry(holds, holdExpiriesPerPunctuation));
@@ -133,6 +135,10 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       stock.put(level.getSaleId(), level);
       stockLevels.changed(level);
       askForStockIfLow(level, now, loggedAt);
+      Sale sale = definedSales.get(level.getSaleId());
+      if (sale != null && sale.getLastDraw() && level.getAvailable() == 0) {
+        lastDraws.soldOut(sale);
+      }
     });
     eagerCommit.decided(context, record.timestamp());
   }
@@ -178,9 +184,14 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       }
     }
     StockLevel.Builder level = sale == null ? null : levels.computeIfAbsent(saleId, this::tally);
-    PurchaseDecision decision = PurchaseDecision.decideFromAvailable(sale, level == null ? null : level.getAvailable(),
-        level == null ? null : level.getEndedAt(), holds.userQuantity(saleId, request.getUserId()),
-        holds.deviceQuantity(saleId, request.getDeviceId()), request, loggedAt);
+    PurchaseDecision decision = level == null ? null : claimOfLastDraw(sale, request, loggedAt, level);
+    if (decision == null) {
+      // Once a last draw has begun, what comes back is the draw's: a click takes none of it.
+      Integer available = level == null ? null : lastDraws.drawing(sale) ? Integer.valueOf(0) : level.getAvailable();
+      decision = PurchaseDecision.decideFromAvailable(sale, available,
+          level == null ? null : level.getEndedAt(), holds.userQuantity(saleId, request.getUserId()),
+          holds.deviceQuantity(saleId, request.getDeviceId()), request, loggedAt);
+    }
     if (decision.verdict() == PurchaseDecision.Verdict.ENTER_LOTTERY) {
       if (!lotteries.takesEntries(saleId)) {
         // Processed only once the draw had begun (the task lagged behind the sale's end): the draw is over for it.
@@ -199,6 +210,27 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       sequence = OutcomeSequence.next(level);
     }
     settle(decision, request, sale, now, place, sequence);
+  }
+
+  /**
+   * The decision on a request that claims the unit a last draw reserved for its user ({@link LastDrawRules#claim}), or
+   * null if it claims none. An accepted claim turns the reservation into the hold: the unit leaves the reserved count
+   * here and comes back into it as the decision is counted, so no other buyer ever sees it available.
+   */
+  private PurchaseDecision claimOfLastDraw(Sale sale, PurchaseRequest request, Instant loggedAt,
+      StockLevel.Builder level) {
+    if (!sale.getLastDraw()) {
+      return null;
+    }
+    PurchaseDecision claim = LastDrawRules.claim(sale, lastDraws.reservedUntil(sale, request.getUserId()),
+        holds.deviceQuantity(sale.getSaleId(), request.getDeviceId()), request, loggedAt);
+    if (claim != null && claim.accepted()) {
+      level.setAvailable(level.getAvailable() + request.getQuantity())
+          .setReserved(level.getReserved() - request.getQuantity())
+          .setDrawReserved(level.getDrawReserved() - request.getQuantity());
+      lastDraws.claimed(sale, request.getUserId());
+    }
+    return claim;
   }
 
   /** A sale's stock as a tally that the decisions of one batch count into; null for a sale without stock. */
@@ -232,6 +264,9 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
       decidedRequests.put(request.getRequestId(), outcome);
       purge.indexRequest(outcome, sale);
       holds.start(outcome);
+      if (sale.getLastDraw()) {
+        lastDraws.held(sale, request.getUserId());
+      }
       meters.accepted(request, devices);
     } else if (canRepeat(request)) {
       decidedRequests.put(request.getRequestId(), outcome);
@@ -262,6 +297,11 @@ final class PurchaseProcessor implements Processor<String, PurchaseBatch, String
 
   private void drawDueLotteries(long wallClockMs) {
     lotteries.drawDue(wallClockMs, now(), this::settle).forEach(draw ->
+        context.forward(new Record<>(draw.getSaleId(), draw, wallClockMs), SaleTopology.LOTTERY_DRAWS_SINK));
+    LastDraws.Published last = lastDraws.drawDue(now());
+    last.rounds().forEach(round ->
+        context.forward(new Record<>(round.getSaleId(), round, wallClockMs), SaleTopology.LAST_DRAWS_SINK));
+    last.closed().forEach(draw ->
         context.forward(new Record<>(draw.getSaleId(), draw, wallClockMs), SaleTopology.LOTTERY_DRAWS_SINK));
   }
 

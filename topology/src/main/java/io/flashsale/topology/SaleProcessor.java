@@ -27,6 +27,7 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
   private KeyValueStore<String, StockLevel> stock;
   private KeyValueStore<String, Long> lotteryDrawsDue;
   private KeyValueStore<String, String> salePurges;
+  private KeyValueStore<String, LastDrawState> lastDraws;
   private final Duration dedupGrace;
 
   SaleProcessor(Duration dedupGrace) {
@@ -40,6 +41,7 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
     stock = context.getStateStore(SaleTopology.STOCK_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
     salePurges = context.getStateStore(SaleTopology.SALE_PURGES_STORE);
+    lastDraws = context.getStateStore(SaleTopology.LAST_DRAWS_STORE);
   }
 
   @Override
@@ -62,6 +64,9 @@ final class SaleProcessor implements Processor<String, Sale, String, StockLevel>
     salePurges.put(StoreKeys.timed(StatePurge.purgeAt(sale, dedupGrace), saleId), saleId);
     if (sale.getAllocation() == Allocation.LOTTERY) {
       lotteryDrawsDue.put(saleId, sale.getEndsAt().toEpochMilli());
+    }
+    if (sale.getLastDraw()) {
+      lastDraws.put(saleId, LastDrawState.opened());
     }
     context.forward(new Record<>(saleId, opening, now.toEpochMilli()), SaleTopology.STOCK_LEVELS_METER);
   }

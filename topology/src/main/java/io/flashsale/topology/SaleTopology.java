@@ -25,6 +25,7 @@ import org.apache.kafka.streams.state.Stores;
  *   (batches of requests)
  *                       + hold expiry and lottery draws (wall clock, every second), purges (every minute)
  *                       + lottery draws in chunks -> purchase-outcomes, stock-levels, lottery-draws
+ *                       + last draws (every second) -> last-draws, stock-levels, lottery-draws (when closed)
  * draw-seeds         -> seed-registration (secret seeds of lottery draws, stored for the draw)
  * hold-cancellations -> hold-cancellation -> purchase-outcomes, stock-levels
  * payment-events     -> payment-decision  -> purchase-outcomes, stock-levels
@@ -92,6 +93,14 @@ public final class SaleTopology {
 
   /** saleId + separator + userId -> the user's place in the sale's waiting room (see {@link QueueProcessor#encode}). */
   public static final String QUEUE_MEMBERS_STORE = "queue-members";
+  /** saleId -> where its last draw stands ({@link LastDrawState}), for every sale with {@code lastDraw}. */
+  public static final String LAST_DRAWS_STORE = "last-draws";
+  /**
+   * saleId + separator + userId -> until when (epoch ms) a unit is reserved for the user, a winner of the sale's last
+   * draw; {@link LastDraws#SETTLED} once claimed or lapsed (kept: nobody wins twice); {@link LastDraws#HELD} for a
+   * buyer who was given a unit of the sale otherwise (no candidate: it is not waiting).
+   */
+  public static final String LAST_DRAW_WINNERS_STORE = "last-draw-winners";
   /** saleId -> QueueStats of its waiting room. */
   public static final String QUEUE_COUNTS_STORE = "queue-counts";
 
@@ -115,6 +124,7 @@ public final class SaleTopology {
   public static final String DRAW_SEEDS_SOURCE = "draw-seeds-source";
   public static final String SEED_REGISTRATION = "seed-registration";
   public static final String LOTTERY_DRAWS_SINK = "lottery-draws-sink";
+  public static final String LAST_DRAWS_SINK = "last-draws-sink";
   public static final String SALE_REGISTRATION = "sale-registration";
   public static final String PURCHASE_DECISION = "purchase-decision";
   public static final String HOLD_CANCELLATION = "hold-cancellation";
@@ -236,7 +246,11 @@ public final class SaleTopology {
     topology.addStateStore(store.store(LOTTERY_ENTRIES_STORE, ids, new LotteryEntrySerde(topics.purchaseRequest)), PURCHASE_DECISION);
     // The purge (run by the purchase decision) drops a sale's queue members with its other per-user state.
     topology.addStateStore(store.store(QUEUE_MEMBERS_STORE, ids, Serdes.Long()), QUEUE_PLACEMENT, PURCHASE_DECISION);
-    topology.addStateStore(store.store(QUEUE_COUNTS_STORE, ids, topics.queueStats.valueSerde()), QUEUE_PLACEMENT);
+    topology.addStateStore(store.store(QUEUE_COUNTS_STORE, ids, topics.queueStats.valueSerde()), QUEUE_PLACEMENT,
+        PURCHASE_DECISION);
+    topology.addStateStore(store.store(LAST_DRAWS_STORE, ids, LastDrawState.serde()), SALE_REGISTRATION,
+        PURCHASE_DECISION);
+    topology.addStateStore(store.store(LAST_DRAW_WINNERS_STORE, ids, Serdes.Long()), PURCHASE_DECISION);
     topology.addStateStore(store.store(LOTTERY_TICKETS_STORE, ids, Serdes.String()), PURCHASE_DECISION);
     topology.addStateStore(store.store(LOTTERY_PROGRESS_STORE, ids, DrawProgress.serde()), PURCHASE_DECISION);
     topology.addStateStore(store.store(LOTTERY_DEVICE_WINS_STORE, ids, Serdes.Integer()), PURCHASE_DECISION);
@@ -249,6 +263,8 @@ public final class SaleTopology {
         topics.purchaseOutcomes.valueSerde().serializer(), OUTCOMES_METER);
     topology.addSink(LOTTERY_DRAWS_SINK, topics.lotteryDraws.name(), topics.lotteryDraws.keySerde().serializer(),
         topics.lotteryDraws.valueSerde().serializer(), PURCHASE_DECISION);
+    topology.addSink(LAST_DRAWS_SINK, topics.lastDraws.name(), topics.lastDraws.keySerde().serializer(),
+        topics.lastDraws.valueSerde().serializer(), PURCHASE_DECISION);
     topology.addSink(INVALID_REQUESTS_SINK, topics.deadLetters.name(), Serdes.String().serializer(),
         topics.purchaseRequest.serializer(), PURCHASE_DECISION);
     topology.addProcessor(STOCK_LEVELS_METER, () -> new MeterProcessor<>(meters.stockLevels()), SALE_REGISTRATION,

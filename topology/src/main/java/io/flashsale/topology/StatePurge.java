@@ -49,6 +49,8 @@ final class StatePurge {
   private final KeyValueStore<String, Integer> lotteryDeviceWins;
   private final KeyValueStore<String, String> drawSeeds;
   private final KeyValueStore<String, Long> lotteryDrawsDue;
+  private final KeyValueStore<String, Long> lastDrawWinners;
+  private final KeyValueStore<String, LastDrawState> lastDraws;
 
   StatePurge(ProcessorContext<?, ?> context, Duration grace) {
     this.grace = grace;
@@ -63,6 +65,8 @@ final class StatePurge {
     lotteryDeviceWins = context.getStateStore(SaleTopology.LOTTERY_DEVICE_WINS_STORE);
     drawSeeds = context.getStateStore(SaleTopology.DRAW_SEEDS_STORE);
     lotteryDrawsDue = context.getStateStore(SaleTopology.LOTTERY_DRAWS_DUE_STORE);
+    lastDrawWinners = context.getStateStore(SaleTopology.LAST_DRAW_WINNERS_STORE);
+    lastDraws = context.getStateStore(SaleTopology.LAST_DRAWS_STORE);
   }
 
   /** When no retry can reach a request of the sale any more: its end, plus its hold, plus the grace. */
@@ -105,9 +109,11 @@ final class StatePurge {
       budget -= deleteSale(lotteryTickets, due.value, budget);
       budget -= deleteSale(lotteryDeviceWins, due.value, budget);
       budget -= deleteSale(drawSeeds, due.value, budget);
+      budget -= deleteSale(lastDrawWinners, due.value, budget);
       if (budget <= 0) {
         break; // the sale may have more: its index entry stays for the next run
       }
+      lastDraws.delete(due.value);
       salePurges.delete(due.key);
     }
     return MAX_DELETES_PER_RUN - budget;

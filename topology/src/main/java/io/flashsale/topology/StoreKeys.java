@@ -24,6 +24,11 @@ final class StoreKeys {
     return saleId + SEPARATOR + id;
   }
 
+  /** The id of a {@link #saleScoped} key: what follows the sale's separator. */
+  static String idOfSaleScoped(String key) {
+    return key.substring(key.indexOf(SEPARATOR) + 1);
+  }
+
   static String salePrefix(String saleId) {
     return saleId + SEPARATOR;
   }

@@ -7,6 +7,7 @@ import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.LastDrawRound;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseBatch;
@@ -21,6 +22,7 @@ import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
 import io.flashsale.schemas.StockTransfer;
 import io.flashsale.schemas.Topics;
+import io.flashsale.schemas.WaitingRoom;
 import io.flashsale.schemas.serde.SchemaRegistry;
 import io.flashsale.testing.Sales;
 import java.io.IOException;
@@ -66,6 +68,7 @@ public final class SaleTopologyDriver implements AutoCloseable {
   public final TestOutputTopic<String, QueueStats> queueStats;
   final TestInputTopic<String, DrawSeed> drawSeeds;
   final TestOutputTopic<String, DrawResult> lotteryDraws;
+  final TestOutputTopic<String, LastDrawRound> lastDraws;
   final TestInputTopic<String, StockTransfer> transfers;
   final TestOutputTopic<String, StockTransfer> transfersSent;
   final String applicationId;
@@ -141,6 +144,8 @@ public final class SaleTopologyDriver implements AutoCloseable {
         topics.drawSeeds.valueSerde().serializer());
     lotteryDraws = driver.createOutputTopic(Topics.LOTTERY_DRAWS, Serdes.String().deserializer(),
         topics.lotteryDraws.valueSerde().deserializer());
+    lastDraws = driver.createOutputTopic(Topics.LAST_DRAWS, Serdes.String().deserializer(),
+        topics.lastDraws.valueSerde().deserializer());
     transfers = driver.createInputTopic(Topics.STOCK_TRANSFERS, Serdes.String().serializer(),
         topics.stockTransfers.valueSerde().serializer());
     transfersSent = driver.createOutputTopic(Topics.STOCK_TRANSFERS, Serdes.String().deserializer(),
@@ -186,6 +191,20 @@ public final class SaleTopologyDriver implements AutoCloseable {
     Sale withHash = Sale.newBuilder(sale).setDrawSeedHash(LotteryRules.seedHash(seed)).build();
     define(withHash);
     return withHash;
+  }
+
+  /**
+   * Defines a waiting-room sale with a last draw as the API does (its seed first), its pass valid
+   * {@code passSeconds}: the time a winner has to claim. Returns the sale as defined.
+   */
+  Sale defineLastDraw(Sale sale, String seed, int passSeconds) {
+    return defineLottery(Sale.newBuilder(sale).setLastDraw(true)
+        .setWaitingRoom(new WaitingRoom(100, passSeconds, 900, 0, 3600)).build(), seed);
+  }
+
+  /** The rounds of last draws published since the last read. */
+  List<LastDrawRound> readLastDrawRounds() {
+    return lastDraws.readValuesToList();
   }
 
   /** A seed as the API makes one: 64 hex digits, here derived from {@code name} so that tests can repeat it. */

@@ -53,7 +53,7 @@ public final class SaleCreationRoutes {
     Sale defined = bodies.read(ctx, SaleDefinition.class).toSale(clock.instant());
     String saleId = defined.getSaleId();
     claims.refuseTaken(saleId);
-    DrawSeed seed = defined.getAllocation() == Allocation.LOTTERY ? newSeed(saleId) : null;
+    DrawSeed seed = defined.getAllocation() == Allocation.LOTTERY || defined.getLastDraw() ? newSeed(saleId) : null;
     Sale sale = seed == null ? defined
         : Sale.newBuilder(defined).setDrawSeedHash(sha256Hex(seed.getSeed())).build();
     // The seed goes first: any sale that reaches sales (its claimant's, or a repair of it) finds its seed in the log.

@@ -21,14 +21,16 @@ public final class SaleMetricsRoutes {
    * are the waiting room's (0 without one), {@code proofOfWorkBits} the difficulty its joins need now (risen by itself
    * while joins come faster than its threshold), {@code deviceRejections} the requests refused DEVICE_LIMIT_EXCEEDED.
    * {@code decisionsPerSecond} holds the last minutes, oldest first, its last second being {@code serverTime}'s.
-   * {@code queueMovePerSecond} and {@code newJoinerStartTime} are the waiting room's ({@link QueueForecast}; 0 and
-   * null without one or once over); {@code gini} and {@code firstJoinersShare} the fairness of the units won so far.
+   * {@code admittedPerSecond} and {@code newJoinerStartTime} are the waiting room's ({@link QueueForecast}; 0 and
+   * null without one or once over); {@code giniUnitsPerUser} and {@code firstTenthShare} the fairness of the units
+   * won so far (the Gini coefficient of units per buyer, the share won by the first 10 % of buyers).
    */
   record SaleMetrics(String saleId, int stock, int available, int reserved, int confirmed, long requests,
                      long accepted, Map<String, Long> rejected, long expired, long cancelled, long pending,
                      long ordersCount, double conversionRate, long queueLength, long admitted,
                      long deviceRejections, Decisions decisionsPerSecond, Instant serverTime, int proofOfWorkBits,
-                     double queueMovePerSecond, Instant newJoinerStartTime, double gini, double firstJoinersShare) {}
+                     double admittedPerSecond, Instant newJoinerStartTime, double giniUnitsPerUser,
+                     double firstTenthShare) {}
 
   /** Decisions per second, accepted and rejected, one entry per second. */
   record Decisions(long[] accepted, long[] rejected) {}

@@ -101,7 +101,8 @@ public final class PurchaseRoutes {
     orderUrls.require(ctx, sale); // a hidden sale is unknown but at its hidden path, even to a retry
     String flowId = FlowIds.of(ctx);
     String keyHeader = ctx.header(IDEMPOTENCY_KEY);
-    if (keyHeader == null) {
+    // A last draw's winner buys after the sell-out or the end: its token must be read before any answer.
+    if (keyHeader == null && !sale.getLastDraw()) {
       ErrorCode closed = closedAt(sale, clock.instant());
       if (closed != null) {
         answers.write(ctx, closed, sale, ctx.path());
@@ -121,7 +122,7 @@ public final class PurchaseRoutes {
       return;
     }
     Instant now = clock.instant();
-    rejectDecided(sale, quantity, now);
+    rejectDecided(sale, buyer, quantity, now);
     // A sharded sale's buyer always goes to the same shard, which holds the buyer's per-user limit.
     int shard = Shards.isSharded(sale) ? Shards.shardOf(buyer.userId(), sale.getShards()) : -1;
     PurchaseRequest request = PurchaseRequest.newBuilder().setRequestId(requestId)
@@ -218,14 +219,23 @@ public final class PurchaseRoutes {
   }
 
   /** Rejects at the edge what the topology would reject anyway, so that it never reaches the queue. */
-  private void rejectDecided(Sale sale, int quantity, Instant now) {
+  private void rejectDecided(Sale sale, Buyer buyer, int quantity, Instant now) {
     ErrorCode closed = closedAt(sale, now);
-    if (closed != null) {
+    if (closed != null && !claimsLastDraw(sale, buyer, now)) {
       throw answers.problem(closed, sale);
     }
     if (quantity > sale.getPerUserLimit()) {
       throw new Problem(ErrorCode.VALIDATION, "quantity must be at most " + sale.getPerUserLimit());
     }
+  }
+
+  /**
+   * True if a unit of the sale's last draw waits for this buyer now: the topology holds it for the buyer, so the
+   * click goes through whatever the sale's status (it decides the claim by the broker's clock).
+   */
+  private boolean claimsLastDraw(Sale sale, Buyer buyer, Instant now) {
+    return sale.getLastDraw() && sales.lastDrawClaim(sale.getSaleId(), buyer.userId())
+        .filter(now::isBefore).isPresent();
   }
 
   /** Why the sale takes no clicks now, as anyone can see from the sale itself; null while it takes them. */

@@ -1,5 +1,6 @@
 package io.flashsale.api.sale;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import io.flashsale.api.http.ErrorCode;
 import io.flashsale.api.http.Problem;
 import io.flashsale.schemas.Allocation;
@@ -35,7 +36,8 @@ public record SaleDefinition(
     String description,
     WaitingRoomDefinition waitingRoom,
     Integer shards,
-    Boolean hiddenOrderUrl) {
+    Boolean hiddenOrderUrl,
+    Boolean lastDraw) {
 
   /** A definition without stock shards. */
   public SaleDefinition(String saleId, String sku, String name, Integer stock, Integer perUserLimit, Long priceCents,
@@ -43,14 +45,26 @@ public record SaleDefinition(
                         Integer perDeviceLimit, Boolean requireDevice, Long originalPriceCents, String description,
                         WaitingRoomDefinition waitingRoom) {
     this(saleId, sku, name, stock, perUserLimit, priceCents, currency, startsAt, endsAt, holdSeconds, allocation,
-        perDeviceLimit, requireDevice, originalPriceCents, description, waitingRoom, null, null);
+        perDeviceLimit, requireDevice, originalPriceCents, description, waitingRoom, null, null, null);
   }
 
-  /** The waiting room as the admin sent it; only {@code admitPerSecond} is required. */
+  /** A definition without a last draw. */
+  public SaleDefinition(String saleId, String sku, String name, Integer stock, Integer perUserLimit, Long priceCents,
+                        String currency, String startsAt, String endsAt, Integer holdSeconds, String allocation,
+                        Integer perDeviceLimit, Boolean requireDevice, Long originalPriceCents, String description,
+                        WaitingRoomDefinition waitingRoom, Integer shards, Boolean hiddenOrderUrl) {
+    this(saleId, sku, name, stock, perUserLimit, priceCents, currency, startsAt, endsAt, holdSeconds, allocation,
+        perDeviceLimit, requireDevice, originalPriceCents, description, waitingRoom, shards, hiddenOrderUrl, null);
+  }
+
+  /**
+   * The waiting room as the admin sent it; only {@code admitPerSecond} is required. {@code idleSeconds} was first
+   * called {@code idleKickSeconds}, still taken as its alias.
+   */
   public record WaitingRoomDefinition(Integer admitPerSecond, Integer passSeconds, Integer preQueueSeconds,
-                                      Integer proofOfWorkBits, Integer idleKickSeconds) {
+                                      Integer proofOfWorkBits, @JsonAlias("idleKickSeconds") Integer idleSeconds) {
     /** Seed 003's "auto-kick idle users after 1 hour". */
-    static final int DEFAULT_IDLE_KICK_SECONDS = 3_600;
+    static final int DEFAULT_IDLE_SECONDS = 3_600;
 
     public WaitingRoomDefinition(Integer admitPerSecond, Integer passSeconds, Integer preQueueSeconds,
                                  Integer proofOfWorkBits) {
@@ -74,7 +88,7 @@ public record SaleDefinition(
           .setPassSeconds(passSeconds != null ? passSeconds : DEFAULT_PASS_SECONDS)
           .setPreQueueSeconds(preQueueSeconds != null ? preQueueSeconds : DEFAULT_PRE_QUEUE_SECONDS)
           .setProofOfWorkBits(proofOfWorkBits != null ? proofOfWorkBits : 0)
-          .setIdleKickSeconds(idleKickSeconds != null ? idleKickSeconds : DEFAULT_IDLE_KICK_SECONDS)
+          .setIdleKickSeconds(idleSeconds != null ? idleSeconds : DEFAULT_IDLE_SECONDS)
           .build();
     }
   }
@@ -130,6 +144,7 @@ public record SaleDefinition(
         .setWaitingRoom(room)
         .setShards(shards != null ? shards : 1)
         .setHiddenOrderUrl(hiddenOrderUrl != null && hiddenOrderUrl)
+        .setLastDraw(lastDraw != null && lastDraw)
         .build();
     // The topology's own check of the record: what passes here is never refused there.
     List<String> recordErrors = InputRules.violations(sale);

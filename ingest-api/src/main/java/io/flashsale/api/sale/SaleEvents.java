@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * thread) whose output is written non-blocking (a Servlet {@link WriteListener}), so a slow or dead client
  * stalls nobody. One thread looks at the sales that have listeners every {@link #COALESCE}: when a sale's
  * {@code remaining} or {@code status} differs from what its listeners were last sent, the sale's GET body is
- * rendered once and queued to each of them as an event {@code sale}. The status also moves by the clock alone
+ * rendered once and queued to each of them as an event {@code sale} (and so when a last draw publishes a round). The status also moves by the clock alone
  * (SCHEDULED to LIVE at the start), which this look sees as well. A comment line every heartbeat keeps proxies
  * from closing idle streams and finds clients that went away; a closed or failed stream is removed at once.
  * Streams are bounded per client address and in total ({@link AbuseBounds}): each holds a connection, and a client
@@ -199,7 +199,8 @@ public final class SaleEvents implements AutoCloseable {
   }
 
   private static String state(SaleBody sale) {
-    return sale.remaining() + "/" + sale.status();
+    // A last draw's new round is news too: its winners learn it from the stream.
+    return sale.remaining() + "/" + sale.status() + (sale.lastDrawRound() == null ? "" : "/" + sale.lastDrawRound().round());
   }
 
   private byte[] render(SaleBody saleBody) {

@@ -31,6 +31,7 @@ public final class SaleRoutes {
     Sale sale = sale(ctx.pathParam("saleId"));
     DrawResult draw = sales.draw(sale.getSaleId()).orElseThrow(() -> new Problem(ErrorCode.INVALID_STATE,
         sale.getAllocation() == Allocation.LOTTERY ? "Sale " + sale.getSaleId() + " is not drawn yet"
+            : sale.getLastDraw() ? "The last draw of sale " + sale.getSaleId() + " is not closed yet"
             : "Sale " + sale.getSaleId() + " is no lottery"));
     ctx.json(new DrawBody(draw.getSeed(), draw.getSeedHash(), draw.getEntries(), draw.getWinners(),
         draw.getEntriesDigest(), draw.getAlgorithm(), new LastEntry(draw.getLastEntryPartition(),

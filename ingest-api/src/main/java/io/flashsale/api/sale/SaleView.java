@@ -5,6 +5,7 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicView;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.KafkaSettings;
+import io.flashsale.schemas.LastDrawRound;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.flashsale.schemas.StockLevel;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Every sale, the claims of sale ids, the latest stock levels and the published lottery draws, read from
- * {@code sales}, {@code sale-claims}, {@code stock-levels} and {@code lottery-draws}. A sale is shown once its definition is in {@code sales}, where
+ * Every sale, the claims of sale ids, the latest stock levels, the published lottery draws and the rounds of last
+ * draws (their winners are few: at most the units that came back), read from {@code sales}, {@code sale-claims},
+ * {@code stock-levels}, {@code lottery-draws} and {@code last-draws}. A sale is shown once its definition is in {@code sales}, where
  * the topology reads it; only the winner of a sale id's claim is ever written there (see {@link SaleClaims}).
  */
 public final class SaleView extends TopicView {
@@ -38,8 +40,14 @@ public final class SaleView extends TopicView {
   private final Map<String, Set<CompletableFuture<Instant>>> endWaiters = new ConcurrentHashMap<>();
   private final Map<String, DecisionRate> rates = new ConcurrentHashMap<>();
   private final Map<String, DrawResult> draws = new ConcurrentHashMap<>();
+  /** The latest round of each last draw, by saleId. */
+  private final Map<String, LastDrawRound> lastDrawRounds = new ConcurrentHashMap<>();
+  /** saleId + newline + userId -> until when the last draw reserves a unit for the user: one entry per winner. */
+  private final Map<String, Instant> lastDrawClaims = new ConcurrentHashMap<>();
+
   public SaleView(KafkaSettings kafka, Topics topics) {
-    super("sales", kafka, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS));
+    super("sales", kafka, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS,
+        Topics.LAST_DRAWS));
     this.topics = topics;
   }
 
@@ -126,6 +134,16 @@ public final class SaleView extends TopicView {
     return Optional.ofNullable(draws.get(saleId));
   }
 
+  /** The latest round of the sale's last draw; empty before the first (and for a sale without one). */
+  public Optional<LastDrawRound> lastDrawRound(String saleId) {
+    return Optional.ofNullable(lastDrawRounds.get(saleId));
+  }
+
+  /** Until when the sale's last draw reserves a unit for the user, if the user won a round; empty otherwise. */
+  public Optional<Instant> lastDrawClaim(String saleId, String userId) {
+    return Optional.ofNullable(lastDrawClaims.get(saleId + '\n' + userId));
+  }
+
   /** Units neither reserved nor sold: the stock itself until the topology says otherwise. */
   public int available(Sale sale) {
     return stockLevel(sale.getSaleId()).map(StockLevel::getAvailable).orElse(sale.getStock());
@@ -162,6 +180,14 @@ public final class SaleView extends TopicView {
         if (record.value() != null) {
           DrawResult draw = topics.lotteryDraws.valueSerde().deserializer().deserialize(record.topic(), record.value());
           draws.putIfAbsent(draw.getSaleId(), draw); // a sale is drawn once: a later record for it is not the draw
+        }
+      }
+      case Topics.LAST_DRAWS -> {
+        if (record.value() != null) {
+          LastDrawRound round = topics.lastDraws.valueSerde().deserializer().deserialize(record.topic(), record.value());
+          round.getWinners().forEach(userId -> lastDrawClaims.putIfAbsent(round.getSaleId() + '\n' + userId,
+              round.getClaimUntil()));
+          lastDrawRounds.merge(round.getSaleId(), round, (known, read) -> read.getRound() > known.getRound() ? read : known);
         }
       }
       default -> {

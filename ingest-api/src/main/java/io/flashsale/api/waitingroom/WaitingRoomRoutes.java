@@ -47,9 +47,17 @@ public final class WaitingRoomRoutes {
 
   record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
 
+  /** {@code lastDraw}: true while the buyer waits in the sale's last draw, after its sell-out or end. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds,
-                   Instant estimatedStartTime, String pollUrl, String purchasePass, Instant passExpiresAt) {}
+                   Instant estimatedStartTime, String pollUrl, String purchasePass, Instant passExpiresAt,
+                   Boolean lastDraw) {
+    QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds, Instant estimatedStartTime,
+              String pollUrl, String purchasePass, Instant passExpiresAt) {
+      this(queueToken, status, position, estimatedWaitSeconds, estimatedStartTime, pollUrl, purchasePass, passExpiresAt,
+          null);
+    }
+  }
 
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -131,7 +139,7 @@ public final class WaitingRoomRoutes {
     Sale sale = state.saleWithRoom(token.saleId());
     long waitMs = LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs);
     Instant arrived = clock.instant();
-    if (admission(sale, token, arrived).state() != Admission.State.PLACE_LOST) {
+    if (admission(sale, token, arrived).state() != Admission.State.EXPIRED) {
       token = token.seen(arrived); // heard from now: the long-poll and its answer count from here
       text = signer.token(token);
     }
@@ -176,21 +184,26 @@ public final class WaitingRoomRoutes {
   }
 
   private Admission admission(Sale sale, QueueToken token, Instant now) {
+    Admission.LastDraw lastDraw = !sale.getLastDraw() ? Admission.LastDraw.NONE : new Admission.LastDraw(
+        sales.lastDrawClaim(sale.getSaleId(), token.userId()).orElse(null), sales.draw(sale.getSaleId()).isPresent());
     return Admission.of(sale, sales.status(sale, now), token,
-        rooms.stats(sale.getSaleId()).orElse(null), rooms.rates(sale), signer.shuffle(sale.getSaleId()), now);
+        rooms.stats(sale.getSaleId()).orElse(null), rooms.rates(sale), signer.shuffle(sale.getSaleId()), lastDraw, now);
   }
 
   private QueueBody answer(Sale sale, QueueToken token, String tokenText, Instant now) {
     String pollUrl = "/api/queue/" + tokenText;
     Admission admission = admission(sale, token, now);
     return switch (admission.state()) {
-      case ENDED, SOLD_OUT, PLACE_LOST ->
+      case ENDED, SOLD_OUT, EXPIRED ->
           new QueueBody(tokenText, admission.state().name(), null, null, null, pollUrl, null, null);
+      // A last draw's winner holds its pass until the unit reserved for it stops waiting.
       case ADMITTED -> {
-        Instant expires = now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
+        Instant expires = admission.at().isAfter(now) ? admission.at()
+            : now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
         yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, now, pollUrl,
             signer.pass(sale.getSaleId(), token.userId(), expires), expires);
       }
+      case LAST_DRAW -> new QueueBody(tokenText, "WAITING", null, null, null, pollUrl, null, null, true);
       // No wait is told while the pre-queue's size is not known yet, a moment after the start. The start told is the
       // place's admission at the rate in effect (QueueOrder.admittedAt), exact unless the admin changes the rate.
       case WAITING -> {
@@ -210,7 +223,7 @@ public final class WaitingRoomRoutes {
   private Long lostPlace(String lostToken, Sale sale, Buyer buyer, Instant now) {
     QueueToken lost = lostToken == null ? null : signer.token(lostToken)
         .filter(t -> t.userId().equals(buyer.userId()) && t.saleId().equals(sale.getSaleId())).orElse(null);
-    return lost != null && admission(sale, lost, now).state() == Admission.State.PLACE_LOST ? lost.place() : null;
+    return lost != null && admission(sale, lost, now).state() == Admission.State.EXPIRED ? lost.place() : null;
   }
 
   private void requireProof(JoinBody body, Sale sale, Buyer buyer, int bits, Instant now, String address) {
@@ -228,6 +241,9 @@ public final class WaitingRoomRoutes {
 
   private void refuseClosed(Sale sale, Instant now) {
     SaleStatus status = sales.status(sale, now);
+    if (status == SaleStatus.SOLD_OUT && sale.getLastDraw() && sales.draw(sale.getSaleId()).isEmpty()) {
+      return; // a buyer who comes after the sell-out waits for units that come back, in the last draw
+    }
     if (status == SaleStatus.ENDED) {
       throw new Problem(ErrorCode.SALE_ENDED, "Sale " + sale.getSaleId() + " has ended");
     }

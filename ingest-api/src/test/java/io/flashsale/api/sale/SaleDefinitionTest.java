@@ -108,6 +108,24 @@ class SaleDefinitionTest {
   }
 
   @Test
+  void aLastDrawTakesAnFcfsSaleWithAWaitingRoomAndIdleSecondsKeepsItsOldName() throws Exception {
+    var room = new SaleDefinition.WaitingRoomDefinition(10, null, null, null, 120);
+    Sale sale = new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1,
+        "FCFS", null, null, null, null, room, null, null, true).toSale(NOW);
+    assertThat(sale.getLastDraw()).isTrue();
+    assertThat(sale.getWaitingRoom().getIdleKickSeconds()).isEqualTo(120);
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1,
+        "FCFS", null, null, null, null, null, null, null, true), "lastDraw");
+    assertInvalid(new SaleDefinition("s", "S", "N", 1, 1, 1L, "USD", "2026-11-27T00:00:00Z", "2026-11-27T01:00:00Z", 1,
+        "LOTTERY", null, null, null, null, room, null, null, true), "lastDraw");
+    var mapper = io.flashsale.api.http.JsonBodies.strictMapper();
+    assertThat(mapper.readValue("{\"admitPerSecond\": 5, \"idleKickSeconds\": 90}",
+        SaleDefinition.WaitingRoomDefinition.class).idleSeconds()).isEqualTo(90);
+    assertThat(mapper.readValue("{\"admitPerSecond\": 5, \"idleSeconds\": 91}",
+        SaleDefinition.WaitingRoomDefinition.class).idleSeconds()).isEqualTo(91);
+  }
+
+  @Test
   void allBrokenRulesAreReportedTogether() {
     assertThatThrownBy(() -> new SaleDefinition(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null).toSale(NOW))
         .isInstanceOf(Problem.class)

@@ -37,7 +37,7 @@ class IdleKickTest {
     Instant joined = START.plusSeconds(10);
     QueueToken idle = new QueueToken("s1", "idle", 3_000, false, joined);
     assertThat(at(idle, joined.plusSeconds(IDLE)).state()).as("at the limit").isEqualTo(State.WAITING);
-    assertThat(at(idle, joined.plusSeconds(IDLE + 1)).state()).isEqualTo(State.PLACE_LOST);
+    assertThat(at(idle, joined.plusSeconds(IDLE + 1)).state()).isEqualTo(State.EXPIRED);
 
     // The same place, polled every 25 s over its 50 minutes' wait: each answer's token says when it was heard from.
     QueueToken polling = new QueueToken("s1", "polling", 3_000, false, joined);
@@ -70,7 +70,7 @@ class IdleKickTest {
     QueueToken early = new QueueToken("s1", "early", 3, true, START.minusSeconds(IDLE + 60));
     Admission before = Admission.of(sale, SaleStatus.SCHEDULED, early, new QueueStats("s1", 10L, 10L, false, null),
         rates, shuffle, START.minusSeconds(30));
-    assertThat(before.state()).isEqualTo(State.PLACE_LOST);
+    assertThat(before.state()).isEqualTo(State.EXPIRED);
   }
 
   @Test

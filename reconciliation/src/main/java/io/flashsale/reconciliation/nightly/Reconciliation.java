@@ -224,6 +224,7 @@ public final class Reconciliation implements AutoCloseable {
   private static StockLevel sum(StockLevel a, StockLevel b) {
     return StockLevel.newBuilder(a).setStock(a.getStock() + b.getStock()).setAvailable(a.getAvailable() + b.getAvailable())
         .setReserved(a.getReserved() + b.getReserved()).setConfirmed(a.getConfirmed() + b.getConfirmed())
+        .setDrawReserved(a.getDrawReserved() + b.getDrawReserved())
         .setUpdatedAt(a.getUpdatedAt().isAfter(b.getUpdatedAt()) ? a.getUpdatedAt() : b.getUpdatedAt()).build();
   }
 
@@ -251,8 +252,9 @@ public final class Reconciliation implements AutoCloseable {
         bySale.merge(saleId, StockLevel.newBuilder(l).setSaleId(saleId).build(), Reconciliation::sum);
         levelCount.merge(saleId, 1, Integer::sum);
       });
-      bySale.values().forEach(l -> copy.row(l.getSaleId(), l.getStock(), l.getAvailable(), l.getReserved(),
-          l.getConfirmed(), l.getUpdatedAt(), levelCount.get(l.getSaleId())));
+      // Units a last draw holds for its winners have no outcome yet: the books, kept from outcomes, hold the rest.
+      bySale.values().forEach(l -> copy.row(l.getSaleId(), l.getStock(), l.getAvailable() + l.getDrawReserved(),
+          l.getReserved() - l.getDrawReserved(), l.getConfirmed(), l.getUpdatedAt(), levelCount.get(l.getSaleId())));
       copy.close();
       progress.done("stock levels");
       return copy.copied();

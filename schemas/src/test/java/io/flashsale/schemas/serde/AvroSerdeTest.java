@@ -68,7 +68,8 @@ class AvroSerdeTest {
         arguments(Topics.LOTTERY_DRAWS, Samples.drawResult()),
         arguments(Topics.ADMIN_AUDIT, Samples.adminAuditEvent()),
         arguments(Topics.STOCK_TRANSFERS, Samples.stockTransfer()),
-        arguments(Topics.ORDERS, Samples.order()));
+        arguments(Topics.ORDERS, Samples.order()),
+        arguments(Topics.LAST_DRAWS, Samples.lastDrawRound()));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -9,6 +9,7 @@ import io.flashsale.schemas.CorrectionKind;
 import io.flashsale.schemas.DrawResult;
 import io.flashsale.schemas.DrawSeed;
 import io.flashsale.schemas.HoldCancellation;
+import io.flashsale.schemas.LastDrawRound;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
@@ -147,6 +148,14 @@ final class Samples {
         .setSaleId("sale-1").setSku("SKU-1").setSeed("ab".repeat(32)).setSeedHash("cd".repeat(32)).setEntries(5000)
         .setWinners(100).setEntriesDigest("ef".repeat(32)).setAlgorithm("in words").setLastEntryPartition(2)
         .setLastEntryOffset(41L).setLastEntryIndex(3).setDrawnAt(OPENING.plusSeconds(3600))
+        .build();
+  }
+
+  static LastDrawRound lastDrawRound() {
+    return LastDrawRound.newBuilder()
+        .setSaleId("sale-1").setSku("SKU-1").setRound(2).setSeedHash("cd".repeat(32)).setUnits(3).setCandidates(250)
+        .setWinners(List.of("user-7", "user-42")).setPlacesUpTo(300).setOutcomesUpTo(120)
+        .setClaimUntil(OPENING.plusSeconds(3720)).setDigest("ef".repeat(32)).setDrawnAt(OPENING.plusSeconds(3600))
         .build();
   }
 
