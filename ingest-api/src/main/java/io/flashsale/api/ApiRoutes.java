@@ -15,6 +15,7 @@ import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.http.Health;
 import io.flashsale.api.orderurl.OrderUrlRoutes;
 import io.flashsale.api.pages.Pages;
+import io.flashsale.api.payment.CheckoutRoutes;
 import io.flashsale.api.payment.PaymentRoutes;
 import io.flashsale.api.purchase.PurchaseRoutes;
 import io.flashsale.api.sale.SaleEvents;
@@ -27,7 +28,7 @@ import io.flashsale.api.waitingroom.WaitingRoomRoutes;
  * port, as no listener of its own serves them.
  */
 record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, PurchaseRoutes purchases,
-                 PaymentRoutes payments, WaitingRoomRoutes waitingRoom, SaleCreationRoutes saleCreation,
+                 CheckoutRoutes checkout, PaymentRoutes payments, WaitingRoomRoutes waitingRoom, SaleCreationRoutes saleCreation,
                  SaleMetricsRoutes saleMetrics, WaitingRoomChanges roomChanges, OrderUrlRoutes orderUrls,
                  CartRoutes cart, Pages pages, Health health, ApiMeters meters,
                  boolean metricsHere) {
@@ -63,7 +64,7 @@ record ApiRoutes(SaleRoutes sales, SaleEvents events, AdminRoutes admin, Purchas
       path("purchases/{requestId}", () -> {
         get(purchases::show, Role.BUYER);
         post("cancel", purchases::cancel, Role.BUYER);
-        post("checkout", purchases::checkout, Role.BUYER);
+        post("checkout", checkout::checkout, Role.BUYER);
       });
       get("queue/{queueToken}", waitingRoom::show, Role.BUYER);
       get("cart", cart::cart, Role.BUYER);

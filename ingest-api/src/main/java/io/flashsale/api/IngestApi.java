@@ -25,8 +25,10 @@ import io.flashsale.api.log.TopicWriter;
 import io.flashsale.api.orderurl.OrderUrlRoutes;
 import io.flashsale.api.orderurl.OrderUrls;
 import io.flashsale.api.pages.Pages;
+import io.flashsale.api.payment.CheckoutExpiry;
+import io.flashsale.api.payment.CheckoutRoutes;
 import io.flashsale.api.payment.PaymentRoutes;
-import io.flashsale.api.purchase.CheckoutExpiry;
+import io.flashsale.api.purchase.OwnPurchases;
 import io.flashsale.api.purchase.PurchaseRoutes;
 import io.flashsale.api.purchase.PurchaseView;
 import io.flashsale.api.purchase.PurchaseViewStart;
@@ -153,8 +155,8 @@ public final class IngestApi implements AutoCloseable {
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
       OrderUrls orderUrls = new OrderUrls(config.orderUrl());
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
-          new PassCheck(signer, clock), orderUrls, purchases, clock, config.http().maxWaitMs(), responses, payments,
-          checkoutExpiry);
+          new PassCheck(signer, clock), orderUrls, purchases, clock, config.http().maxWaitMs(), responses);
+      CheckoutRoutes checkout = new CheckoutRoutes(access, sales, new OwnPurchases(purchases), payments, checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp,
           () -> purchases.caughtUp() && orders.caughtUp(), config.http().readyGrace(), clock);
@@ -168,7 +170,8 @@ public final class IngestApi implements AutoCloseable {
         metricsServer = MetricsServer.start(config.http().metrics(), meters.registry);
         resources.add(metricsServer);
       }
-      ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, paymentRoutes, waitingRoom,
+      ApiRoutes routes = new ApiRoutes(saleRoutes, saleEvents, adminRoutes, purchaseRoutes, checkout, paymentRoutes,
+          waitingRoom,
           new SaleCreationRoutes(bodies, writer, topics, sales, clock, audit),
           new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),

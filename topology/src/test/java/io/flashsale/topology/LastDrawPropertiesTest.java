@@ -135,7 +135,7 @@ class LastDrawPropertiesTest {
     }
 
     void join(String user, Instant at) {
-      QueueJoin join = new QueueJoin(sale.getSaleId(), user, null, null);
+      QueueJoin join = new QueueJoin(sale.getSaleId(), user, null, null, null);
       joins.add(join);
       flashsale.queueJoins.pipeInput(sale.getSku(), join, at);
       flashsale.queuePlaces.readValuesToList();

@@ -150,7 +150,7 @@ class LastDrawTest {
   }
 
   private void join(Sale sale, String user) {
-    QueueJoin join = new QueueJoin(sale.getSaleId(), user, "device-" + user, null);
+    QueueJoin join = new QueueJoin(sale.getSaleId(), user, "device-" + user, null, null);
     joins.add(join);
     flashsale.queueJoins.pipeInput(sale.getSku(), join, NOW.minusSeconds(30));
     flashsale.queuePlaces.readValuesToList();

@@ -14,10 +14,6 @@ import io.flashsale.api.log.TopicWriter;
 import io.flashsale.api.orderurl.OrderUrls;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.api.waitingroom.PassCheck;
-import io.flashsale.payments.PaymentProvider.Payment;
-import io.flashsale.payments.PaymentProvider.PaymentOrder;
-import io.flashsale.payments.PaymentProvider;
-import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.schemas.Allocation;
 import io.flashsale.schemas.HoldCancellation;
 import io.flashsale.schemas.PurchaseRequest;
@@ -30,12 +26,11 @@ import io.javalin.http.HttpStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Taking a buyer's click into the queue, telling the buyer what became of it, and paying for or giving back a hold. */
+/** Taking a buyer's click into the queue, telling the buyer what became of it, and giving back a hold. */
 public final class PurchaseRoutes {
   private static final Logger log = LoggerFactory.getLogger(PurchaseRoutes.class);
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -50,9 +45,6 @@ public final class PurchaseRoutes {
   /** The answer to a cancellation: the hold ends once the topology has read it. */
   record Cancelling(String requestId, String pollUrl) {}
 
-  /** Where the buyer pays for a hold; {@code flowId} is the flow the payment's metadata carries. */
-  record Checkout(String paymentId, String redirectUrl, String flowId) {}
-
   private final Access access;
   private final JsonBodies bodies;
   private final TopicWriter writer;
@@ -63,16 +55,14 @@ public final class PurchaseRoutes {
   private final PassCheck passes;
   private final OrderUrls orderUrls;
   private final PurchaseView purchases;
+  private final OwnPurchases own;
   private final Clock clock;
   private final long maxWaitMs;
   private final Executor responses;
-  private final PaymentProvider payments;
-  private final CheckoutExpiry checkoutExpiry;
 
   public PurchaseRoutes(Access access, JsonBodies bodies, TopicWriter writer, PurchaseBatcher batcher, Topics topics,
                  SaleView sales, PassCheck passes, OrderUrls orderUrls, PurchaseView purchases, Clock clock,
-                 long maxWaitMs, Executor responses, PaymentProvider payments, CheckoutExpiry checkoutExpiry) {
-    this.checkoutExpiry = checkoutExpiry;
+                 long maxWaitMs, Executor responses) {
     this.access = access;
     this.passes = passes;
     this.orderUrls = orderUrls;
@@ -83,10 +73,10 @@ public final class PurchaseRoutes {
     this.topics = topics;
     this.sales = sales;
     this.purchases = purchases;
+    this.own = new OwnPurchases(purchases);
     this.clock = clock;
     this.maxWaitMs = maxWaitMs;
     this.responses = responses;
-    this.payments = payments;
   }
 
   /**
@@ -151,7 +141,7 @@ public final class PurchaseRoutes {
     Buyer buyer = access.buyer(ctx);
     Duration wait = Duration.ofMillis(LongPoll.waitMs(ctx.queryParam("waitMs"), maxWaitMs));
     String requestId = ctx.pathParam("requestId");
-    Purchase purchase = ownPurchase(requestId, buyer);
+    Purchase purchase = own.of(requestId, buyer);
     if (!purchase.pending() || wait.isZero()) {
       ctx.json(body(purchase));
       return;
@@ -163,59 +153,13 @@ public final class PurchaseRoutes {
   /** The buyer gives the hold back; the topology ends it as CANCELLED and returns the stock. */
   public void cancel(Context ctx) {
     Buyer buyer = access.buyer(ctx);
-    Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
+    Purchase purchase = own.held(ctx.pathParam("requestId"), buyer);
     HoldCancellation cancellation = HoldCancellation.newBuilder()
         .setRequestId(purchase.requestId()).setSaleId(purchase.saleId()).setSku(purchase.sku())
         .setUserId(buyer.userId()).setRequestedAt(clock.instant())
         .build();
     ctx.future(() -> writer.write(topics.holdCancellations, purchase.sku(), cancellation).thenAccept(written ->
         ctx.status(HttpStatus.ACCEPTED).json(new Cancelling(purchase.requestId(), pollUrl(purchase.requestId())))));
-  }
-
-  /**
-   * A payment at the provider for the held quantity at the sale's price. The request id is the idempotency key,
-   * so a repeated checkout of the same hold gets the same payment and the buyer cannot be charged twice for it.
-   */
-  public void checkout(Context ctx) {
-    Buyer buyer = access.buyer(ctx);
-    FlowIds.of(ctx);
-    Purchase purchase = heldPurchase(ctx.pathParam("requestId"), buyer);
-    // The payment carries the purchase's flow, even when its checkout came in another (a second tab), and the
-    // same on every retry: the provider refuses an idempotency key used again with other parameters. A purchase
-    // logged before flows existed has none.
-    String flowId = purchase.flowId();
-    Sale sale = sales.sale(Shards.parentSaleId(purchase.saleId())).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
-        "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
-    long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
-    Payment payment;
-    try {
-      Instant heldUntil = purchase.holdExpiresAt();
-      payment = payments.createPayment(new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
-          purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
-          heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil, flowId));
-    } catch (PaymentProviderException e) {
-      log.warn("Checkout of {} failed: {}", purchase.requestId(), e.getMessage());
-      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
-          Map.of("Retry-After", "1"), Map.of());
-    }
-    checkoutExpiry.opened(purchase.requestId(), payment.paymentId(),
-        () -> purchases.purchase(purchase.requestId()).map(Purchase::held).orElse(false));
-    ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl(), flowId));
-  }
-
-  /** The buyer's own purchase; someone else's is indistinguishable from none, so ids cannot be probed. */
-  private Purchase ownPurchase(String requestId, Buyer buyer) {
-    return purchases.purchase(requestId).filter(p -> p.userId().equals(buyer.userId()))
-        .orElseThrow(() -> new Problem(ErrorCode.PURCHASE_NOT_FOUND, "No purchase " + requestId));
-  }
-
-  private Purchase heldPurchase(String requestId, Buyer buyer) {
-    Purchase purchase = ownPurchase(requestId, buyer);
-    if (!purchase.held()) {
-      throw new Problem(ErrorCode.INVALID_STATE, "Purchase " + requestId + " is " + purchase.status()
-          + "; only an ACCEPTED purchase holds stock");
-    }
-    return purchase;
   }
 
   /** Rejects at the edge what the topology would reject anyway, so that it never reaches the queue. */
@@ -248,7 +192,6 @@ public final class PurchaseRoutes {
       case LIVE -> null;
     };
   }
-
 
   private static int quantity(PurchaseOrder order) {
     if (order.quantity() == null || order.quantity() < 1) {

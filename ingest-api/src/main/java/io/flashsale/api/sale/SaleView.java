@@ -40,11 +40,7 @@ public final class SaleView extends TopicView {
   private final Map<String, Set<CompletableFuture<Instant>>> endWaiters = new ConcurrentHashMap<>();
   private final Map<String, DecisionRate> rates = new ConcurrentHashMap<>();
   private final Map<String, DrawResult> draws = new ConcurrentHashMap<>();
-  /** The latest round of each last draw, by saleId. */
-  private final Map<String, LastDrawRound> lastDrawRounds = new ConcurrentHashMap<>();
-  /** saleId + newline + userId -> until when the last draw reserves a unit for the user: one entry per winner. */
-  private final Map<String, Instant> lastDrawClaims = new ConcurrentHashMap<>();
-
+  private final LastDrawRounds lastDraws = new LastDrawRounds();
   public SaleView(KafkaSettings kafka, Topics topics) {
     super("sales", kafka, List.of(Topics.SALE_CLAIMS, Topics.SALES, Topics.STOCK_LEVELS, Topics.LOTTERY_DRAWS,
         Topics.LAST_DRAWS));
@@ -136,12 +132,12 @@ public final class SaleView extends TopicView {
 
   /** The latest round of the sale's last draw; empty before the first (and for a sale without one). */
   public Optional<LastDrawRound> lastDrawRound(String saleId) {
-    return Optional.ofNullable(lastDrawRounds.get(saleId));
+    return lastDraws.latest(saleId);
   }
 
   /** Until when the sale's last draw reserves a unit for the user, if the user won a round; empty otherwise. */
   public Optional<Instant> lastDrawClaim(String saleId, String userId) {
-    return Optional.ofNullable(lastDrawClaims.get(saleId + '\n' + userId));
+    return lastDraws.claim(saleId, userId);
   }
 
   /** Units neither reserved nor sold: the stock itself until the topology says otherwise. */
@@ -184,10 +180,7 @@ public final class SaleView extends TopicView {
       }
       case Topics.LAST_DRAWS -> {
         if (record.value() != null) {
-          LastDrawRound round = topics.lastDraws.valueSerde().deserializer().deserialize(record.topic(), record.value());
-          round.getWinners().forEach(userId -> lastDrawClaims.putIfAbsent(round.getSaleId() + '\n' + userId,
-              round.getClaimUntil()));
-          lastDrawRounds.merge(round.getSaleId(), round, (known, read) -> read.getRound() > known.getRound() ? read : known);
+          lastDraws.read(topics.lastDraws.valueSerde().deserializer().deserialize(record.topic(), record.value()));
         }
       }
       default -> {

@@ -47,18 +47,6 @@ public final class WaitingRoomRoutes {
 
   record ChallengeBody(String challenge, int bits, Instant expiresAt) {}
 
-  /** {@code lastDraw}: true while the buyer waits in the sale's last draw, after its sell-out or end. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds,
-                   Instant estimatedStartTime, String pollUrl, String purchasePass, Instant passExpiresAt,
-                   Boolean lastDraw) {
-    QueueBody(String queueToken, String status, Long position, Long estimatedWaitSeconds, Instant estimatedStartTime,
-              String pollUrl, String purchasePass, Instant passExpiresAt) {
-      this(queueToken, status, position, estimatedWaitSeconds, estimatedStartTime, pollUrl, purchasePass, passExpiresAt,
-          null);
-    }
-  }
-
   private final JsonBodies bodies;
   private final TopicWriter writer;
   private final Topics topics;
@@ -191,27 +179,7 @@ public final class WaitingRoomRoutes {
   }
 
   private QueueBody answer(Sale sale, QueueToken token, String tokenText, Instant now) {
-    String pollUrl = "/api/queue/" + tokenText;
-    Admission admission = admission(sale, token, now);
-    return switch (admission.state()) {
-      case ENDED, SOLD_OUT, EXPIRED ->
-          new QueueBody(tokenText, admission.state().name(), null, null, null, pollUrl, null, null);
-      // A last draw's winner holds its pass until the unit reserved for it stops waiting.
-      case ADMITTED -> {
-        Instant expires = admission.at().isAfter(now) ? admission.at()
-            : now.plusSeconds(sale.getWaitingRoom().getPassSeconds());
-        yield new QueueBody(tokenText, "ADMITTED", 0L, 0L, now, pollUrl,
-            signer.pass(sale.getSaleId(), token.userId(), expires), expires);
-      }
-      case LAST_DRAW -> new QueueBody(tokenText, "WAITING", null, null, null, pollUrl, null, null, true);
-      // No wait is told while the pre-queue's size is not known yet, a moment after the start. The start told is the
-      // place's admission at the rate in effect (QueueOrder.admittedAt), exact unless the admin changes the rate.
-      case WAITING -> {
-        boolean known = admission.position() != null || now.isBefore(sale.getStartsAt());
-        yield new QueueBody(tokenText, "WAITING", admission.position(), known ? seconds(now, admission.at()) : null,
-            known ? admission.at() : null, pollUrl, null, null);
-      }
-    };
+    return QueueBody.of(sale, token, tokenText, admission(sale, token, now), signer, now);
   }
 
   private boolean turnLongPast(Sale sale, QueueToken token, Instant now) {
@@ -251,10 +219,4 @@ public final class WaitingRoomRoutes {
       throw new Problem(ErrorCode.SOLD_OUT, "Sale " + sale.getSaleId() + " is sold out");
     }
   }
-
-  private static long seconds(Instant from, Instant to) {
-    return Math.max(0, (Duration.between(from, to).toMillis() + 999) / 1000);
-  }
-
-
 }

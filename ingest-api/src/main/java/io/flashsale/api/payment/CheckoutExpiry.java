@@ -1,4 +1,4 @@
-package io.flashsale.api.purchase;
+package io.flashsale.api.payment;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -56,7 +56,7 @@ public final class CheckoutExpiry implements AutoCloseable {
    * This instance opened {@code paymentId} for the held purchase. If the hold ended meanwhile ({@code stillHeld}
    * false, its end read before this was known), the payment is expired now.
    */
-  void opened(String requestId, String paymentId, BooleanSupplier stillHeld) {
+  public void opened(String requestId, String paymentId, BooleanSupplier stillHeld) {
     open.put(requestId, paymentId);
     if (!stillHeld.getAsBoolean()) {
       ended(requestId);
