@@ -166,6 +166,8 @@ final class FlashClicks {
       timeline = new FlashTimeline(startNanos);
       long stepEnd = startNanos + FlashRamp.STEP_NANOS;
       long answeredAtStep = 0;
+      long stepMaxLag = 0;
+      long sentInStep = 0;
       double next = startNanos;
       long lastIntended = startNanos;
       for (int i = 0; i < phase.buyers(); i++) {
@@ -174,10 +176,15 @@ final class FlashClicks {
         long now = System.nanoTime();
         while (now >= stepEnd) {
           long answered = postsAnswered.sum();
-          ramp.adjust(postsOpen.sum(), answered - answeredAtStep, FlashRamp.STEP_NANOS);
+          ramp.adjust(new FlashRamp.Step(postsOpen.sum(), answered - answeredAtStep, FlashRamp.STEP_NANOS,
+              firstSoldOutNanos.get() != 0, stepMaxLag, sentInStep));
           answeredAtStep = answered;
+          stepMaxLag = 0;
+          sentInStep = 0;
           stepEnd += FlashRamp.STEP_NANOS;
         }
+        stepMaxLag = Math.max(stepMaxLag, now - intended);
+        sentInStep++;
         schedulerLag.recordValue(micros(now - intended));
         click(i, intended);
         lastIntended = intended;
