@@ -84,6 +84,8 @@ final class FlashClicks {
    * @param buyers clicks, one per buyer
    * @param startRate clicks per second at first
    * @param maxRate most clicks per second; with {@code ramp} false the rate stays at startRate
+   * @param holdWhenSoldOut the ramp stops rising at the first sold-out 409: a sale that sells out; not the bare
+   *     ceiling server, whose every answer is that 409
    */
   record Phase(
       @JsonProperty("sale_id") String saleId,
@@ -91,7 +93,8 @@ final class FlashClicks {
       @JsonProperty("buyers") int buyers,
       @JsonProperty("start_rate") double startRate,
       @JsonProperty("max_rate") double maxRate,
-      @JsonProperty("ramp") boolean ramp) {}
+      @JsonProperty("ramp") boolean ramp,
+      @JsonProperty("hold_when_sold_out") boolean holdWhenSoldOut) {}
 
   private final Plan plan;
   private final Phase phase;
@@ -174,16 +177,19 @@ final class FlashClicks {
         long intended = (long) next;
         waitUntil(intended);
         long now = System.nanoTime();
-        while (now >= stepEnd) {
+        // This click's lateness counts in the step that ends now. A generator that stalled over several steps
+        // adjusts once, over all of them.
+        stepMaxLag = Math.max(stepMaxLag, now - intended);
+        if (now >= stepEnd) {
+          long steps = (now - stepEnd) / FlashRamp.STEP_NANOS + 1;
           long answered = postsAnswered.sum();
-          ramp.adjust(new FlashRamp.Step(postsOpen.sum(), answered - answeredAtStep, FlashRamp.STEP_NANOS,
-              firstSoldOutNanos.get() != 0, stepMaxLag, sentInStep));
+          ramp.adjust(new FlashRamp.Step(postsOpen.sum(), answered - answeredAtStep, steps * FlashRamp.STEP_NANOS,
+              phase.holdWhenSoldOut() && firstSoldOutNanos.get() != 0, stepMaxLag, sentInStep));
           answeredAtStep = answered;
+          stepEnd += steps * FlashRamp.STEP_NANOS;
           stepMaxLag = 0;
           sentInStep = 0;
-          stepEnd += FlashRamp.STEP_NANOS;
         }
-        stepMaxLag = Math.max(stepMaxLag, now - intended);
         sentInStep++;
         schedulerLag.recordValue(micros(now - intended));
         click(i, intended);

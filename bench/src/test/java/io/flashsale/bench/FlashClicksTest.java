@@ -43,7 +43,7 @@ class FlashClicksTest {
   @Test
   void everyClickIsAnsweredAndExactlyTheStockIsAccepted() throws Exception {
     api = new StubApi(STOCK, 0);
-    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", BUYERS, 500, 20_000, true));
+    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", BUYERS, 500, 20_000, true, true));
     HttpClientPair clients = new HttpClientPair(plan);
     FlashRun run = FlashClicks.prepare(plan, plan.phases().get(0), clients.clients).run(() -> { });
     clients.stop();
@@ -79,7 +79,7 @@ class FlashClicksTest {
   @Test
   void serverErrorsAreClicksWithoutAnAnswerNotDecisions() throws Exception {
     api = new StubApi(STOCK, 10); // every tenth click: 503
-    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", 500, 1_000, 1_000, false));
+    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", 500, 1_000, 1_000, false, false));
     HttpClientPair clients = new HttpClientPair(plan);
     FlashRun run = FlashClicks.prepare(plan, plan.phases().get(0), clients.clients).run(() -> { });
     clients.stop();
@@ -96,7 +96,7 @@ class FlashClicksTest {
   void aLongPollWhoseConnectionClosesUnderItIsAskedAgain() throws Exception {
     api = new StubApi(STOCK, 0);
     api.dropFirstPoll = true; // the server closes the connection of each purchase's first long-poll, unanswered
-    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", 300, 1_000, 1_000, false));
+    FlashClicks.Plan plan = plan(new FlashClicks.Phase("flash", "buyer-", 300, 1_000, 1_000, false, false));
     HttpClientPair clients = new HttpClientPair(plan);
     FlashRun run = FlashClicks.prepare(plan, plan.phases().get(0), clients.clients).run(() -> { });
     clients.stop();
@@ -111,8 +111,8 @@ class FlashClicksTest {
   @Test
   void aGeneratorInItsOwnProcessRunsEachPhaseWhenTold() throws Exception {
     api = new StubApi(STOCK, 0);
-    FlashClicks.Plan plan = plan(new FlashClicks.Phase("warm-up", "warm-", 200, 500, 5_000, true),
-        new FlashClicks.Phase("flash", "buyer-", BUYERS, 500, 20_000, true));
+    FlashClicks.Plan plan = plan(new FlashClicks.Phase("warm-up", "warm-", 200, 500, 5_000, true, true),
+        new FlashClicks.Phase("flash", "buyer-", BUYERS, 500, 20_000, true, true));
     AtomicLong started = new AtomicLong();
     AtomicLong finished = new AtomicLong();
     FlashRun warm;
