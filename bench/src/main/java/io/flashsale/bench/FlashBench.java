@@ -65,8 +65,8 @@ final class FlashBench {
       FlashRun ceiling;
       try (HttpCeiling bare = HttpCeiling.start();
           FlashClicks.Session clicks = FlashClicks.Session.start(plan(bare.baseUrl(),
-              ramp(HttpCeiling.SALE_ID, "ceiling-warm-up-buyer-", buyers / 10, false),
-              ramp(HttpCeiling.SALE_ID, "ceiling-buyer-", buyers, false)), work)) {
+              ramp(HttpCeiling.SALE_ID, "ceiling-warm-up-buyer-", buyers / 10),
+              ramp(HttpCeiling.SALE_ID, "ceiling-buyer-", buyers)), work)) {
         System.out.printf("  warm-up (unmeasured): %,d clicks%n", buyers / 10);
         clicks.next();
         ceiling = clicks.next();
@@ -94,9 +94,9 @@ final class FlashBench {
         String idleSale = sale(client, "flash-idle", "SKU-FLASH-IDLE", UNLIMITED_STOCK);
         String flashSale = sale(client, "flash", "SKU-FLASH", stock);
         try (FlashClicks.Session clicks = FlashClicks.Session.start(plan(stack.apiUrl(),
-            ramp(warm, "warm-up-buyer-", buyers / 10, true),
-            new FlashClicks.Phase(idleSale, "idle-buyer-", IDLE_CLICKS, IDLE_RATE, IDLE_RATE, false, false),
-            ramp(flashSale, "flash-buyer-", buyers, true)), work)) {
+            ramp(warm, "warm-up-buyer-", buyers / 10),
+            new FlashClicks.Phase(idleSale, "idle-buyer-", IDLE_CLICKS, IDLE_RATE, IDLE_RATE, false),
+            ramp(flashSale, "flash-buyer-", buyers)), work)) {
           System.out.printf("%nFlash warm-up (unmeasured): %,d buyers for %,d units%n", buyers / 10, stock / 10);
           clicks.next();
           awaitQuiet(client, books, warm);
@@ -242,9 +242,8 @@ final class FlashBench {
     return new FlashClicks.Plan(baseUrl, ApiConfig.LOCAL_JWT_SECRET, CLICK_CONNECTIONS, POLL_CONNECTIONS, List.of(phases));
   }
 
-  /** A rising ramp; {@code sells} out: it stops rising at the first sold-out 409 (the ceiling answers only those). */
-  private FlashClicks.Phase ramp(String saleId, String buyerPrefix, int buyers, boolean sells) {
-    return new FlashClicks.Phase(saleId, buyerPrefix, buyers, START_RATE, config.flashMaxRate(), true, sells);
+  private FlashClicks.Phase ramp(String saleId, String buyerPrefix, int buyers) {
+    return new FlashClicks.Phase(saleId, buyerPrefix, buyers, START_RATE, config.flashMaxRate(), true);
   }
 
   private Latency record(String scenario, Histogram micros) {

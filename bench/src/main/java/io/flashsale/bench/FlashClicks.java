@@ -84,8 +84,6 @@ final class FlashClicks {
    * @param buyers clicks, one per buyer
    * @param startRate clicks per second at first
    * @param maxRate most clicks per second; with {@code ramp} false the rate stays at startRate
-   * @param holdWhenSoldOut the ramp stops rising at the first sold-out 409: a sale that sells out; not the bare
-   *     ceiling server, whose every answer is that 409
    */
   record Phase(
       @JsonProperty("sale_id") String saleId,
@@ -93,8 +91,7 @@ final class FlashClicks {
       @JsonProperty("buyers") int buyers,
       @JsonProperty("start_rate") double startRate,
       @JsonProperty("max_rate") double maxRate,
-      @JsonProperty("ramp") boolean ramp,
-      @JsonProperty("hold_when_sold_out") boolean holdWhenSoldOut) {}
+      @JsonProperty("ramp") boolean ramp) {}
 
   private final Plan plan;
   private final Phase phase;
@@ -169,7 +166,6 @@ final class FlashClicks {
       timeline = new FlashTimeline(startNanos);
       long stepEnd = startNanos + FlashRamp.STEP_NANOS;
       long answeredAtStep = 0;
-      long stepMaxLag = 0;
       long sentInStep = 0;
       double next = startNanos;
       long lastIntended = startNanos;
@@ -177,17 +173,16 @@ final class FlashClicks {
         long intended = (long) next;
         waitUntil(intended);
         long now = System.nanoTime();
-        // This click's lateness counts in the step that ends now. A generator that stalled over several steps
-        // adjusts once, over all of them.
-        stepMaxLag = Math.max(stepMaxLag, now - intended);
+        // The first click due after a step ends says how late the generator is: behind its schedule there, it did
+        // not catch up within the step (a pause it caught up with does not count). A generator that stalled over
+        // several steps adjusts once, over all of them.
         if (now >= stepEnd) {
           long steps = (now - stepEnd) / FlashRamp.STEP_NANOS + 1;
           long answered = postsAnswered.sum();
           ramp.adjust(new FlashRamp.Step(postsOpen.sum(), answered - answeredAtStep, steps * FlashRamp.STEP_NANOS,
-              phase.holdWhenSoldOut() && firstSoldOutNanos.get() != 0, stepMaxLag, sentInStep));
+              now - intended, sentInStep));
           answeredAtStep = answered;
           stepEnd += steps * FlashRamp.STEP_NANOS;
-          stepMaxLag = 0;
           sentInStep = 0;
         }
         sentInStep++;

@@ -7,12 +7,12 @@ package io.flashsale.bench;
  * a POST then waits about 100 ms at most. Each click's time is fixed when it is due, before it is sent, so a click
  * that waits for a connection or for the server still counts its wait from its intended start.
  *
- * <p>Two things stop the rise that are not the edge. Once the sale sold out, the edge answers 409 at once and would
- * seem to take any rate: the rate is held where it was, since a faster crowd after the sell-out measures only the
- * generator. And the generator itself may fall behind its schedule (one core sending, answering and long-polling):
- * when a step sent a click more than {@link #GENERATOR_LAG_NANOS} late, the rate falls to {@link #BACK_OFF} of what
- * the generator sent in that step, as it does for the edge. Before these, the ramp rose to its 200,000/s cap after the
- * sell-out, the generator's p99 lag behind schedule reached 24 s, and the flash's time to decision measured that.
+ * <p>The generator itself may fall behind its schedule (one core sending, answering and long-polling), most of all
+ * after the sell-out, when the edge answers 409 at once and seems to take any rate: when the generator is more than
+ * {@link #GENERATOR_LAG_NANOS} behind at the end of a step, the rate falls to {@link #BACK_OFF} of what the generator
+ * sent in that step, as it does for the edge. Before this, the ramp rose to its 200,000/s cap after the sell-out, the
+ * generator's p99 lag behind schedule reached 24 s, and the flash's time to decision measured that. (Holding the rate
+ * at the sell-out instead left a small flash, sold out within two seconds, at its starting rate.)
  */
 final class FlashRamp {
   /** How often the rate is reconsidered. */
@@ -68,9 +68,9 @@ final class FlashRamp {
     return peak;
   }
 
-  /** The edge's answers only: a step in which the generator kept to its schedule, before a sell-out. */
+  /** The edge's answers only: a step in which the generator kept to its schedule. */
   double adjust(long unanswered, long answeredInStep, long stepNanos) {
-    return adjust(new Step(unanswered, answeredInStep, stepNanos, false, 0, 0));
+    return adjust(new Step(unanswered, answeredInStep, stepNanos, 0, 0));
   }
 
   /**
@@ -79,11 +79,11 @@ final class FlashRamp {
    * @param unanswered POSTs still open at its end
    * @param answeredInStep POSTs answered during it
    * @param stepNanos its length
-   * @param soldOut whether a sold-out 409 has come back
-   * @param maxLagNanos the latest the generator sent a click of the step, after its intended start
+   * @param lagNanos how late the generator was at its end: the first click due after it, sent after its intended
+   *     start
    * @param sentInStep clicks sent during it
    */
-  record Step(long unanswered, long answeredInStep, long stepNanos, boolean soldOut, long maxLagNanos, long sentInStep) {}
+  record Step(long unanswered, long answeredInStep, long stepNanos, long lagNanos, long sentInStep) {}
 
   /** Returns the rate of the next step. */
   double adjust(Step step) {
@@ -91,11 +91,11 @@ final class FlashRamp {
       return rate;
     }
     double limit = Math.max(MIN_BACKLOG, rate * BACKLOG_SECONDS);
-    if (step.maxLagNanos() > GENERATOR_LAG_NANOS) {
+    if (step.lagNanos() > GENERATOR_LAG_NANOS) {
       fallTo(step.sentInStep() * 1e9 / step.stepNanos());
     } else if (step.unanswered() > limit) {
       fallTo(step.answeredInStep() * 1e9 / step.stepNanos());
-    } else if (!step.soldOut()) {
+    } else {
       rate = Math.min(maxRate, rate * GROWTH);
     }
     peak = Math.max(peak, rate);

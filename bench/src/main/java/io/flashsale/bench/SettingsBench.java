@@ -181,7 +181,7 @@ final class SettingsBench {
   private static final int UNLIMITED = 1_000_000_000;
 
   private static FlashClicks.Phase fixed(String saleId, String prefix, int buyers, double rate) {
-    return new FlashClicks.Phase(saleId, prefix, buyers, rate, rate, false, false);
+    return new FlashClicks.Phase(saleId, prefix, buyers, rate, rate, false);
   }
 
   private static Double median(List<Map<String, Double>> rounds, String key) {

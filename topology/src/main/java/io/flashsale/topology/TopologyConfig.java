@@ -89,8 +89,8 @@ public record TopologyConfig(
    * One commit interval: a record decided within 100 ms of being logged has a buyer waiting on it, and is committed at
    * the end of its round; an older one is a backlog, committed at the interval. Idle, the interval of 100 ms alone
    * made a decision wait about 100 ms (Kafka Streams commits after the poll that follows the record, and an idle poll
-   * lasts {@code poll.ms}, 100 ms): time to decision p50 122 ms, eagerly 35 ms (IdleStages, 100 idle clicks on the
-   * local stack). 100 ms rather than a second: a topology that falls behind by more than the lag has missed a live
+   * lasts {@code poll.ms}, 100 ms): time to decision p50 118 ms, eagerly 27 ms ({@code ./flashsale bench --only
+   * stages}, medians of three runs of 100 idle clicks on the local stack). 100 ms rather than a second: a topology that falls behind by more than the lag has missed a live
    * buyer's target already and goes back to batching its commits, where a second kept committing every round while
    * saturated ({@code ./flashsale bench --only settings --quick}, live load of 1,000 clicks/s the loaded machine could
    * not quite carry: 977 decided/s, p99 410 ms at 100 ms; 835/s, p99 1.46 s at a second; one round each, a loaded
