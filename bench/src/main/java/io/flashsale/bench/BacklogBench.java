@@ -76,6 +76,8 @@ final class BacklogBench {
   private static final int SHARD_RUN_THREADS = 4;
   /** Stream threads of the runs under way, instead of the environment's; null: the environment's. */
   private Integer streamThreads;
+  /** Topology settings on top of the environment's for the runs under way (the settings table's rows). */
+  private Map<String, String> overrides = Map.of();
   private static final int COMPARE_ROUNDS = 2;
 
   private final BenchConfig config;
@@ -184,7 +186,20 @@ final class BacklogBench {
     }
   }
 
-  /** Decisions per second of the topology over a backlog, with {@code settings} on top of the environment. */
+  /**
+   * Decisions per second of the hot SKU's backlog in records of {@code batch}, with {@code settings} (variables of
+   * TopologyConfig) on top of the environment's: a row of the settings table.
+   */
+  double hotSku(Map<String, String> settings, String label) throws Exception {
+    overrides = Map.copyOf(settings);
+    try {
+      return topology(label, List.of(HOT_SKU), config.backlogRequests(), config.backlogBatch());
+    } finally {
+      overrides = Map.of();
+    }
+  }
+
+  /** Decisions per second of the topology over a backlog. */
   private double topology(String label, List<String> skus, int n, int batchSize) throws Exception {
     return decisions(label, sales(skus, n), n, batchSize);
   }
@@ -231,7 +246,11 @@ final class BacklogBench {
     if (streamThreads != null) {
       env.put("FLASHSALE_STREAM_THREADS", String.valueOf(streamThreads));
     }
+    env.putAll(overrides);
     TopologyConfig topologyConfig = TopologyConfig.fromEnv(env);
+    if (!overrides.isEmpty()) {
+      return topologyConfig; // a row of the settings table: its settings are reported there
+    }
     if (streamThreads == null) {
       results.details.put("stream_threads", topologyConfig.streamThreads());
     }

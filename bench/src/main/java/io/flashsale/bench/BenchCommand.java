@@ -27,7 +27,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
   boolean quick;
 
-  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, flash, crowd, fairness, baselines, jmh.")
+  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, flash, crowd, fairness, "
+      + "baselines, jmh; and, only when named, stages (where an idle click's time goes) and settings (the latency "
+      + "settings against throughput).")
   java.util.Set<String> only;
 
   /**
@@ -73,6 +75,15 @@ public final class BenchCommand implements Callable<Integer> {
     part("backlog", "ceiling and topology", results, () -> new BacklogBench(config, results).run());
     part("http", "HTTP path", results, () -> new HttpBench(config, results, histograms).run());
     part("flash", "flash", results, () -> new FlashBench(config, results, histograms).run());
+    // Asked for by name only: the settings table starts six stacks a round, the stages one more.
+    if (only != null && only.contains("stages")) {
+      part("stages", "idle stages", results, () -> new IdleStagesBench(results).run());
+    }
+    if (only != null && only.contains("settings")) {
+      part("settings", "settings table", results, () -> new SettingsBench(config, results).run());
+    } else {
+      results.note("settings table not run (only with --only settings)");
+    }
     part("crowd", "crowd", results, () -> new CrowdBench(config, results).run());
     part("fairness", "fairness", results, () -> new FairnessBench(config, results).run());
     part("baselines", "baselines", results, () -> new Baselines(config, results).run());

@@ -34,6 +34,10 @@ import java.util.Map;
  *   <li>{@code FLASHSALE_BENCH_CLICKS_JAVA_OPTS}: more JVM options for the flash's click generator (a JFR recording)
  *   <li>{@code FLASHSALE_BENCH_CROWD_STREAMS} (default 100,000; quick 10,000): event streams the crowd opens on one
  *       API instance (seed 003's "1M concurrent users", a tenth of them on one instance)
+ *   <li>{@code FLASHSALE_BENCH_SETTINGS_ROUNDS} (default 3; quick 1): rounds of the settings table, each cell the
+ *       median of its rounds
+ *   <li>{@code FLASHSALE_BENCH_SETTINGS_LIVE_RATE} (default 5,000) and {@code FLASHSALE_BENCH_SETTINGS_LIVE_SECONDS}
+ *       (default 15; quick 5): the settings table's live load, clicks a second offered and for how long
  * </ul>
  *
  * @param backlogRequests purchase requests preloaded for each backlog run
@@ -56,6 +60,9 @@ import java.util.Map;
  * @param flashStock units of the flash's one SKU
  * @param flashMaxRate most clicks per second the flash's ramp offers
  * @param crowdStreams event streams of the crowd, all watching one sale on one API instance
+ * @param settingsRounds rounds of the settings table
+ * @param settingsLiveRate clicks a second offered in the settings table's live runs
+ * @param settingsLiveSeconds length of each live run of the settings table
  */
 public record BenchConfig(
     boolean quick,
@@ -82,7 +89,10 @@ public record BenchConfig(
     int flashBuyers,
     int flashStock,
     int flashMaxRate,
-    int crowdStreams) {
+    int crowdStreams,
+    int settingsRounds,
+    double settingsLiveRate,
+    int settingsLiveSeconds) {
 
   public static final String DEFAULT_OUTPUT_DIR = "bench-results";
   /**
@@ -108,13 +118,16 @@ public record BenchConfig(
     int flashStock = settings.integer("FLASHSALE_BENCH_FLASH_STOCK", quick ? 1_000 : 10_000);
     int flashMaxRate = settings.integer("FLASHSALE_BENCH_FLASH_MAX_RATE", 200_000);
     int crowdStreams = settings.integer("FLASHSALE_BENCH_CROWD_STREAMS", quick ? 10_000 : 100_000);
+    int settingsRounds = settings.integer("FLASHSALE_BENCH_SETTINGS_ROUNDS", quick ? 1 : 3);
+    int liveRate = settings.integer("FLASHSALE_BENCH_SETTINGS_LIVE_RATE", (int) SettingsBench.LIVE_RATE);
+    int liveSeconds = settings.integer("FLASHSALE_BENCH_SETTINGS_LIVE_SECONDS", quick ? 5 : 15);
     return quick
         ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, run, 2_000,
             baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
-            crowdStreams)
+            crowdStreams, settingsRounds, liveRate, liveSeconds)
         : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, run, 5_000,
             baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
-            crowdStreams);
+            crowdStreams, settingsRounds, liveRate, liveSeconds);
   }
 
   /** Units on sale for {@code requests} purchase requests. */

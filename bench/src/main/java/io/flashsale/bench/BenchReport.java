@@ -90,6 +90,9 @@ final class BenchReport {
     rows.add(latency("Flash: POST answered p99 (202 or 409)", "flash_post_p99_ms", r.flashPostP99Ms, "", null));
     rows.add(latency("Flash: time to decision p99", "flash_decision_p99_ms", r.flashDecisionP99Ms, "< 1 s",
         v -> v < TARGET_FLASH_DECISION_P99_MS));
+    // Beside the flash's latency: a generator that sends late makes every click's latency from its intended start.
+    rows.add(latency("Flash: the click generator's lag behind its schedule p99", "flash_generator_lag_p99_ms",
+        number(r.details.get("flash_generator_lag_p99_ms")), "", null));
     rows.add(new Row("Flash: sold out after (last ACCEPTED reached its buyer)", "flash_sellout_s", r.flashSelloutS, "s", "",
         null, false));
     rows.add(new Row("Flash: accepted (exactly the stock)", "flash_accepted", r.flashAccepted == null ? null
@@ -165,6 +168,11 @@ final class BenchReport {
       results.latency.forEach((name, l) -> md.append(String.format("| %s | %,d | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
           name, l.count(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.p999Ms(), l.maxMs())));
     }
+    if (!results.settingsTable.isEmpty()) {
+      md.append("\n## Latency settings against throughput (medians of the rounds)\n\n").append(SETTINGS_HEADER)
+          .append("\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      results.settingsTable.forEach(row -> md.append("| ").append(String.join(" | ", settingsCells(row))).append(" |\n"));
+    }
     if (!results.jmhOpsPerSecond.isEmpty()) {
       md.append("\n## JMH (operations/s)\n\n| Benchmark | ops/s |\n|---|---:|\n");
       results.jmhOpsPerSecond.forEach((name, score) -> md.append(String.format("| %s | %,.0f |%n", name, score)));
@@ -177,6 +185,23 @@ final class BenchReport {
         .append(results.flashTimeline == null ? "" : ", " + FLASH_PNG)
         .append(" (all in ").append(INDEX_HTML).append("). Every figure and its details: ").append(RESULTS_JSON).append(".\n");
     return md.toString();
+  }
+
+  static final String SETTINGS_HEADER = "| commit interval ms | eager-commit lag ms | Streams poll ms | Streams linger ms "
+      + "| backlog decisions/s | idle p50 ms | idle p99 ms | live offered/s | live decided/s | live p99 ms "
+      + "| generator lag p99 ms |";
+
+  /** A row of the settings table, its cells as text: "" where not measured. */
+  static List<String> settingsCells(SettingsBench.Row row) {
+    SettingsBench.Setting s = row.setting();
+    return List.of(String.valueOf(s.commitIntervalMs()), String.valueOf(s.eagerCommitLagMs()),
+        String.valueOf(s.streamsPollMs()), String.valueOf(s.streamsLingerMs()), cell("%,.0f", row.backlogDecisionsPerS()),
+        cell("%.1f", row.idleP50Ms()), cell("%.1f", row.idleP99Ms()), cell("%,.0f", row.liveOfferedPerS()),
+        cell("%,.0f", row.liveDecidedPerS()), cell("%.1f", row.liveP99Ms()), cell("%.1f", row.liveGeneratorLagP99Ms()));
+  }
+
+  private static String cell(String format, Double value) {
+    return value == null ? "" : String.format(format, value);
   }
 
   /** A ratio of two figures of the same run, against the least it should be. */
@@ -325,6 +350,17 @@ final class BenchReport {
       table.append(String.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n", escape(row.figure()),
           measured(row), escape(row.target()), met(row.met()), ratio(row, ceilingOf(row, results))));
     }
+    StringBuilder settings = new StringBuilder();
+    if (!results.settingsTable.isEmpty()) {
+      settings.append("<h2>Latency settings against throughput (medians of the rounds)</h2><table><tr>");
+      for (String name : SETTINGS_HEADER.substring(2, SETTINGS_HEADER.length() - 2).split(" \\| ")) {
+        settings.append("<th>").append(escape(name)).append("</th>");
+      }
+      settings.append("</tr>\n");
+      results.settingsTable.forEach(row -> settings.append("<tr><td>").append(String.join("</td><td>", settingsCells(row)))
+          .append("</td></tr>\n"));
+      settings.append("</table>");
+    }
     return """
         <!doctype html>
         <html><head><meta charset="utf-8"><title>Flashsale bench %s</title>
@@ -333,12 +369,13 @@ final class BenchReport {
         <h1>Flashsale bench, %s run of %s</h1>
         <table><tr><th>Figure</th><th>Measured</th><th>Target</th><th>Met</th><th>Ratio to ceiling</th></tr>
         %s</table>
+        %s
         <h2>Throughput</h2><img src="%s" alt="throughput">
         <h2>Latency</h2><img src="%s" alt="latency percentiles"><img src="%s" alt="latency by percentile">
         %s
         <p>All figures: <a href="%s">%s</a>, <a href="%s">%s</a></p>
         </body></html>
-        """.formatted(escape(results.startedAt), escape(results.mode), escape(results.startedAt), table, THROUGHPUT_PNG,
+        """.formatted(escape(results.startedAt), escape(results.mode), escape(results.startedAt), table, settings, THROUGHPUT_PNG,
         LATENCY_PNG, PERCENTILES_PNG,
         results.flashTimeline == null ? "" : "<h2>The flash over time</h2><img src=\"" + FLASH_PNG + "\" alt=\"flash\">",
         RESULTS_JSON, RESULTS_JSON, REPORT_MD, REPORT_MD);

@@ -222,7 +222,9 @@ final class FlashBench {
         ceiling.clicksPerSecond(), results.flashCeilingRatio == null ? Double.NaN : results.flashCeilingRatio,
         flash.accepted(), stock, flash.rejected(), flash.soldOut409(), flash.failed());
     System.out.printf("  sold out after %s s; books held all %,d orders %s s after the last click; sink peak lag %,d "
-        + "offsets; CPU cores %s%n", flash.lastAcceptedSeconds(), stock, results.flashBooksCompleteS, sampler.peakLag(), cores);
+        + "offsets; CPU cores %s; the generator's p99 lag behind its schedule %.1f ms (peak rate offered %,.0f/s)%n",
+        flash.lastAcceptedSeconds(), stock, results.flashBooksCompleteS, sampler.peakLag(), cores,
+        flash.schedulerLagP99Ms(), flash.peakOfferedRate());
     if (flash.accepted() != stock) {
       results.note("flash: " + flash.accepted() + " accepted, not exactly the stock of " + stock);
     }
@@ -271,7 +273,7 @@ final class FlashBench {
   }
 
   /** No purchase of the sale pending at the API, and the sink no further behind than a commit marker a partition. */
-  private static void awaitQuiet(BuyerClient client, FlashBooks books, String saleId) throws Exception {
+  static void awaitQuiet(BuyerClient client, FlashBooks books, String saleId) throws Exception {
     long deadline = System.nanoTime() + QUIET_TIMEOUT.toNanos();
     long lastLag = -1;
     while (true) {

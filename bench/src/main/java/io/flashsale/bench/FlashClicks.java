@@ -166,18 +166,26 @@ final class FlashClicks {
       timeline = new FlashTimeline(startNanos);
       long stepEnd = startNanos + FlashRamp.STEP_NANOS;
       long answeredAtStep = 0;
+      long sentInStep = 0;
       double next = startNanos;
       long lastIntended = startNanos;
       for (int i = 0; i < phase.buyers(); i++) {
         long intended = (long) next;
         waitUntil(intended);
         long now = System.nanoTime();
-        while (now >= stepEnd) {
+        // The first click due after a step ends says how late the generator is: behind its schedule there, it did
+        // not catch up within the step (a pause it caught up with does not count). A generator that stalled over
+        // several steps adjusts once, over all of them.
+        if (now >= stepEnd) {
+          long steps = (now - stepEnd) / FlashRamp.STEP_NANOS + 1;
           long answered = postsAnswered.sum();
-          ramp.adjust(postsOpen.sum(), answered - answeredAtStep, FlashRamp.STEP_NANOS);
+          ramp.adjust(new FlashRamp.Step(postsOpen.sum(), answered - answeredAtStep, steps * FlashRamp.STEP_NANOS,
+              now - intended, sentInStep));
           answeredAtStep = answered;
-          stepEnd += FlashRamp.STEP_NANOS;
+          stepEnd += steps * FlashRamp.STEP_NANOS;
+          sentInStep = 0;
         }
+        sentInStep++;
         schedulerLag.recordValue(micros(now - intended));
         click(i, intended);
         lastIntended = intended;

@@ -73,6 +73,7 @@ class BenchReportTest {
     results.flashUnanswered = 0L;
     results.details.put("flash_stock", 10_000);
     results.details.put("flash_sink_peak_lag_offsets", 4_321L);
+    results.details.put("flash_generator_lag_p99_ms", 12.5);
     results.details.put("flash_cpu_cores", Map.of("click_generator", 0.45));
     results.e2eIdleP99Ms = 45.0;
     results.sinkOutcomesPerS = 12_000.0;
@@ -96,9 +97,33 @@ class BenchReportTest {
     assertThat(line(lines, "e2e_idle_p99_ms")).contains("45.00 ms", "| yes |");
     assertThat(line(lines, "sink_outcomes_per_s")).contains("12,000 outcomes/s", "| no |");
     assertThat(line(lines, "flash_sink_peak_lag_offsets")).contains("4,321 offsets");
+    assertThat(line(lines, "flash_generator_lag_p99_ms")).contains("12.50 ms");
     assertThat(line(lines, "flash_cpu_cores.click_generator")).contains("0.45 cores");
     assertThat(dir.resolve(BenchReport.FLASH_PNG)).isNotEmptyFile();
     assertThat(Files.readString(dir.resolve(BenchReport.INDEX_HTML))).contains(BenchReport.FLASH_PNG);
+  }
+
+  @Test
+  void theSettingsTableGoesToResultsJsonTheReportAndThePage() throws Exception {
+    BenchResults results = sample();
+    results.settingsTable.add(new SettingsBench.Row(new SettingsBench.Setting(100, 0, 100, 100), 120_000.0, 90.0, 190.0,
+        5_000, 4_100.0, 70.0, 400.0, 3.5, List.of(Map.of("idle_p99_ms", 190.0))));
+    results.settingsTable.add(new SettingsBench.Row(new SettingsBench.Setting(100, 100, 100, 5), 118_000.0, 20.0, 41.0,
+        5_000, null, null, null, null, List.of()));
+
+    BenchReport.write(dir, results, Map.of());
+
+    JsonNode row = new ObjectMapper().readTree(dir.resolve(BenchReport.RESULTS_JSON).toFile()).get("settings_table").get(1);
+    assertThat(row.get("setting").get("eager_commit_lag_ms").asLong()).isEqualTo(100);
+    assertThat(row.get("setting").get("streams_linger_ms").asLong()).isEqualTo(5);
+    assertThat(row.get("idle_p99_ms").asDouble()).isEqualTo(41.0);
+    assertThat(row.get("live_p99_ms").isNull()).isTrue();
+    List<String> lines = Files.readAllLines(dir.resolve(BenchReport.REPORT_MD));
+    assertThat(lines).contains(BenchReport.SETTINGS_HEADER,
+        "| 100 | 0 | 100 | 100 | 120,000 | 90.0 | 190.0 | 5,000 | 4,100 | 400.0 | 3.5 |",
+        "| 100 | 100 | 100 | 5 | 118,000 | 20.0 | 41.0 | 5,000 |  |  |  |");
+    assertThat(Files.readString(dir.resolve(BenchReport.INDEX_HTML)))
+        .contains("<th>eager-commit lag ms</th>", "<td>100</td><td>100</td><td>100</td><td>5</td><td>118,000</td>");
   }
 
   @Test

@@ -154,6 +154,24 @@ class FlashClicksTest {
   }
 
   @Test
+  void theRampFallsBackWhenTheGeneratorIsBehindItsSchedule() {
+    long step = FlashRamp.STEP_NANOS;
+    FlashRamp late = FlashRamp.rising(1_000, 200_000);
+    for (int i = 0; i < 30; i++) {
+      late.adjust(new FlashRamp.Step(0, 0, step, FlashRamp.GENERATOR_LAG_NANOS, 0));
+    }
+    double before = late.rate(); // 1,000 x 1.12^30, about 30,000/s
+    assertThat(before).isGreaterThan(29_000);
+    // 30 ms behind at the step's end: the generator sent 5,000 in 0.2 s (25,000/s), so 90 % of that, though the
+    // edge kept up (nothing open).
+    assertThat(late.adjust(new FlashRamp.Step(0, 5_000, step, 30_000_000, 5_000))).isEqualTo(22_500,
+        org.assertj.core.data.Offset.offset(0.1));
+    // Within the bound it rises as before.
+    assertThat(late.adjust(new FlashRamp.Step(0, 4_500, step, FlashRamp.GENERATOR_LAG_NANOS, 4_500)))
+        .isEqualTo(22_500 * FlashRamp.GROWTH, org.assertj.core.data.Offset.offset(0.1));
+  }
+
+  @Test
   void theEdgesRateIsTheBestWindowOfAnsweredSeconds() {
     assertThat(FlashRun.bestWindowRate(List.of(1L, 10L, 10L, 10L, 10L, 10L, 2L), 5)).isEqualTo(10);
     assertThat(FlashRun.bestWindowRate(List.of(4L, 8L), 5)).isEqualTo(6); // shorter than a window: all of it

@@ -40,8 +40,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *   <li>{@code FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION} (default {@value #DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION}): the
  *       most holds one expiry punctuation (every second) ends in a task; the rest follow in the next ones, so a wave
  *       of holds running out together never stalls the task's decisions for long
- *   <li>{@code FLASHSALE_EAGER_COMMIT_LAG_MS} (default {@value #DEFAULT_EAGER_COMMIT_LAG_MS}, off): a purchase, payment or
- *       cancellation logged at most this long before it is decided asks for a commit right after its round of
+ *   <li>{@code FLASHSALE_EAGER_COMMIT_LAG_MS} (default {@value #DEFAULT_EAGER_COMMIT_LAG_MS}; 0: off): a purchase, payment
+ *       or cancellation logged at most this long before it is decided asks for a commit right after its round of
  *       processing instead of at the commit interval ({@link EagerCommit}); older records (a backlog) do not
  *   <li>{@code FLASHSALE_METRICS_HOST} (default 127.0.0.1), {@code FLASHSALE_METRICS_PORT} (default
  *       {@value #DEFAULT_METRICS_PORT}; 0 a free port, -1 none): where {@code GET /metrics} is served
@@ -85,8 +85,18 @@ public record TopologyConfig(
    * punctuations, a second apart, in expiry order.
    */
   public static final int DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION = 2_000;
-  /** Off: eager commits are not measured against throughput yet (see {@link EagerCommit}). */
-  public static final long DEFAULT_EAGER_COMMIT_LAG_MS = 0;
+  /**
+   * One commit interval: a record decided within 100 ms of being logged has a buyer waiting on it, and is committed at
+   * the end of its round; an older one is a backlog, committed at the interval. Idle, the interval of 100 ms alone
+   * made a decision wait about 100 ms (Kafka Streams commits after the poll that follows the record, and an idle poll
+   * lasts {@code poll.ms}, 100 ms): time to decision p50 118 ms, eagerly 27 ms ({@code ./flashsale bench --only
+   * stages}, medians of three runs of 100 idle clicks on the local stack). 100 ms rather than a second: a topology that falls behind by more than the lag has missed a live
+   * buyer's target already and goes back to batching its commits, where a second kept committing every round while
+   * saturated ({@code ./flashsale bench --only settings --quick}, live load of 1,000 clicks/s the loaded machine could
+   * not quite carry: 977 decided/s, p99 410 ms at 100 ms; 835/s, p99 1.46 s at a second; one round each, a loaded
+   * 2-core machine).
+   */
+  public static final long DEFAULT_EAGER_COMMIT_LAG_MS = 100;
 
   public TopologyConfig {
     if (holdExpiriesPerPunctuation < 1) {

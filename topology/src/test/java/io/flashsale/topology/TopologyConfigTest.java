@@ -62,7 +62,10 @@ class TopologyConfigTest {
     assertThat(config.dedupGrace()).isEqualTo(Duration.ofHours(48));
     assertThat(config.holdExpiriesPerPunctuation()).isEqualTo(500);
     assertThat(config.eagerCommitLag()).isEqualTo(Duration.ofMillis(50));
-    assertThat(TopologyConfig.fromEnv(Map.of()).eagerCommitLag()).as("off by default").isZero();
+    assertThat(TopologyConfig.fromEnv(Map.of()).eagerCommitLag()).as("on by default, one commit interval")
+        .isEqualTo(Duration.ofMillis(TopologyConfig.DEFAULT_COMMIT_INTERVAL_MS));
+    assertThat(TopologyConfig.fromEnv(Map.of("FLASHSALE_EAGER_COMMIT_LAG_MS", "0")).eagerCommitLag()).as("0: off")
+        .isZero();
     assertThat(TopologyConfig.fromEnv(Map.of()).holdExpiriesPerPunctuation())
         .isEqualTo(TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION);
     assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("FLASHSALE_HOLD_EXPIRIES_PER_PUNCTUATION", "0")))
