@@ -6,18 +6,7 @@
   let cart = null;
   let fetchedAt = 0;
 
-  const fromAddress = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromAddress) {
-    sessionStorage.setItem('flashsale.buyerToken', fromAddress);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  $('token').value = sessionStorage.getItem('flashsale.buyerToken') || '';
-  $('token-box').open = !$('token').value;
-  $('token').addEventListener('input', () => {
-    sessionStorage.setItem('flashsale.buyerToken', token());
-    refresh();
-  });
-  const token = () => $('token').value.trim();
+  const token = Flashsale.buyerToken($('token'), $('token-box'), () => refresh());
   const auth = () => ({'Authorization': 'Bearer ' + token()});
 
   function showError(body) {

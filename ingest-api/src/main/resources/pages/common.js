@@ -22,6 +22,27 @@ const Flashsale = (() => {
     return Date.now() + offsetMs;
   }
 
+  /**
+   * The buyer's token from the shop's sign-in, kept in sessionStorage or given once in the address after #token=
+   * (a fragment never reaches a server or a CDN), shown in the token box; {@code changed} runs when the buyer edits
+   * it. Answers a function giving the token now.
+   */
+  function buyerToken(input, box, changed) {
+    const fromAddress = new URLSearchParams(location.hash.slice(1)).get('token');
+    if (fromAddress) {
+      sessionStorage.setItem('flashsale.buyerToken', fromAddress);
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    input.value = sessionStorage.getItem('flashsale.buyerToken') || '';
+    box.open = !input.value;
+    const token = () => input.value.trim();
+    input.addEventListener('input', () => {
+      sessionStorage.setItem('flashsale.buyerToken', token());
+      changed();
+    });
+    return token;
+  }
+
   /** fetch() that answers {status, ok, body, headers}; a problem+json body's detail becomes the message. */
   async function api(path, options = {}) {
     const sentAt = Date.now();
@@ -88,5 +109,5 @@ const Flashsale = (() => {
     return id;
   }
 
-  return {api, serverNow, learnServerTime, problemMessages, money, clock, el, randomKey, flow};
+  return {api, serverNow, learnServerTime, problemMessages, money, clock, el, randomKey, flow, buyerToken};
 })();

@@ -33,20 +33,7 @@
   let lastOrderUrlTry = 0;
   let errorTimer = null;
 
-  // The buyer's token comes from the shop's sign-in: sessionStorage, or once in the address after #token=
-  // (a fragment never reaches a server or a CDN).
-  const fromAddress = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromAddress) {
-    sessionStorage.setItem('flashsale.buyerToken', fromAddress);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  $('token').value = sessionStorage.getItem('flashsale.buyerToken') || '';
-  $('token-box').open = !$('token').value;
-  $('token').addEventListener('input', () => {
-    sessionStorage.setItem('flashsale.buyerToken', token());
-    render();
-  });
-  const token = () => $('token').value.trim();
+  const token = Flashsale.buyerToken($('token'), $('token-box'), () => render());
   const auth = () => ({'Authorization': 'Bearer ' + token(), 'Flashsale-Flow': flowId});
 
   function showError(body) {
