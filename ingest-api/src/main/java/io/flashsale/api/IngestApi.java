@@ -28,6 +28,7 @@ import io.flashsale.api.pages.Pages;
 import io.flashsale.api.payment.CheckoutExpiry;
 import io.flashsale.api.payment.CheckoutRoutes;
 import io.flashsale.api.payment.PaymentRoutes;
+import io.flashsale.api.payment.ProviderCalls;
 import io.flashsale.api.purchase.OwnPurchases;
 import io.flashsale.api.purchase.PurchaseRoutes;
 import io.flashsale.api.purchase.PurchaseView;
@@ -140,24 +141,24 @@ public final class IngestApi implements AutoCloseable {
       WaitingRoomSigner signer = new WaitingRoomSigner(config.waitingRoom().secret(), config.waitingRoom().previousSecret());
       WaitingRoomRoutes waitingRoom = new WaitingRoomRoutes(bodies, writer, topics, sales, roomState, signer, clock,
           config.http().maxWaitMs(), responses, access, config.access().abuseBounds());
-      rooms.onNewRoom(saleId -> {
-        meters.waitingRoom(saleId, () -> sales.sale(saleId)
-            .map(sale -> roomState.counts(sale, clock.instant()).waiting()).orElse(0L));
-        meters.proofOfWork(saleId, () -> sales.sale(saleId)
-            .map(sale -> (long) roomState.proofOfWorkBits(sale, clock.instant())).orElse(0L));
-        QueueMeters.register(meters.registry, saleId, roomState, sales, clock);
-      });
+      rooms.onNewRoom(saleId -> QueueMeters.register(meters.registry, saleId, roomState, sales, clock));
       rooms.start();
       SaleRoutes saleRoutes = new SaleRoutes(sales, clock);
       PaymentProvider payments = config.payments().client();
+      // What waits on the payment provider or the broker's admin, off the few HTTP threads: Stripe allows 100 writes
+      // a second in live mode and answers each in a few hundred ms, so 32 at once carry its limit.
+      ExecutorService blocking = resources.pool("flashsale-api-blocking", 32);
+      ProviderCalls providerCalls = new ProviderCalls(payments, blocking);
       CheckoutExpiry checkoutExpiry = new CheckoutExpiry(payments); // a checkout ends with its hold
       resources.add(checkoutExpiry);
       purchases.onOutcome(checkoutExpiry::outcomeSeen);
       OrderUrls orderUrls = new OrderUrls(config.orderUrl());
       PurchaseRoutes purchaseRoutes = new PurchaseRoutes(access, bodies, writer, batcher, topics, sales,
           new PassCheck(signer, clock), orderUrls, purchases, clock, config.http().maxWaitMs(), responses);
-      CheckoutRoutes checkout = new CheckoutRoutes(access, sales, new OwnPurchases(purchases), payments, checkoutExpiry);
-      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock, config.payments().webhookScheme(payments));
+      CheckoutRoutes checkout = new CheckoutRoutes(access, sales, new OwnPurchases(purchases), providerCalls,
+          checkoutExpiry);
+      PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock,
+          config.payments().webhookScheme(payments), providerCalls);
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp,
           () -> purchases.caughtUp() && orders.caughtUp(), config.http().readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(), audit, auditView);
@@ -176,8 +177,8 @@ public final class IngestApi implements AutoCloseable {
           new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           new OrderUrlRoutes(sales, orderUrls, clock),
-          new CartRoutes(access, bodies, writer, topics, sales, purchases, orders, payments, clock), pages,
-          new Health(readiness), meters, metricsServer == null);
+          new CartRoutes(access, bodies, writer, topics, sales, purchases, orders, providerCalls, clock), pages,
+          new Health(readiness, blocking), meters, metricsServer == null);
 
       RouteTable routeTable = new RouteTable();
       Javalin app = Javalin.create(cfg -> {

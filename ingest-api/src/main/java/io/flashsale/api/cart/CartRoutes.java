@@ -7,13 +7,12 @@ import io.flashsale.api.http.FlowIds;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.payment.ProviderCalls;
 import io.flashsale.api.purchase.Purchase;
 import io.flashsale.api.purchase.PurchaseView;
 import io.flashsale.api.sale.SaleView;
 import io.flashsale.payments.PaymentProvider;
-import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.payments.PaymentProvider.PaymentOrder;
-import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.schemas.InputRules;
 import io.flashsale.schemas.Order;
 import io.flashsale.schemas.OrderItem;
@@ -35,8 +34,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The buyer's cart (every hold the buyer has now, over every sale) and orders (one payment for several holds).
@@ -44,8 +41,6 @@ import org.slf4j.LoggerFactory;
  * topology in the hold's own sale, from one payment event per item (the payment room's webhook route).
  */
 public final class CartRoutes {
-  private static final Logger log = LoggerFactory.getLogger(CartRoutes.class);
-
   /** The body of an order. */
   record OrderRequest(List<String> requestIds) {}
 
@@ -71,11 +66,11 @@ public final class CartRoutes {
   private final SaleView sales;
   private final PurchaseView purchases;
   private final OrderView orders;
-  private final PaymentProvider payments;
+  private final ProviderCalls payments;
   private final Clock clock;
 
   public CartRoutes(Access access, JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales,
-                    PurchaseView purchases, OrderView orders, PaymentProvider payments, Clock clock) {
+                    PurchaseView purchases, OrderView orders, ProviderCalls payments, Clock clock) {
     this.access = access;
     this.bodies = bodies;
     this.writer = writer;
@@ -153,27 +148,21 @@ public final class CartRoutes {
       firstHeld = firstHeld == null || since.isBefore(firstHeld) ? since : firstHeld;
     }
     String orderId = orderId(buyer.userId(), requestIds);
-    Payment payment;
-    try {
-      payment = payments.createPayment(PaymentOrder.ofOrder(orderId, buyer.userId(), lines, currency, firstHeld,
-          soonest, flowId));
-    } catch (PaymentProviderException e) {
-      log.warn("Order {} could not be paid for: {}", orderId, e.getMessage());
-      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
-          Map.of("Retry-After", "1"), Map.of());
-    }
-    Order order = Order.newBuilder().setOrderId(orderId).setUserId(buyer.userId()).setPaymentId(payment.paymentId())
-        .setAmountCents(payment.amountCents()).setCurrency(currency).setItems(items).setCreatedAt(now).setFlowId(flowId)
-        .build();
-    List<String> invalid = InputRules.violations(order);
-    if (!invalid.isEmpty()) { // the provider answered with something else than was asked
-      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider's answer does not match the order: "
-          + String.join("; ", invalid), Map.of("Retry-After", "1"), Map.of());
-    }
+    PaymentOrder paying = PaymentOrder.ofOrder(orderId, buyer.userId(), lines, currency, firstHeld, soonest, flowId);
     // Logged before the buyer is sent to pay: every instance then knows the order its payment's webhook will name.
-    ctx.future(() -> writer.write(topics.orders, orderId, order).thenAccept(written -> {
-      orders.written(order);
-      ctx.json(new Placed(orderId, payment.paymentId(), payment.redirectUrl(), payment.amountCents(), currency));
+    ctx.future(() -> payments.createPayment(paying, "Order " + orderId).thenCompose(payment -> {
+      Order order = Order.newBuilder().setOrderId(orderId).setUserId(buyer.userId()).setPaymentId(payment.paymentId())
+          .setAmountCents(payment.amountCents()).setCurrency(currency).setItems(items).setCreatedAt(now)
+          .setFlowId(flowId).build();
+      List<String> invalid = InputRules.violations(order);
+      if (!invalid.isEmpty()) { // the provider answered with something else than was asked
+        throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider's answer does not match the order: "
+            + String.join("; ", invalid), Map.of("Retry-After", "1"), Map.of());
+      }
+      return writer.write(topics.orders, orderId, order).thenAccept(written -> {
+        orders.written(order);
+        ctx.json(new Placed(orderId, payment.paymentId(), payment.redirectUrl(), payment.amountCents(), currency));
+      });
     }));
   }
 

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * The API's meters, served at {@code GET /metrics}: every request's time by method, route template (never the
@@ -28,9 +27,9 @@ public final class ApiMeters {
   /** Outcomes the purchase view read from purchase-outcomes, tagged status and reason ("none" unless REJECTED). */
   static final String OUTCOMES_SEEN = "flashsale.api.outcomes.seen";
   /** Buyers in a sale's waiting room not admitted yet, tagged sale. */
-  static final String WAITING_ROOM_BUYERS = "flashsale.waiting.room.buyers";
+  public static final String WAITING_ROOM_BUYERS = "flashsale.waiting.room.buyers";
   /** The proof-of-work difficulty a sale's waiting room asks of a join now, tagged sale. */
-  static final String PROOF_OF_WORK_BITS = "flashsale.waiting.room.proof.of.work.bits";
+  public static final String PROOF_OF_WORK_BITS = "flashsale.waiting.room.proof.of.work.bits";
   /** The route tag of requests that matched no route (answered 404 or 405), so that scanners make one series. */
   public static final String UNMATCHED_ROUTE = "unmatched";
   /** Bucket bounds of the request histogram: enough for a p95 against the checkout alert's 5 s and the long-polls. */
@@ -88,19 +87,6 @@ public final class ApiMeters {
     outcomes.computeIfAbsent(status + "/" + reason, key -> Counter.builder(OUTCOMES_SEEN)
         .description("Purchase outcomes the API's view read, by status and reason")
         .tag("status", status).tag("reason", reason).register(registry)).increment();
-  }
-
-  /** A gauge of the sale's waiting buyers, read from {@code waiting} at every scrape. */
-  public void waitingRoom(String saleId, LongSupplier waiting) {
-    Gauge.builder(WAITING_ROOM_BUYERS, waiting::getAsLong)
-        .description("Buyers in the sale's waiting room not admitted yet").tag("sale", saleId).register(registry);
-  }
-
-  /** A gauge of the difficulty a join of the sale's waiting room needs now, read from {@code bits} at every scrape. */
-  public void proofOfWork(String saleId, LongSupplier bits) {
-    Gauge.builder(PROOF_OF_WORK_BITS, bits::getAsLong)
-        .description("Leading zero bits a join's proof of work needs now, risen by itself under a flood of joins")
-        .tag("sale", saleId).register(registry);
   }
 
   public void scrape(Context ctx) {

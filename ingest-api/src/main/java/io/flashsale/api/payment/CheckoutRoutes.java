@@ -8,32 +8,25 @@ import io.flashsale.api.http.Problem;
 import io.flashsale.api.purchase.OwnPurchases;
 import io.flashsale.api.purchase.Purchase;
 import io.flashsale.api.sale.SaleView;
-import io.flashsale.payments.PaymentProvider;
-import io.flashsale.payments.PaymentProvider.Payment;
 import io.flashsale.payments.PaymentProvider.PaymentOrder;
-import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.schemas.Sale;
 import io.flashsale.schemas.Shards;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Paying for one hold: a payment at the provider for the held quantity at the sale's price. */
 public final class CheckoutRoutes {
-  private static final Logger log = LoggerFactory.getLogger(CheckoutRoutes.class);
-
   /** Where the buyer pays for a hold; {@code flowId} is the flow the payment's metadata carries. */
   record Checkout(String paymentId, String redirectUrl, String flowId) {}
 
   private final Access access;
   private final SaleView sales;
   private final OwnPurchases purchases;
-  private final PaymentProvider payments;
+  private final ProviderCalls payments;
   private final CheckoutExpiry expiry;
 
-  public CheckoutRoutes(Access access, SaleView sales, OwnPurchases purchases, PaymentProvider payments,
+  public CheckoutRoutes(Access access, SaleView sales, OwnPurchases purchases, ProviderCalls payments,
                         CheckoutExpiry expiry) {
     this.access = access;
     this.sales = sales;
@@ -57,18 +50,13 @@ public final class CheckoutRoutes {
     Sale sale = sales.sale(Shards.parentSaleId(purchase.saleId())).orElseThrow(() -> new Problem(ErrorCode.UNAVAILABLE,
         "Sale " + purchase.saleId() + " is not known here yet, please retry", Map.of("Retry-After", "1"), Map.of()));
     long amountCents = Math.multiplyExact(sale.getPriceCents(), (long) purchase.quantity());
-    Payment payment;
-    try {
-      Instant heldUntil = purchase.holdExpiresAt();
-      payment = payments.createPayment(new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
-          purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
-          heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil, flowId));
-    } catch (PaymentProviderException e) {
-      log.warn("Checkout of {} failed: {}", purchase.requestId(), e.getMessage());
-      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
-          Map.of("Retry-After", "1"), Map.of());
-    }
-    expiry.opened(purchase.requestId(), payment.paymentId(), () -> purchases.stillHeld(purchase.requestId()));
-    ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl(), flowId));
+    Instant heldUntil = purchase.holdExpiresAt();
+    PaymentOrder order = new PaymentOrder(purchase.requestId(), purchase.requestId(), purchase.saleId(),
+        purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
+        heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil, flowId);
+    ctx.future(() -> payments.createPayment(order, "Checkout of " + purchase.requestId()).thenAccept(payment -> {
+      expiry.opened(purchase.requestId(), payment.paymentId(), () -> purchases.stillHeld(purchase.requestId()));
+      ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl(), flowId));
+    }));
   }
 }

@@ -7,7 +7,6 @@ import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
 import io.flashsale.payments.PaymentProvider;
-import io.flashsale.payments.PaymentProviderException;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookScheme;
 import io.flashsale.schemas.InputRules;
@@ -19,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +42,12 @@ public final class PaymentRoutes {
   private final Topics topics;
   private final Clock clock;
   private final WebhookScheme scheme;
+  private final ProviderCalls calls;
   private final Cache<String, Boolean> recorded = Caffeine.newBuilder().maximumSize(RECENT_EVENTS).build();
 
-  public PaymentRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, Clock clock, WebhookScheme scheme) {
+  public PaymentRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, Clock clock, WebhookScheme scheme,
+                       ProviderCalls calls) {
+    this.calls = calls;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
@@ -62,25 +63,29 @@ public final class PaymentRoutes {
           + scheme.tolerance().toSeconds() + " s is required");
     }
     bodies.requireJson(ctx.contentType());
-    PaymentWebhook event;
+    ctx.future(() -> calls.call(() -> read(body), "A webhook").thenCompose(event -> record(ctx, event)));
+  }
+
+  /** The event of a verified body; reading it may ask the provider about the payment it names. */
+  private PaymentWebhook read(String body) {
     try {
-      event = scheme.parse(body);
+      return scheme.parse(body);
     } catch (IllegalArgumentException e) {
       throw new Problem(ErrorCode.VALIDATION, e.getMessage());
-    } catch (PaymentProviderException e) { // the event named a payment the provider could not be asked about
-      log.warn("Webhook needed the payment provider, which failed: {}", e.getMessage());
-      throw new Problem(ErrorCode.UNAVAILABLE, "The payment provider is not available, please retry",
-          Map.of("Retry-After", "1"), Map.of());
     }
+  }
+
+  /** Writes the event's payment events and answers once every one is acknowledged. */
+  private CompletableFuture<Void> record(Context ctx, PaymentWebhook event) {
     if (!event.known()) { // acknowledged, or the provider would retry it forever
       log.info("Ignored webhook {} of type {}", event.id(), event.type());
       ctx.json(new Receipt(event.id(), "IGNORED"));
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     // Only a shortcut: concurrent deliveries may both be written, and the topology drops repeated event ids.
     if (recorded.getIfPresent(event.id()) != null) {
       ctx.json(new Receipt(event.id(), "DUPLICATE"));
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     PaymentWebhook.Data data = event.data();
     List<PaymentEvent> payments = data.itemised() ? items(event) : List.of(PaymentEvent.newBuilder()
@@ -96,13 +101,13 @@ public final class PaymentRoutes {
         throw new Problem(ErrorCode.VALIDATION, String.join("; ", invalid));
       }
     }
-    ctx.future(() -> CompletableFuture.allOf(payments.stream()
+    return CompletableFuture.allOf(payments.stream()
             .map(payment -> writer.write(topics.paymentEvents, payment.getSku(), payment))
             .toArray(CompletableFuture[]::new))
         .thenAccept(written -> {
           recorded.put(event.id(), Boolean.TRUE); // after every ack: a failed write must stay retryable
           ctx.json(new Receipt(event.id(), "RECORDED"));
-        }));
+        });
   }
 
   /**

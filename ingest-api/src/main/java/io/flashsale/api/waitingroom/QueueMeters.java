@@ -1,5 +1,6 @@
 package io.flashsale.api.waitingroom;
 
+import io.flashsale.api.http.ApiMeters;
 import io.flashsale.api.sale.SaleView;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -31,8 +32,18 @@ public final class QueueMeters {
         .tag("sale", saleId).baseUnit("seconds").register(registry);
   }
 
-  /** {@link #register} for a room of the view: its forecast at each scrape's moment. */
+  /**
+   * {@link #register} for a room of the view: its forecast at each scrape's moment, the buyers not admitted yet and
+   * the difficulty a join needs now.
+   */
   public static void register(MeterRegistry registry, String saleId, WaitingRooms rooms, SaleView sales, Clock clock) {
+    Gauge.builder(ApiMeters.WAITING_ROOM_BUYERS, () -> sales.sale(saleId)
+            .map(sale -> rooms.counts(sale, clock.instant()).waiting()).orElse(0L))
+        .description("Buyers in the sale's waiting room not admitted yet").tag("sale", saleId).register(registry);
+    Gauge.builder(ApiMeters.PROOF_OF_WORK_BITS, () -> sales.sale(saleId)
+            .map(sale -> rooms.proofOfWorkBits(sale, clock.instant())).orElse(0))
+        .description("Leading zero bits a join's proof of work needs now, risen by itself under a flood of joins")
+        .tag("sale", saleId).register(registry);
     register(registry, saleId, () -> sales.sale(saleId).filter(sale -> sale.getWaitingRoom() != null)
         .map(sale -> rooms.forecast(sale, clock.instant())));
     FunctionCounter.builder(IDLE_REJOINS, rooms, r -> r.rejoins(saleId)).tag("sale", saleId)
