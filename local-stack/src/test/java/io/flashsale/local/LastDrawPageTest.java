@@ -79,10 +79,12 @@ class LastDrawPageTest {
 
     // The pair comes back: drawn among those still waiting, here the late buyer alone; the page lets it buy.
     assertThat(http.cancel(rusher, requestId).status()).isEqualTo(202);
-    await().until(() -> text(buyer, "waiting-room").contains("You won the last draw"));
-    await().until(() -> buyer.findElement(By.id("buy")).isEnabled());
     // The returned unit shows as available until the round's stock level reserves it for the winner: then sold out.
     await().until(() -> text(buyer, "status").equals("Sold out"));
+    // The stream names the winner first ("your turn comes in a moment"); the queue poll then brings the pass, and
+    // only that enables the button of a sold-out sale (a click on a disabled button is silently lost).
+    await().until(() -> text(buyer, "waiting-room").contains("You won the last draw: a unit is held for you"));
+    await().until(() -> buyer.findElement(By.id("buy")).isEnabled());
     Browsers.screenshot(buyer, "buyer-last-draw-won-phone");
     buyer.findElement(By.id("buy")).click();
     await().until(() -> buyer.findElement(By.id("purchase-status")).getText().equals("ACCEPTED"));
