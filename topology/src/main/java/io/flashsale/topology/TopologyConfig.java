@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -89,14 +90,21 @@ public record TopologyConfig(
    * One commit interval: a record decided within 100 ms of being logged has a buyer waiting on it, and is committed at
    * the end of its round; an older one is a backlog, committed at the interval. Idle, the interval of 100 ms alone
    * made a decision wait about 100 ms (Kafka Streams commits after the poll that follows the record, and an idle poll
-   * lasts {@code poll.ms}, 100 ms): time to decision p50 118 ms, eagerly 27 ms ({@code ./flashsale bench --only
-   * stages}, medians of three runs of 100 idle clicks on the local stack). 100 ms rather than a second: a topology that falls behind by more than the lag has missed a live
-   * buyer's target already and goes back to batching its commits, where a second kept committing every round while
-   * saturated ({@code ./flashsale bench --only settings --quick}, live load of 1,000 clicks/s the loaded machine could
-   * not quite carry: 977 decided/s, p99 410 ms at 100 ms; 835/s, p99 1.46 s at a second; one round each, a loaded
-   * 2-core machine).
+   * lasts {@code poll.ms}, 100 ms). {@code ./flashsale bench --only settings}, three rounds on a quiet 2-core
+   * machine: idle time to decision p50 59 ms, p99 118 ms without, 8 and 19 ms with it. 100 ms rather than a second: a
+   * topology that falls behind by more than the lag has missed a live buyer's target already and goes back to
+   * batching its commits, where a second kept committing every round while saturated (at 5,000 clicks/s offered,
+   * more than the stack carries here: 3,776 decided/s, p99 5.6 s at 100 ms; 2,054/s, p99 21.6 s at a second).
    */
   public static final long DEFAULT_EAGER_COMMIT_LAG_MS = 100;
+  /**
+   * Kafka Streams' producer lingers 100 ms by its own default; an eager commit flushes it anyway, so only a saturated
+   * topology waits on it, and there 5 ms did better in every round ({@code ./flashsale bench --only settings}, three
+   * rounds, quiet 2-core machine, 5,000 clicks/s offered: 4,320 decided/s (4,180-4,499), p99 2.8 s, against 3,776/s
+   * (2,687-3,935), p99 5.6 s at 100 ms; backlog 163k against 160k decisions/s, idle p99 20 against 19 ms).
+   * {@code FLASHSALE_STREAMS_LINGER_MS} overrides it.
+   */
+  public static final int DEFAULT_STREAMS_LINGER_MS = 5;
 
   public TopologyConfig {
     if (holdExpiriesPerPunctuation < 1) {
@@ -162,6 +170,8 @@ public record TopologyConfig(
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
+    // Unprefixed, as FLASHSALE_STREAMS_LINGER_MS sets it (a producer-prefixed default would win over the variable).
+    props.put(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_STREAMS_LINGER_MS);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
     // Changelogs and repartition topics need a second copy before a commit counts, like the catalogue's topics.
     props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),

@@ -27,7 +27,11 @@ final class TopologyMeters {
   static final String DECISIONS = "flashsale.decisions";
   /** Outcomes sent again, marked repeat, for a request logged again after it was decided. */
   static final String REPEATS = "flashsale.outcome.repeats";
-  /** A sale's units, tagged sale and state: stock, available, reserved (held), confirmed (sold). */
+  /**
+   * A sale's units, tagged sale and state: stock, available, reserved (held by purchases), drawn (reserved by a last
+   * draw for winners who have not claimed them: no purchase stands for them, so the books cannot count them),
+   * confirmed (sold).
+   */
   static final String SALE_UNITS = "flashsale.sale.units";
   /** Units held by live holds, over the sales of this process's tasks. */
   static final String HOLDS_LIVE = "flashsale.holds.live.units";
@@ -155,6 +159,7 @@ final class TopologyMeters {
     private final AtomicInteger stock = new AtomicInteger();
     private final AtomicInteger available = new AtomicInteger();
     private final AtomicInteger reserved = new AtomicInteger();
+    private final AtomicInteger drawn = new AtomicInteger();
     private final AtomicInteger confirmed = new AtomicInteger();
     private final List<Meter> meters = new ArrayList<>();
     private volatile Object owner;
@@ -164,12 +169,13 @@ final class TopologyMeters {
       meters.add(gauge(saleId, "stock", stock));
       meters.add(gauge(saleId, "available", available));
       meters.add(gauge(saleId, "reserved", reserved));
+      meters.add(gauge(saleId, "drawn", drawn));
       meters.add(gauge(saleId, "confirmed", confirmed));
     }
 
     private Meter gauge(String saleId, String state, AtomicInteger value) {
       return Gauge.builder(SALE_UNITS, value, AtomicInteger::get).tag("sale", saleId).tag("state", state)
-          .description("Units of a sale by state; available + reserved + confirmed == stock").baseUnit("units")
+          .description("Units of a sale by state; available + reserved + drawn + confirmed == stock").baseUnit("units")
           .register(registry);
     }
 
@@ -177,7 +183,9 @@ final class TopologyMeters {
       owner = by;
       stock.set(level.getStock());
       available.set(level.getAvailable());
-      reserved.set(level.getReserved());
+      // The books' reserved counts holds (FlashsaleBooksDivergeFromLog compares them): a draw's units are apart.
+      reserved.set(level.getReserved() - level.getDrawReserved());
+      drawn.set(level.getDrawReserved());
       confirmed.set(level.getConfirmed());
     }
 

@@ -60,6 +60,21 @@ class MeterProcessorTest {
     assertThat(registry.find(TopologyMeters.SALE_UNITS).tag("sale", "s1").gauges()).isEmpty();
   }
 
+  @Test
+  void unitsALastDrawReservesForItsWinnersAreDrawnNotHeld() {
+    MeterProcessor<StockLevel> meter = new MeterProcessor<>(meters.stockLevels());
+    meter.init(new MockProcessorContext<>());
+
+    // 2 units held by purchases and 3 reserved by a last draw: the books, kept from outcomes, count 2 reserved.
+    meter.process(new Record<>("s1", StockLevel.newBuilder(level(10, 4, 5, 1)).setDrawReserved(3).build(),
+        NOW.toEpochMilli()));
+
+    assertThat(units("reserved")).isEqualTo(2.0);
+    assertThat(units("drawn")).isEqualTo(3.0);
+    assertThat(units("available") + units("reserved") + units("drawn") + units("confirmed")).isEqualTo(units("stock"));
+    assertThat(registry.get(TopologyMeters.HOLDS_LIVE).gauge().value()).as("a draw's units are no hold").isEqualTo(2.0);
+  }
+
   private static StockLevel level(int stock, int available, int reserved, int confirmed) {
     return StockLevel.newBuilder().setSaleId("s1").setSku("SKU-1").setStock(stock).setAvailable(available)
         .setReserved(reserved).setConfirmed(confirmed).setUpdatedAt(NOW).build();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -80,6 +81,20 @@ class TopologyConfigTest {
         .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
         .containsEntry(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS)
         .containsEntry("session.timeout.ms", "6000");
+  }
+
+  /** The producer Kafka Streams builds lingers 5 ms, not its own 100 ms; the variable still decides. */
+  @Test
+  void theStreamsProducerLingersFiveMillisecondsUnlessTheVariableSaysOtherwise() {
+    Properties defaults = TopologyConfig.fromEnv(Map.of()).streamsProperties();
+    defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "linger-test");
+    assertThat(new StreamsConfig(defaults).getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG))
+        .isEqualTo(TopologyConfig.DEFAULT_STREAMS_LINGER_MS).isEqualTo(5);
+
+    Properties set = TopologyConfig.fromEnv(Map.of("FLASHSALE_STREAMS_LINGER_MS", "100")).streamsProperties();
+    set.put(StreamsConfig.APPLICATION_ID_CONFIG, "linger-test");
+    assertThat(new StreamsConfig(set).getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG))
+        .isEqualTo("100");
   }
 
   @Test

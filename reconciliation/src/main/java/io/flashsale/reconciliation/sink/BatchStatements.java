@@ -81,8 +81,10 @@ interface BatchStatements {
                    @Bind("currencies") String[] currencies);
 
   @SqlUpdate("""
-      INSERT INTO refunds_due (payment_id, request_id, sale_id, amount_cents, currency, created_at)
-      SELECT pi, r, s, a, c, timestamptz 'epoch' + d * interval '1 millisecond'
+      INSERT INTO refunds_due (payment_id, request_id, sale_id, amount_cents, currency, created_at, refunded_at)
+      SELECT pi, r, s, a, c, timestamptz 'epoch' + d * interval '1 millisecond',
+             (SELECT min(p.occurred_at) FROM payments p WHERE p.payment_id = u.pi AND p.type = 'REFUNDED'
+                AND (p.order_id IS NULL OR p.request_id = u.r))
       FROM unnest(:paymentIds, :requestIds, :saleIds, :amounts, :currencies, :decidedAt) AS u(pi, r, s, a, c, d)
       ON CONFLICT (payment_id, request_id) DO NOTHING""")
   int insertRefundsDue(@Bind("paymentIds") String[] paymentIds, @Bind("requestIds") String[] requestIds,

@@ -88,9 +88,15 @@ interface LedgerStatements {
   Optional<OrderState> endOrder(@BindBean("o") PurchaseOutcome outcome, @Bind("offset") long offset,
                                 @BindList("from") List<String> fromStatuses);
 
+  /**
+   * A refund owed; already made if the provider's REFUNDED event is in the books: the payment events and the
+   * outcomes are different topics, and the sink may read the refund before the decision that owes it.
+   */
   @SqlUpdate("""
-      INSERT INTO refunds_due (payment_id, request_id, sale_id, amount_cents, currency, created_at)
-      VALUES (:paymentId, :requestId, :saleId, :amountCents, :currency, :decidedAt)
+      INSERT INTO refunds_due (payment_id, request_id, sale_id, amount_cents, currency, created_at, refunded_at)
+      VALUES (:paymentId, :requestId, :saleId, :amountCents, :currency, :decidedAt,
+              (SELECT min(p.occurred_at) FROM payments p WHERE p.payment_id = :paymentId AND p.type = 'REFUNDED'
+                 AND (p.order_id IS NULL OR p.request_id = :requestId)))
       ON CONFLICT (payment_id, request_id) DO NOTHING""")
   int insertRefundDue(@BindBean PurchaseOutcome outcome);
 

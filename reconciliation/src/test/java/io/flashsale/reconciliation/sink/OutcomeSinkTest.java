@@ -5,6 +5,7 @@ import static io.flashsale.schemas.OutcomeStatus.CONFIRMED;
 import static io.flashsale.schemas.OutcomeStatus.EXPIRED;
 import static io.flashsale.schemas.OutcomeStatus.REFUND_DUE;
 import static io.flashsale.schemas.PaymentEventType.FAILED;
+import static io.flashsale.schemas.PaymentEventType.REFUNDED;
 import static io.flashsale.schemas.PaymentEventType.SUCCEEDED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -104,6 +105,40 @@ class OutcomeSinkTest {
         .containsExactly(tuple("ACCEPTED", 4L), tuple("CANCELLED", 1L), tuple("CONFIRMED", 2L), tuple("EXPIRED", 1L),
             tuple("REFUND_DUE", 1L), tuple("REJECTED", 1L));
     assertThat(books.count("SELECT count(*) FROM orders WHERE request_id = ?", story.requestId(9))).isZero();
+  }
+
+  /**
+   * The provider's refund and the decision that owes it are on different topics: when the sink reads the refund
+   * first, the refund owed it writes later is already made (else the nightly job would refund it again).
+   */
+  @Test
+  void aRefundReadBeforeTheDecisionThatOwesItSettlesIt() {
+    SaleStory story = new SaleStory("refund-first-" + UUID.randomUUID(), 10);
+    try (LogWriter log = new LogWriter(bootstrap, REGISTRY);
+        OutcomeSink sink = OutcomeSink.start(books.sinkConfig(bootstrap, REGISTRY, Map.of()))) {
+      log.begin();
+      log.send(story.sale());
+      log.send(story.accepted(1, 1));
+      log.send(story.accepted(2, 1));
+      log.send(story.ended(1, 1, EXPIRED));
+      log.send(story.ended(2, 1, EXPIRED));
+      log.send(story.payment("evt-1", 1, 1, 1, SUCCEEDED));
+      log.send(story.payment("evt-2", 1, 1, 1, REFUNDED)); // refunded by hand at the provider, early
+      log.commit();
+      await().atMost(WAIT).until(() -> sink.status().lag() == 0
+          && books.count("SELECT count(*) FROM payments WHERE sale_id = ?", story.saleId) == 2);
+      log.begin();
+      log.send(story.paid(1, 1, REFUND_DUE, 1));
+      log.send(story.paid(2, 1, REFUND_DUE, 2)); // another payment, not refunded: still owed
+      log.commit();
+      await().atMost(WAIT).until(() -> books.count("SELECT count(*) FROM refunds_due WHERE sale_id = ?",
+          story.saleId) == 2);
+    }
+
+    assertThat(books.rows("SELECT request_id, refunded_at IS NOT NULL AS refunded FROM refunds_due WHERE sale_id = ?"
+        + " ORDER BY request_id", story.saleId))
+        .extracting(r -> r.get("request_id"), r -> r.get("refunded"))
+        .containsExactly(tuple(story.requestId(1), true), tuple(story.requestId(2), false));
   }
 
   /** The topology rejects a request for a sale it never saw; the sink keeps that decision and goes on. */
