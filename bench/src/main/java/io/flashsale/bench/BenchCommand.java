@@ -27,15 +27,15 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Smaller sizes and short runs: a smoke run in a few minutes.")
   boolean quick;
 
-  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, flash, crowd, fairness, "
-      + "baselines, jmh; and, only when named, stages (where an idle click's time goes) and settings (the latency "
+  @Option(names = "--only", split = ",", description = "Run only these parts: backlog, http, live, flash, crowd, "
+      + "fairness, baselines, jmh; and, only when named, stages (where an idle click's time goes) and settings (the latency "
       + "settings against throughput).")
   java.util.Set<String> only;
 
   /**
    * The JDK HTTP client completes every async response through the common fork-join pool, which on 2 cores
-   * has a parallelism of 1 and then starts a new thread per task: the fixed-rate runs and the long-polls
-   * spent their time starting threads. A few pooled threads are enough.
+   * has a parallelism of 1 and then starts a new thread per task: the long-polls spent their time starting
+   * threads. A few pooled threads are enough.
    */
   static final int COMMON_POOL_PARALLELISM = 8;
 
@@ -73,7 +73,8 @@ public final class BenchCommand implements Callable<Integer> {
         results.machine.jdk(), dir);
 
     part("backlog", "ceiling and topology", results, () -> new BacklogBench(config, results).run());
-    part("http", "HTTP path", results, () -> new HttpBench(config, results, histograms).run());
+    part("http", "HTTP path", results, () -> new HttpBench(config, results).run());
+    part("live", "time to decision, idle and at fixed rates", results, () -> new LiveRatesBench(config, results, histograms).run());
     part("flash", "flash", results, () -> new FlashBench(config, results, histograms).run());
     // Asked for by name only: the settings table starts six stacks a round, the stages one more.
     if (only != null && only.contains("stages")) {

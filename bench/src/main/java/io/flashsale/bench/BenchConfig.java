@@ -19,6 +19,10 @@ import java.util.Map;
  *   <li>{@code FLASHSALE_BENCH_BASELINE_REQUESTS} (default 200,000; quick 20,000): purchases sent to each baseline
  *   <li>{@code FLASHSALE_BENCH_RUN_SECONDS} (default 20; quick 5): length of each measured HTTP run, after a
  *       warm-up of 15 s (quick 3 s)
+ *   <li>{@code FLASHSALE_BENCH_E2E_SECONDS} (default 15; quick 5): length of each time-to-decision run at a fixed
+ *       rate (250 to 5,000 clicks a second; quick 1,000, 2,000, 5,000)
+ *   <li>{@code FLASHSALE_BENCH_WARM_UP_ROUNDS} (default 30; quick 6): most rounds of 10,000 accepted clicks before the
+ *       time to decision is measured, ending with the first round in which the JIT compilers were quiet
  *   <li>{@code FLASHSALE_STREAM_THREADS}, {@code FLASHSALE_COMMIT_INTERVAL_MS} and the other topology settings
  *       apply to the ceiling and the topology alike (see TopologyConfig)
  *   <li>{@code FLASHSALE_BENCH_BACKLOG_BATCH} (default 100): purchase requests per record of the topology's
@@ -47,9 +51,8 @@ import java.util.Map;
  * @param httpBuyers distinct buyers (JWTs) sending the HTTP load
  * @param httpWarmup unmeasured load before each closed-loop HTTP run (JIT, connection set-up)
  * @param httpDuration length of each measured closed-loop HTTP run
- * @param e2eRates offered loads (requests/s) of the time-to-decision runs
+ * @param e2eRates clicks a second offered in the time-to-decision runs ({@link LiveRatesBench})
  * @param e2eDuration length of each time-to-decision run
- * @param maxInFlight most unfinished requests of a fixed-rate run; beyond it sends wait, and the wait counts
  * @param baselineRequests purchases sent to each baseline
  * @param baselineClients connections (and threads) of each baseline
  * @param jmhForks 0 runs JMH inside this JVM (quick), 1 in a fresh JVM
@@ -63,6 +66,7 @@ import java.util.Map;
  * @param settingsRounds rounds of the settings table
  * @param settingsLiveRate clicks a second offered in the settings table's live runs
  * @param settingsLiveSeconds length of each live run of the settings table
+ * @param warmUpRounds most rounds of accepted clicks before the time to decision, until the JIT is quiet
  */
 public record BenchConfig(
     boolean quick,
@@ -76,7 +80,6 @@ public record BenchConfig(
     Duration httpDuration,
     List<Integer> e2eRates,
     Duration e2eDuration,
-    int maxInFlight,
     int baselineRequests,
     int baselineClients,
     int jmhForks,
@@ -92,15 +95,16 @@ public record BenchConfig(
     int crowdStreams,
     int settingsRounds,
     double settingsLiveRate,
-    int settingsLiveSeconds) {
+    int settingsLiveSeconds,
+    int warmUpRounds) {
 
   public static final String DEFAULT_OUTPUT_DIR = "bench-results";
   /**
-   * Offered loads of the time-to-decision runs; 1k and 5k have keys of their own in results.json, and the highest
-   * with a p99 under 100 ms is reported.
+   * Offered loads of the time-to-decision runs, in steps fine enough to find the highest with a p99 under 100 ms;
+   * 1k and 5k have keys of their own in results.json.
    */
-  public static final List<Integer> E2E_RATES_QUICK = List.of(1_000, 5_000);
-  public static final List<Integer> E2E_RATES = List.of(1_000, 2_000, 5_000, 10_000, 15_000);
+  public static final List<Integer> E2E_RATES_QUICK = List.of(1_000, 2_000, 5_000);
+  public static final List<Integer> E2E_RATES = List.of(250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000);
 
   public static BenchConfig fromEnv(Map<String, String> env, boolean quick) {
     Settings settings = Settings.of(env);
@@ -108,6 +112,7 @@ public record BenchConfig(
     int backlog = settings.integer("FLASHSALE_BENCH_BACKLOG_REQUESTS", quick ? 100_000 : 1_000_000);
     int baseline = settings.integer("FLASHSALE_BENCH_BASELINE_REQUESTS", quick ? 20_000 : 200_000);
     Duration run = settings.seconds("FLASHSALE_BENCH_RUN_SECONDS", Duration.ofSeconds(quick ? 5 : 20));
+    Duration e2e = settings.seconds("FLASHSALE_BENCH_E2E_SECONDS", Duration.ofSeconds(quick ? 5 : 15));
     // JIT warm-up before every measured HTTP run: HTTP figures of the first minute are several times lower.
     Duration warmup = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(15);
     int batch = settings.integer("FLASHSALE_BENCH_BACKLOG_BATCH", 100);
@@ -121,13 +126,15 @@ public record BenchConfig(
     int settingsRounds = settings.integer("FLASHSALE_BENCH_SETTINGS_ROUNDS", quick ? 1 : 3);
     int liveRate = settings.integer("FLASHSALE_BENCH_SETTINGS_LIVE_RATE", (int) SettingsBench.LIVE_RATE);
     int liveSeconds = settings.integer("FLASHSALE_BENCH_SETTINGS_LIVE_SECONDS", quick ? 5 : 15);
+    // The JIT went quiet after 17 to 22 rounds on 2 cores: 30 leave room; a smoke run stops sooner, its figures cold.
+    int warmUpRounds = settings.integer("FLASHSALE_BENCH_WARM_UP_ROUNDS", quick ? 6 : 30);
     return quick
-        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, run, 2_000,
+        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, e2e,
             baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
-            crowdStreams, settingsRounds, liveRate, liveSeconds)
-        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, run, 5_000,
+            crowdStreams, settingsRounds, liveRate, liveSeconds, warmUpRounds)
+        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, e2e,
             baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
-            crowdStreams, settingsRounds, liveRate, liveSeconds);
+            crowdStreams, settingsRounds, liveRate, liveSeconds, warmUpRounds);
   }
 
   /** Units on sale for {@code requests} purchase requests. */

@@ -168,11 +168,7 @@ final class BenchReport {
       results.latency.forEach((name, l) -> md.append(String.format("| %s | %,d | %.2f | %.2f | %.2f | %.2f | %.2f |%n",
           name, l.count(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.p999Ms(), l.maxMs())));
     }
-    if (!results.settingsTable.isEmpty()) {
-      md.append("\n## Latency settings against throughput (medians of the rounds)\n\n").append(SETTINGS_HEADER)
-          .append("\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-      results.settingsTable.forEach(row -> md.append("| ").append(String.join(" | ", settingsCells(row))).append(" |\n"));
-    }
+    tables(results).forEach(t -> md.append(t.markdown()));
     if (!results.jmhOpsPerSecond.isEmpty()) {
       md.append("\n## JMH (operations/s)\n\n| Benchmark | ops/s |\n|---|---:|\n");
       results.jmhOpsPerSecond.forEach((name, score) -> md.append(String.format("| %s | %,.0f |%n", name, score)));
@@ -187,9 +183,47 @@ final class BenchReport {
     return md.toString();
   }
 
-  static final String SETTINGS_HEADER = "| commit interval ms | eager-commit lag ms | Streams poll ms | Streams linger ms "
-      + "| backlog decisions/s | idle p50 ms | idle p99 ms | live offered/s | live decided/s | live p99 ms "
-      + "| generator lag p99 ms |";
+  /** A table of its own in the report: a title, its columns, its rows of cells as text. */
+  record Table(String title, List<String> columns, List<List<String>> rows) {
+    String markdown() {
+      StringBuilder md = new StringBuilder("\n## ").append(title).append("\n\n| ").append(String.join(" | ", columns))
+          .append(" |\n|").append("---:|".repeat(columns.size())).append('\n');
+      rows.forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
+      return md.toString();
+    }
+
+    String html() {
+      StringBuilder html = new StringBuilder("<h2>").append(escape(title)).append("</h2><table><tr>");
+      columns.forEach(c -> html.append("<th>").append(escape(c)).append("</th>"));
+      html.append("</tr>\n");
+      rows.forEach(row -> html.append("<tr><td>").append(String.join("</td><td>", row)).append("</td></tr>\n"));
+      return html.append("</table>").toString();
+    }
+  }
+
+  /** The tables of the run: the time to decision at each fixed rate, the settings table. */
+  static List<Table> tables(BenchResults results) {
+    List<Table> tables = new ArrayList<>();
+    if (!results.e2eRates.isEmpty()) {
+      tables.add(new Table("Time to decision at fixed rates (open loop, from each click's intended start)",
+          List.of("offered/s", "decided/s", "p50 ms", "p99 ms", "p99.9 ms", "without a decision", "generator lag p99 ms",
+              "stack JVM cores", "generator cores", "PostgreSQL cores"),
+          results.e2eRates.stream().map(r -> List.of(String.format("%,d", r.offeredPerS()),
+              String.format("%,.0f", r.decidedPerS()), String.format("%.1f", r.p50Ms()), String.format("%.1f", r.p99Ms()),
+              String.format("%.1f", r.p999Ms()), String.valueOf(r.withoutDecision()),
+              String.format("%.1f", r.generatorLagP99Ms()), cell("%.2f", r.cpuCores().get("stack_jvm")),
+              cell("%.2f", r.cpuCores().get("click_generator")), cell("%.2f", r.cpuCores().get("postgresql")))).toList()));
+    }
+    if (!results.settingsTable.isEmpty()) {
+      tables.add(new Table("Latency settings against throughput (medians of the rounds)", SETTINGS_COLUMNS,
+          results.settingsTable.stream().map(BenchReport::settingsCells).toList()));
+    }
+    return tables;
+  }
+
+  static final List<String> SETTINGS_COLUMNS = List.of("commit interval ms", "eager-commit lag ms", "Streams poll ms",
+      "Streams linger ms", "backlog decisions/s", "idle p50 ms", "idle p99 ms", "live offered/s", "live decided/s",
+      "live p99 ms", "generator lag p99 ms");
 
   /** A row of the settings table, its cells as text: "" where not measured. */
   static List<String> settingsCells(SettingsBench.Row row) {
@@ -350,17 +384,8 @@ final class BenchReport {
       table.append(String.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n", escape(row.figure()),
           measured(row), escape(row.target()), met(row.met()), ratio(row, ceilingOf(row, results))));
     }
-    StringBuilder settings = new StringBuilder();
-    if (!results.settingsTable.isEmpty()) {
-      settings.append("<h2>Latency settings against throughput (medians of the rounds)</h2><table><tr>");
-      for (String name : SETTINGS_HEADER.substring(2, SETTINGS_HEADER.length() - 2).split(" \\| ")) {
-        settings.append("<th>").append(escape(name)).append("</th>");
-      }
-      settings.append("</tr>\n");
-      results.settingsTable.forEach(row -> settings.append("<tr><td>").append(String.join("</td><td>", settingsCells(row)))
-          .append("</td></tr>\n"));
-      settings.append("</table>");
-    }
+    StringBuilder tables = new StringBuilder();
+    tables(results).forEach(t -> tables.append(t.html()));
     return """
         <!doctype html>
         <html><head><meta charset="utf-8"><title>Flashsale bench %s</title>
@@ -375,7 +400,7 @@ final class BenchReport {
         %s
         <p>All figures: <a href="%s">%s</a>, <a href="%s">%s</a></p>
         </body></html>
-        """.formatted(escape(results.startedAt), escape(results.mode), escape(results.startedAt), table, settings, THROUGHPUT_PNG,
+        """.formatted(escape(results.startedAt), escape(results.mode), escape(results.startedAt), table, tables, THROUGHPUT_PNG,
         LATENCY_PNG, PERCENTILES_PNG,
         results.flashTimeline == null ? "" : "<h2>The flash over time</h2><img src=\"" + FLASH_PNG + "\" alt=\"flash\">",
         RESULTS_JSON, RESULTS_JSON, REPORT_MD, REPORT_MD);

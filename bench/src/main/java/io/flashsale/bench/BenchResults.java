@@ -70,6 +70,8 @@ public final class BenchResults {
   @JsonProperty("latency") final Map<String, Latency> latency = new LinkedHashMap<>();
   /** The flash second by second, for its chart. */
   @JsonProperty("flash_timeline") FlashTimeline.Seconds flashTimeline;
+  /** Time to decision at each fixed offered rate ({@link LiveRatesBench}). */
+  @JsonProperty("e2e_rates") final List<LiveRatesBench.RateRow> e2eRates = new ArrayList<>();
   /** The latency settings against throughput ({@link SettingsBench}), a row per combination. */
   @JsonProperty("settings_table") final List<SettingsBench.Row> settingsTable = new ArrayList<>();
   /** JMH primary scores (operations per second), by benchmark. */

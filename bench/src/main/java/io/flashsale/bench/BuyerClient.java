@@ -43,9 +43,17 @@ final class BuyerClient {
 
   /** Creates a first-come-first-served sale that is live now; returns its id. */
   String createLiveSale(String saleId, String sku, int stock, int perUserLimit) {
-    Map<String, Object> sale = Map.of("saleId", saleId, "sku", sku, "name", "Bench " + sku, "stock", stock,
-        "perUserLimit", perUserLimit, "priceCents", 4999, "currency", "USD",
-        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plus(Duration.ofHours(6)).toString());
+    return createLiveSale(saleId, sku, stock, perUserLimit, null);
+  }
+
+  /** A live sale whose holds last {@code holdSeconds} (null: the API's default). */
+  String createLiveSale(String saleId, String sku, int stock, int perUserLimit, Integer holdSeconds) {
+    Map<String, Object> sale = new java.util.HashMap<>(Map.of("saleId", saleId, "sku", sku, "name", "Bench " + sku,
+        "stock", stock, "perUserLimit", perUserLimit, "priceCents", 4999, "currency", "USD",
+        "startsAt", Instant.now().minusSeconds(60).toString(), "endsAt", Instant.now().plus(Duration.ofHours(6)).toString()));
+    if (holdSeconds != null) {
+      sale.put("holdSeconds", holdSeconds);
+    }
     HttpResponse<String> created = send(request("/api/admin/sales", ApiConfig.LOCAL_ADMIN_TOKEN)
         .POST(HttpRequest.BodyPublishers.ofString(json(sale))));
     if (created.statusCode() != 201) {

@@ -57,10 +57,7 @@ final class FairnessBench {
     int stock = config.quick() ? 10 : 50;
     int buyers = stock * 100;
     Path dataDir = Files.createTempDirectory("flashsale-bench-fairness");
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("FLASHSALE_HTTP_PORT", "0");
-    env.put("FLASHSALE_SIMULATOR_PORT", "0");
-    env.put("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000");
+    Map<String, String> env = FlashBench.stackEnvironment();
     System.out.printf("%nFairness: %,d buyers for %,d units, through the waiting room and first come first served%n",
         buyers, stock);
     try (LocalStack stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env)) {

@@ -25,21 +25,18 @@ import org.apache.kafka.streams.KafkaStreams;
  * ({@link FlashClicks}), so each process's CPU is measured apart.
  *
  * <p>In order: the same clicks against the bare HTTP ceiling (all answered 409, nothing to poll); the stack starts;
- * an unmeasured warm-up flash on a sale of its own; the idle time to decision (a few clicks a second on the quiet
- * stack, each POSTed and long-polled); then the flash, while PostgreSQL's books and the sink's lag are read every
- * 200 ms, until the books hold every accepted order. Each phase after the first waits until the stack is quiet: no
- * purchase pending and the sink caught up.
+ * an unmeasured warm-up flash on a sale of its own; then the flash, while PostgreSQL's books and the sink's lag are
+ * read every 200 ms, until the books hold every accepted order. The flash waits until the stack is quiet after its
+ * warm-up: no purchase pending and the sink caught up. (The idle time to decision is measured on a stack whose JIT has
+ * gone quiet, {@link LiveRatesBench}: right after this warm-up, which sells out at once and so hardly warms the
+ * accepted path, its clicks ran on code still being compiled, p99 about 100 ms.)
  */
 final class FlashBench {
-  /** The idle figure: this many clicks at {@link #IDLE_RATE} a second, each from a new buyer, on unlimited stock. */
-  static final int IDLE_CLICKS = 200;
-  static final double IDLE_RATE = 20;
   /** Where every ramp starts. */
   static final double START_RATE = 500;
   /** Clicks hold a connection only until answered; long-polls until decided, so they need many more. */
   static final int CLICK_CONNECTIONS = 512;
   static final int POLL_CONNECTIONS = 4_096;
-  private static final int UNLIMITED_STOCK = 1_000_000_000;
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration QUIET_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration BOOKS_TIMEOUT = Duration.ofMinutes(3);
@@ -77,10 +74,7 @@ final class FlashBench {
           FlashRun.WINDOW_SECONDS, ceiling.cpuSeconds() / ceiling.lastAnswerSeconds());
 
       Path dataDir = Files.createTempDirectory("flashsale-bench-flash-stack");
-      Map<String, String> env = new HashMap<>(System.getenv());
-      env.put("FLASHSALE_HTTP_PORT", "0");
-      env.put("FLASHSALE_SIMULATOR_PORT", "0");
-      env.put("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000");
+      Map<String, String> env = stackEnvironment();
       System.out.printf("%nFlash: starting the local stack ...%n");
       try (LocalStack stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env);
           Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()));
@@ -91,16 +85,12 @@ final class FlashBench {
         long postmaster = postmaster(dataDir);
 
         String warm = sale(client, "flash-warm-up", "SKU-FLASH-WARM-UP", Math.max(1, stock / 10));
-        String idleSale = sale(client, "flash-idle", "SKU-FLASH-IDLE", UNLIMITED_STOCK);
         String flashSale = sale(client, "flash", "SKU-FLASH", stock);
         try (FlashClicks.Session clicks = FlashClicks.Session.start(plan(stack.apiUrl(),
-            ramp(warm, "warm-up-buyer-", buyers / 10),
-            new FlashClicks.Phase(idleSale, "idle-buyer-", IDLE_CLICKS, IDLE_RATE, IDLE_RATE, false),
-            ramp(flashSale, "flash-buyer-", buyers)), work)) {
+            ramp(warm, "warm-up-buyer-", buyers / 10), ramp(flashSale, "flash-buyer-", buyers)), work)) {
           System.out.printf("%nFlash warm-up (unmeasured): %,d buyers for %,d units%n", buyers / 10, stock / 10);
           clicks.next();
           awaitQuiet(client, books, warm);
-          idle(clicks, client, books, idleSale);
           flash(clicks, client, books, postmaster, flashSale, buyers, stock, ceiling);
         }
       } finally {
@@ -109,18 +99,6 @@ final class FlashBench {
     } finally {
       Utils.delete(work.toFile());
     }
-  }
-
-  /** A few clicks a second on the quiet, warm stack, each POSTed and long-polled to its decision. */
-  private void idle(FlashClicks.Session clicks, BuyerClient client, FlashBooks books, String idleSale) throws Exception {
-    System.out.printf("%nIdle time to decision: %d clicks at %.0f/s on the quiet stack%n", IDLE_CLICKS, IDLE_RATE);
-    FlashRun idle = clicks.next();
-    Latency idleLatency = record("e2e_idle", FlashClicks.decode(idle.decisionLatency()));
-    results.e2eIdleP99Ms = idleLatency.p99Ms();
-    if (idle.failed() > 0) {
-      results.note("e2e_idle: " + idle.failed() + " of " + IDLE_CLICKS + " clicks got no decision: " + idle.sampleFailures());
-    }
-    awaitQuiet(client, books, idleSale);
   }
 
   private void flash(FlashClicks.Session clicks, BuyerClient client, FlashBooks books, long postmaster, String saleId,
@@ -238,8 +216,12 @@ final class FlashBench {
     }
   }
 
-  private static FlashClicks.Plan plan(String baseUrl, FlashClicks.Phase... phases) {
-    return new FlashClicks.Plan(baseUrl, ApiConfig.LOCAL_JWT_SECRET, CLICK_CONNECTIONS, POLL_CONNECTIONS, List.of(phases));
+  static FlashClicks.Plan plan(String baseUrl, FlashClicks.Phase... phases) {
+    return plan(baseUrl, List.of(phases));
+  }
+
+  static FlashClicks.Plan plan(String baseUrl, List<FlashClicks.Phase> phases) {
+    return new FlashClicks.Plan(baseUrl, ApiConfig.LOCAL_JWT_SECRET, CLICK_CONNECTIONS, POLL_CONNECTIONS, phases);
   }
 
   private FlashClicks.Phase ramp(String saleId, String buyerPrefix, int buyers) {
@@ -258,6 +240,11 @@ final class FlashBench {
   /** A live sale of one unit per buyer, once the API answers for it. */
   static String sale(BuyerClient client, String saleId, String sku, int stock) throws InterruptedException {
     client.createLiveSale(saleId, sku, stock, 1);
+    return awaitSale(client, saleId, stock);
+  }
+
+  /** The sale's id once the API shows it with its whole stock. */
+  static String awaitSale(BuyerClient client, String saleId, int stock) throws InterruptedException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (true) {
       try {
@@ -287,6 +274,19 @@ final class FlashBench {
     }
   }
 
+  /**
+   * The environment of a bench's local stack: any free port for the API and the payment simulator (a running
+   * {@code ./flashsale local} holds the defaults), and the per-user rate limit lifted, so that a run measures the path,
+   * not the limiter.
+   */
+  static Map<String, String> stackEnvironment() {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("FLASHSALE_HTTP_PORT", "0");
+    env.put("FLASHSALE_SIMULATOR_PORT", "0");
+    env.put("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000");
+    return env;
+  }
+
   static void awaitReady(LocalStack stack, BuyerClient client) throws InterruptedException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (stack.topology().state() != KafkaStreams.State.RUNNING || !client.ready()) {
@@ -296,7 +296,7 @@ final class FlashBench {
   }
 
   /** The postmaster of the stack's PostgreSQL, from its pid file, or -1. */
-  private static long postmaster(Path dataDir) {
+  static long postmaster(Path dataDir) {
     try {
       return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid")).get(0).trim());
     } catch (Exception e) {

@@ -52,6 +52,7 @@ final class FlashClicks {
   /** Between the child and its parent: tokens signed, go on, figures written. */
   private static final String READY = "FLASH-CLICKS-READY";
   private static final String GO = "go";
+  private static final String SKIP = "skip";
   private static final String WRITTEN = "FLASH-CLICKS-WRITTEN";
   static final int LONG_POLL_MS = 5_000;
   /** A click without its decision this long after its intended start counts as timed out. */
@@ -478,6 +479,14 @@ final class FlashClicks {
       return next(pid -> { }, pid -> { });
     }
 
+    /** Passes over the next phase without running it (a warm-up round not needed). */
+    void skip() throws IOException {
+      await(READY);
+      in.write(SKIP + "\n");
+      in.flush();
+      phase++;
+    }
+
     private void await(String marker) throws IOException {
       String line;
       while ((line = out.readLine()) != null) {
@@ -514,7 +523,7 @@ final class FlashClicks {
 
   /**
    * The child: {@code FlashClicks <plan.json> <result.json>}. For each phase it signs the tokens, says READY, waits
-   * for GO on its input, runs the phase and writes its figures to result.json.&lt;phase&gt;.
+   * for GO on its input, runs the phase and writes its figures to result.json.&lt;phase&gt;; SKIP passes over it.
    */
   public static void main(String[] args) {
     try {
@@ -524,7 +533,11 @@ final class FlashClicks {
       for (int i = 0; i < plan.phases().size(); i++) {
         FlashClicks clicks = prepare(plan, plan.phases().get(i), clients);
         say(READY);
-        if (!GO.equals(parent.readLine())) {
+        String order = parent.readLine();
+        if (SKIP.equals(order)) {
+          continue;
+        }
+        if (!GO.equals(order)) {
           break; // the parent is done with this generator
         }
         FlashRun run = clicks.run(() -> say(STARTED));

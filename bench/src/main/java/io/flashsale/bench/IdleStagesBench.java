@@ -6,7 +6,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +35,7 @@ final class IdleStagesBench {
 
   void run() throws Exception {
     Path dataDir = Files.createTempDirectory("flashsale-bench-stages-stack");
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("FLASHSALE_HTTP_PORT", "0");
-    env.put("FLASHSALE_SIMULATOR_PORT", "0");
-    env.put("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000");
+    Map<String, String> env = FlashBench.stackEnvironment();
     System.out.printf("%nIdle stages: %d clicks one at a time after %d unmeasured%n", CLICKS, WARM_UP);
     try (LocalStack stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env)) {
       BuyerClient client = new BuyerClient(stack.apiUrl());

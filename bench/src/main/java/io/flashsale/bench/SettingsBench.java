@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,7 @@ import org.apache.kafka.common.utils.Utils;
  * <ul>
  *   <li>the hot SKU's backlog decisions/s, as {@link BacklogBench} measures it, with the row's settings;
  *   <li>on a whole local stack started with the row's settings (the sink and PostgreSQL in it): after a warm-up,
- *       the idle time to decision ({@link FlashBench#IDLE_CLICKS} clicks at {@link FlashBench#IDLE_RATE}/s, each
+ *       the idle time to decision ({@link LiveRatesBench#IDLE_CLICKS} clicks at {@link LiveRatesBench#IDLE_RATE}/s, each
  *       POSTed and long-polled) and the time to decision at a fixed live rate
  *       ({@code FLASHSALE_BENCH_SETTINGS_LIVE_RATE}, 5,000/s), open loop from each click's intended start, from the
  *       flash's click generator in its own JVM, with the rate it achieved and the generator's own lag beside it.
@@ -128,10 +127,7 @@ final class SettingsBench {
   private Map<String, Double> live(Setting setting, double liveRate) throws Exception {
     Path work = Files.createTempDirectory("flashsale-settings");
     Path dataDir = Files.createTempDirectory("flashsale-bench-settings-stack");
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("FLASHSALE_HTTP_PORT", "0");
-    env.put("FLASHSALE_SIMULATOR_PORT", "0");
-    env.put("FLASHSALE_RATE_LIMIT_PER_SECOND", "1000000");
+    Map<String, String> env = FlashBench.stackEnvironment();
     env.putAll(setting.environment());
     int liveClicks = (int) Math.round(liveRate * config.settingsLiveSeconds());
     int warmClicks = Math.max(1_000, liveClicks / 5);
@@ -148,12 +144,12 @@ final class SettingsBench {
       try (FlashClicks.Session clicks = FlashClicks.Session.start(new FlashClicks.Plan(stack.apiUrl(),
           ApiConfig.LOCAL_JWT_SECRET, FlashBench.CLICK_CONNECTIONS, FlashBench.POLL_CONNECTIONS, List.of(
               fixed(warm, "warm-up-buyer-", warmClicks, Math.min(liveRate, 1_000)),
-              fixed(idle, "idle-buyer-", FlashBench.IDLE_CLICKS, FlashBench.IDLE_RATE),
+              fixed(idle, "idle-buyer-", LiveRatesBench.IDLE_CLICKS, LiveRatesBench.IDLE_RATE),
               fixed(live, "live-buyer-", liveClicks, liveRate))), work)) {
         System.out.printf("  warm-up (unmeasured): %,d clicks%n", warmClicks);
         clicks.next();
         FlashBench.awaitQuiet(client, books, warm);
-        System.out.printf("  idle: %d clicks at %.0f/s%n", FlashBench.IDLE_CLICKS, FlashBench.IDLE_RATE);
+        System.out.printf("  idle: %d clicks at %.0f/s%n", LiveRatesBench.IDLE_CLICKS, LiveRatesBench.IDLE_RATE);
         Latency idleLatency = Latency.of(FlashClicks.decode(clicks.next().decisionLatency()));
         cells.put("idle_p50_ms", idleLatency.p50Ms());
         cells.put("idle_p99_ms", idleLatency.p99Ms());
