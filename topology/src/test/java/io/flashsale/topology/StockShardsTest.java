@@ -36,13 +36,14 @@ import org.junit.jupiter.api.Test;
  */
 class StockShardsTest {
   private static final AtomicInteger TRIES = new AtomicInteger();
-  private static SaleTopologyDriver flashsale;
+  /** The property's driver, kept across its tries. */
+  private static SaleTopologyDriver shared;
 
   @AfterContainer
   static void closeDriver() {
-    if (flashsale != null) {
-      flashsale.close();
-      flashsale = null;
+    if (shared != null) {
+      shared.close();
+      shared = null;
     }
   }
 
@@ -57,7 +58,7 @@ class StockShardsTest {
       // Half a second apart: the other shards, idle, give up their reserves too.
       for (String buyer : usersOfShard(0, 3, 20)) {
         topology.advanceWallClock(Duration.ofMillis(500));
-        topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(0), buyer, buyer, 1));
+        topology.purchaseLoggedAt(topology.wallClock(), requestTo(topology, shards.get(0), buyer, buyer, 1));
       }
       List<PurchaseOutcome> outcomes = topology.readOutcomes();
 
@@ -112,13 +113,15 @@ class StockShardsTest {
           .setEndsAt(NOW.plus(Duration.ofDays(1))).build();
       List<Sale> shards = topology.defineSharded(sale);
       String greedy = usersOfShard(1, 2, 1).get(0);
-      topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(1), "greedy-0", greedy, 1));
+      topology.purchaseLoggedAt(topology.wallClock(), requestTo(topology, shards.get(1), "greedy-0", greedy, 1));
       List<String> buyers = usersOfShard(0, 2, 260);
       for (int i = 0; i < buyers.size(); i++) {
         topology.advanceWallClock(Duration.ofMillis(250));
-        topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(0), "buyer-" + i, buyers.get(i), 1));
+        topology.purchaseLoggedAt(topology.wallClock(),
+            requestTo(topology, shards.get(0), "buyer-" + i, buyers.get(i), 1));
         if (i % 2 == 0) { // the greedy account clicks on, every half second, and is refused its limit
-          topology.purchaseLoggedAt(topology.wallClock(), requestTo(shards.get(1), "greedy-" + (i + 1), greedy, 1));
+          topology.purchaseLoggedAt(topology.wallClock(),
+              requestTo(topology, shards.get(1), "greedy-" + (i + 1), greedy, 1));
         }
       }
 
@@ -193,7 +196,7 @@ class StockShardsTest {
       asks.put("slow~0", NOW.toEpochMilli()); // an ask whose request was lost on its way
       asks.put("slow~1", NOW.toEpochMilli()); // and one of a shard that has plenty
       for (String buyer : usersOfShard(0, 3, 4)) {
-        topology.purchase(requestTo(shards.get(0), buyer, buyer, 1));
+        topology.purchase(requestTo(topology, shards.get(0), buyer, buyer, 1));
       }
       assertThat(topology.<StockLevel>store(SaleTopology.STOCK_STORE, "slow~0").getAvailable()).isZero();
       topology.advanceWallClock(ShardStock.ASK_TIMEOUT.minusSeconds(1));
@@ -231,66 +234,89 @@ class StockShardsTest {
   @Property(tries = 80)
   void shardsNeverOversellHoldLimitsAndSellOutExactly(@ForAll("scenarios") Tuple.Tuple4<Integer, Integer, Integer,
       List<Step>> scenario) {
-    if (flashsale == null) {
-      flashsale = new SaleTopologyDriver();
+    if (shared == null) {
+      shared = new SaleTopologyDriver();
     }
-    flashsale.readOutcomes();
-    int shardCount = scenario.get2();
-    int stock = Math.max(scenario.get1(), shardCount); // every shard starts with a unit at least
-    int limit = scenario.get3();
+    sellOut(shared, scenario.get1(), scenario.get2(), scenario.get3(), scenario.get4());
+    Statistics.label("shards").collect(scenario.get2());
+  }
+
+  /**
+   * A sample the property once drew: holds of the first steps expire (after 5 minutes) while the last buyers come, and
+   * the units they give back sell to the buyers who come after them.
+   */
+  @Test
+  void unitsOfHoldsThatExpireAsTheLastBuyersComeSellToTheBuyersAfterThem() {
+    try (SaleTopologyDriver topology = new SaleTopologyDriver()) {
+      sellOut(topology, 36, 2, 2, List.of(new Buy(2, 2), new PassTime(2), new Cancel(22), new Buy(4, 3),
+          new Buy(22, 2), new Buy(29, 2), new PassTime(13), new Buy(5, 2), new Cancel(23), new Cancel(7),
+          new PassTime(184), new Cancel(999)));
+    }
+  }
+
+  private static void sellOut(SaleTopologyDriver topology, int requestedStock, int shardCount, int limit,
+      List<Step> steps) {
+    topology.readOutcomes();
+    int stock = Math.max(requestedStock, shardCount); // every shard starts with a unit at least
     String saleId = "shards-" + TRIES.incrementAndGet();
     Sale sale = Sale.newBuilder(SaleTopologyDriver.fcfsSale(saleId, "SKU-" + saleId, stock, limit))
-        .setShards(shardCount).setStartsAt(flashsale.wallClock().minusSeconds(1))
-        .setEndsAt(flashsale.wallClock().plusSeconds(86_400)).build();
-    List<Sale> shards = flashsale.defineSharded(sale);
+        .setShards(shardCount).setStartsAt(topology.wallClock().minusSeconds(1))
+        .setEndsAt(topology.wallClock().plusSeconds(86_400)).build();
+    List<Sale> shards = topology.defineSharded(sale);
     Map<String, Integer> held = new HashMap<>();
     List<PurchaseOutcome> accepted = new ArrayList<>();
     Map<String, Long> numbered = new HashMap<>(); // the last saleSequence seen per shard of this sale
     shards.forEach(shard -> numbered.put(shard.getSaleId(), 0L));
     int[] requests = {0};
 
-    for (Step step : scenario.get4()) {
+    for (Step step : steps) {
       if (step instanceof Buy buy) {
         String user = saleId + "-user-" + buy.user();
-        flashsale.purchase(requestTo(shards.get(Shards.shardOf(user, shardCount)), saleId + "-r" + requests[0]++, user,
-            buy.quantity()));
+        Sale shard = shards.get(Shards.shardOf(user, shardCount));
+        topology.purchase(requestTo(topology, shard, saleId + "-r" + requests[0]++, user, buy.quantity()));
       } else if (step instanceof Cancel cancel && !accepted.isEmpty()) {
         PurchaseOutcome hold = accepted.get(cancel.which() % accepted.size());
-        flashsale.cancel(SaleTopologyDriver.cancellation(hold.getRequestId(),
+        topology.cancel(SaleTopologyDriver.cancellation(hold.getRequestId(),
             shards.get(Integer.parseInt(hold.getSaleId().substring(hold.getSaleId().lastIndexOf('~') + 1))),
             hold.getUserId()));
       } else if (step instanceof PassTime pass) {
-        flashsale.advanceWallClock(Duration.ofSeconds(pass.seconds()));
+        topology.advanceWallClock(Duration.ofSeconds(pass.seconds()));
       }
-      tally(flashsale.readOutcomes(), held, accepted, numbered);
-      assertShardsAddUp(shards, stock);
-      assertNumbered(shards, numbered);
+      tally(topology.readOutcomes(), held, accepted, numbered);
+      assertShardsAddUp(topology, shards, stock);
+      assertNumbered(topology, shards, numbered);
       held.forEach((user, units) -> assertThat(units).as("units of %s", user).isLessThanOrEqualTo(limit));
     }
 
     // The rush: three times as many new buyers as units, each for one, wherever their shard is, 200 ms apart.
     for (int rush = 0; rush < 3 * stock; rush++) {
-      flashsale.advanceWallClock(Duration.ofMillis(200));
+      topology.advanceWallClock(Duration.ofMillis(200));
       String user = saleId + "-rush-" + rush;
-      flashsale.purchase(requestTo(shards.get(Shards.shardOf(user, shardCount)), saleId + "-rush-r" + rush, user, 1));
+      Sale shard = shards.get(Shards.shardOf(user, shardCount));
+      topology.purchase(requestTo(topology, shard, saleId + "-rush-r" + rush, user, 1));
     }
-    // Then buyers keep coming to one shard only: the others, idle, give up what they kept for their own buyers.
+    // Then buyers keep coming to one shard only: the others, idle, give up what they kept for their own buyers. They
+    // come for at least 20 buyers (10 s) after the last hold that ended and gave its units back: a hold of the steps
+    // above may expire while they come (holds last 5 minutes), and its units sell only to buyers who come later.
+    tally(topology.readOutcomes(), held, accepted, numbered);
     int tail = stock % shardCount;
-    for (int late = 0, sent = 0; sent < 4 * stock + 20; late++) {
+    for (int late = 0, sent = 0, sinceReturn = 0; sent < 4 * stock + 20 || sinceReturn < 20; late++) {
       String user = saleId + "-late-" + late;
       if (Shards.shardOf(user, shardCount) == tail) {
-        flashsale.advanceWallClock(Duration.ofMillis(500));
-        flashsale.purchase(requestTo(shards.get(tail), saleId + "-late-r" + late, user, 1));
+        topology.advanceWallClock(Duration.ofMillis(500));
+        topology.purchase(requestTo(topology, shards.get(tail), saleId + "-late-r" + late, user, 1));
         sent++;
+        List<PurchaseOutcome> outcomes = topology.readOutcomes();
+        tally(outcomes, held, accepted, numbered);
+        boolean returned = outcomes.stream().anyMatch(o -> numbered.containsKey(o.getSaleId())
+            && (o.getStatus() == OutcomeStatus.EXPIRED || o.getStatus() == OutcomeStatus.CANCELLED));
+        sinceReturn = returned ? 0 : sinceReturn + 1;
       }
     }
-    List<PurchaseOutcome> rushed = flashsale.readOutcomes();
-    tally(rushed, held, accepted, numbered);
-    assertShardsAddUp(shards, stock);
-    assertNumbered(shards, numbered);
-    int taken = shards.stream().mapToInt(s -> level(s).getReserved() + level(s).getConfirmed()).sum();
+    assertShardsAddUp(topology, shards, stock);
+    assertNumbered(topology, shards, numbered);
+    int taken = shards.stream().map(s -> level(topology, s)).mapToInt(l -> l.getReserved() + l.getConfirmed()).sum();
     assertThat(taken).as("units taken once buyers kept coming").isEqualTo(stock);
-    Statistics.label("shards").collect(shardCount);
   }
 
   /**
@@ -319,17 +345,17 @@ class StockShardsTest {
   }
 
   /** Each shard counts as many outcomes as it emitted. */
-  private static void assertNumbered(List<Sale> shards, Map<String, Long> numbered) {
+  private static void assertNumbered(SaleTopologyDriver topology, List<Sale> shards, Map<String, Long> numbered) {
     for (Sale shard : shards) {
-      assertThat(level(shard).getOutcomes()).as("outcomes of %s", shard.getSaleId())
+      assertThat(level(topology, shard).getOutcomes()).as("outcomes of %s", shard.getSaleId())
           .isEqualTo(numbered.getOrDefault(shard.getSaleId(), 0L));
     }
   }
 
-  private static void assertShardsAddUp(List<Sale> shards, int stock) {
+  private static void assertShardsAddUp(SaleTopologyDriver topology, List<Sale> shards, int stock) {
     int total = 0;
     for (Sale shard : shards) {
-      StockLevel level = level(shard);
+      StockLevel level = level(topology, shard);
       assertThat(level.getAvailable()).as("available in %s", shard.getSaleId()).isNotNegative();
       assertThat(level.getAvailable() + level.getReserved() + level.getConfirmed()).as("units of %s", shard.getSaleId())
           .isEqualTo(level.getStock());
@@ -338,13 +364,15 @@ class StockShardsTest {
     assertThat(total).as("the shards' stock").isEqualTo(stock);
   }
 
-  private static StockLevel level(Sale shard) {
-    return flashsale.store(SaleTopology.STOCK_STORE, shard.getSaleId());
+  private static StockLevel level(SaleTopologyDriver topology, Sale shard) {
+    return topology.store(SaleTopology.STOCK_STORE, shard.getSaleId());
   }
 
-  private static PurchaseRequest requestTo(Sale shard, String requestId, String userId, int quantity) {
+  /** A request to {@code shard}, made at the wall clock of the driver that takes it. */
+  private static PurchaseRequest requestTo(SaleTopologyDriver topology, Sale shard, String requestId, String userId,
+      int quantity) {
     return SaleTopologyDriver.request(requestId, shard.getSaleId(), shard.getSku(), userId, quantity,
-        flashsale == null ? NOW : flashsale.wallClock());
+        topology.wallClock());
   }
 
   /** Users whom the API sends to {@code shard}. */
