@@ -201,18 +201,27 @@ final class BenchReport {
     }
   }
 
+  /** What a stream thread's commit blocked for: the producer's flush, the offsets, the transaction's commit. */
+  static Double msPerCommit(Map<String, Double> commits) {
+    List<String> steps = List.of("flush_ms_per_commit", "send_offsets_ms_per_commit", "commit_txn_ms_per_commit");
+    return steps.stream().allMatch(step -> commits.get(step) != null)
+        ? steps.stream().mapToDouble(commits::get).sum() : null;
+  }
+
   /** The tables of the run: the time to decision at each fixed rate, the settings table. */
   static List<Table> tables(BenchResults results) {
     List<Table> tables = new ArrayList<>();
     if (!results.e2eRates.isEmpty()) {
       tables.add(new Table("Time to decision at fixed rates (open loop, from each click's intended start)",
           List.of("offered/s", "decided/s", "p50 ms", "p99 ms", "p99.9 ms", "without a decision", "generator lag p99 ms",
-              "stack JVM cores", "generator cores", "PostgreSQL cores"),
+              "stack JVM cores", "generator cores", "PostgreSQL cores", "commits/s", "ms per commit"),
           results.e2eRates.stream().map(r -> List.of(String.format("%,d", r.offeredPerS()),
               String.format("%,.0f", r.decidedPerS()), String.format("%.1f", r.p50Ms()), String.format("%.1f", r.p99Ms()),
               String.format("%.1f", r.p999Ms()), String.valueOf(r.withoutDecision()),
               String.format("%.1f", r.generatorLagP99Ms()), cell("%.2f", r.cpuCores().get("stack_jvm")),
-              cell("%.2f", r.cpuCores().get("click_generator")), cell("%.2f", r.cpuCores().get("postgresql")))).toList()));
+              cell("%.2f", r.cpuCores().get("click_generator")), cell("%.2f", r.cpuCores().get("postgresql")),
+              cell("%.1f", r.streamsCommits().get("commits_per_s")), cell("%.1f", msPerCommit(r.streamsCommits()))))
+              .toList()));
     }
     if (!results.settingsTable.isEmpty()) {
       tables.add(new Table("Latency settings against throughput (medians of the rounds)", SETTINGS_COLUMNS,

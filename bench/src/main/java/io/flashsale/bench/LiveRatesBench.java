@@ -15,6 +15,7 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Time to decision, idle and at fixed offered rates ({@code ./flashsale bench --only live}): on one local stack with
@@ -49,7 +50,8 @@ final class LiveRatesBench {
       @JsonProperty("generator_lag_p99_ms") double generatorLagP99Ms,
       @JsonProperty("cpu_cores") Map<String, Double> cpuCores,
       @JsonProperty("cpu_cores_stack_threads") Map<String, Double> stackThreads,
-      @JsonProperty("broker_request_ms") Map<String, Map<String, Double>> brokerRequestMs) {}
+      @JsonProperty("broker_request_ms") Map<String, Map<String, Double>> brokerRequestMs,
+      @JsonProperty("streams_commits") Map<String, Double> streamsCommits) {}
 
   private final BenchConfig config;
   private final BenchResults results;
@@ -93,7 +95,7 @@ final class LiveRatesBench {
         idle(clicks);
         FlashBench.awaitQuiet(client, books, idle);
         for (int i = 0; i < sales.size(); i++) {
-          rows.add(rate(clicks, config.e2eRates().get(i), postmaster));
+          rows.add(rate(clicks, config.e2eRates().get(i), postmaster, stack.topology()));
           FlashBench.awaitQuiet(client, books, sales.get(i));
         }
       }
@@ -126,22 +128,27 @@ final class LiveRatesBench {
     return latency;
   }
 
-  private RateRow rate(FlashClicks.Session clicks, int rate, long postmaster) throws Exception {
+  private RateRow rate(FlashClicks.Session clicks, int rate, long postmaster, KafkaStreams streams)
+      throws Exception {
     System.out.printf("  %,d clicks/s offered for %d s%n", rate, config.e2eDuration().toSeconds());
     long[] before = new long[3];
     long[] after = new long[3];
     Map<String, Long> threadsBefore = new HashMap<>();
     Map<String, Long> threadsAfter = new HashMap<>();
+    Map<String, Double> commitsBefore = new HashMap<>();
+    Map<String, Double> commitsAfter = new HashMap<>();
     FlashRun run = clicks.next(pid -> {
       before[0] = System.nanoTime();
       before[1] = ProcessCpu.selfNanos();
       before[2] = ProcessCpu.treeNanos(postmaster).orElse(-1L);
       threadsBefore.putAll(ProcessCpu.threadGroups());
+      commitsBefore.putAll(StreamsCommitTimes.read(streams));
     }, pid -> {
       after[0] = System.nanoTime();
       after[1] = ProcessCpu.selfNanos();
       after[2] = ProcessCpu.treeNanos(postmaster).orElse(-1L);
       threadsAfter.putAll(ProcessCpu.threadGroups());
+      commitsAfter.putAll(StreamsCommitTimes.read(streams));
     });
     String scenario = "e2e_at_" + rate;
     Latency latency = record(scenario, FlashClicks.decode(run.decisionLatency()));
@@ -158,12 +165,13 @@ final class LiveRatesBench {
     threads.put("JVM threads (JIT, GC)", round2(Math.max(0, cores.get("stack_jvm") - javaThreads)));
     RateRow row = new RateRow(rate, Math.round(run.decided() / run.lastAnswerSeconds()), latency.p50Ms(),
         latency.p99Ms(), latency.p999Ms(), run.failed(), run.schedulerLagP99Ms(), cores, threads,
-        BrokerRequestTimes.read(BrokerRequestTimes.TRANSACTION_REQUESTS));
+        BrokerRequestTimes.read(BrokerRequestTimes.TRANSACTION_REQUESTS),
+        StreamsCommitTimes.between(commitsBefore, commitsAfter, window));
     System.out.printf("  %,d/s offered: %,.0f decided/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, %d without a "
             + "decision; generator lag p99 %.1f ms; CPU cores %s%n", rate, row.decidedPerS(), row.p50Ms(), row.p99Ms(),
         row.p999Ms(), row.withoutDecision(), row.generatorLagP99Ms(), cores);
-    System.out.printf("    stack threads (cores): %s%n    broker request times (ms): %s%n", threads,
-        row.brokerRequestMs());
+    System.out.printf("    stack threads (cores): %s%n    broker request times (ms): %s%n    stream threads' "
+        + "commits: %s%n", threads, row.brokerRequestMs(), row.streamsCommits());
     if (run.failed() > 0) {
       results.note(scenario + ": " + run.failed() + " clicks got no decision: " + run.sampleFailures());
     }

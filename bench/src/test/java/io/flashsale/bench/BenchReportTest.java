@@ -131,8 +131,11 @@ class BenchReportTest {
     BenchResults results = sample();
     results.e2eRates.add(new LiveRatesBench.RateRow(1_000, 998, 12.5, 48.0, 70.0, 0, 1.5,
         Map.of("stack_jvm", 0.9, "click_generator", 0.2, "postgresql", 0.1), Map.of("flashsale-http-N", 0.4),
-        Map.of("Produce TotalTimeMs", Map.of("p50", 3.0, "p99", 20.0))));
-    results.e2eRates.add(new LiveRatesBench.RateRow(5_000, 4_200, 900.0, 2_800.0, 3_100.0, 0, 2.0, Map.of(), Map.of(), Map.of()));
+        Map.of("Produce TotalTimeMs", Map.of("p50", 3.0, "p99", 20.0)),
+        Map.of("commits_per_s", 40.0, "flush_ms_per_commit", 4.0, "send_offsets_ms_per_commit", 3.0,
+            "commit_txn_ms_per_commit", 8.0)));
+    results.e2eRates.add(new LiveRatesBench.RateRow(5_000, 4_200, 900.0, 2_800.0, 3_100.0, 0, 2.0, Map.of(),
+        Map.of(), Map.of(), Map.of()));
 
     BenchReport.write(dir, results, Map.of());
 
@@ -140,8 +143,8 @@ class BenchReportTest {
     assertThat(row.get("offered_per_s").asInt()).isEqualTo(5_000);
     assertThat(row.get("p99_ms").asDouble()).isEqualTo(2_800.0);
     List<String> lines = Files.readAllLines(dir.resolve(BenchReport.REPORT_MD));
-    assertThat(lines).contains("| 1,000 | 998 | 12.5 | 48.0 | 70.0 | 0 | 1.5 | 0.90 | 0.20 | 0.10 |",
-        "| 5,000 | 4,200 | 900.0 | 2800.0 | 3100.0 | 0 | 2.0 |  |  |  |");
+    assertThat(lines).contains("| 1,000 | 998 | 12.5 | 48.0 | 70.0 | 0 | 1.5 | 0.90 | 0.20 | 0.10 | 40.0 | 15.0 |",
+        "| 5,000 | 4,200 | 900.0 | 2800.0 | 3100.0 | 0 | 2.0 |  |  |  |  |  |");
     assertThat(Files.readString(dir.resolve(BenchReport.INDEX_HTML))).contains("<th>offered/s</th>",
         "<td>1,000</td><td>998</td><td>12.5</td><td>48.0</td>");
   }
@@ -149,10 +152,10 @@ class BenchReportTest {
   @Test
   void theHighestRateUnderTheLimitNeedsEveryClickDecided() {
     List<LiveRatesBench.RateRow> rows = List.of(
-        new LiveRatesBench.RateRow(500, 500, 10, 40, 60, 0, 1, Map.of(), Map.of(), Map.of()),
-        new LiveRatesBench.RateRow(1_000, 1_000, 12, 90, 120, 0, 1, Map.of(), Map.of(), Map.of()),
-        new LiveRatesBench.RateRow(2_000, 1_990, 15, 95, 200, 3, 1, Map.of(), Map.of(), Map.of()),
-        new LiveRatesBench.RateRow(3_000, 2_900, 40, 150, 400, 0, 1, Map.of(), Map.of(), Map.of()));
+        new LiveRatesBench.RateRow(500, 500, 10, 40, 60, 0, 1, Map.of(), Map.of(), Map.of(), Map.of()),
+        new LiveRatesBench.RateRow(1_000, 1_000, 12, 90, 120, 0, 1, Map.of(), Map.of(), Map.of(), Map.of()),
+        new LiveRatesBench.RateRow(2_000, 1_990, 15, 95, 200, 3, 1, Map.of(), Map.of(), Map.of(), Map.of()),
+        new LiveRatesBench.RateRow(3_000, 2_900, 40, 150, 400, 0, 1, Map.of(), Map.of(), Map.of(), Map.of()));
     assertThat(LiveRatesBench.highestUnder(rows, 100)).isEqualTo(1_000.0);
     assertThat(LiveRatesBench.highestUnder(rows, 30)).isZero();
   }
