@@ -12,26 +12,34 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
  * after the next, empty poll, about 100 ms later (measured: outcomes appended 105–120 ms after their request was
  * logged). A shorter interval would commit it sooner, but would commit a backlog that much more often too.
  *
- * <p>{@link ProcessorContext#commit()} only sets a flag on the task; Kafka Streams (4.3) checks it after each round
- * of processing (poll, process, punctuate, then commit: {@code StreamThread.maybeCommit} and
- * {@code TaskManager.maybeCommitActiveTasksPerUserRequested}) and then commits every running task of the thread in
- * one transaction. So a record decided right after it was logged is committed at the end of its round. A record
- * logged longer ago than the lag is part of a backlog being drained: no request there, and a backlog is committed
- * at the interval as before, one transaction for many decisions. Under a live load rounds are short, so commits
- * come as often as the broker completes them, each carrying what arrived during the previous one; a topology that
- * falls behind by more than the lag goes back to the interval by itself. Zero turns it off.
+ * <p>{@link ProcessorContext#commit()} only sets a flag on the task. Kafka Streams (4.4) hands the records of a poll
+ * to each task in turns of a few records, and after every turn commits, in one transaction, every task of the thread
+ * if one of them asked ({@code StreamThread.runOnceWithoutProcessingThreads}, {@code
+ * TaskManager.maybeCommitActiveTasksPerUserRequested}); after a commit it halves the turn. So the request comes only
+ * with the last record of its partition the thread has in hand ({@link FetchedRecords}): the records of one poll
+ * are decided first and committed together, and a lone record right after it was decided. A record logged longer
+ * ago than the lag is part of a backlog being drained: no request there, and a backlog is committed at the interval
+ * as before, one transaction for many decisions. Under a live load a poll brings what arrived during the previous
+ * commit, so commits come as often as the broker completes them; a topology that falls behind by more than the lag
+ * goes back to the interval by itself. Zero turns it off.
  */
 final class EagerCommit {
   private final long lagMs;
+  private final FetchedRecords fetched;
 
   /** {@code lag} zero: never asks, the commit interval alone decides. */
-  EagerCommit(Duration lag) {
+  EagerCommit(Duration lag, FetchedRecords fetched) {
     this.lagMs = lag.toMillis();
+    this.fetched = fetched;
   }
 
-  /** Asks for a commit after this round if the record, logged at {@code loggedAtMs}, is no older than the lag. */
+  /**
+   * Asks for a commit after this round if the record, logged at {@code loggedAtMs}, is no older than the lag and is
+   * the last of its partition in the thread's hands ({@link FetchedRecords}): the records fetched with it are decided
+   * first and committed with it, in one transaction.
+   */
   void decided(ProcessorContext<?, ?> context, long loggedAtMs) {
-    if (lagMs > 0 && context.currentSystemTimeMs() - loggedAtMs <= lagMs) {
+    if (lagMs > 0 && context.currentSystemTimeMs() - loggedAtMs <= lagMs && fetched.lastInHand(context)) {
       context.commit();
     }
   }

@@ -175,18 +175,19 @@ public final class SaleTopology {
   public static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
       Duration paymentDedupRetention) {
     return build(topics, stockLevelInterval, dedupGrace, paymentDedupRetention, TopologyMeters.none(),
-        Stores::persistentKeyValueStore, TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION, Duration.ZERO);
+        Stores::persistentKeyValueStore, TopologyConfig.DEFAULT_HOLD_EXPIRIES_PER_PUNCTUATION,
+        new EagerCommit(Duration.ZERO, new FetchedRecords()));
   }
 
   /**
    * The same, counting decisions, stock and dead letters on {@code meters} (see {@link TopologyMeters}), on stores
    * of the given supplier (fault-injection tests hand in stores that fail), ending at most
    * {@code holdExpiriesPerPunctuation} holds per expiry punctuation of a task, and committing decisions of records
-   * logged at most {@code eagerCommitLag} ago right after their round ({@link EagerCommit}; zero: never).
+   * logged lately right after they are decided ({@link EagerCommit}).
    */
   static Topology build(Topics topics, Duration stockLevelInterval, Duration dedupGrace,
       Duration paymentDedupRetention, TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores,
-      int holdExpiriesPerPunctuation, Duration eagerCommitLag) {
+      int holdExpiriesPerPunctuation, EagerCommit eagerCommit) {
     StoreFactory store = new StoreFactory(stores);
     Serde<String> ids = Serdes.String();
     Serde<PurchaseBatch> requests = topics.purchaseRequests.valueSerde();
@@ -216,12 +217,12 @@ public final class SaleTopology {
     topology.addProcessor(STOCK_TRANSFER, StockTransferProcessor::new, STOCK_TRANSFERS_SOURCE);
     topology.addProcessor(SALE_REGISTRATION, () -> new SaleProcessor(dedupGrace), SALES_SOURCE);
     topology.addProcessor(PURCHASE_DECISION, () -> new PurchaseProcessor(stockLevelInterval, dedupGrace, meters,
-        holdExpiriesPerPunctuation, new EagerCommit(eagerCommitLag)),
+        holdExpiriesPerPunctuation, eagerCommit),
         PURCHASE_REQUESTS_SOURCE);
-    topology.addProcessor(HOLD_CANCELLATION, () -> new CancellationProcessor(new EagerCommit(eagerCommitLag)),
+    topology.addProcessor(HOLD_CANCELLATION, () -> new CancellationProcessor(eagerCommit),
         HOLD_CANCELLATIONS_SOURCE);
     topology.addProcessor(PAYMENT_DECISION, () -> new PaymentProcessor(paymentDedupRetention,
-        new EagerCommit(eagerCommitLag)), PAYMENT_EVENTS_SOURCE);
+        eagerCommit), PAYMENT_EVENTS_SOURCE);
     topology.addProcessor(QUEUE_PLACEMENT, QueueProcessor::new, QUEUE_JOINS_SOURCE);
     topology.addProcessor(SALE_END, SaleEndProcessor::new, SALE_ENDS_SOURCE);
 

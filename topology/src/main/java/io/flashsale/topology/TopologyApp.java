@@ -62,15 +62,16 @@ public final class TopologyApp {
   private static KafkaStreams start(TopologyConfig config, KafkaStreams.StateListener stateListener,
       TopologyMeters meters, Function<String, KeyValueBytesStoreSupplier> stores) {
     Topics topics = Topics.using(config.kafka().schemaRegistry());
+    FetchedRecords clients = new FetchedRecords();
     Topology topology = SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
         config.paymentDedupRetention(), meters, stores, config.holdExpiriesPerPunctuation(),
-        config.eagerCommitLag());
+        new EagerCommit(config.eagerCommitLag(), clients));
     try (Admin admin = config.kafka().connectAdmin("flashsale-topology-admin")) {
       TopicAdmin.ensureTopics(admin, topics, config.partitions(), config.replicationFactor());
       // Topics created earlier keep their counts: a cluster whose counts differ is refused before it loses stock.
       CoPartitioning.require(admin, topology.describe());
     }
-    KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+    KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties(), clients);
     // A thread that dies on an unexpected error is replaced; exactly once makes the retry safe.
     streams.setUncaughtExceptionHandler(e -> {
       log.error("Stream thread failed; replacing it", e);

@@ -110,6 +110,64 @@ class EagerCommitBrokerTest {
   }
 
   /**
+   * Fresh clicks that reach the topology together are committed together: 300 clicks sent in one burst are all
+   * decided and visible long before the 9 s interval, in a handful of transactions, one per poll at most. Asking for
+   * a commit at every fresh record made Kafka Streams commit after each of them (it commits after every turn of
+   * records in which one was asked, and shortens the turn to one record after each commit): 300 transactions.
+   */
+  @Test
+  void clicksFetchedTogetherAreCommittedTogether() throws Exception {
+    Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "eager-burst-");
+    TopologyConfig config = new TopologyConfig(KafkaSettings.of(kafka.bootstrapServers(),
+        REGISTRY_URL, "eager-burst-" + unique), stateDir, COMMIT_INTERVAL_MS, 1, 4, (short) 1, Duration.ZERO,
+        Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS))
+        .withEagerCommitLag(Duration.ofSeconds(5));
+    int burst = 300;
+    clicksVisibleAfterMs(config, 1); // the topology is up and has decided once
+    double commitsBefore = commits(streams);
+    Topics topics = Topics.using(SchemaRegistry.forUrl(REGISTRY_URL));
+    String sku = "SKU-" + unique;
+    try (KafkaConsumer<String, PurchaseOutcome> reader = new KafkaConsumer<>(readCommitted(config),
+        Serdes.String().deserializer(), topics.purchaseOutcomes.valueSerde().deserializer());
+        KafkaProducer<String, PurchaseBatch> requests = producer(config,
+            topics.purchaseRequests.valueSerde().serializer(), 50)) {
+      reader.subscribe(List.of(Topics.PURCHASE_OUTCOMES));
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        reader.poll(Duration.ofMillis(100));
+        return !reader.assignment().isEmpty();
+      });
+      for (int i = 0; i < burst; i++) {
+        PurchaseRequest click = SaleTopologyDriver.request("burst-" + i + "-" + unique, "sale-" + unique, sku,
+            "burst-buyer-" + i, 1, Instant.now());
+        requests.send(new ProducerRecord<>(Topics.PURCHASE_REQUESTS, sku, new PurchaseBatch(sku, List.of(click))));
+      }
+      requests.flush();
+      long sent = System.nanoTime();
+      int decided = 0;
+      while (decided < burst && System.nanoTime() - sent < Duration.ofSeconds(60).toNanos()) {
+        for (var record : reader.poll(Duration.ofMillis(5))) {
+          decided += record.value().getRequestId().startsWith("burst-") ? 1 : 0;
+        }
+      }
+      long allVisibleMs = Duration.ofNanos(System.nanoTime() - sent).toMillis();
+      double commits = commits(streams) - commitsBefore;
+      System.out.printf("%d clicks sent at once: all visible after %d ms, in %.0f commits%n", burst, allVisibleMs,
+          commits);
+      assertThat(decided).isEqualTo(burst);
+      assertThat(allVisibleMs).as("all visible long before the commit interval").isLessThan(COMMIT_INTERVAL_MS / 2);
+      assertThat(commits).as("transactions for %d clicks sent at once", burst).isLessThan(burst / 10.0);
+    }
+  }
+
+  /** The commits the topology's stream threads have made so far, from Kafka Streams' own counter. */
+  private static double commits(KafkaStreams streams) {
+    return streams.metrics().entrySet().stream()
+        .filter(m -> m.getKey().group().equals("stream-thread-metrics") && m.getKey().name().equals("commit-total"))
+        .mapToDouble(m -> ((Number) m.getValue().metricValue()).doubleValue()).sum();
+  }
+
+  /**
    * Starts the topology, then sends {@code clicks} clicks two seconds apart, each once the previous one's decision
    * was read, and returns how long after each was logged its decision was read with read_committed. The reader polls
    * in a tight loop: a coarser check (Awaitility's default 100 ms) would add its own steps to the figures.
@@ -163,7 +221,13 @@ class EagerCommitBrokerTest {
 
   private static <V> KafkaProducer<String, V> producer(TopologyConfig config,
       org.apache.kafka.common.serialization.Serializer<V> values) {
+    return producer(config, values, 0);
+  }
+
+  private static <V> KafkaProducer<String, V> producer(TopologyConfig config,
+      org.apache.kafka.common.serialization.Serializer<V> values, int lingerMs) {
     Properties props = new Properties();
+    props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     return new KafkaProducer<>(props, Serdes.String().serializer(), values);

@@ -115,7 +115,7 @@ public final class SaleTopologyDriver implements AutoCloseable {
     applicationId = config.kafka().applicationId();
     driver = new TopologyTestDriver(SaleTopology.build(topics, config.stockLevelInterval(), config.dedupGrace(),
         config.paymentDedupRetention(), TopologyMeters.none(), stores, config.holdExpiriesPerPunctuation(),
-        config.eagerCommitLag()),
+        new EagerCommit(config.eagerCommitLag(), new FetchedRecords())),
         config.streamsProperties(), NOW);
     sales = driver.createInputTopic(Topics.SALES, Serdes.String().serializer(), topics.sales.valueSerde().serializer());
     requests = driver.createInputTopic(Topics.PURCHASE_REQUESTS, Serdes.String().serializer(),
