@@ -15,7 +15,7 @@ import java.util.List;
  * which gets one C2 compiler thread. After 60,000 accepted clicks it was still compiling most of the time (JFR: the
  * C2 thread at about 0.37 cores, a compilation over 100 ms every half second, 500 deoptimizations), and the stack
  * decided 1,000 clicks/s with p50 300 ms. Measured round by round on 2 cores: the compilers took 100-160 % of each
- * of the first ten rounds' time and went under 5 % in the 13th or 14th, about three minutes in. A fixed warm-up is
+ * of the first eight rounds' time and went under 5 % after 14 to 24 rounds, three to five minutes in. A fixed warm-up is
  * either too short on a slow machine or wasted on a fast one.
  */
 final class AcceptedWarmUp {

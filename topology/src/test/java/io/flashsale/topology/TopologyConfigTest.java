@@ -98,6 +98,19 @@ class TopologyConfigTest {
   }
 
   @Test
+  void theStreamsProducerRetriesAfterTenMillisecondsUnlessTheVariableSaysOtherwise() {
+    Properties defaults = TopologyConfig.fromEnv(Map.of()).streamsProperties();
+    defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "backoff-test");
+    assertThat(new StreamsConfig(defaults).getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
+        .isEqualTo(TopologyConfig.DEFAULT_STREAMS_PRODUCER_RETRY_BACKOFF_MS).isEqualTo(10);
+
+    Properties set = TopologyConfig.fromEnv(Map.of("FLASHSALE_PRODUCER_RETRY_BACKOFF_MS", "100")).streamsProperties();
+    set.put(StreamsConfig.APPLICATION_ID_CONFIG, "backoff-test");
+    assertThat(new StreamsConfig(set).getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
+        .isEqualTo("100");
+  }
+
+  @Test
   void clientVariablesReachStreamsAndItsClientsAndAMisspeltStreamsSettingStopsTheStart() {
     TopologyConfig config = TopologyConfig.fromEnv(Map.of(
         "FLASHSALE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
