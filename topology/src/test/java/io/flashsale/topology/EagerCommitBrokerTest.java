@@ -70,12 +70,7 @@ class EagerCommitBrokerTest {
 
   @Test
   void anIdleTopologysDecisionIsVisibleLongBeforeTheCommitInterval() throws Exception {
-    Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "eager-commit-");
-    TopologyConfig config = new TopologyConfig(KafkaSettings.of(kafka.bootstrapServers(),
-        REGISTRY_URL, "eager-commit-" + unique), stateDir, COMMIT_INTERVAL_MS, 1, 4, (short) 1, Duration.ZERO,
-        Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
-        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS))
-        .withEagerCommitLag(Duration.ofSeconds(1));
+    TopologyConfig config = committingEagerly("eager-commit-", Duration.ofSeconds(1));
 
     List<Long> visibleAfterMs = clicksVisibleAfterMs(config, CLICKS);
 
@@ -117,12 +112,7 @@ class EagerCommitBrokerTest {
    */
   @Test
   void clicksFetchedTogetherAreCommittedTogether() throws Exception {
-    Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "eager-burst-");
-    TopologyConfig config = new TopologyConfig(KafkaSettings.of(kafka.bootstrapServers(),
-        REGISTRY_URL, "eager-burst-" + unique), stateDir, COMMIT_INTERVAL_MS, 1, 4, (short) 1, Duration.ZERO,
-        Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
-        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS))
-        .withEagerCommitLag(Duration.ofSeconds(5));
+    TopologyConfig config = committingEagerly("eager-burst-", Duration.ofSeconds(5));
     int burst = 300;
     clicksVisibleAfterMs(config, 1); // the topology is up and has decided once
     double commitsBefore = commits(streams);
@@ -158,6 +148,14 @@ class EagerCommitBrokerTest {
       assertThat(allVisibleMs).as("all visible long before the commit interval").isLessThan(COMMIT_INTERVAL_MS / 2);
       assertThat(commits).as("transactions for %d clicks sent at once", burst).isLessThan(burst / 10.0);
     }
+  }
+
+  /** A topology of its own on the test's broker, committing at the 9 s interval and eagerly within {@code lag}. */
+  private TopologyConfig committingEagerly(String name, Duration lag) throws Exception {
+    Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), name);
+    return new TopologyConfig(KafkaSettings.of(kafka.bootstrapServers(), REGISTRY_URL, name + unique), stateDir,
+        COMMIT_INTERVAL_MS, 1, 4, (short) 1, Duration.ZERO, Duration.ofHours(TopologyConfig.DEFAULT_DEDUP_GRACE_HOURS),
+        Duration.ofHours(TopologyConfig.DEFAULT_PAYMENT_DEDUP_RETENTION_HOURS)).withEagerCommitLag(lag);
   }
 
   /** The commits the topology's stream threads have made so far, from Kafka Streams' own counter. */

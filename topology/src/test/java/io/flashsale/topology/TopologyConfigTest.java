@@ -86,28 +86,26 @@ class TopologyConfigTest {
   /** The producer Kafka Streams builds lingers 5 ms, not its own 100 ms; the variable still decides. */
   @Test
   void theStreamsProducerLingersFiveMillisecondsUnlessTheVariableSaysOtherwise() {
-    Properties defaults = TopologyConfig.fromEnv(Map.of()).streamsProperties();
-    defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "linger-test");
-    assertThat(new StreamsConfig(defaults).getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG))
+    assertThat(streamsProducerSetting(Map.of(), ProducerConfig.LINGER_MS_CONFIG))
         .isEqualTo(TopologyConfig.DEFAULT_STREAMS_LINGER_MS).isEqualTo(5);
-
-    Properties set = TopologyConfig.fromEnv(Map.of("FLASHSALE_STREAMS_LINGER_MS", "100")).streamsProperties();
-    set.put(StreamsConfig.APPLICATION_ID_CONFIG, "linger-test");
-    assertThat(new StreamsConfig(set).getProducerConfigs("client").get(ProducerConfig.LINGER_MS_CONFIG))
+    assertThat(streamsProducerSetting(Map.of("FLASHSALE_STREAMS_LINGER_MS", "100"), ProducerConfig.LINGER_MS_CONFIG))
         .isEqualTo("100");
   }
 
+  /** It retries a refused request after 10 ms, not the client's 100 ms; the producer's variable still decides. */
   @Test
   void theStreamsProducerRetriesAfterTenMillisecondsUnlessTheVariableSaysOtherwise() {
-    Properties defaults = TopologyConfig.fromEnv(Map.of()).streamsProperties();
-    defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "backoff-test");
-    assertThat(new StreamsConfig(defaults).getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
+    assertThat(streamsProducerSetting(Map.of(), ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
         .isEqualTo(TopologyConfig.DEFAULT_STREAMS_PRODUCER_RETRY_BACKOFF_MS).isEqualTo(10);
+    assertThat(streamsProducerSetting(Map.of("FLASHSALE_PRODUCER_RETRY_BACKOFF_MS", "100"),
+        ProducerConfig.RETRY_BACKOFF_MS_CONFIG)).isEqualTo("100");
+  }
 
-    Properties set = TopologyConfig.fromEnv(Map.of("FLASHSALE_PRODUCER_RETRY_BACKOFF_MS", "100")).streamsProperties();
-    set.put(StreamsConfig.APPLICATION_ID_CONFIG, "backoff-test");
-    assertThat(new StreamsConfig(set).getProducerConfigs("client").get(ProducerConfig.RETRY_BACKOFF_MS_CONFIG))
-        .isEqualTo("100");
+  /** A setting of the producer Kafka Streams builds from the topology's settings under {@code env}. */
+  private static Object streamsProducerSetting(Map<String, String> env, String name) {
+    Properties props = TopologyConfig.fromEnv(env).streamsProperties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "producer-settings-test");
+    return new StreamsConfig(props).getProducerConfigs("client").get(name);
   }
 
   @Test
