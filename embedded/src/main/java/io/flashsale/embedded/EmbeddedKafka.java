@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -320,7 +321,8 @@ public final class EmbeddedKafka implements KafkaBroker {
     private static final String CLIENT = "client";
 
     static Ports free(boolean secured) throws IOException {
-      return new Ports(freePort(), freePort(), secured ? freePort() : 0);
+      int[] free = freePorts(3);
+      return new Ports(free[0], free[1], secured ? free[2] : 0);
     }
 
     /**
@@ -334,15 +336,18 @@ public final class EmbeddedKafka implements KafkaBroker {
           stored.load(in);
         }
       }
+      int[] free = freePorts(3); // one for each listener a first start may need, all distinct
       if (stored.isEmpty()) {
-        stored.setProperty(BROKER, String.valueOf(freePort()));
-        stored.setProperty(CONTROLLER, String.valueOf(freePort()));
+        stored.setProperty(BROKER, String.valueOf(free[0]));
+        stored.setProperty(CONTROLLER, String.valueOf(free[1]));
       } else {
         requireFree(file, "listener", Integer.parseInt(stored.getProperty(BROKER)));
         requireFree(file, "controller", Integer.parseInt(stored.getProperty(CONTROLLER)));
       }
       if (secured && stored.getProperty(CLIENT) == null) {
-        stored.setProperty(CLIENT, String.valueOf(freePort()));
+        // Not the kept ports, free as they are until the broker binds them.
+        stored.setProperty(CLIENT, String.valueOf(Arrays.stream(free).filter(port -> !stored.containsValue(
+            String.valueOf(port))).findFirst().orElseThrow()));
       } else if (secured) {
         requireFree(file, "client listener", Integer.parseInt(stored.getProperty(CLIENT)));
       }
@@ -368,9 +373,22 @@ public final class EmbeddedKafka implements KafkaBroker {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-      return socket.getLocalPort();
+  /**
+   * {@code count} distinct free ports: every socket stays open until all are taken. Taken one after another, the
+   * system handed the port it had just freed out again (seen: a broker and its controller given the same port, which
+   * the broker refuses).
+   */
+  static int[] freePorts(int count) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        sockets.add(new ServerSocket(0, 1, InetAddress.getByName(HOST)));
+      }
+      return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
     }
   }
 }

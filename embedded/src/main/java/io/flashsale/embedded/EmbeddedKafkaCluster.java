@@ -94,8 +94,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     try {
       dir = Files.createTempDirectory("flashsale-kafka-cluster-");
       Map<Integer, int[]> ports = new TreeMap<>(); // node id -> {broker, controller}, fixed for the cluster's life
+      int[] free = EmbeddedKafka.freePorts(2 * size);
       for (int id = 1; id <= size; id++) {
-        ports.put(id, new int[] {EmbeddedKafka.freePort(), EmbeddedKafka.freePort()});
+        ports.put(id, new int[] {free[2 * id - 2], free[2 * id - 1]});
       }
       String voters = ports.entrySet().stream()
           .map(e -> e.getKey() + "@" + EmbeddedKafka.HOST + ":" + e.getValue()[1])

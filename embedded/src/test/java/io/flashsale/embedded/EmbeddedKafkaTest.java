@@ -31,6 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedKafkaTest {
   private static final Duration POLL_LIMIT = Duration.ofSeconds(15);
 
+  /** A broker's listeners get distinct ports: one port for two listeners is refused by the broker at start. */
+  @Test
+  void freePortsAreDistinct() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      assertThat(java.util.Arrays.stream(EmbeddedKafka.freePorts(8)).boxed().toList()).doesNotHaveDuplicates()
+          .allSatisfy(port -> assertThat(port).isPositive());
+    }
+  }
+
   @Test
   void aProducedRecordIsConsumed() throws Exception {
     String bootstrap = EmbeddedKafka.shared().bootstrapServers();
