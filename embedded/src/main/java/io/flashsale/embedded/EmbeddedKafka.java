@@ -166,7 +166,7 @@ public final class EmbeddedKafka implements KafkaBroker {
       server.startup();
       EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, server, bootstrap, security);
       try {
-        kafka.awaitReady(internal);
+        kafka.awaitReady(internal, !temporary && security == null);
       } catch (RuntimeException e) {
         kafka.close();
         throw e;
@@ -296,12 +296,19 @@ public final class EmbeddedKafka implements KafkaBroker {
   }
 
   /** startup() returns before the broker is unfenced; clients only work once it answers metadata calls. */
-  private void awaitReady(String internal) {
+  /**
+   * Waits until the broker answers; on a broker that keeps its data across starts, also until every partition has a
+   * leader, closing the transactions a crash left open ({@link StrandedTransactions}) before any client starts.
+   */
+  private void awaitReady(String internal, boolean keptData) {
     try (Admin admin = Admin.create(Map.of(
         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internal,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) READY_TIMEOUT.toMillis()))) {
       if (admin.describeCluster().nodes().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).isEmpty()) {
         throw new IllegalStateException("Broker at " + bootstrapServers + " reports no nodes");
+      }
+      if (keptData) {
+        StrandedTransactions.close(admin, READY_TIMEOUT);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
