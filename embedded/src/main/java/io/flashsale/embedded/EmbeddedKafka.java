@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -308,13 +311,29 @@ public final class EmbeddedKafka implements KafkaBroker {
         throw new IllegalStateException("Broker at " + bootstrapServers + " reports no nodes");
       }
       if (keptData) {
-        StrandedTransactions.close(admin, READY_TIMEOUT);
+        StrandedTransactions.close(admin, EmbeddedKafka::running, READY_TIMEOUT);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while waiting for the broker", e);
     } catch (Exception e) {
       throw new IllegalStateException("Broker at " + bootstrapServers + " did not become ready", e);
+    }
+  }
+
+  /**
+   * Whether the broker runs as this start's incarnation: its BrokerState gauge (RUNNING, 3) once the controller
+   * unfenced it. One broker per JVM where it matters (the local stack's); the gauge is not tagged by broker.
+   */
+  private static final int BROKER_RUNNING = 3; // org.apache.kafka.metadata.BrokerState.RUNNING
+
+  private static boolean running() {
+    try {
+      Object state = ManagementFactory.getPlatformMBeanServer()
+          .getAttribute(new ObjectName("kafka.server:type=KafkaServer,name=BrokerState"), "Value");
+      return ((Number) state).intValue() == BROKER_RUNNING;
+    } catch (JMException e) {
+      return false;
     }
   }
 

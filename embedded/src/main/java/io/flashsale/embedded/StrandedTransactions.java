@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
@@ -88,38 +89,40 @@ final class StrandedTransactions {
   }
 
   /**
-   * Waits until every partition has a leader, then closes the stranded transactions; returns the markers written.
-   * Nothing to do (no partition with an open transaction) costs two requests.
+   * Waits until the broker runs as its new incarnation ({@code brokerRunning}: the controller unfenced it; before,
+   * its metadata may still be the one it had before the kill) and every partition has a leader, then closes the
+   * stranded transactions; returns the markers written. While a transaction open in a partition is being ended by
+   * its coordinator (prepared), it looks again until the coordinator is done or {@code timeout} passed. Nothing to
+   * do costs four requests.
    */
-  static List<Marker> close(Admin admin, Duration timeout) {
+  static List<Marker> close(Admin admin, BooleanSupplier brokerRunning, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Marker> written = new ArrayList<>();
     try {
-      Map<TopicPartition, Node> leaders = leaders(admin, timeout);
-      List<Open> open = new ArrayList<>();
-      for (Map.Entry<TopicPartition, PartitionProducerState> partition
-          : admin.describeProducers(leaders.keySet()).all().get().entrySet()) {
-        for (ProducerState producer : partition.getValue().activeProducers()) {
-          if (producer.currentTransactionStartOffset().isPresent()) {
-            open.add(new Open(partition.getKey(), producer.producerId(), producer.producerEpoch(),
-                producer.coordinatorEpoch().orElse(0)));
+      while (true) {
+        Optional<Map<TopicPartition, Node>> leaders = brokerRunning.getAsBoolean() ? leaders(admin) : Optional.empty();
+        if (leaders.isPresent()) {
+          List<Open> open = open(admin, leaders.get().keySet());
+          Map<Long, TransactionDescription> lastByProducer = lastTransactions(admin, open);
+          for (Marker marker : markers(open, lastByProducer)) {
+            log.warn("Closing {}'s transaction of producer {} left open after a crash: {} (its coordinator's "
+                + "decision)", marker.partition(), marker.producerId(), marker.result());
+            write(leaders.get().get(marker.partition()), marker);
+            written.add(marker);
           }
+          List<Open> ending = open.stream().filter(o -> ending(lastByProducer.get(o.producerId()))).toList();
+          if (ending.isEmpty()) {
+            return written;
+          }
+          if (System.nanoTime() > deadline) {
+            log.warn("Transactions still being ended by their coordinator after {}: {}", timeout, ending);
+            return written;
+          }
+        } else if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("The broker did not run with a leader for every partition within " + timeout);
         }
+        Thread.sleep(200);
       }
-      if (open.isEmpty()) {
-        return List.of();
-      }
-      Set<Long> producers = open.stream().map(Open::producerId).collect(Collectors.toSet());
-      Set<String> transactionalIds = admin.listTransactions(new ListTransactionsOptions().filterProducerIds(producers))
-          .all().get().stream().map(TransactionListing::transactionalId).collect(Collectors.toSet());
-      Map<Long, TransactionDescription> lastByProducer = new HashMap<>();
-      admin.describeTransactions(transactionalIds).all().get().values()
-          .forEach(d -> lastByProducer.put(d.producerId(), d));
-      List<Marker> markers = markers(open, lastByProducer);
-      for (Marker marker : markers) {
-        log.warn("Closing {}'s transaction of producer {} left open after a crash: {} (its coordinator's decision)",
-            marker.partition(), marker.producerId(), marker.result());
-        write(leaders.get(marker.partition()), marker);
-      }
-      return markers;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while closing stranded transactions", e);
@@ -128,28 +131,55 @@ final class StrandedTransactions {
     }
   }
 
-  private static Map<TopicPartition, Node> leaders(Admin admin, Duration timeout)
+  private static boolean ending(TransactionDescription last) {
+    return last != null
+        && (last.state() == TransactionState.PREPARE_COMMIT || last.state() == TransactionState.PREPARE_ABORT);
+  }
+
+  private static List<Open> open(Admin admin, Set<TopicPartition> partitions)
       throws InterruptedException, ExecutionException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get();
-      Map<TopicPartition, Node> leaders = new HashMap<>();
-      boolean everyOneLed = true;
-      for (TopicDescription topic : admin.describeTopics(topics).allTopicNames().get().values()) {
-        for (TopicPartitionInfo p : topic.partitions()) {
-          Optional<Node> leader = Optional.ofNullable(p.leader()).filter(n -> !n.isEmpty());
-          everyOneLed &= leader.isPresent();
-          leader.ifPresent(n -> leaders.put(new TopicPartition(topic.name(), p.partition()), n));
+    List<Open> open = new ArrayList<>();
+    for (Map.Entry<TopicPartition, PartitionProducerState> partition
+        : admin.describeProducers(partitions).all().get().entrySet()) {
+      for (ProducerState producer : partition.getValue().activeProducers()) {
+        if (producer.currentTransactionStartOffset().isPresent()) {
+          open.add(new Open(partition.getKey(), producer.producerId(), producer.producerEpoch(),
+              producer.coordinatorEpoch().orElse(0)));
         }
       }
-      if (everyOneLed) {
-        return leaders;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("Partitions without a leader after " + timeout);
-      }
-      Thread.sleep(100);
     }
+    return open;
+  }
+
+  /** The coordinator's last transaction of each producer with an open one. */
+  private static Map<Long, TransactionDescription> lastTransactions(Admin admin, List<Open> open)
+      throws InterruptedException, ExecutionException {
+    if (open.isEmpty()) {
+      return Map.of();
+    }
+    Set<Long> producers = open.stream().map(Open::producerId).collect(Collectors.toSet());
+    Set<String> transactionalIds = admin.listTransactions(new ListTransactionsOptions().filterProducerIds(producers))
+        .all().get().stream().map(TransactionListing::transactionalId).collect(Collectors.toSet());
+    Map<Long, TransactionDescription> lastByProducer = new HashMap<>();
+    admin.describeTransactions(transactionalIds).all().get().values()
+        .forEach(d -> lastByProducer.put(d.producerId(), d));
+    return lastByProducer;
+  }
+
+  /** Every partition's leader, or nothing while one has none. */
+  private static Optional<Map<TopicPartition, Node>> leaders(Admin admin)
+      throws InterruptedException, ExecutionException {
+    Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get();
+    Map<TopicPartition, Node> leaders = new HashMap<>();
+    for (TopicDescription topic : admin.describeTopics(topics).allTopicNames().get().values()) {
+      for (TopicPartitionInfo p : topic.partitions()) {
+        if (p.leader() == null || p.leader().isEmpty()) {
+          return Optional.empty();
+        }
+        leaders.put(new TopicPartition(topic.name(), p.partition()), p.leader());
+      }
+    }
+    return Optional.of(leaders);
   }
 
   /**

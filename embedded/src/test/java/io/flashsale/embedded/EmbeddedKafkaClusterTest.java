@@ -106,13 +106,14 @@ class EmbeddedKafkaClusterTest {
           + " (if Kafka now writes it, StrandedTransactions is no longer needed)").isEqualTo(1);
       assertThat(readAll(cluster.bootstrapServers(), "lonely")).isEmpty();
 
-      assertThat(StrandedTransactions.close(admin, Duration.ofSeconds(30)))
+      assertThat(StrandedTransactions.close(admin, () -> true, Duration.ofSeconds(30)))
           .extracting(StrandedTransactions.Marker::partition, StrandedTransactions.Marker::result)
           .containsExactly(tuple(lonely, TransactionResult.COMMIT));
       assertThat(openTransactions(admin, lonely)).isZero();
       assertThat(readAll(cluster.bootstrapServers(), "lonely")).containsExactly("lonely");
       assertThat(readAll(cluster.bootstrapServers(), "kept")).containsExactly("kept");
-      assertThat(StrandedTransactions.close(admin, Duration.ofSeconds(30))).as("nothing left to close").isEmpty();
+      assertThat(StrandedTransactions.close(admin, () -> true, Duration.ofSeconds(30))).as("nothing left to close")
+          .isEmpty();
     }
   }
 
