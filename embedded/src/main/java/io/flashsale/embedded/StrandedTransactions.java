@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Why: a single-node KRaft broker started again after a kill loads its transaction log from the metadata it had
  * before the kill, and sends the markers of a transaction that was committing when it died. Until its listener
  * opens it cannot reach itself; meanwhile the controller fences the old incarnation, the partitions have no leader
- * for about two seconds, and Kafka 4.4's marker sender takes a partition without a leader for a deleted one: it
- * skips its marker and records the transaction as complete. The partitions keep an open transaction for good:
+ * for about two seconds, and Kafka 4.4's marker sender takes a partition without a leader for a deleted one (the
+ * KRaft metadata cache gives no endpoint at all for leader -1): it skips its marker and records the transaction as
+ * complete. The partitions keep an open transaction for good:
  * read-committed readers stop at it and the consumer group's offsets stay "unstable" (seen in a killed local stack
  * whose topology never came back). Only the coordinator could write the missing marker, and it believes it did.
  *
@@ -91,9 +92,8 @@ final class StrandedTransactions {
   /**
    * Waits until the broker runs as its new incarnation ({@code brokerRunning}: the controller unfenced it; before,
    * its metadata may still be the one it had before the kill) and every partition has a leader, then closes the
-   * stranded transactions; returns the markers written. While a transaction open in a partition is being ended by
-   * its coordinator (prepared), it looks again until the coordinator is done or {@code timeout} passed. Nothing to
-   * do costs four requests.
+   * stranded transactions; returns the markers written. While an open transaction is {@link #unsettled}, it looks
+   * again, until {@code timeout} passed. Nothing to do costs four requests.
    */
   static List<Marker> close(Admin admin, BooleanSupplier brokerRunning, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -110,12 +110,16 @@ final class StrandedTransactions {
             write(leaders.get().get(marker.partition()), marker);
             written.add(marker);
           }
-          List<Open> ending = open.stream().filter(o -> ending(lastByProducer.get(o.producerId()))).toList();
-          if (ending.isEmpty()) {
+          List<Open> unsettled = unsettled(open, lastByProducer);
+          if (unsettled.isEmpty()) {
+            if (!open.isEmpty() || !written.isEmpty()) {
+              log.info("Stranded transactions closed: {}; open ones left to their coordinator: {}", written.size(),
+                  open.size() - markers(open, lastByProducer).size());
+            }
             return written;
           }
           if (System.nanoTime() > deadline) {
-            log.warn("Transactions still being ended by their coordinator after {}: {}", timeout, ending);
+            log.warn("Open transactions whose coordinator has not settled them after {}: {}", timeout, unsettled);
             return written;
           }
         } else if (System.nanoTime() > deadline) {
@@ -131,9 +135,17 @@ final class StrandedTransactions {
     }
   }
 
-  private static boolean ending(TransactionDescription last) {
-    return last != null
-        && (last.state() == TransactionState.PREPARE_COMMIT || last.state() == TransactionState.PREPARE_ABORT);
+  /**
+   * The open transactions to look at again: those whose coordinator is still ending them (prepared), and those it
+   * does not list yet (a coordinator lists only the transaction log partitions it has loaded, and a restarted broker
+   * loads them again once it leads them anew).
+   */
+  static List<Open> unsettled(List<Open> open, Map<Long, TransactionDescription> lastByProducer) {
+    return open.stream().filter(o -> {
+      TransactionDescription last = lastByProducer.get(o.producerId());
+      return last == null
+          || last.state() == TransactionState.PREPARE_COMMIT || last.state() == TransactionState.PREPARE_ABORT;
+    }).toList();
   }
 
   private static List<Open> open(Admin admin, Set<TopicPartition> partitions)
