@@ -3,6 +3,7 @@ package io.flashsale.bench;
 import io.flashsale.settings.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,8 @@ import java.util.Map;
  *       warm-up of 15 s (quick 3 s)
  *   <li>{@code FLASHSALE_BENCH_E2E_SECONDS} (default 15; quick 5): length of each time-to-decision run at a fixed
  *       rate (250 to 5,000 clicks a second; quick 1,000, 2,000, 5,000)
+ *   <li>{@code FLASHSALE_BENCH_E2E_RATES} (comma-separated clicks a second): other offered rates for those runs, one
+ *       rate held for a profile for instance
  *   <li>{@code FLASHSALE_BENCH_WARM_UP_ROUNDS} (default 30; quick 6): most rounds of 10,000 accepted clicks before the
  *       time to decision is measured, ending with the first round in which the JIT compilers were quiet
  *   <li>{@code FLASHSALE_STREAM_THREADS}, {@code FLASHSALE_COMMIT_INTERVAL_MS} and the other topology settings
@@ -113,6 +116,8 @@ public record BenchConfig(
     int baseline = settings.integer("FLASHSALE_BENCH_BASELINE_REQUESTS", quick ? 20_000 : 200_000);
     Duration run = settings.seconds("FLASHSALE_BENCH_RUN_SECONDS", Duration.ofSeconds(quick ? 5 : 20));
     Duration e2e = settings.seconds("FLASHSALE_BENCH_E2E_SECONDS", Duration.ofSeconds(quick ? 5 : 15));
+    List<Integer> e2eRates = settings.parsed("FLASHSALE_BENCH_E2E_RATES", quick ? E2E_RATES_QUICK : E2E_RATES,
+        BenchConfig::rates, "clicks a second, comma-separated");
     // JIT warm-up before every measured HTTP run: HTTP figures of the first minute are several times lower.
     Duration warmup = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(15);
     int batch = settings.integer("FLASHSALE_BENCH_BACKLOG_BATCH", 100);
@@ -129,12 +134,20 @@ public record BenchConfig(
     // The JIT went quiet after 17 to 22 rounds on 2 cores: 30 leave room; a smoke run stops sooner, its figures cold.
     int warmUpRounds = settings.integer("FLASHSALE_BENCH_WARM_UP_ROUNDS", quick ? 6 : 30);
     return quick
-        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, E2E_RATES_QUICK, e2e,
+        ? new BenchConfig(true, output, backlog, 10, 1_000, 8, 2_000, warmup, run, e2eRates, e2e,
             baseline, 16, 0, 1, 2, Duration.ofSeconds(1), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
             crowdStreams, settingsRounds, liveRate, liveSeconds, warmUpRounds)
-        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, E2E_RATES, e2e,
+        : new BenchConfig(false, output, backlog, 10, 1_000, 8, 10_000, warmup, run, e2eRates, e2e,
             baseline, 16, 1, 3, 5, Duration.ofSeconds(2), batch, compare, rounds, flashBuyers, flashStock, flashMaxRate,
             crowdStreams, settingsRounds, liveRate, liveSeconds, warmUpRounds);
+  }
+
+  private static List<Integer> rates(String text) {
+    List<Integer> rates = Arrays.stream(text.split(",")).map(String::trim).map(Integer::valueOf).toList();
+    if (rates.isEmpty() || rates.stream().anyMatch(rate -> rate <= 0)) {
+      throw new IllegalArgumentException("not a list of rates: " + text);
+    }
+    return rates;
   }
 
   /** Units on sale for {@code requests} purchase requests. */
