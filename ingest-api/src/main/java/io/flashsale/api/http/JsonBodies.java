@@ -137,7 +137,10 @@ public final class JsonBodies {
     }
     byte[] bytes;
     try {
-      bytes = body.readNBytes(maxBytes + 1); // a body without Content-Length is bounded too
+      // Up to the declared length and one byte more (the stream ends there), or a body without Content-Length
+      // bounded too. readNBytes takes a buffer of the length asked, up to 8 KiB: asking the bound for bodies of a
+      // few hundred bytes was 5 % of everything the local stack allocated at 3,000 clicks/s (JFR).
+      bytes = body.readNBytes((int) Math.min(contentLength >= 0 ? contentLength + 1 : maxBytes + 1, maxBytes + 1L));
     } catch (IOException e) {
       throw new Problem(ErrorCode.VALIDATION, "Could not read the request body");
     }

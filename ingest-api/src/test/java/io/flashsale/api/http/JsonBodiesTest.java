@@ -32,6 +32,17 @@ class JsonBodiesTest {
   }
 
   @Test
+  void aBodyIsReadToItsDeclaredLength() {
+    byte[] json = "{\"quantity\": 2, \"note\": \"gift\"}".getBytes(StandardCharsets.UTF_8);
+    assertThat(bodies.read("application/json", json.length, new ByteArrayInputStream(json), Order.class))
+        .isEqualTo(new Order(2, "gift"));
+    byte[] atTheBound = ("{\"note\": \"" + "x".repeat(64 - 12) + "\"}").getBytes(StandardCharsets.UTF_8);
+    assertThat(atTheBound).hasSize(64);
+    assertThat(bodies.read("application/json", 64, new ByteArrayInputStream(atTheBound), Order.class).note())
+        .hasSize(52);
+  }
+
+  @Test
   void onlyJsonIsAccepted() {
     assertProblem(() -> read("text/plain", "{\"quantity\": 1}"), ErrorCode.UNSUPPORTED_MEDIA_TYPE);
     assertProblem(() -> read(null, "{\"quantity\": 1}"), ErrorCode.UNSUPPORTED_MEDIA_TYPE);
