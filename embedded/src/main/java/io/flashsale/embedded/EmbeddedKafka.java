@@ -298,10 +298,10 @@ public final class EmbeddedKafka implements KafkaBroker {
     }
   }
 
-  /** startup() returns before the broker is unfenced; clients only work once it answers metadata calls. */
   /**
-   * Waits until the broker answers; on a broker that keeps its data across starts, also until every partition has a
-   * leader, closing the transactions a crash left open ({@link StrandedTransactions}) before any client starts.
+   * Waits until the broker answers metadata calls (startup() returns before the controller unfenced it); on a broker
+   * that keeps its data across starts, also until it runs unfenced with a leader for every partition, closing the
+   * transactions a crash left open ({@link StrandedTransactions}) before any client starts.
    */
   private void awaitReady(String internal, boolean keptData) {
     try (Admin admin = Admin.create(Map.of(
@@ -321,12 +321,12 @@ public final class EmbeddedKafka implements KafkaBroker {
     }
   }
 
+  private static final int BROKER_RUNNING = 3; // org.apache.kafka.metadata.BrokerState.RUNNING
+
   /**
    * Whether the broker runs as this start's incarnation: its BrokerState gauge (RUNNING, 3) once the controller
    * unfenced it. One broker per JVM where it matters (the local stack's); the gauge is not tagged by broker.
    */
-  private static final int BROKER_RUNNING = 3; // org.apache.kafka.metadata.BrokerState.RUNNING
-
   private static boolean running() {
     try {
       Object state = ManagementFactory.getPlatformMBeanServer()

@@ -93,7 +93,7 @@ final class StrandedTransactions {
    * Waits until the broker runs as its new incarnation ({@code brokerRunning}: the controller unfenced it; before,
    * its metadata may still be the one it had before the kill) and every partition has a leader, then closes the
    * stranded transactions; returns the markers written. While an open transaction is {@link #unsettled}, it looks
-   * again, until {@code timeout} passed. Nothing to do costs four requests.
+   * again, until {@code timeout} passed. Nothing to do costs three requests.
    */
   static List<Marker> close(Admin admin, BooleanSupplier brokerRunning, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -104,7 +104,8 @@ final class StrandedTransactions {
         if (leaders.isPresent()) {
           List<Open> open = open(admin, leaders.get().keySet());
           Map<Long, TransactionDescription> lastByProducer = lastTransactions(admin, open);
-          for (Marker marker : markers(open, lastByProducer)) {
+          List<Marker> markers = markers(open, lastByProducer);
+          for (Marker marker : markers) {
             log.warn("Closing {}'s transaction of producer {} left open after a crash: {} (its coordinator's "
                 + "decision)", marker.partition(), marker.producerId(), marker.result());
             write(leaders.get().get(marker.partition()), marker);
@@ -114,7 +115,7 @@ final class StrandedTransactions {
           if (unsettled.isEmpty()) {
             if (!open.isEmpty() || !written.isEmpty()) {
               log.info("Stranded transactions closed: {}; open ones left to their coordinator: {}", written.size(),
-                  open.size() - markers(open, lastByProducer).size());
+                  open.size() - markers.size());
             }
             return written;
           }
