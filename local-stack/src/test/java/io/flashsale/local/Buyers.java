@@ -108,6 +108,22 @@ final class Buyers {
         .POST(body(Map.of("outcome", outcome))));
   }
 
+  /**
+   * Pays for an accepted purchase as its buyer would: checkout (200), the provider's page (202), then long-polls until
+   * the purchase is CONFIRMED; fails otherwise or after the timeout.
+   */
+  JsonNode pay(String token, String requestId, Duration timeout) {
+    Answer checkout = checkout(token, requestId);
+    if (checkout.status() != 200) {
+      throw new AssertionError("Checkout of " + requestId + " answered " + checkout);
+    }
+    Answer paid = completePayment(checkout.body().get("redirectUrl").asText(), "SUCCEEDED");
+    if (paid.status() != 202) {
+      throw new AssertionError("The payment of " + requestId + " answered " + paid);
+    }
+    return awaitStatus(token, requestId, "CONFIRMED", timeout);
+  }
+
   /** Long-polls until the purchase reaches {@code status}; fails after the timeout. */
   JsonNode awaitStatus(String token, String requestId, String status, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -86,7 +86,7 @@ class LastDrawTest {
     }
     // The second buyer pays: a hold that ran out (20 s, less than a slow machine can take to the checks below) would
     // start a second round and admit a second waiting buyer, seen in a CI run.
-    pay(users.get(1), holds.get(1));
+    http.pay(Buyers.tokenFor(users.get(1)), holds.get(1), PATIENCE);
     await().atMost(PATIENCE).until(() -> "SOLD_OUT".equals(
         http.call("GET", "/api/sales/" + saleId, null, null, Map.of()).body().path("status").asText()));
     for (String user : users.subList(2, 6)) {
@@ -116,7 +116,7 @@ class LastDrawTest {
     assertThat(claim.status()).as("the winner's purchase passes the edge: %s", claim.body()).isEqualTo(202);
     String claimed = claim.body().path("requestId").asText();
     http.awaitStatus(Buyers.tokenFor(winner), claimed, "ACCEPTED", PATIENCE);
-    pay(winner, claimed);
+    http.pay(Buyers.tokenFor(winner), claimed, PATIENCE);
     for (String user : users.subList(2, 6)) {
       if (!user.equals(winner)) {
         JsonNode loser = queue(user, queueTokens.get(user));
@@ -151,14 +151,6 @@ class LastDrawTest {
                 .findFirst().orElseThrow();
           }
         });
-  }
-
-  private static void pay(String user, String requestId) {
-    Answer checkout = http.checkout(Buyers.tokenFor(user), requestId);
-    assertThat(checkout.status()).as("checkout %s", checkout.body()).isEqualTo(200);
-    assertThat(http.completePayment(checkout.body().path("redirectUrl").asText(), "SUCCEEDED").status())
-        .isEqualTo(202);
-    http.awaitStatus(Buyers.tokenFor(user), requestId, "CONFIRMED", PATIENCE);
   }
 
   private static JsonNode admitted(String user, String queueToken) {
