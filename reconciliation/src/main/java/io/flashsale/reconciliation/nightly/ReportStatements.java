@@ -49,7 +49,15 @@ interface ReportStatements {
               JOIN (SELECT DISTINCT payment_id, request_id, amount_cents FROM payments
                     WHERE order_id IS NOT NULL AND type = 'SUCCEEDED') i ON i.payment_id = st.payment_id
               JOIN orders o ON o.request_id = i.request_id
-              WHERE st.type = 'CHARGE' AND st.order_id IS NOT NULL GROUP BY o.sale_id) m
+              WHERE st.type = 'CHARGE' AND st.order_id IS NOT NULL GROUP BY o.sale_id
+              UNION ALL
+              -- an order's refund counts for the sales of the items it gave back (its webhook names each item)
+              SELECT i.sale_id, 0, sum(i.amount_cents)
+              FROM (SELECT DISTINCT payment_id, request_id, sale_id, amount_cents FROM payments
+                    WHERE order_id IS NOT NULL AND type = 'REFUNDED') i
+              WHERE EXISTS (SELECT 1 FROM provider_settlements st
+                            WHERE st.payment_id = i.payment_id AND st.type = 'REFUND' AND st.order_id IS NOT NULL)
+              GROUP BY i.sale_id) m
         GROUP BY sale_id),
       found AS (SELECT sale_id, count(*) AS discrepancies FROM reconciliation_discrepancies
                 WHERE run_id = :run GROUP BY sale_id),

@@ -105,9 +105,15 @@ class CartReconciliationTest {
       assertThat(night.status()).isEqualTo(RunStatus.CLEAN);
       JsonNode report = Reports.JSON.readTree(night.reportDir().resolve("report.json").toFile());
       Map<String, Long> charged = new HashMap<>();
-      report.get("sales").forEach(sale -> charged.put(sale.get("saleId").asText(), sale.get("chargedCents").asLong()));
+      Map<String, Long> refunded = new HashMap<>();
+      report.get("sales").forEach(sale -> {
+        charged.put(sale.get("saleId").asText(), sale.get("chargedCents").asLong());
+        refunded.put(sale.get("saleId").asText(), sale.get("refundedCents").asLong());
+      });
       assertThat(charged).as("each sale is credited its items' share of the carts' charges").isEqualTo(Map.of(
           shoes.saleId, 3 * SaleStory.PRICE_CENTS, hats.saleId, 2 * SaleStory.PRICE_CENTS));
+      assertThat(refunded).as("the second cart's refund is the hats sale's, whose item it gave back").isEqualTo(Map.of(
+          shoes.saleId, 0L, hats.saleId, SaleStory.PRICE_CENTS));
     }
   }
 
