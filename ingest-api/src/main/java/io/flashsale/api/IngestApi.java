@@ -177,7 +177,8 @@ public final class IngestApi implements AutoCloseable {
           new SaleMetricsRoutes(sales, purchases, roomState, fairness, clock),
           new WaitingRoomChanges(bodies, writer, topics, roomState, audit, clock),
           new OrderUrlRoutes(sales, orderUrls, clock),
-          new CartRoutes(access, bodies, writer, topics, sales, purchases, orders, providerCalls, clock), pages,
+          new CartRoutes(access, bodies, writer, topics, sales, purchases, orders, providerCalls,
+              checkoutExpiry, clock), pages,
           new Health(readiness, blocking), meters, metricsServer == null);
 
       RouteTable routeTable = new RouteTable();

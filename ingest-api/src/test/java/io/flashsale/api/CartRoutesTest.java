@@ -145,6 +145,29 @@ class CartRoutesTest {
     assertThat(cart(alice).path("items")).as("nothing is held any more").isEmpty();
   }
 
+  /**
+   * An order stays payable while any of its holds is held (paying it then confirms what still is), and is expired at
+   * the provider once the last one ends unpaid: the buyer can no longer pay for stock that went back.
+   */
+  @Test
+  void anOrderIsExpiredAtTheProviderWhenItsLastHoldEnds() throws Exception {
+    String alice = ApiFixture.newUser();
+    Held shoes = held(alice, Map.of("priceCents", 4999), 1, 300);
+    Held hats = held(alice, Map.of("priceCents", 1500), 1, 300);
+    JsonNode order = order(alice, orderBody(List.of(shoes.requestId(), hats.requestId()))).json();
+    String paymentId = order.path("paymentId").asText();
+    assertThat(providerStatus(paymentId)).isEqualTo("PENDING");
+
+    fixture.decide(shoes.saleId(), shoes.requestId(), alice, 1, OutcomeStatus.EXPIRED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> cart(alice).path("items").size() == 1);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+        .until(() -> providerStatus(paymentId).equals("PENDING"));
+
+    fixture.decide(hats.saleId(), hats.requestId(), alice, 1, OutcomeStatus.CANCELLED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> providerStatus(paymentId).equals("FAILED"));
+    assertThat(complete(order.path("redirectUrl").asText())).as("its page no longer takes a payment").isEqualTo(409);
+  }
+
   /** Another instance on the same log shows the cart and the order, though it took neither request. */
   @Test
   void anyInstanceShowsTheCartAndTheOrder() {
@@ -244,6 +267,14 @@ class CartRoutesTest {
   private static int complete(String redirectUrl) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(redirectUrl + "/complete")).header("Content-Type", "application/json")
         .POST(BodyPublishers.ofString("{\"outcome\": \"SUCCEEDED\"}")).build(), BodyHandlers.ofString()).statusCode();
+  }
+
+  /** The payment's status as the provider tells the shop. */
+  private static String providerStatus(String paymentId) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/v1/payments/" + paymentId))
+        .header("Authorization", "Bearer " + SimulatorConfig.local(null).apiKey()).build(), BodyHandlers.ofString())
+        .body();
+    return ApiFixture.JSON.readTree(body).path("status").asText();
   }
 
   private static List<ConsumerRecord<String, PaymentEvent>> paymentEvents(String paymentId) {

@@ -7,6 +7,7 @@ import io.flashsale.api.http.FlowIds;
 import io.flashsale.api.http.JsonBodies;
 import io.flashsale.api.http.Problem;
 import io.flashsale.api.log.TopicWriter;
+import io.flashsale.api.payment.CheckoutExpiry;
 import io.flashsale.api.payment.ProviderCalls;
 import io.flashsale.api.purchase.Purchase;
 import io.flashsale.api.purchase.PurchaseView;
@@ -67,10 +68,12 @@ public final class CartRoutes {
   private final PurchaseView purchases;
   private final OrderView orders;
   private final ProviderCalls payments;
+  private final CheckoutExpiry expiry;
   private final Clock clock;
 
   public CartRoutes(Access access, JsonBodies bodies, TopicWriter writer, Topics topics, SaleView sales,
-                    PurchaseView purchases, OrderView orders, ProviderCalls payments, Clock clock) {
+                    PurchaseView purchases, OrderView orders, ProviderCalls payments, CheckoutExpiry expiry,
+                    Clock clock) {
     this.access = access;
     this.bodies = bodies;
     this.writer = writer;
@@ -79,6 +82,7 @@ public final class CartRoutes {
     this.purchases = purchases;
     this.orders = orders;
     this.payments = payments;
+    this.expiry = expiry;
     this.clock = clock;
   }
 
@@ -161,6 +165,8 @@ public final class CartRoutes {
       }
       return writer.write(topics.orders, orderId, order).thenAccept(written -> {
         orders.written(order);
+        // Open until none of its holds is held: paying it confirms those that still are (API "Cart and orders").
+        expiry.opened(requestIds, payment.paymentId(), id -> purchases.purchase(id).map(Purchase::held).orElse(false));
         ctx.json(new Placed(orderId, payment.paymentId(), payment.redirectUrl(), payment.amountCents(), currency));
       });
     }));

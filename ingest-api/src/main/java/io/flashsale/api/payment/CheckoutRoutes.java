@@ -55,7 +55,7 @@ public final class CheckoutRoutes {
         purchase.sku(), buyer.userId(), amountCents, sale.getCurrency(),
         heldUntil == null ? null : heldUntil.minusSeconds(sale.getHoldSeconds()), heldUntil, flowId);
     ctx.future(() -> payments.createPayment(order, "Checkout of " + purchase.requestId()).thenAccept(payment -> {
-      expiry.opened(purchase.requestId(), payment.paymentId(), () -> purchases.stillHeld(purchase.requestId()));
+      expiry.opened(purchase.requestId(), payment.paymentId(), purchases::stillHeld);
       ctx.json(new Checkout(payment.paymentId(), payment.redirectUrl(), flowId));
     }));
   }
