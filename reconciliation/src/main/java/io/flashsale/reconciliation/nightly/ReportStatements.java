@@ -51,13 +51,14 @@ interface ReportStatements {
               JOIN orders o ON o.request_id = i.request_id
               WHERE st.type = 'CHARGE' AND st.order_id IS NOT NULL GROUP BY o.sale_id
               UNION ALL
-              -- an order's refund counts for the sales of the items it gave back (its webhook names each item)
-              SELECT i.sale_id, 0, sum(i.amount_cents)
-              FROM (SELECT DISTINCT payment_id, request_id, sale_id, amount_cents FROM payments
-                    WHERE order_id IS NOT NULL AND type = 'REFUNDED') i
-              WHERE EXISTS (SELECT 1 FROM provider_settlements st
-                            WHERE st.payment_id = i.payment_id AND st.type = 'REFUND' AND st.order_id IS NOT NULL)
-              GROUP BY i.sale_id) m
+              -- an order's refund counts for the sales of the items it owed back and refunded: the books' refunds
+              -- due, not the refund's payment events, which the API writes for every item of the order
+              SELECT r.sale_id, 0, sum(r.amount_cents)
+              FROM refunds_due r
+              WHERE r.refunded_at IS NOT NULL
+                AND EXISTS (SELECT 1 FROM provider_settlements st
+                            WHERE st.payment_id = r.payment_id AND st.type = 'REFUND' AND st.order_id IS NOT NULL)
+              GROUP BY r.sale_id) m
         GROUP BY sale_id),
       found AS (SELECT sale_id, count(*) AS discrepancies FROM reconciliation_discrepancies
                 WHERE run_id = :run GROUP BY sale_id),
