@@ -158,7 +158,7 @@ public final class IngestApi implements AutoCloseable {
       CheckoutRoutes checkout = new CheckoutRoutes(access, sales, new OwnPurchases(purchases), providerCalls,
           checkoutExpiry);
       PaymentRoutes paymentRoutes = new PaymentRoutes(bodies, writer, topics, clock,
-          config.payments().webhookScheme(payments), providerCalls);
+          config.payments().webhookScheme(payments), providerCalls, orders::fate);
       Readiness readiness = new Readiness(admin, kafka.applicationId(), sales::caughtUp,
           () -> purchases.caughtUp() && orders.caughtUp(), config.http().readyGrace(), clock);
       AdminRoutes adminRoutes = new AdminRoutes(sales, writer, topics, clock, config.reportDir(), audit, auditView);

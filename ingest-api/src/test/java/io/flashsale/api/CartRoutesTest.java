@@ -11,6 +11,7 @@ import io.flashsale.payments.SimulatorConfig;
 import io.flashsale.schemas.Order;
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
+import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.Topics;
 import java.net.URI;
@@ -143,6 +144,15 @@ class CartRoutesTest {
     assertThat(shown.path("items")).extracting(i -> i.path("status").asText() + "/" + i.path("refund").asText())
         .containsExactlyInAnyOrder("CONFIRMED/null", "CONFIRMED/null", "EXPIRED/DUE");
     assertThat(cart(alice).path("items")).as("nothing is held any more").isEmpty();
+
+    // The night refunds the item owed back; the provider's webhook names all three items, the books get the one.
+    assertThat(refund(paymentId, 700, "refund:" + paymentId)).isEqualTo(201);
+    await().atMost(Duration.ofSeconds(15)).until(() -> refunds(paymentId).size() == 1);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> refunds(paymentId).size() == 1);
+    PaymentEvent refund = refunds(paymentId).get(0).value();
+    assertThat(refund.getRequestId()).isEqualTo(cart.get(2).requestId());
+    assertThat(refund.getAmountCents()).isEqualTo(700);
+    assertThat(refund.getOrderId()).isEqualTo(orderId);
   }
 
   /**
@@ -267,6 +277,19 @@ class CartRoutesTest {
   private static int complete(String redirectUrl) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(redirectUrl + "/complete")).header("Content-Type", "application/json")
         .POST(BodyPublishers.ofString("{\"outcome\": \"SUCCEEDED\"}")).build(), BodyHandlers.ofString()).statusCode();
+  }
+
+  /** A refund made at the provider, as the nightly job makes one; its webhook follows. */
+  private static int refund(String paymentId, long amountCents, String key) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/v1/payments/" + paymentId + "/refunds"))
+        .header("Authorization", "Bearer " + SimulatorConfig.local(null).apiKey()).header("Idempotency-Key", key)
+        .header("Content-Type", "application/json")
+        .POST(BodyPublishers.ofString("{\"amountCents\": " + amountCents + "}")).build(), BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  private static List<ConsumerRecord<String, PaymentEvent>> refunds(String paymentId) {
+    return paymentEvents(paymentId).stream().filter(r -> r.value().getType() == PaymentEventType.REFUNDED).toList();
   }
 
   /** The payment's status as the provider tells the shop. */

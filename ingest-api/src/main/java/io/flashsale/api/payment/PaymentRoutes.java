@@ -10,6 +10,7 @@ import io.flashsale.payments.PaymentProvider;
 import io.flashsale.payments.PaymentWebhook;
 import io.flashsale.payments.WebhookScheme;
 import io.flashsale.schemas.InputRules;
+import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PaymentEvent;
 import io.flashsale.schemas.PaymentEventType;
 import io.flashsale.schemas.Topics;
@@ -43,11 +44,19 @@ public final class PaymentRoutes {
   private final Clock clock;
   private final WebhookScheme scheme;
   private final ProviderCalls calls;
+  private final ItemFates fates;
   private final Cache<String, Boolean> recorded = Caffeine.newBuilder().maximumSize(RECENT_EVENTS).build();
 
+  /** What a payment did to each item of an order, as the purchase outcomes said: CONFIRMED, REFUND_DUE, or null. */
+  @FunctionalInterface
+  public interface ItemFates {
+    OutcomeStatus fate(String paymentId, String requestId);
+  }
+
   public PaymentRoutes(JsonBodies bodies, TopicWriter writer, Topics topics, Clock clock, WebhookScheme scheme,
-                       ProviderCalls calls) {
+                       ProviderCalls calls, ItemFates fates) {
     this.calls = calls;
+    this.fates = fates;
     this.bodies = bodies;
     this.writer = writer;
     this.topics = topics;
@@ -118,19 +127,44 @@ public final class PaymentRoutes {
    */
   private List<PaymentEvent> items(PaymentWebhook event) {
     PaymentWebhook.Data data = event.data();
-    long sum = data.items().stream().mapToLong(PaymentProvider.Item::amountCents).sum();
+    long sum = sum(data.items());
     if (PaymentWebhook.SUCCEEDED.equals(event.type()) && sum != data.amountCents()) {
       throw new Problem(ErrorCode.VALIDATION, "Order " + data.orderId() + " was paid " + data.amountCents()
           + " but its items add up to " + sum);
     }
+    List<PaymentProvider.Item> items = PaymentWebhook.REFUNDED.equals(event.type()) ? refunded(data) : data.items();
     Instant receivedAt = clock.instant();
-    return data.items().stream().map(item -> PaymentEvent.newBuilder()
+    return items.stream().map(item -> PaymentEvent.newBuilder()
         .setEventId(itemEventId(event.id(), item.requestId())).setPaymentId(data.paymentId())
         .setRequestId(item.requestId()).setSaleId(item.saleId()).setSku(item.sku()).setType(type(event.type()))
         .setAmountCents(item.amountCents()).setCurrency(data.currency())
         .setOccurredAt(event.createdAt()).setReceivedAt(receivedAt).setOrderId(data.orderId())
         .setFlowId(flowOf(data))
         .build()).toList();
+  }
+
+  /**
+   * The items an order's refund gave back. The provider names the order's items, not which were refunded: the refund
+   * is the items the order's payment owes back (REFUND_DUE, as the nightly job refunds them) when their amounts add up
+   * to it, or every item when it is the whole charge. Any other sum (a refund made by hand) cannot be split by item
+   * and is refused, so that no item is recorded refunded that was not: the provider retries, and the night lists the
+   * settled refund the books lack for a person.
+   */
+  private List<PaymentProvider.Item> refunded(PaymentWebhook.Data data) {
+    List<PaymentProvider.Item> owed = data.items().stream()
+        .filter(item -> fates.fate(data.paymentId(), item.requestId()) == OutcomeStatus.REFUND_DUE).toList();
+    if (!owed.isEmpty() && sum(owed) == data.amountCents()) {
+      return owed;
+    }
+    if (sum(data.items()) == data.amountCents()) {
+      return data.items();
+    }
+    throw new Problem(ErrorCode.VALIDATION, "Order " + data.orderId() + " was refunded " + data.amountCents()
+        + ", neither what it owes back (" + sum(owed) + ") nor its whole charge (" + sum(data.items()) + ")");
+  }
+
+  private static long sum(List<PaymentProvider.Item> items) {
+    return items.stream().mapToLong(PaymentProvider.Item::amountCents).sum();
   }
 
   /** The flow is followed, never required: metadata that is no flow id loses it, never the payment. */
