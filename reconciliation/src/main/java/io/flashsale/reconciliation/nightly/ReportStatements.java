@@ -51,8 +51,7 @@ interface ReportStatements {
               JOIN orders o ON o.request_id = i.request_id
               WHERE st.type = 'CHARGE' AND st.order_id IS NOT NULL GROUP BY o.sale_id
               UNION ALL
-              -- an order's refund counts for the sales of the items it owed back and refunded: the books' refunds
-              -- due, not the refund's payment events, which the API writes for every item of the order
+              -- an order's refund counts for the sales of the items the books owed back and marked refunded
               SELECT r.sale_id, 0, sum(r.amount_cents)
               FROM refunds_due r
               WHERE r.refunded_at IS NOT NULL
