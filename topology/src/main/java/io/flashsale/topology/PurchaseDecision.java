@@ -162,6 +162,13 @@ public record PurchaseDecision(Verdict verdict, RejectReason reason) {
         .setRequestIndex(requestIndex)
         .setDeviceId(request.getDeviceId())
         .setFlowId(request.getFlowId())
+        // The rest set too, to their defaults: the builder deep-copies the schema's default of every field left
+        // unset, per outcome (JFR of the hot SKU: 4 % of its processing).
+        .setPaymentId(null)
+        .setAmountCents(null)
+        .setCurrency(null)
+        .setSaleSequence(OutcomeSequence.NONE)
+        .setRepeat(false)
         .build();
   }
 

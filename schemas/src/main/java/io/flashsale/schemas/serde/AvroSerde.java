@@ -38,6 +38,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private final SchemaRegistry registry;
   private final String subjectSuffix;
   private final SpecificDatumWriter<T> writer;
+  private final CompiledWriter compiled; // null: written by Avro's writer (a schema without a generated class)
   private final Map<String, Target> targetByTopic = new ConcurrentHashMap<>();
   private final Map<Integer, SpecificDatumReader<T>> readerByWriterId = new ConcurrentHashMap<>();
   // Encoders and buffers are reused per thread: the serializer sits on the hot path of every record.
@@ -65,27 +66,38 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     }
   }
 
-  private AvroSerde(Schema readerSchema, SchemaRegistry registry, String subjectSuffix) {
+  private AvroSerde(Schema readerSchema, SchemaRegistry registry, String subjectSuffix, CompiledWriter compiled) {
     this.readerSchema = readerSchema;
     this.registry = registry;
     this.subjectSuffix = subjectSuffix;
     this.writer = new SpecificDatumWriter<>(readerSchema);
+    this.compiled = compiled;
   }
 
   /** Serde for record values of this generated class. */
   public static <T extends SpecificRecord> AvroSerde<T> forValues(Class<T> type, SchemaRegistry registry) {
-    return new AvroSerde<>(SpecificData.get().getSchema(type), registry, "-value");
+    return generated(type, registry, "-value");
   }
 
   /** Serde for values of this class on a topic that holds other record types too (topic-record-name subjects). */
   public static <T extends SpecificRecord> AvroSerde<T> forRecordsOf(Class<T> type, SchemaRegistry registry) {
+    return generated(type, registry, "-" + SpecificData.get().getSchema(type).getFullName());
+  }
+
+  private static <T extends SpecificRecord> AvroSerde<T> generated(Class<T> type, SchemaRegistry registry, String subjectSuffix) {
     Schema schema = SpecificData.get().getSchema(type);
-    return new AvroSerde<>(schema, registry, "-" + schema.getFullName());
+    return new AvroSerde<>(schema, registry, subjectSuffix,
+        CompiledWriter.of(schema, SpecificData.getForClass(type)).orElse(null));
   }
 
   /** Serde that writes with the given schema (generic records too), for tests of schema evolution. */
   public static <T extends IndexedRecord> AvroSerde<T> withSchema(Schema schema, SchemaRegistry registry) {
-    return new AvroSerde<>(schema, registry, "-value");
+    return new AvroSerde<>(schema, registry, "-value", null);
+  }
+
+  /** Whether this serde writes by a plan made from its schema ({@link CompiledWriter}) rather than Avro's writer. */
+  boolean compiled() {
+    return compiled != null;
   }
 
   /**
@@ -121,9 +133,11 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     out.write(schemaId >>> 8);
     out.write(schemaId);
     try {
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, encoders.get());
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, encoders.get());
       encoders.set(encoder);
-      if (target.writer() == null) {
+      if (target.writer() == null && compiled != null) {
+        compiled.write(record, encoder);
+      } else if (target.writer() == null) {
         writer.write(record, encoder);
       } else { // written in this serde's schema, read as the registered one, and written so
         ByteArrayOutputStream own = new ByteArrayOutputStream(256);
