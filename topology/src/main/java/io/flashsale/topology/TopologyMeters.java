@@ -1,7 +1,9 @@
 package io.flashsale.topology;
 
+import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
 import io.flashsale.schemas.PurchaseRequest;
+import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.StockLevel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * What the topology tells Prometheus about its decisions, from the records it emits (never from the stores):
@@ -43,7 +46,10 @@ final class TopologyMeters {
   static final int MAX_DEVICES_PER_SALE = 100_000;
 
   private final MeterRegistry registry;
-  private final Map<String, Counter> decisions = new ConcurrentHashMap<>();
+  // A counter per status and reason (the last of each row: none), registered on first use: an outcome costs an
+  // array read, not a key string and a map lookup (JFR of the hot-SKU backlog: 3 % of its processing).
+  private static final int REASONS = RejectReason.values().length + 1;
+  private final AtomicReferenceArray<Counter> decisions = new AtomicReferenceArray<>(OutcomeStatus.values().length * REASONS);
   private final Map<String, SaleGauges> sales = new ConcurrentHashMap<>();
   private final Counter deadLetters;
   private final Counter repeats;
@@ -69,11 +75,16 @@ final class TopologyMeters {
       repeats.increment(); // a copy of an earlier decision, not a decision
       return;
     }
-    String status = outcome.getStatus().name();
-    String reason = outcome.getReason() == null ? "none" : outcome.getReason().name();
-    decisions.computeIfAbsent(status + "/" + reason, key -> Counter.builder(DECISIONS)
-        .description("Purchase outcomes emitted by the topology").tag("status", status).tag("reason", reason)
-        .register(registry)).increment();
+    int slot = outcome.getStatus().ordinal() * REASONS + (outcome.getReason() == null ? REASONS - 1 : outcome.getReason().ordinal());
+    Counter counter = decisions.get(slot);
+    if (counter == null) { // the registry gives every thread that registers the same tags the same counter
+      counter = Counter.builder(DECISIONS).description("Purchase outcomes emitted by the topology")
+          .tag("status", outcome.getStatus().name())
+          .tag("reason", outcome.getReason() == null ? "none" : outcome.getReason().name())
+          .register(registry);
+      decisions.set(slot, counter);
+    }
+    counter.increment();
   }
 
   void deadLettered() {

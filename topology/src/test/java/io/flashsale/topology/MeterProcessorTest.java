@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flashsale.schemas.OutcomeStatus;
 import io.flashsale.schemas.PurchaseOutcome;
+import io.flashsale.schemas.RejectReason;
 import io.flashsale.schemas.StockLevel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
+import java.util.List;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,31 @@ class MeterProcessorTest {
     assertThat(registry.get(TopologyMeters.DECISIONS).tag("status", "ACCEPTED").tag("reason", "none").counter().count())
         .as("a repeat is not a decision").isEqualTo(1.0);
     assertThat(registry.get(TopologyMeters.REPEATS).counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void eachStatusAndReasonHasItsOwnCount() {
+    MeterProcessor<PurchaseOutcome> meter = new MeterProcessor<>((outcome, task) -> meters.outcome(outcome));
+    meter.init(new MockProcessorContext<>());
+    PurchaseOutcome accepted = PurchaseOutcome.newBuilder().setRequestId("r1").setSaleId("s1").setSku("SKU-1")
+        .setUserId("u1").setQuantity(1).setStatus(OutcomeStatus.ACCEPTED).setDecidedAt(NOW).build();
+    PurchaseOutcome soldOut = PurchaseOutcome.newBuilder(accepted).setStatus(OutcomeStatus.REJECTED).setReason(RejectReason.SOLD_OUT).build();
+    PurchaseOutcome overLimit = PurchaseOutcome.newBuilder(soldOut).setReason(RejectReason.LIMIT_EXCEEDED).build();
+    PurchaseOutcome expired = PurchaseOutcome.newBuilder(accepted).setStatus(OutcomeStatus.EXPIRED).build();
+
+    for (PurchaseOutcome outcome : List.of(soldOut, soldOut, soldOut, overLimit, expired, expired, accepted)) {
+      meter.process(new Record<>("r1", outcome, NOW.toEpochMilli()));
+    }
+
+    assertThat(decisions("REJECTED", "SOLD_OUT")).isEqualTo(3.0);
+    assertThat(decisions("REJECTED", "LIMIT_EXCEEDED")).isEqualTo(1.0);
+    assertThat(decisions("EXPIRED", "none")).isEqualTo(2.0);
+    assertThat(decisions("ACCEPTED", "none")).isEqualTo(1.0);
+    assertThat(registry.find(TopologyMeters.DECISIONS).counters()).hasSize(4);
+  }
+
+  private double decisions(String status, String reason) {
+    return registry.get(TopologyMeters.DECISIONS).tag("status", status).tag("reason", reason).counter().count();
   }
 
   @Test
