@@ -133,6 +133,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     out.write(schemaId >>> 8);
     out.write(schemaId);
     try {
+      // Buffered: the record reaches the stream in one write, not one (synchronized) write per field.
       BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, encoders.get());
       encoders.set(encoder);
       if (target.writer() == null && compiled != null) {

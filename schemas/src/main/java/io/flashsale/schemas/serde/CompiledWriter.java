@@ -27,10 +27,11 @@ import org.apache.avro.specific.SpecificData;
  * are not generated for records with logical types: every record here has a timestamp. The writing side of what
  * Avro's {@code FastReaderBuilder} does for reading.
  *
- * <p>Why: JFR of the hot-SKU backlog (`--quick --only backlog`) put a quarter of the stream thread's processing in
- * writing outcomes with {@code SpecificDatumWriter}, five times its reading of the requests (already the fast
- * reader). The bytes are the same as {@code SpecificDatumWriter}'s ({@code CompiledWriterTest}); a schema holding
- * a type this does not plan (a union other than null and one type, a recursive record) keeps Avro's writer.
+ * <p>Why: JFR of the hot-SKU backlog ({@code ./flashsale bench --quick --only backlog}) put 28 % of the stream
+ * thread's processing in writing outcomes with {@code SpecificDatumWriter}, three times its reading of the requests
+ * (already the fast reader); with this, 9 % ({@code SerdeBenchmark}: 1.5x Avro's writer per outcome). The bytes
+ * are the same as {@code SpecificDatumWriter}'s ({@code CompiledWriterTest}); a schema holding a type this does
+ * not plan (a union other than null and one type, a recursive record) keeps Avro's writer.
  */
 final class CompiledWriter {
   @FunctionalInterface
