@@ -214,7 +214,7 @@ class FlashClicksTest {
     final Set<String> buyers = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> sold = new ConcurrentHashMap<>();
     private final Map<String, Long> soldOutAt = new ConcurrentHashMap<>();
-    private final Map<String, String[]> decisions = new ConcurrentHashMap<>(); // id -> {status, revealAtMillis}
+    private final Map<String, String[]> decisions = new ConcurrentHashMap<>(); // id -> {status, revealAtNanos}
     private final Set<String> polled = ConcurrentHashMap.newKeySet();
     volatile boolean dropFirstPoll;
     private final AtomicInteger clicks = new AtomicInteger();
@@ -238,14 +238,15 @@ class FlashClicksTest {
           return;
         }
         Long out = soldOutAt.get(sale);
-        if (out != null && System.currentTimeMillis() >= out) {
+        if (out != null && System.nanoTime() - out >= 0) {
           ctx.status(409).contentType("application/problem+json").result("{\"code\":\"SOLD_OUT\"}");
           return;
         }
         String id = UUID.randomUUID().toString();
         int unit = sold.computeIfAbsent(sale, s -> new AtomicInteger()).incrementAndGet();
         boolean won = unit <= stock;
-        long reveal = System.currentTimeMillis() + DECISION_DELAY_MS;
+        // nanoTime, not the millisecond clock, whose ticks could show a decision 19.1 ms after its 202.
+        long reveal = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DECISION_DELAY_MS);
         if (unit == stock) {
           soldOutAt.put(sale, reveal);
         }
@@ -266,14 +267,14 @@ class FlashClicksTest {
           return;
         }
         String[] decision = decisions.get(ctx.pathParam("id"));
-        long wait = Long.parseLong(decision[1]) - System.currentTimeMillis();
+        long wait = Long.parseLong(decision[1]) - System.nanoTime();
         String answer = "{\"requestId\":\"" + ctx.pathParam("id") + "\",\"status\":\"" + decision[0] + "\"}";
         if (wait <= 0) {
           ctx.contentType("application/json").result(answer);
           return;
         }
         ctx.future(() -> CompletableFuture.supplyAsync(() -> answer,
-                CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
+                CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS))
             .thenAccept(body -> ctx.contentType("application/json").result(body)));
       });
     }
