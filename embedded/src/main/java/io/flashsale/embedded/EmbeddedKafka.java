@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.server.metrics.KafkaMetricsGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -165,6 +166,9 @@ public final class EmbeddedKafka implements KafkaBroker {
         format(propsFile, Uuid.randomUuid().toString(), credentials);
       }
       long started = System.nanoTime();
+      // Kafka registers the broker's state gauge once per JVM and never removes it: without this, the gauge that
+      // running() reads would report an earlier broker of this JVM, and a broker keeping its data never got ready.
+      BROKER_METRICS.removeMetric(BROKER_STATE);
       KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
       server.startup();
       EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, server, bootstrap, security);
@@ -322,15 +326,19 @@ public final class EmbeddedKafka implements KafkaBroker {
   }
 
   private static final int BROKER_RUNNING = 3; // org.apache.kafka.metadata.BrokerState.RUNNING
+  private static final String BROKER_STATE = "BrokerState";
+  /** The broker's own metrics group (kafka.server:type=KafkaServer), where its state gauge lives. */
+  private static final KafkaMetricsGroup BROKER_METRICS = new KafkaMetricsGroup("kafka.server", "KafkaServer");
 
   /**
    * Whether the broker runs as this start's incarnation: its BrokerState gauge (RUNNING, 3) once the controller
-   * unfenced it. One broker per JVM where it matters (the local stack's); the gauge is not tagged by broker.
+   * unfenced it. One broker per JVM where it matters (the local stack's); the gauge is not tagged by broker, so it is
+   * the last started broker's.
    */
   private static boolean running() {
     try {
       Object state = ManagementFactory.getPlatformMBeanServer()
-          .getAttribute(new ObjectName("kafka.server:type=KafkaServer,name=BrokerState"), "Value");
+          .getAttribute(new ObjectName("kafka.server:type=KafkaServer,name=" + BROKER_STATE), "Value");
       return ((Number) state).intValue() == BROKER_RUNNING;
     } catch (JMException e) {
       return false;
