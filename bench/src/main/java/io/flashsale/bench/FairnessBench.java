@@ -58,6 +58,9 @@ final class FairnessBench {
     int buyers = stock * 100;
     Path dataDir = Files.createTempDirectory("flashsale-bench-fairness");
     Map<String, String> env = FlashBench.stackEnvironment();
+    // Every buyer here joins from one address: the bound on one address's proofs of work (2,000) guards an instance
+    // against one client, and the proof-of-work rate below is 2,000 joins after a warm-up one.
+    env.put("FLASHSALE_USED_CHALLENGES_PER_ADDRESS", Integer.toString(buyers + 1_000));
     System.out.printf("%nFairness: %,d buyers for %,d units, through the waiting room and first come first served%n",
         buyers, stock);
     try (LocalStack stack = LocalStack.start(new LocalStackConfig(dataDir, 0), env)) {
