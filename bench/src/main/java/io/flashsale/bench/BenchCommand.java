@@ -32,6 +32,14 @@ public final class BenchCommand implements Callable<Integer> {
       + "settings against throughput).")
   java.util.Set<String> only;
 
+  @Option(names = "--part-output", hidden = true,
+      description = "Run the one part named by --only in this JVM and write its figures here (see PartProcess).")
+  Path partOutput;
+
+  private BenchResults results = new BenchResults();
+  private final Map<String, Histogram> histograms = new LinkedHashMap<>();
+  private Path dir;
+
   /**
    * The JDK HTTP client completes every async response through the common fork-join pool, which on 2 cores
    * has a parallelism of 1 and then starts a new thread per task: the long-polls spent their time starting
@@ -60,35 +68,25 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BenchConfig config = BenchConfig.fromEnv(System.getenv(), quick);
+    if (partOutput != null) {
+      runParts(config);
+      results.peakRssMb = peakRssMb();
+      PartProcess.write(partOutput, results, histograms);
+      return 0;
+    }
     LocalDateTime started = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS);
-    Path dir = config.outputRoot().resolve(RUN_NAME.format(started) + (quick ? "-quick" : ""));
+    dir = config.outputRoot().resolve(RUN_NAME.format(started) + (quick ? "-quick" : ""));
     Files.createDirectories(dir);
     long startedNanos = System.nanoTime();
-    BenchResults results = new BenchResults();
     results.mode = quick ? "quick" : "full";
     results.startedAt = started.toString();
     results.machine = BenchResults.Machine.current();
-    Map<String, Histogram> histograms = new LinkedHashMap<>();
     System.out.printf("Flashsale bench (%s) on %d cores, %s; results in %s%n", results.mode, results.machine.cores(),
         results.machine.jdk(), dir);
-
-    part("backlog", "ceiling and topology", results, () -> new BacklogBench(config, results).run());
-    part("http", "HTTP path", results, () -> new HttpBench(config, results).run());
-    part("live", "time to decision, idle and at fixed rates", results, () -> new LiveRatesBench(config, results, histograms).run());
-    part("flash", "flash", results, () -> new FlashBench(config, results, histograms).run());
-    // Asked for by name only: the settings table starts six stacks a round, the stages one more.
-    if (only != null && only.contains("stages")) {
-      part("stages", "idle stages", results, () -> new IdleStagesBench(results).run());
-    }
-    if (only != null && only.contains("settings")) {
-      part("settings", "settings table", results, () -> new SettingsBench(config, results).run());
-    } else {
+    if (only == null || !only.contains("settings")) {
       results.note("settings table not run (only with --only settings)");
     }
-    part("crowd", "crowd", results, () -> new CrowdBench(config, results).run());
-    part("fairness", "fairness", results, () -> new FairnessBench(config, results).run());
-    part("baselines", "baselines", results, () -> new Baselines(config, results).run());
-    part("jmh", "JMH", results, () -> new JmhBench(config, results).run());
+    runParts(config);
 
     if (results.topologyHotSkuRps != null && results.baselineRedisLuaRps != null) {
       results.topologyVsRedis = Math.round(results.topologyHotSkuRps / results.baselineRedisLuaRps * 100) / 100.0;
@@ -101,7 +99,10 @@ public final class BenchCommand implements Callable<Integer> {
         results.details.put("topology_vs_redis_max", Math.round(hotMax / redisMin * 100) / 100.0);
       }
     }
-    results.peakRssMb = peakRssMb();
+    Double ownPeak = peakRssMb();
+    if (ownPeak != null && (results.peakRssMb == null || ownPeak > results.peakRssMb)) {
+      results.peakRssMb = ownPeak;
+    }
     results.durationSeconds = Math.round((System.nanoTime() - startedNanos) / 1e8) / 10.0;
     BenchReport.write(dir, results, histograms);
     System.out.printf("%n%s%nWritten to %s in %.0f s%n", Files.readString(dir.resolve(BenchReport.REPORT_MD)), dir,
@@ -109,13 +110,38 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void part(String name, String title, BenchResults results, Part part) {
+  private void runParts(BenchConfig config) {
+    part("backlog", "ceiling and topology", () -> new BacklogBench(config, results).run());
+    part("http", "HTTP path", () -> new HttpBench(config, results).run());
+    part("live", "time to decision, idle and at fixed rates", () -> new LiveRatesBench(config, results, histograms).run());
+    part("flash", "flash", () -> new FlashBench(config, results, histograms).run());
+    // Asked for by name only: the settings table starts six stacks a round, the stages one more.
+    if (only != null && only.contains("stages")) {
+      part("stages", "idle stages", () -> new IdleStagesBench(results).run());
+    }
+    if (only != null && only.contains("settings")) {
+      part("settings", "settings table", () -> new SettingsBench(config, results).run());
+    }
+    part("crowd", "crowd", () -> new CrowdBench(config, results).run());
+    part("fairness", "fairness", () -> new FairnessBench(config, results).run());
+    part("baselines", "baselines", () -> new Baselines(config, results).run());
+    part("jmh", "JMH", () -> new JmhBench(config, results).run());
+  }
+
+  /** In the run's JVM, forks the part ({@link PartProcess}); in the part's own JVM ({@code --part-output}), runs it. */
+  private void part(String name, String title, Part part) {
     if (only != null && !only.contains(name)) {
-      results.note(title + " not run (--only " + String.join(",", only) + ")");
+      if (partOutput == null) {
+        results.note(title + " not run (--only " + String.join(",", only) + ")");
+      }
       return;
     }
     try {
-      part.run();
+      if (partOutput != null) {
+        part.run();
+      } else {
+        results = PartProcess.run(name, quick, dir.resolve("parts").resolve(name), results, histograms);
+      }
     } catch (Exception | AssertionError e) {
       e.printStackTrace();
       results.note(title + " failed: " + e);
