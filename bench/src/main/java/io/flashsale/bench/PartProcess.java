@@ -10,9 +10,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 
@@ -26,6 +29,7 @@ final class PartProcess {
   static final String RESULTS = "part-results.json";
   static final String HISTOGRAMS = "part-histograms.txt";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern RECORDING_FILE = Pattern.compile("filename=([^,]*?)(\\.jfr)?(?=,|$)");
 
   private PartProcess() {
   }
@@ -34,7 +38,9 @@ final class PartProcess {
   static List<String> command(String part, boolean quick, Path output) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      command.add(ownRecording(option, part));
+    }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(BenchCommand.class.getName());
@@ -43,6 +49,18 @@ final class PartProcess {
     }
     command.addAll(List.of("--only", part, "--part-output", output.toString()));
     return command;
+  }
+
+  /**
+   * A JFR recording asked for in {@code JAVA_OPTS} is made by every part's JVM: each writes its own file
+   * ({@code filename=b.jfr} becomes {@code b-backlog.jfr}), not over the others' and the run's own.
+   */
+  static String ownRecording(String option, String part) {
+    if (!option.startsWith("-XX:StartFlightRecording")) {
+      return option;
+    }
+    return RECORDING_FILE.matcher(option)
+        .replaceFirst(match -> Matcher.quoteReplacement("filename=" + match.group(1) + "-" + part + ".jfr"));
   }
 
   /** Runs one part in its own JVM (its progress on this terminal) and merges what it measured into the run's. */
@@ -64,7 +82,7 @@ final class PartProcess {
       ByteBuffer buffer = ByteBuffer.allocate(entry.getValue().getNeededByteBufferCapacity());
       int length = entry.getValue().encodeIntoCompressedByteBuffer(buffer);
       lines.append(entry.getKey()).append('\t')
-          .append(Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length))).append('\n');
+          .append(Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length))).append('\n');
     }
     Files.writeString(output.resolve(HISTOGRAMS), lines);
     // Last, so that its presence says the part finished.

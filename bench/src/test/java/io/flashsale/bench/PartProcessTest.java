@@ -60,6 +60,15 @@ class PartProcessTest {
   }
 
   @Test
+  void eachPartsJvmRecordsToAFileOfItsOwn() {
+    assertThat(PartProcess.ownRecording("-XX:StartFlightRecording=settings=profile,filename=b.jfr", "live"))
+        .isEqualTo("-XX:StartFlightRecording=settings=profile,filename=b-live.jfr");
+    assertThat(PartProcess.ownRecording("-XX:StartFlightRecording:filename=/tmp/x,settings=profile", "flash"))
+        .isEqualTo("-XX:StartFlightRecording:filename=/tmp/x-flash.jfr,settings=profile");
+    assertThat(PartProcess.ownRecording("-Xmx3g", "live")).isEqualTo("-Xmx3g");
+  }
+
+  @Test
   void aPartRunsInAJvmOfItsOwnAndALargerPeakMemoryReplacesTheRuns() throws Exception {
     BenchResults run = new BenchResults();
     run.peakRssMb = 1.0;
