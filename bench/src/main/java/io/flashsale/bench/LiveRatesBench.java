@@ -77,14 +77,14 @@ final class LiveRatesBench {
       BuyerClient client = new BuyerClient(stack.apiUrl());
       FlashBench.awaitReady(stack, client);
       long postmaster = FlashBench.postmaster(dataDir);
-      String warm = sale(client, "live-warm-up");
+      String warm = unlimitedSale(client, "live-warm-up");
       List<FlashClicks.Phase> phases = new ArrayList<>(AcceptedWarmUp.phases(warm, "live-warm-up-buyer-",
           config.warmUpRounds()));
-      String idle = sale(client, "live-idle");
+      String idle = unlimitedSale(client, "live-idle");
       phases.add(fixed(idle, "live-idle-buyer-", IDLE_CLICKS, IDLE_RATE));
       List<String> sales = new ArrayList<>();
       for (int rate : config.e2eRates()) {
-        String sale = sale(client, "live-" + rate);
+        String sale = unlimitedSale(client, "live-" + rate);
         sales.add(sale);
         phases.add(fixed(sale, "live-" + rate + "-buyer-", rate * seconds, rate));
       }
@@ -198,7 +198,8 @@ final class LiveRatesBench {
         .mapToDouble(RateRow::offeredPerS).max().orElse(0);
   }
 
-  private static String sale(BuyerClient client, String saleId) throws InterruptedException {
+  /** A sale no click sells out, its holds an hour long so that none expires while figures are measured. */
+  static String unlimitedSale(BuyerClient client, String saleId) throws InterruptedException {
     client.createLiveSale(saleId, "SKU-" + saleId.toUpperCase(java.util.Locale.ROOT), UNLIMITED, 1, HOUR_HOLD_SECONDS);
     return FlashBench.awaitSale(client, saleId, UNLIMITED);
   }
