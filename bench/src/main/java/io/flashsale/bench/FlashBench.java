@@ -31,7 +31,7 @@ import org.apache.kafka.streams.KafkaStreams;
  * warm-up: no purchase pending and the sink caught up. Before the warm-up flash, which sells out at once and so hardly
  * warms the accepted path, accepted clicks run until the JIT is quiet ({@link AcceptedWarmUp}), as before the time
  * to decision: in a JVM of its own ({@link PartProcess}) the flash without them decided its first 10,000 clicks at
- * about 1,000/s with p99 1.4 and 5.0 s (two whole runs), against 266 and 280 ms when the live part had warmed the JVM.
+ * about 1,000/s with p99 1.4 to 8.6 s (three whole runs), with them p99 200 to 307 ms (three runs).
  */
 final class FlashBench {
   /** Where every ramp starts. */
